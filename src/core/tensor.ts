@@ -1,0 +1,71 @@
+/**
+ * Small tfjs helpers shared by the tensor modules.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { NumericError, ShapeError } from './errors.js';
+
+/** A value accepted where a tensor is expected: a tensor, or (nested) number arrays / typed arrays. */
+export type TensorLike = tf.Tensor | number | number[] | number[][] | Float32Array | Float64Array | Int32Array;
+
+/**
+ * Convert `x` to a float32 tensor (tfjs `convertToTensor`). A tensor is returned as is (not cloned, not owned);
+ * arrays become new tensors that belong to the surrounding `tf.tidy`.
+ * @throws ShapeError for ragged nested arrays or non-numeric input.
+ */
+export function toTensor(fn: string, arg: string, x: TensorLike, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
+  if (x instanceof tf.Tensor) return x;
+  try {
+    return tf.tensor(x as number[], undefined, dtype);
+  } catch (e) {
+    throw new ShapeError({ fn, arg, expected: 'a tensor or a rectangular array of numbers', got: x, hint: (e as Error).message });
+  }
+}
+
+/**
+ * Mean of `x` over the entries where `mask` is 1: Σ mask·x / max(Σ mask, 1). Returns a new scalar; caller disposes.
+ */
+export function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.mul(x, mask)).div(tf.maximum(tf.sum(mask), 1)) as tf.Scalar);
+}
+
+/**
+ * Global L2 norm √(Σ_i ‖g_i‖²) of a list of tensors (as in `torch.nn.utils.clip_grad_norm_`).
+ * Returns a new scalar; caller disposes.
+ */
+export function globalNorm(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => {
+    if (tensors.length === 0) return tf.scalar(0);
+    return tf.sqrt(tf.addN(tensors.map((t) => tf.sum(tf.square(t))))) as tf.Scalar;
+  });
+}
+
+/**
+ * Read a record of scalar tensors into numbers in one async round, then dispose them
+ * (the design's "async reads happen outside tidy"). Non-tensor entries are copied as they are.
+ * @throws NumericError naming the key when `requireFinite` and a value is NaN or ±Infinity.
+ */
+export async function readScalars<K extends string>(
+  record: Record<K, tf.Tensor | number>,
+  opts: { fn?: string; requireFinite?: boolean } = {},
+): Promise<Record<K, number>> {
+  const keys = Object.keys(record) as K[];
+  const values = await Promise.all(
+    keys.map(async (k) => {
+      const v = record[k];
+      if (typeof v === 'number') return v;
+      const data = await v.data();
+      return data[0] ?? NaN;
+    }),
+  );
+  tf.dispose(keys.map((k) => record[k]).filter((v): v is tf.Tensor => typeof v !== 'number'));
+  const out = {} as Record<K, number>;
+  keys.forEach((k, i) => {
+    const v = values[i]!;
+    if (opts.requireFinite && !Number.isFinite(v)) {
+      throw new NumericError({ fn: opts.fn ?? 'readScalars', arg: k, expected: 'a finite number', got: v });
+    }
+    out[k] = v;
+  });
+  return out;
+}
