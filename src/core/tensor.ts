@@ -15,11 +15,24 @@ export type TensorLike = tf.Tensor | number | number[] | number[][] | Float32Arr
  */
 export function toTensor(fn: string, arg: string, x: TensorLike, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
   if (x instanceof tf.Tensor) return x;
-  try {
-    return tf.tensor(x as number[], undefined, dtype);
-  } catch (e) {
-    throw new ShapeError({ fn, arg, expected: 'a tensor or a rectangular array of numbers', got: x, hint: (e as Error).message });
+  const shape = rectangularShape(x);
+  if (shape === null) throw new ShapeError({ fn, arg, expected: 'a tensor or a rectangular array of numbers', got: x });
+  return tf.tensor(x as number[], shape, dtype);
+}
+
+/** The shape of a rectangular nested array of numbers, or null when ragged or not numeric. */
+function rectangularShape(x: unknown): number[] | null {
+  if (typeof x === 'number') return [];
+  if (ArrayBuffer.isView(x)) return [(x as unknown as ArrayLike<number>).length];
+  if (!Array.isArray(x)) return null;
+  if (x.length === 0) return [0];
+  const inner = rectangularShape(x[0]);
+  if (inner === null) return null;
+  for (let i = 1; i < x.length; i++) {
+    const s = rectangularShape(x[i]);
+    if (s === null || s.length !== inner.length || s.some((d, j) => d !== inner[j])) return null;
   }
+  return [x.length, ...inner];
 }
 
 /**
