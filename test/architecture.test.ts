@@ -59,6 +59,7 @@ const RULES: Rule[] = [
   { files: /^src\/(training|rlhf|distill)\//, allow: [/^@tensorflow\/tfjs$/, /^src\/(core|random|backend|distributions|kl|objectives|controllers|policies|training|rlhf|distill)\//, /^envs\//], why: 'training/rlhf/distill → the core layers and envs' },
   { files: /^src\/node\//, allow: [/^node:/, /^(?!\.)[^/]/, /^@/, /^src\//, /^envs\//], why: 'node may use everything' },
   { files: /^src\/index\.ts$/, allow: [/^src\//, /^envs\//], why: 'barrel' },
+  { files: /^src\/version\.ts$/, allow: [], why: 'a constant, imports nothing' },
   { files: /^(examples|web)\//, allow: [/^klip(\/envs|\/node)?$/, /^node:/, /^(?!\.)(?!src\/)(?!envs\/)[^/]/, /^@(?!tensorflow\/tfjs-node)/, /^(examples|web)\//], why: 'examples and the web page use only the public entries' },
 ];
 
