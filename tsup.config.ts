@@ -1,13 +1,15 @@
 import { defineConfig } from 'tsup';
 
+// One build for all entries so they share chunks (src/random, src/core/errors): `klip`, `klip/envs`, `klip/node`
+// and the `klip` executable. platform 'node' only affects how node: builtins resolve; the core entries import none.
 export default defineConfig({
-  entry: { index: 'src/index.ts', envs: 'envs/index.ts' },
+  entry: { index: 'src/index.ts', envs: 'envs/index.ts', node: 'src/node/index.ts', cli: 'src/node/bin.ts' },
   format: ['esm'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts', envs: 'envs/index.ts', node: 'src/node/index.ts' } },
   splitting: true,
   sourcemap: true,
   clean: true,
   target: 'es2022',
-  platform: 'neutral',
-  external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'seedrandom'],
+  platform: 'node',
+  external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'seedrandom', 'commander', 'cli-progress', 'vega', 'vega-lite'],
 });

@@ -1,0 +1,129 @@
+/**
+ * Crash-safe file writes for run folders: write a temp file in the same folder, fsync it, rename it over the
+ * target, fsync the folder. A crash (or a failing write) at any point leaves either the old file or the new one,
+ * never a half-written file. Node only.
+ * @module
+ */
+import { promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ConfigError, type KlipError, type KlipErrorDetails } from '../core/errors.js';
+
+/**
+ * The file-system operations `writeFileAtomic` uses. Inject a variant to simulate failures in tests
+ * (a rename that throws, a write that stops halfway).
+ */
+export interface AtomicFileSystem {
+  /** Create or truncate `path`, write all of `data`, fsync it and close it. */
+  writeAndSync(path: string, data: string | Uint8Array): Promise<void>;
+  /** Atomically replace `to` with `from` (POSIX rename). */
+  rename(from: string, to: string): Promise<void>;
+  /** Remove a file; used to clean up the temp file after a failure. */
+  unlink(path: string): Promise<void>;
+  /** fsync a directory so the rename itself survives a power loss (a no-op where unsupported). */
+  syncDir(path: string): Promise<void>;
+}
+
+/**
+ * The real Node implementation of {@link AtomicFileSystem} (`fs/promises` with `FileHandle.sync`).
+ * @example
+ * ```ts
+ * await writeFileAtomic('runs/a/checkpoint.json', text, { fs: NODE_ATOMIC_FS });
+ * ```
+ */
+export const NODE_ATOMIC_FS: AtomicFileSystem = Object.freeze({
+  async writeAndSync(path: string, data: string | Uint8Array): Promise<void> {
+    const fh = await fsp.open(path, 'w', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+  rename: (from: string, to: string) => fsp.rename(from, to),
+  unlink: (path: string) => fsp.unlink(path),
+  async syncDir(path: string): Promise<void> {
+    let fh: fsp.FileHandle | undefined;
+    try {
+      fh = await fsp.open(path, 'r');
+      await fh.sync();
+    } catch {
+      // Directories cannot be opened or fsynced on some platforms (Windows): the rename is still atomic there.
+    } finally {
+      await fh?.close();
+    }
+  },
+});
+
+let tempCounter = 0;
+
+/**
+ * Write `data` to `path` atomically: temp file in the same folder → fsync → rename → fsync of the folder.
+ *
+ * Invariant: after the returned promise settles (or the process dies at any point), `path` holds either its
+ * previous content or all of `data`. On failure the temp file is removed and the error is rethrown.
+ * Source: the classic POSIX recipe (rename(2) is atomic within one file system), as in npm `write-file-atomic`.
+ * @param path Target file; its folder must exist.
+ * @param data Text (UTF-8) or bytes.
+ * @param opts.fs File-system operations (default {@link NODE_ATOMIC_FS}); inject failures in tests.
+ * @returns Resolves once the new content and the rename are on disk.
+ * @example
+ * ```ts
+ * await writeFileAtomic('runs/quickstart/checkpoint.json', JSON.stringify(ckpt));
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { fs?: AtomicFileSystem } = {}): Promise<void> {
+  const fs = opts.fs ?? NODE_ATOMIC_FS;
+  const dir = dirname(path);
+  tempCounter += 1;
+  // Unique per process and call; no randomness needed (pid + counter + high-resolution time).
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${tempCounter}.${process.hrtime.bigint().toString(36)}.tmp`);
+  try {
+    await fs.writeAndSync(tmp, data);
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fs.syncDir(dir);
+}
+
+/** Options of {@link readJsonFile}. */
+export interface ReadJsonOptions {
+  /** Function named in error messages. @defaultValue 'readJsonFile' */
+  fn?: string;
+  /** Argument named in error messages. @defaultValue 'path' */
+  arg?: string;
+  /** Error class thrown for a missing or malformed file. @defaultValue ConfigError */
+  errorClass?: new (d: KlipErrorDetails) => KlipError;
+}
+
+/**
+ * Read and parse a JSON file, turning "missing", "unreadable" and "malformed" into one typed klip error
+ * that names the file and, for bad JSON, the parser's reason.
+ * @param path The file to read.
+ * @param opts Names for the error message and the error class (default `ConfigError`).
+ * @returns The parsed value (`unknown`: validate it before use).
+ * @throws ConfigError (or `opts.errorClass`) for a missing, unreadable or malformed file.
+ * @example
+ * ```ts
+ * const cfg = await readJsonFile('my_config.json', { fn: 'klip train', arg: '--config' });
+ * ```
+ */
+export async function readJsonFile(path: string, opts: ReadJsonOptions = {}): Promise<unknown> {
+  const fn = opts.fn ?? 'readJsonFile';
+  const arg = opts.arg ?? 'path';
+  const Err = opts.errorClass ?? ConfigError;
+  let text: string;
+  try {
+    text = await fsp.readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Err({ fn, arg, expected: code === 'ENOENT' ? 'an existing JSON file' : 'a readable JSON file', got: path, hint: code ?? String(e) });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new Err({ fn, arg, expected: 'a file of valid JSON', got: path, hint: (e as Error).message });
+  }
+}

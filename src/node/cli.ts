@@ -1,0 +1,634 @@
+/**
+ * The `klip` command line (commander 14): `train`, `report`, `compare`, `kl`, `bench`.
+ * `runCli(argv, io)` runs in-process with injectable stdout/stderr and returns the exit code; `bin.ts` wires it to
+ * `process`. Flags map onto `PpoConfig` and are validated by `resolvePpoConfig`, so the CLI and the library reject
+ * the same values with the same words. Node only.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BACKENDS } from '../backend/backend.js';
+import { ConfigError, KlipError } from '../core/errors.js';
+import { jsProbs, klProbs, tvProbs } from '../kl/probs.js';
+import { DEFAULT_PPO_CONFIG, OBJECTIVES, resolvePpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from '../training/config.js';
+import type { MetricRecord } from '../training/metrics.js';
+import { Trainer } from '../training/trainer.js';
+import { KLIP_VERSION } from '../version.js';
+import { ENV_IDS, makeEnv } from '../../envs/registry.js';
+import { readJsonFile, writeFileAtomic } from './atomic.js';
+import {
+  cellConfig, compareCells, compareFile, formatCompareTable, aggregateCompare, mergeCompare, parseShard, readCompareFiles, runCompare, shardCells,
+  writeCompareOutputs, type CompareGrid,
+} from './compare.js';
+import { createProgress, progressModeFor, type TextOut } from './progress.js';
+import { renderReportHtml, type ReportRun } from './report.js';
+import { checkCreatable, createRun, openRun, summarizeMetrics, type FrameLike, type RunFolder, type RunSummary } from './run_folder.js';
+
+/** Streams and context of one CLI invocation (inject them to run the CLI in-process). */
+export interface CliIo {
+  /** Standard output. */
+  stdout: TextOut;
+  /** Standard error. */
+  stderr: TextOut;
+  /** Folder relative paths are resolved against. @defaultValue process.cwd() */
+  cwd: string;
+  /** Aborting it has the effect of Ctrl-C during `train` (finish the update, checkpoint, exit 130). */
+  signal?: AbortSignal;
+  /** Listen for SIGINT on `process` during `train`. @defaultValue true */
+  handleSigint: boolean;
+}
+
+/**
+ * The built-in quickstart: what `klip train` (and `npm start`) does with no flags. PPO with a clip + adaptive-KL
+ * objective on slippery FrozenLake 4×4 with a tabular policy, 51 200 env steps (100 updates), seed 1, written to
+ * `runs/quickstart` (that one folder is overwritten on each plain run).
+ * @example
+ * ```ts
+ * const trainer = await Trainer.create(QUICKSTART_CONFIG.config);
+ * ```
+ */
+export const QUICKSTART_CONFIG: Readonly<{ config: PpoConfigInput; out: string }> = Object.freeze({
+  config: Object.freeze({
+    env: 'frozenlake4x4',
+    envOptions: Object.freeze({ slippery: true }) as Record<string, unknown>,
+    objective: 'clip+kl',
+    klController: Object.freeze({ kind: 'adaptive', beta: 1, target: 0.01 }) as PpoConfigInput['klController'] & object,
+    klEstimator: 'exact',
+    policy: Object.freeze({ kind: 'tabular' }) as PpoConfigInput['policy'] & object,
+    totalSteps: 51_200,
+    seed: 1,
+  }) as PpoConfigInput,
+  out: 'runs/quickstart',
+});
+
+/** Exit code after Ctrl-C (128 + SIGINT), as shells use. */
+export const EXIT_INTERRUPTED = 130;
+
+const CONTROLLER_KINDS = ['fixed', 'adaptive', 'proportional', 'rllib'] as const;
+const KL_ESTIMATORS = ['k1', 'k3', 'exact'] as const;
+const POLICY_KINDS = ['tabular', 'mlp'] as const;
+
+/** Train flag (commander attribute) → config path, for applying flags and for naming them in errors. */
+const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
+  env: { flag: '--env', path: 'env' },
+  objective: { flag: '--objective', path: 'objective' },
+  klController: { flag: '--kl-controller', path: 'klController.kind' },
+  beta: { flag: '--beta', path: 'klController.beta' },
+  targetKl: { flag: '--target-kl', path: 'klController.target' },
+  earlyStopKl: { flag: '--early-stop-kl', path: 'targetKl' },
+  klEstimator: { flag: '--kl-estimator', path: 'klEstimator' },
+  policy: { flag: '--policy', path: 'policy.kind' },
+  backend: { flag: '--backend', path: 'backend' },
+  steps: { flag: '--steps', path: 'totalSteps' },
+  seed: { flag: '--seed', path: 'seed' },
+};
+
+function parseNumber(flag: string, opts: { integer?: boolean } = {}) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || (opts.integer && !Number.isInteger(x))) {
+      throw new InvalidArgumentError(`${flag} must be ${opts.integer ? 'an integer' : 'a number'}.`);
+    }
+    return x;
+  };
+}
+
+function parseSeed(value: string): number | string {
+  return /^-?\d+$/.test(value) ? Number(value) : value;
+}
+
+function parsePositiveInt(flag: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (!Number.isSafeInteger(x) || x < 1) throw new InvalidArgumentError(`${flag} must be an integer ≥ 1.`);
+    return x;
+  };
+}
+
+function usage(fn: string, arg: string, expected: string, got: unknown, hint?: string): ConfigError {
+  return new ConfigError({ fn, arg, expected, got, ...(hint ? { hint } : {}) });
+}
+
+function timestamp(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+/** Merge a partial config over another: nested `policy` merges, `klController` and `envOptions` replace. */
+function mergeConfig(base: PpoConfigInput, over: PpoConfigInput): PpoConfigInput {
+  const out: PpoConfigInput = { ...base, ...over };
+  if (base.policy || over.policy) out.policy = { ...(base.policy ?? {}), ...(over.policy ?? {}) };
+  return out;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const [head, tail] = path.split('.') as [string, string | undefined];
+  if (tail === undefined) obj[head] = value;
+  else obj[head] = { ...((obj[head] as Record<string, unknown> | undefined) ?? {}), [tail]: value };
+}
+
+function fmt(v: number | null | undefined, digits = 4): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
+  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(3);
+  return String(Number(v.toFixed(digits)));
+}
+
+/**
+ * The end-of-training summary table printed by `klip train`.
+ * @param s The run summary.
+ * @param dir The run folder (shown in the title).
+ * @returns Aligned plain text.
+ * @example
+ * ```ts
+ * process.stdout.write(formatSummaryTable(summary, 'runs/quickstart'));
+ * ```
+ */
+export function formatSummaryTable(s: RunSummary, dir: string): string {
+  const pct = (v: number | null): string => (v === null ? '–' : `${(100 * v).toFixed(1)} %`);
+  const rows: Array<[string, string]> = [
+    ['final return (last 100 episodes)', fmt(s.finalReturn)],
+    ['success rate (last 100 episodes)', pct(s.successRate)],
+  ];
+  if (s.optimalReturn !== null) {
+    rows.push(['policy return (exact)', fmt(s.policyReturn)]);
+    rows.push(['optimal return (exact)', fmt(s.optimalReturn)]);
+    if (s.policyReturn !== null && s.optimalReturn > 0) rows.push(['policy / optimum', pct(s.policyReturn / s.optimalReturn)]);
+  }
+  rows.push(['mean per-step KL (exact, nats)', fmt(s.meanStepKl, 6)]);
+  rows.push(['final β', fmt(s.finalBeta)]);
+  rows.push(['wall time', `${s.wallTimeSeconds.toFixed(1)} s`]);
+  rows.push(['updates / env steps', `${s.updates} / ${s.envSteps}`]);
+  rows.push(['env · objective · controller', `${s.env} · ${s.objective} · ${s.controller}`]);
+  rows.push(['seed · backend · klip', `${String(s.seed)} · ${s.backend} · ${s.klipVersion}`]);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return `\nSummary of ${dir}${s.complete ? '' : ' (incomplete)'}\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+}
+
+function envFrame(config: ResolvedPpoConfig): FrameLike | undefined {
+  try {
+    const env = makeEnv(config.env, config.envOptions) as unknown as { reset(o: { seed: number }): unknown; renderFrame?: () => unknown; close?: () => void };
+    env.reset({ seed: 1 });
+    const frame = env.renderFrame?.();
+    env.close?.();
+    return isPlainObject(frame) && typeof frame.kind === 'string' ? (frame as FrameLike) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSeconds: number): Promise<RunSummary> {
+  const cfg = trainer.config;
+  const s: RunSummary = {
+    run: run.name,
+    klipVersion: KLIP_VERSION,
+    env: cfg.env,
+    objective: cfg.objective,
+    controller: cfg.klController.kind,
+    seed: cfg.seed,
+    backend: cfg.backend,
+    updates: trainer.update,
+    envSteps: trainer.globalStep,
+    wallTimeSeconds,
+    ...summarizeMetrics(trainer.history),
+    complete: trainer.done,
+  };
+  if (s.optimalReturn === null && trainer.exactOptimum) s.optimalReturn = trainer.exactOptimum.optimalReturn;
+  const snap = await trainer.policySnapshot();
+  if (snap) {
+    s.policy = snap;
+    const frame = envFrame(cfg);
+    if (frame) s.frame = frame;
+  }
+  return s;
+}
+
+interface TrainOpts {
+  env?: string;
+  objective?: string;
+  klController?: string;
+  beta?: number;
+  targetKl?: number;
+  earlyStopKl?: number;
+  klEstimator?: string;
+  policy?: string;
+  backend?: string;
+  steps?: number;
+  seed?: number | string;
+  config?: string;
+  preset: 'quickstart' | 'library';
+  out?: string;
+  resume?: string;
+  force?: boolean;
+  json?: boolean;
+  checkpointEvery: number;
+}
+
+/** Resolve the train config from preset + config file + explicit flags, translating errors to flag names. */
+async function trainConfig(cmd: Command, o: TrainOpts, io: CliIo): Promise<{ input: PpoConfigInput; resolved: ResolvedPpoConfig; fromFlags: string[] }> {
+  let input: PpoConfigInput = o.preset === 'library' ? {} : JSON.parse(JSON.stringify(QUICKSTART_CONFIG.config)) as PpoConfigInput;
+  if (o.config !== undefined) {
+    const file = await readJsonFile(resolve(io.cwd, o.config), { fn: 'train', arg: '--config' });
+    if (!isPlainObject(file)) throw usage('train', '--config', 'a JSON object of PpoConfig fields', file);
+    input = mergeConfig(input, file as PpoConfigInput);
+  }
+  const fromFlags: string[] = [];
+  const obj = input as Record<string, unknown>;
+  for (const [attr, { path }] of Object.entries(FLAG_FIELDS)) {
+    if (cmd.getOptionValueSource(attr) !== 'cli') continue;
+    fromFlags.push(attr);
+    const value = (o as unknown as Record<string, unknown>)[attr];
+    if (attr === 'klController' && (input.klController?.kind ?? DEFAULT_PPO_CONFIG.klController.kind) !== value) {
+      obj.klController = { kind: value }; // another rule: drop the preset's parameters, keep its defaults
+    } else if (path.startsWith('klController.') && !input.klController) {
+      obj.klController = { ...DEFAULT_PPO_CONFIG.klController };
+      setPath(obj, path, value);
+    } else {
+      setPath(obj, path, value);
+    }
+  }
+  if (typeof input.env === 'string' && !(ENV_IDS as readonly string[]).includes(input.env)) {
+    throw usage('train', o.config !== undefined && !fromFlags.includes('env') ? `env (in ${o.config})` : '--env', `one of ${ENV_IDS.join(', ')}`, input.env);
+  }
+  try {
+    return { input, resolved: resolvePpoConfig(input), fromFlags };
+  } catch (e) {
+    if (e instanceof ConfigError && e.fn === 'resolvePpoConfig') {
+      const flag = Object.entries(FLAG_FIELDS).find(([attr, f]) => f.path === e.arg && fromFlags.includes(attr));
+      if (flag) throw usage('train', flag[1].flag, e.expected, e.got);
+      if (o.config !== undefined) throw usage('train', `${e.arg} (in ${o.config})`, e.expected, e.got);
+    }
+    throw e;
+  }
+}
+
+async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> {
+  const human = o.json ? io.stderr : io.stdout;
+  const t0 = performance.now();
+  let trainer: Trainer;
+  let run: RunFolder;
+  let dir: string;
+  if (o.resume !== undefined) {
+    const given = [...Object.keys(FLAG_FIELDS), 'config', 'out', 'force', 'preset'].filter((a) => cmd.getOptionValueSource(a) === 'cli');
+    if (given.length) {
+      const flags = given.map((a) => FLAG_FIELDS[a]?.flag ?? `--${a}`);
+      throw usage('train', flags.join(', '), 'left out with --resume (the run folder fixes the config)', flags[0]);
+    }
+    dir = resolve(io.cwd, o.resume);
+    run = await openRun(dir);
+    const ckpt = await run.readCheckpoint();
+    trainer = await Trainer.restore(ckpt);
+    await run.rewriteMetrics(trainer.history);
+    human.write(`Resuming ${o.resume} at update ${trainer.update}/${trainer.config.numIterations}\n`);
+  } else {
+    const { input, resolved, fromFlags } = await trainConfig(cmd, o, io);
+    const isQuickstart = o.preset === 'quickstart' && o.config === undefined && fromFlags.every((a) => a === 'backend');
+    const outArg = o.out ?? (isQuickstart ? QUICKSTART_CONFIG.out : `runs/${resolved.env}-${resolved.objective}-${String(resolved.seed)}-${timestamp()}`);
+    dir = resolve(io.cwd, outArg);
+    const force = (o.force ?? false) || (o.out === undefined && isQuickstart);
+    checkCreatable(dir, force); // before anything is written
+    trainer = await Trainer.create(input);
+    try {
+      const { batchSize: _b, minibatchSize: _m, numIterations: _n, ...plain } = trainer.config;
+      run = await createRun(dir, { config: { ...plain, numIterations: trainer.config.numIterations }, force });
+    } catch (e) {
+      trainer.dispose();
+      throw e;
+    }
+    human.write(`Training ${resolved.objective} on ${resolved.env} (${resolved.numIterations} updates × ${resolved.batchSize} steps, seed ${String(resolved.seed)}, ${resolved.backend}) → ${outArg}\n`);
+  }
+
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    if (interrupted) return;
+    interrupted = true;
+    io.stderr.write('\nklip: interrupted; finishing the current update and writing a checkpoint…\n');
+  };
+  const onSigint = (): void => {
+    if (interrupted) process.exit(EXIT_INTERRUPTED); // second Ctrl-C: checkpoints are atomic, so stopping now is safe
+    onInterrupt();
+  };
+  if (io.handleSigint) process.on('SIGINT', onSigint);
+  io.signal?.addEventListener('abort', onInterrupt);
+  if (io.signal?.aborted) onInterrupt();
+  const progressOut = o.json ? io.stdout : io.stderr;
+  const progress = createProgress({ mode: progressModeFor(progressOut, o.json ?? false), out: progressOut, totalUpdates: trainer.config.numIterations, startUpdate: trainer.update });
+  try {
+    while (!trainer.done && !interrupted) {
+      const record: MetricRecord = await trainer.step();
+      await run.appendMetrics(record);
+      progress.update(record);
+      if (trainer.update % o.checkpointEvery === 0 || trainer.done) await run.writeCheckpoint(await trainer.save());
+    }
+    progress.stop();
+    if (interrupted && !trainer.done) {
+      await run.writeCheckpoint(await trainer.save());
+      const rel = o.resume ?? dir;
+      io.stderr.write(`klip: checkpoint written at update ${trainer.update}/${trainer.config.numIterations}. Resume with: klip train --resume ${rel}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    const summary = await buildSummary(trainer, run, (performance.now() - t0) / 1000);
+    await run.writeSummary(summary);
+    await run.writeReport(await renderReportHtml([{ name: run.name, config: await run.readConfig(), metrics: trainer.history, summary }]));
+    human.write(formatSummaryTable(summary, o.resume ?? o.out ?? dir));
+    human.write(`Wrote ${dir}/{config.json, metrics.jsonl, metrics.csv, checkpoint.json, summary.json, report.html}\n`);
+    return 0;
+  } finally {
+    progress.stop();
+    if (io.handleSigint) process.off('SIGINT', onSigint);
+    io.signal?.removeEventListener('abort', onInterrupt);
+    trainer.dispose();
+  }
+}
+
+async function runReport(dirs: string[], o: { out?: string; title?: string }, io: CliIo): Promise<number> {
+  const runs: ReportRun[] = [];
+  const folders: RunFolder[] = [];
+  for (const d of dirs) folders.push(await openRun(resolve(io.cwd, d))); // validate every folder before writing
+  for (const f of folders) runs.push({ name: f.name, config: await f.readConfig(), metrics: await f.readMetrics(), summary: await f.readSummary() });
+  const html = await renderReportHtml(runs, o.title ? { title: o.title } : {});
+  const out = o.out !== undefined ? resolve(io.cwd, o.out) : folders.length === 1 ? folders[0]!.path('report') : resolve(io.cwd, 'report.html');
+  await writeFileAtomic(out, html);
+  io.stdout.write(`Wrote ${out} (${runs.length} run${runs.length > 1 ? 's' : ''})\n`);
+  return 0;
+}
+
+function parseList(flag: string, allowed: readonly string[]) {
+  return (value: string): string[] => {
+    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = items.find((i) => !allowed.includes(i));
+    if (items.length === 0 || bad !== undefined) throw new InvalidArgumentError(`${flag} must be a comma-separated list of ${allowed.join(', ')}${bad !== undefined ? ` (unknown: ${bad})` : ''}.`);
+    return [...new Set(items)];
+  };
+}
+
+interface CompareOpts {
+  env: string;
+  objectives: string[];
+  controllers: string[];
+  seeds: number;
+  steps: number;
+  backend?: string;
+  config?: string;
+  shard?: string;
+  merge?: string[];
+  out?: string;
+  force?: boolean;
+}
+
+async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> {
+  if (o.merge) {
+    const files = await readCompareFiles(o.merge.map((p) => resolve(io.cwd, p)));
+    const { merged, missing } = mergeCompare(files);
+    if (missing.length) {
+      throw usage('compare --merge', 'folders', 'shards that together cover the grid', `${files.length} folder(s)`, `Missing cells: ${missing.map((c) => `${c.index} (${c.objective}/${c.controller}/seed ${String(c.seed)})`).join(', ')}`);
+    }
+    const outDir = resolve(io.cwd, o.out ?? `runs/compare-${merged.grid.env}-merged-${timestamp()}`);
+    await writeCompareOutputs(outDir, merged);
+    io.stdout.write(formatCompareTable(aggregateCompare(merged.results)));
+    io.stdout.write(`Wrote ${outDir}/{compare.json, compare.csv, compare_runs.csv, compare.html}\n`);
+    return 0;
+  }
+  if (!(ENV_IDS as readonly string[]).includes(o.env)) throw usage('compare', '--env', `one of ${ENV_IDS.join(', ')}`, o.env);
+  let base: PpoConfigInput = {};
+  if (o.config !== undefined) {
+    const file = await readJsonFile(resolve(io.cwd, o.config), { fn: 'compare', arg: '--config' });
+    if (!isPlainObject(file)) throw usage('compare', '--config', 'a JSON object of PpoConfig fields', file);
+    base = file as PpoConfigInput;
+  }
+  if (o.backend !== undefined) base = { ...base, backend: o.backend as never };
+  const grid: CompareGrid = {
+    env: o.env,
+    objectives: o.objectives,
+    controllers: o.controllers,
+    seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
+    totalSteps: o.steps,
+    base,
+  };
+  const shard = o.shard !== undefined ? parseShard(o.shard) : null;
+  const all = compareCells(grid);
+  const cells = shard ? shardCells(all, shard) : all;
+  try {
+    for (const c of cells.slice(0, 1)) resolvePpoConfig(cellConfig(grid, c)); // fail fast on a bad grid, before any file
+  } catch (e) {
+    if (e instanceof ConfigError && e.arg === 'totalSteps') throw usage('compare', '--steps', e.expected, e.got);
+    throw e;
+  }
+  const outArg = o.out ?? `runs/compare-${o.env}${shard ? `-shard${shard.index}of${shard.count}` : ''}-${timestamp()}`;
+  const outDir = resolve(io.cwd, outArg);
+  if (existsSync(join(outDir, 'compare.json')) && !o.force) {
+    throw usage('compare', '--out', 'a folder without a compare.json', outArg, 'Pick another --out or pass --force');
+  }
+  io.stderr.write(`Comparing ${cells.length}${shard ? ` of ${all.length}` : ''} runs on ${o.env} (${o.steps} env steps each)${shard ? `, shard ${shard.index}/${shard.count}` : ''}\n`);
+  const results = await runCompare(grid, cells, {
+    runCell: async (config) => {
+      const t = await Trainer.create(config);
+      try {
+        while (!t.done) await t.step();
+        return t.history.map((r) => ({ ...r }));
+      } finally {
+        t.dispose();
+      }
+    },
+    onResult: (r, done, total) => io.stderr.write(`  [${done}/${total}] ${r.objective} / ${r.controller} / seed ${String(r.seed)}: final return ${fmt(r.finalReturn)}, mean per-step KL ${fmt(r.meanStepKl, 6)}\n`),
+  });
+  const file = compareFile(grid, shard, results);
+  await writeCompareOutputs(outDir, file, { html: shard === null });
+  io.stdout.write(formatCompareTable(aggregateCompare(results)));
+  io.stdout.write(shard
+    ? `Wrote shard ${shard.index}/${shard.count} to ${outArg}/compare.json; join the shards with: klip compare --merge <shard folders…>\n`
+    : `Wrote ${outArg}/{compare.json, compare.csv, compare_runs.csv, compare.html}\n`);
+  return 0;
+}
+
+function parseProbs(flag: string, text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const xs = parts.map(Number);
+  if (parts.some((s) => s === '') || xs.some((x) => !Number.isFinite(x) || x < 0)) {
+    throw usage('kl', flag, 'a comma-separated list of non-negative numbers, e.g. 0.7,0.3', text);
+  }
+  const sum = xs.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > 1e-6) throw usage('kl', flag, 'probabilities that sum to 1', text, `They sum to ${sum}`);
+  return xs;
+}
+
+function runKl(o: { p: string; q: string; json?: boolean }, io: CliIo): number {
+  const p = parseProbs('--p', o.p);
+  const q = parseProbs('--q', o.q);
+  if (p.length !== q.length) throw usage('kl', '--q', `as many entries as --p (${p.length})`, o.q);
+  const rows = [
+    { name: 'KL(p‖q)', nats: klProbs(p, q) },
+    { name: 'KL(q‖p)', nats: klProbs(q, p) },
+    { name: 'JS(p, q)', nats: jsProbs(p, q) },
+  ];
+  const tv = tvProbs(p, q);
+  if (o.json) {
+    io.stdout.write(`${JSON.stringify({ p, q, klPQ: rows[0]!.nats, klQP: rows[1]!.nats, js: rows[2]!.nats, tv, unit: 'nats' })}\n`);
+    return 0;
+  }
+  const show = (x: number): string => (Number.isFinite(x) ? x.toFixed(6) : String(x));
+  io.stdout.write(`p = [${p.join(', ')}]\nq = [${q.join(', ')}]\n\n`);
+  io.stdout.write(`${'divergence'.padEnd(10)}  ${'nats'.padStart(12)}  ${'bits'.padStart(12)}\n`);
+  for (const r of rows) io.stdout.write(`${r.name.padEnd(10)}  ${show(r.nats).padStart(12)}  ${show(r.nats / Math.LN2).padStart(12)}\n`);
+  io.stdout.write(`${'TV(p, q)'.padEnd(10)}  ${show(tv).padStart(12)}  ${'(no unit)'.padStart(12)}\n`);
+  io.stdout.write('\nKL is not symmetric: KL(p‖q) = Σ p·log(p/q) averages under p; KL(q‖p) averages log(q/p) under q.\n');
+  return 0;
+}
+
+function findRepoRoot(from: string): string | null {
+  let dir = resolve(from);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && existsSync(join(dir, 'bench', 'index.ts'))) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'klip') return dir;
+      } catch {
+        // not ours
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+async function runBench(args: string[], io: CliIo): Promise<number> {
+  const root = findRepoRoot(io.cwd);
+  if (!root) {
+    throw new KlipError({ fn: 'bench', arg: 'working folder', expected: 'inside a klip source checkout (with bench/index.ts)', got: io.cwd, hint: 'The benchmarks are not shipped in the npm package: clone the repository and run `npm run bench` there' });
+  }
+  return new Promise<number>((res) => {
+    const child = spawn('npx', ['tsx', 'bench/index.ts', ...args], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+    child.on('error', (e) => {
+      io.stderr.write(`klip: bench: could not start npx tsx (${e.message})\n`);
+      res(1);
+    });
+    child.on('exit', (code, sig) => res(code ?? (sig ? 1 : 0)));
+  });
+}
+
+function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
+  const program = new Command('klip');
+  program
+    .description('Regularize policy optimization with KL divergences: train, report, compare and explore KL from the command line.')
+    .version(KLIP_VERSION, '-V, --version', 'print the klip version')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+      outputError: (s, write) => write(`klip: ${s.replace(/^error: /, '').trimEnd()}\n`),
+    });
+
+  const q = QUICKSTART_CONFIG.config;
+  program
+    .command('train')
+    .description('Train PPO with KL regularization and write a run folder (no flags: the quickstart on slippery FrozenLake 4×4).')
+    .addOption(new Option('--env <id>', 'environment').choices([...ENV_IDS]).default(q.env))
+    .addOption(new Option('--objective <name>', 'objective').choices([...OBJECTIVES]).default(q.objective))
+    .addOption(new Option('--kl-controller <kind>', 'KL coefficient rule').choices([...CONTROLLER_KINDS]).default(q.klController?.kind))
+    .addOption(new Option('--beta <x>', 'initial KL coefficient β (klController.beta)').argParser(parseNumber('--beta')).default(q.klController?.beta))
+    .addOption(new Option('--target-kl <x>', 'KL controller target d_targ in nats (klController.target)').argParser(parseNumber('--target-kl')).default(q.klController?.target))
+    .addOption(new Option('--early-stop-kl <x>', 'target-KL early stopping threshold (targetKl); off when absent').argParser(parseNumber('--early-stop-kl')))
+    .addOption(new Option('--kl-estimator <name>', 'KL estimator of the penalty and the controller (klEstimator)').choices([...KL_ESTIMATORS]).default(q.klEstimator))
+    .addOption(new Option('--policy <kind>', 'policy kind').choices([...POLICY_KINDS]).default(q.policy?.kind))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend))
+    .addOption(new Option('--steps <n>', 'total env steps (totalSteps)').argParser(parseNumber('--steps', { integer: true })).default(q.totalSteps))
+    .addOption(new Option('--seed <s>', 'root seed (integer or string)').argParser(parseSeed).default(q.seed))
+    .addOption(new Option('--config <file.json>', 'partial PpoConfig as JSON; flags override it'))
+    .addOption(new Option('--preset <name>', 'base config under --config and flags: the quickstart, or the library defaults').choices(['quickstart', 'library']).default('quickstart'))
+    .addOption(new Option('--out <dir>', `run folder (default: ${QUICKSTART_CONFIG.out} for the plain quickstart, else runs/<env>-<objective>-<seed>-<yyyymmdd-hhmmss>)`))
+    .addOption(new Option('--resume <dir>', 'continue the run in <dir> from its checkpoint'))
+    .addOption(new Option('--force', 'replace an existing run folder').default(false))
+    .addOption(new Option('--checkpoint-every <n>', 'write checkpoint.json every n updates (and at the end)').argParser(parsePositiveInt('--checkpoint-every')).default(10))
+    .addOption(new Option('--json', 'print one JSON metric record per update on stdout (human output goes to stderr)').default(false))
+    .action(async (opts: TrainOpts, cmd: Command) => setCode(await runTrain(cmd, opts, io)));
+
+  program
+    .command('report')
+    .description('Write a standalone report.html (inline SVG charts) for one or more runs; several runs overlay.')
+    .argument('<runs...>', 'run folders')
+    .addOption(new Option('--out <file>', 'output HTML file (default: <run>/report.html for one run, ./report.html for several)'))
+    .addOption(new Option('--title <text>', 'page title').default('klip report'))
+    .action(async (dirs: string[], opts: { out?: string; title?: string }) => setCode(await runReport(dirs, opts, io)));
+
+  program
+    .command('compare')
+    .description('Ablation grid (PPO paper Table 1 style): objectives × KL controllers × seeds; --shard i/n runs one slice, --merge joins slices.')
+    .addOption(new Option('--env <id>', 'environment').choices([...ENV_IDS]).default('frozenlake4x4'))
+    .addOption(new Option('--objectives <list>', 'comma-separated objectives').argParser(parseList('--objectives', OBJECTIVES)).default([...OBJECTIVES], OBJECTIVES.join(',')))
+    .addOption(new Option('--controllers <list>', 'comma-separated KL controllers (for kl-penalty and clip+kl)').argParser(parseList('--controllers', CONTROLLER_KINDS)).default(['adaptive'], 'adaptive'))
+    .addOption(new Option('--seeds <n>', 'seeds per cell (1…n)').argParser(parsePositiveInt('--seeds')).default(3))
+    .addOption(new Option('--steps <n>', 'env steps per run').argParser(parsePositiveInt('--steps')).default(20_480))
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: from --config, else wasm)').choices([...BACKENDS]))
+    .addOption(new Option('--config <file.json>', 'partial PpoConfig shared by every run'))
+    .addOption(new Option('--shard <i/n>', 'run only the i-th of n deterministic slices (1-based)'))
+    .addOption(new Option('--merge <dirs...>', 'join the compare.json of shard folders instead of running'))
+    .addOption(new Option('--out <dir>', 'output folder (default: runs/compare-<env>[-shard<i>of<n>]-<yyyymmdd-hhmmss>)'))
+    .addOption(new Option('--force', 'overwrite an existing compare.json').default(false))
+    .action(async (opts: CompareOpts) => setCode(await runCompareCmd(opts, io)));
+
+  program
+    .command('kl')
+    .description('Forward and reverse KL, JS and TV between two categorical distributions, in nats and bits.')
+    .requiredOption('--p <probs>', 'first distribution, e.g. 0.7,0.3')
+    .requiredOption('--q <probs>', 'second distribution, e.g. 0.4,0.6')
+    .option('--json', 'print one JSON object', false)
+    .action((opts: { p: string; q: string; json?: boolean }) => setCode(runKl(opts, io)));
+
+  program
+    .command('bench')
+    .description('Run the benchmarks (from a klip source checkout: npx tsx bench/index.ts [args]).')
+    .argument('[args...]', 'passed to bench/index.ts (e.g. --json)')
+    .allowUnknownOption(true)
+    .helpOption(false)
+    .action(async (args: string[]) => setCode(await runBench(args, io)));
+
+  return program;
+}
+
+/**
+ * Run the `klip` command line in-process.
+ *
+ * Exit codes: 0 success; 2 usage or configuration errors (unknown flag, bad value, malformed config, not a run
+ * folder); 1 other errors (damaged checkpoint, runtime failure; unexpected errors also print their stack);
+ * 130 after Ctrl-C (a checkpoint was written; `--resume` continues).
+ * @param argv Arguments after the program name, e.g. `['train', '--steps', '2048']`.
+ * @param io Optional streams, working folder, abort signal and SIGINT handling (defaults: `process`).
+ * @returns The exit code.
+ * @example
+ * ```ts
+ * const code = await runCli(['kl', '--p', '0.7,0.3', '--q', '0.4,0.6']);
+ * ```
+ */
+export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const full: CliIo = {
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    cwd: io.cwd ?? process.cwd(),
+    handleSigint: io.handleSigint ?? true,
+    ...(io.signal ? { signal: io.signal } : {}),
+  };
+  let code = 0;
+  const program = buildProgram(full, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof KlipError) {
+      full.stderr.write(`klip: ${e.message}\n`);
+      return e instanceof ConfigError ? 2 : 1;
+    }
+    full.stderr.write(`klip: unexpected error\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}

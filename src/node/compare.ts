@@ -1,0 +1,487 @@
+/**
+ * `klip compare`: the ablation grid of the PPO paper's Table 1 on klip's worlds (objectives × KL controllers × seeds),
+ * deterministic sharding (`--shard i/n`) so a batch engine (Slurm array, Kubernetes Jobs, CI matrix) can run the
+ * slices, and `--merge` to join the slices' `compare.json` files. Node only.
+ * @module
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import type { PpoConfigInput } from '../training/config.js';
+import type { MetricRecord } from '../training/metrics.js';
+import { KLIP_VERSION } from '../version.js';
+import { readJsonFile, writeFileAtomic } from './atomic.js';
+import { escapeHtml, renderSpecToSvg, type VegaLiteSpec } from './report.js';
+import { summarizeMetrics } from './run_folder.js';
+
+/** The grid of a comparison: everything that decides which cells exist and what each one runs. */
+export interface CompareGrid {
+  /** Env preset id. */
+  env: string;
+  /** Objectives (rows of the ablation). */
+  objectives: string[];
+  /** KL controller kinds, used by the objectives with a KL term (`kl-penalty`, `clip+kl`). */
+  controllers: string[];
+  /** Seeds. */
+  seeds: Array<number | string>;
+  /** Env steps per cell. */
+  totalSteps: number;
+  /** Other config fields shared by every cell (from `--config`, `--backend`, …). */
+  base: PpoConfigInput;
+}
+
+/** One cell of the grid. `controller` is `'-'` for objectives without a KL term (they ignore β). */
+export interface CompareCell {
+  /** Position in the full grid (0-based); sharding and merging key on it. */
+  index: number;
+  /** Objective. */
+  objective: string;
+  /** Controller kind or `'-'`. */
+  controller: string;
+  /** Seed. */
+  seed: number | string;
+}
+
+/** The outcome of one cell. */
+export interface CompareResult extends CompareCell {
+  /** Last non-null `charts/episodic_return`. */
+  finalReturn: number | null;
+  /** Last non-null `charts/success_rate`. */
+  successRate: number | null;
+  /** Last `charts/policy_return` (tabular worlds). */
+  policyReturn: number | null;
+  /** `charts/optimal_return` (tabular worlds). */
+  optimalReturn: number | null;
+  /** Mean of `kl/exact_old_new` over updates (nats). */
+  meanStepKl: number | null;
+  /** Last `kl/coef`. */
+  finalBeta: number | null;
+  /** Updates run. */
+  updates: number;
+  /** Wall time of the cell in seconds (not deterministic). */
+  wallTimeSeconds: number;
+}
+
+/** What `compare.json` holds (one per shard, or merged). */
+export interface CompareFile {
+  /** Format tag. */
+  format: 'klip-compare';
+  /** Schema version. */
+  version: 1;
+  /** klip version that wrote it. */
+  klipVersion: string;
+  /** The grid. */
+  grid: CompareGrid;
+  /** Which slice these results are (`null` for a full or merged grid). */
+  shard: { index: number; count: number } | null;
+  /** Results, sorted by cell index. */
+  results: CompareResult[];
+}
+
+/** Aggregated row of the comparison table: one per (objective, controller). */
+export interface CompareRow {
+  /** Objective. */
+  objective: string;
+  /** Controller kind or `'-'`. */
+  controller: string;
+  /** Seeds aggregated. */
+  n: number;
+  /** Mean and sample std (n − 1) of the final return over seeds. */
+  returnMean: number | null;
+  /** Sample standard deviation of the final return (0 for one seed). */
+  returnStd: number | null;
+  /** Mean over seeds of the mean per-step KL. */
+  klMean: number | null;
+  /** Sample std over seeds of the mean per-step KL. */
+  klStd: number | null;
+  /** Mean exact policy return (tabular worlds). */
+  policyReturnMean: number | null;
+  /** Exact optimum (tabular worlds). */
+  optimalReturn: number | null;
+}
+
+const KL_OBJECTIVES = new Set(['kl-penalty', 'clip+kl']);
+
+/**
+ * Enumerate the grid's cells in a fixed order: objective, then controller, then seed. Objectives without a KL
+ * term get one controller `'-'` (β does not affect them, so running them per controller would repeat work).
+ * @param grid The grid.
+ * @returns Cells with their 0-based `index`.
+ * @example
+ * ```ts
+ * compareCells({ env: 'bandit', objectives: ['clip', 'clip+kl'], controllers: ['fixed', 'adaptive'], seeds: [1, 2], totalSteps: 512, base: {} }).length; // 2 + 4 = 6
+ * ```
+ */
+export function compareCells(grid: Pick<CompareGrid, 'objectives' | 'controllers' | 'seeds'>): CompareCell[] {
+  const cells: CompareCell[] = [];
+  for (const objective of grid.objectives) {
+    const ctls = KL_OBJECTIVES.has(objective) ? grid.controllers : ['-'];
+    for (const controller of ctls) for (const seed of grid.seeds) cells.push({ index: cells.length, objective, controller, seed });
+  }
+  return cells;
+}
+
+/**
+ * Parse `--shard i/n` (1-based i, 1 ≤ i ≤ n).
+ * @param text e.g. `"2/4"`.
+ * @returns `{ index: i, count: n }`.
+ * @throws ConfigError for anything else, naming the expected form.
+ * @example
+ * ```ts
+ * parseShard('2/4'); // { index: 2, count: 4 }
+ * ```
+ */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const i = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || !(n >= 1) || !(i >= 1) || i > n) {
+    throw new ConfigError({ fn: 'compare', arg: '--shard', expected: 'i/n with 1 ≤ i ≤ n (e.g. 1/4)', got: text });
+  }
+  return { index: i, count: n };
+}
+
+/**
+ * The i-th of n deterministic slices of the cells: every cell whose index ≡ i − 1 (mod n). Round-robin spreads
+ * the objectives evenly; the union of the n slices is the whole grid, and they are disjoint.
+ * @param cells All cells (from {@link compareCells}).
+ * @param shard `{ index: i, count: n }`, 1-based.
+ * @returns The slice, in grid order.
+ * @example
+ * ```ts
+ * shardCells(compareCells(grid), { index: 1, count: 2 }); // cells 0, 2, 4, …
+ * ```
+ */
+export function shardCells(cells: readonly CompareCell[], shard: { index: number; count: number }): CompareCell[] {
+  return cells.filter((c) => c.index % shard.count === shard.index - 1);
+}
+
+/**
+ * The config of one cell: the grid's base, then env, steps, objective, controller kind and seed.
+ * @param grid The grid.
+ * @param cell The cell.
+ * @returns A partial config for `Trainer.create`.
+ * @example
+ * ```ts
+ * cellConfig(grid, cells[0]).objective;
+ * ```
+ */
+export function cellConfig(grid: CompareGrid, cell: CompareCell): PpoConfigInput {
+  const base = { ...grid.base };
+  const cfg: PpoConfigInput = { ...base, env: grid.env, totalSteps: grid.totalSteps, objective: cell.objective as never, seed: cell.seed };
+  if (cell.controller !== '-') {
+    const baseCtl = base.klController;
+    cfg.klController = baseCtl && baseCtl.kind === cell.controller ? { ...baseCtl } : { kind: cell.controller as never };
+  }
+  return cfg;
+}
+
+/**
+ * Turn a cell's metric history into its result (see {@link summarizeMetrics}).
+ * @param cell The cell.
+ * @param metrics Its history.
+ * @param wallTimeSeconds Wall time it took.
+ * @returns The result record.
+ * @example
+ * ```ts
+ * resultFromMetrics(cell, trainer.history, 3.2).finalReturn;
+ * ```
+ */
+export function resultFromMetrics(cell: CompareCell, metrics: readonly MetricRecord[], wallTimeSeconds: number): CompareResult {
+  const s = summarizeMetrics(metrics);
+  return { ...cell, ...s, updates: metrics.length, wallTimeSeconds };
+}
+
+function meanStd(xs: number[]): { mean: number | null; std: number | null } {
+  if (xs.length === 0) return { mean: null, std: null };
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length === 1) return { mean, std: 0 };
+  const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
+  return { mean, std: Math.sqrt(v) };
+}
+
+function nums(xs: Array<number | null>): number[] {
+  return xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+}
+
+/**
+ * Aggregate results per (objective, controller) over seeds: mean ± sample std (n − 1) of the final return and of the
+ * mean per-step KL, mean exact policy return and the optimum. Rows follow the grid order.
+ * @param results Cell results.
+ * @returns One row per (objective, controller).
+ * @example
+ * ```ts
+ * aggregateCompare(results)[0].returnMean;
+ * ```
+ */
+export function aggregateCompare(results: readonly CompareResult[]): CompareRow[] {
+  const groups = new Map<string, CompareResult[]>();
+  for (const r of [...results].sort((a, b) => a.index - b.index)) {
+    const k = `${r.objective}\u0000${r.controller}`;
+    (groups.get(k) ?? groups.set(k, []).get(k)!).push(r);
+  }
+  return [...groups.values()].map((g) => {
+    const ret = meanStd(nums(g.map((r) => r.finalReturn)));
+    const kl = meanStd(nums(g.map((r) => r.meanStepKl)));
+    const opt = nums(g.map((r) => r.optimalReturn));
+    return {
+      objective: g[0]!.objective,
+      controller: g[0]!.controller,
+      n: g.length,
+      returnMean: ret.mean,
+      returnStd: ret.std,
+      klMean: kl.mean,
+      klStd: kl.std,
+      policyReturnMean: meanStd(nums(g.map((r) => r.policyReturn))).mean,
+      optimalReturn: opt.length ? opt[0]! : null,
+    };
+  });
+}
+
+function cell(v: number | null | string): string {
+  return v === null ? '' : String(v);
+}
+
+/**
+ * `compare.csv`: the aggregated table, one line per (objective, controller).
+ * Columns: objective, controller, n, return_mean, return_std, kl_mean, kl_std, policy_return_mean, optimal_return.
+ * @param rows From {@link aggregateCompare}.
+ * @returns CSV text with a header line.
+ * @example
+ * ```ts
+ * compareCsv(aggregateCompare(results)).split('\n')[0]; // "objective,controller,n,return_mean,…"
+ * ```
+ */
+export function compareCsv(rows: readonly CompareRow[]): string {
+  const head = 'objective,controller,n,return_mean,return_std,kl_mean,kl_std,policy_return_mean,optimal_return\n';
+  return head + rows.map((r) => [r.objective, r.controller, r.n, r.returnMean, r.returnStd, r.klMean, r.klStd, r.policyReturnMean, r.optimalReturn].map(cell).join(',') + '\n').join('');
+}
+
+/**
+ * `compare_runs.csv`: one line per cell (objective, controller, seed, final numbers).
+ * @param results Cell results.
+ * @returns CSV text with a header line.
+ * @example
+ * ```ts
+ * compareRunsCsv(results);
+ * ```
+ */
+export function compareRunsCsv(results: readonly CompareResult[]): string {
+  const head = 'index,objective,controller,seed,final_return,success_rate,policy_return,optimal_return,mean_step_kl,final_beta,updates,wall_time_s\n';
+  return head + [...results].sort((a, b) => a.index - b.index).map((r) =>
+    [r.index, r.objective, r.controller, r.seed, r.finalReturn, r.successRate, r.policyReturn, r.optimalReturn, r.meanStepKl, r.finalBeta, r.updates, Number(r.wallTimeSeconds.toFixed(3))].map(cell).join(',') + '\n',
+  ).join('');
+}
+
+function f(v: number | null, d = 3): string {
+  if (v === null) return '–';
+  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(2);
+  return v.toFixed(d);
+}
+
+/**
+ * The printed comparison table: mean ± std final return and mean per-step KL per objective and controller.
+ * @param rows From {@link aggregateCompare}.
+ * @returns Aligned plain-text table.
+ * @example
+ * ```ts
+ * console.log(formatCompareTable(aggregateCompare(results)));
+ * ```
+ */
+export function formatCompareTable(rows: readonly CompareRow[]): string {
+  const head = ['objective', 'controller', 'seeds', 'final return (mean ± std)', 'mean per-step KL (± std)', 'policy return', 'optimum'];
+  const body = rows.map((r) => [
+    r.objective, r.controller, String(r.n),
+    `${f(r.returnMean)} ± ${f(r.returnStd)}`, `${f(r.klMean, 5)} ± ${f(r.klStd, 5)}`, f(r.policyReturnMean), f(r.optimalReturn),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cols: string[]): string => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+
+/**
+ * A Vega-Lite chart of the comparison: each seed's final return as a point and the mean as a tick, per
+ * objective/controller.
+ * @param results Cell results.
+ * @returns The spec.
+ * @example
+ * ```ts
+ * await renderSpecToSvg(compareSpec(results));
+ * ```
+ */
+export function compareSpec(results: readonly CompareResult[]): VegaLiteSpec {
+  const values = results.filter((r) => r.finalReturn !== null).map((r) => ({ group: `${r.objective} / ${r.controller}`, seed: String(r.seed), finalReturn: r.finalReturn, meanStepKl: r.meanStepKl }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: 480,
+    background: 'white',
+    data: { values },
+    layer: [
+      { mark: { type: 'point', filled: true, size: 60, opacity: 0.7 }, encoding: { y: { field: 'group', type: 'nominal', title: 'objective / controller' }, x: { field: 'finalReturn', type: 'quantitative', title: 'final return' }, color: { field: 'seed', type: 'nominal' } } },
+      { mark: { type: 'tick', color: 'black', thickness: 2 }, encoding: { y: { field: 'group', type: 'nominal' }, x: { aggregate: 'mean', field: 'finalReturn', type: 'quantitative' } } },
+    ],
+  };
+}
+
+/**
+ * `compare.html`: the grid, the aggregated table and the per-seed chart, standalone (inline SVG, no network).
+ * @param file The (merged) comparison.
+ * @returns HTML text.
+ * @example
+ * ```ts
+ * await writeFile('compare.html', await renderCompareHtml(file));
+ * ```
+ */
+export async function renderCompareHtml(file: CompareFile): Promise<string> {
+  const rows = aggregateCompare(file.results);
+  const head = ['objective', 'controller', 'seeds', 'final return mean', '± std', 'mean per-step KL', '± std', 'policy return', 'optimum'];
+  const table = `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${[r.objective, r.controller, String(r.n), f(r.returnMean), f(r.returnStd), f(r.klMean, 5), f(r.klStd, 5), f(r.policyReturnMean), f(r.optimalReturn)].map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+  const svg = file.results.some((r) => r.finalReturn !== null) ? await renderSpecToSvg(compareSpec(file.results)) : '<p>No finished episodes.</p>';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>klip compare: ${escapeHtml(file.grid.env)}</title>
+<style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:980px;padding:0 1rem}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}td:first-child,td:nth-child(2){text-align:left}pre{background:#f6f6f6;padding:.6rem}</style></head>
+<body><h1>klip compare on ${escapeHtml(file.grid.env)}</h1>
+<p>${file.results.length} runs, ${escapeHtml(String(file.grid.totalSteps))} env steps each. Final return: mean of the last 100 episodes at the end of training; KL: mean over updates of the exact per-optimizer-step KL old→new (kl/exact_old_new), in nats.</p>
+${table}
+<figure>${svg}<figcaption>Each point is one seed's final return; the black tick is the mean.</figcaption></figure>
+<details><summary>grid</summary><pre>${escapeHtml(JSON.stringify(file.grid, null, 2))}</pre></details>
+</body></html>
+`;
+}
+
+/** Options of {@link runCompare}. */
+export interface RunCompareOptions {
+  /** Run one cell and return its metric history (the CLI passes a Trainer-based runner). */
+  runCell: (config: PpoConfigInput, cell: CompareCell) => Promise<MetricRecord[]>;
+  /** Called after each cell (progress). */
+  onResult?: (result: CompareResult, done: number, total: number) => void;
+  /** Wall clock in ms. @defaultValue performance.now */
+  now?: () => number;
+}
+
+/**
+ * Run cells one after the other with `opts.runCell` and collect their results.
+ * @param grid The grid.
+ * @param cells The cells to run (all, or one shard).
+ * @param opts The cell runner and a progress callback.
+ * @returns Results in cell order.
+ * @example
+ * ```ts
+ * const results = await runCompare(grid, shardCells(compareCells(grid), shard), { runCell });
+ * ```
+ */
+export async function runCompare(grid: CompareGrid, cells: readonly CompareCell[], opts: RunCompareOptions): Promise<CompareResult[]> {
+  const now = opts.now ?? (() => performance.now());
+  const out: CompareResult[] = [];
+  for (const c of cells) {
+    const t0 = now();
+    const metrics = await opts.runCell(cellConfig(grid, c), c);
+    const r = resultFromMetrics(c, metrics, (now() - t0) / 1000);
+    out.push(r);
+    opts.onResult?.(r, out.length, cells.length);
+  }
+  return out;
+}
+
+/**
+ * Build a `compare.json` record.
+ * @param grid The grid.
+ * @param shard The slice, or null.
+ * @param results Results.
+ * @returns The file content.
+ * @example
+ * ```ts
+ * compareFile(grid, null, results).format; // 'klip-compare'
+ * ```
+ */
+export function compareFile(grid: CompareGrid, shard: { index: number; count: number } | null, results: CompareResult[]): CompareFile {
+  return { format: 'klip-compare', version: 1, klipVersion: KLIP_VERSION, grid, shard, results: [...results].sort((a, b) => a.index - b.index) };
+}
+
+function validateCompareFile(x: unknown, where: string): CompareFile {
+  const o = x as Partial<CompareFile> | null;
+  if (!o || typeof o !== 'object' || o.format !== 'klip-compare' || o.version !== 1 || !o.grid || !Array.isArray(o.results)) {
+    throw new ConfigError({ fn: 'compare --merge', arg: where, expected: 'a klip compare.json (format "klip-compare", version 1)', got: x });
+  }
+  return o as CompareFile;
+}
+
+/**
+ * Read the `compare.json` of each folder (or a compare.json path) for `--merge`.
+ * @param paths Folders written by `klip compare` (shards), or their compare.json files.
+ * @returns The parsed files.
+ * @throws ConfigError for a missing or malformed file.
+ * @example
+ * ```ts
+ * const files = await readCompareFiles(['runs/cmp-1', 'runs/cmp-2']);
+ * ```
+ */
+export async function readCompareFiles(paths: readonly string[]): Promise<CompareFile[]> {
+  const out: CompareFile[] = [];
+  for (const p of paths) {
+    const file = p.endsWith('.json') ? p : join(p, 'compare.json');
+    out.push(validateCompareFile(await readJsonFile(file, { fn: 'compare --merge', arg: 'folder' }), file));
+  }
+  return out;
+}
+
+/**
+ * Join shard results: all files must describe the same grid; cells are unioned by index (a cell found twice must
+ * carry the same numbers, wall time aside).
+ * @param files Shard files.
+ * @returns The merged file and the cells still missing.
+ * @throws ConfigError when the grids differ or a cell has two different results.
+ * @example
+ * ```ts
+ * const { merged, missing } = mergeCompare(await readCompareFiles(dirs));
+ * ```
+ */
+export function mergeCompare(files: readonly CompareFile[]): { merged: CompareFile; missing: CompareCell[] } {
+  if (files.length === 0) throw new ConfigError({ fn: 'compare --merge', arg: 'folders', expected: 'at least one folder written by `klip compare`', got: [] });
+  const grid = files[0]!.grid;
+  const key = JSON.stringify(grid);
+  const byIndex = new Map<number, CompareResult>();
+  files.forEach((f, i) => {
+    if (JSON.stringify(f.grid) !== key) {
+      throw new ConfigError({ fn: 'compare --merge', arg: `folder ${i + 1}`, expected: 'the same grid as the first folder (same env, objectives, controllers, seeds, steps, config)', got: f.grid });
+    }
+    for (const r of f.results) {
+      const prev = byIndex.get(r.index);
+      if (prev && JSON.stringify({ ...prev, wallTimeSeconds: 0 }) !== JSON.stringify({ ...r, wallTimeSeconds: 0 })) {
+        throw new ConfigError({ fn: 'compare --merge', arg: `cell ${r.index}`, expected: 'identical results in every folder that holds it', got: r });
+      }
+      if (!prev) byIndex.set(r.index, r);
+    }
+  });
+  const missing = compareCells(grid).filter((c) => !byIndex.has(c.index));
+  return { merged: compareFile(grid, null, [...byIndex.values()]), missing };
+}
+
+/**
+ * Write `compare.json`, `compare.csv`, `compare_runs.csv` and (unless `html: false`) `compare.html` into `dir`
+ * (atomic writes).
+ * @param dir Output folder (created).
+ * @param file The comparison.
+ * @param opts.html Also render the HTML page. @defaultValue true
+ * @returns The paths written.
+ * @example
+ * ```ts
+ * await writeCompareOutputs('runs/cmp', compareFile(grid, null, results));
+ * ```
+ */
+export async function writeCompareOutputs(dir: string, file: CompareFile, opts: { html?: boolean } = {}): Promise<string[]> {
+  await fsp.mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  const put = async (name: string, data: string): Promise<void> => {
+    const p = join(dir, name);
+    await writeFileAtomic(p, data);
+    written.push(p);
+  };
+  await put('compare.json', `${JSON.stringify(file, null, 2)}\n`);
+  await put('compare.csv', compareCsv(aggregateCompare(file.results)));
+  await put('compare_runs.csv', compareRunsCsv(file.results));
+  if (opts.html ?? true) await put('compare.html', await renderCompareHtml(file));
+  return written;
+}

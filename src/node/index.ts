@@ -1,0 +1,22 @@
+/**
+ * klip/node — the Node-only parts of klip: the `klip` CLI, run folders, atomic file writes, progress display,
+ * HTML reports (Vega-Lite rendered to SVG) and the ablation grid. Explicit named re-exports only (no `export *`).
+ * @module klip/node
+ */
+export { writeFileAtomic, readJsonFile, NODE_ATOMIC_FS } from './atomic.js';
+export type { AtomicFileSystem, ReadJsonOptions } from './atomic.js';
+export {
+  RUN_FILES, RunFolder, createRun, openRun, isRunFolder, checkCreatable, summarizeMetrics, csvHeader, csvLine, parseMetricsJsonl,
+} from './run_folder.js';
+export type { RunSummary, FrameLike, CreateRunOptions } from './run_folder.js';
+export { createProgress, progressModeFor, formatProgressLine } from './progress.js';
+export type { ProgressMode, ProgressOptions, ProgressReporter, TextOut } from './progress.js';
+export { renderReportHtml, reportCharts, gridPolicySpec, renderSpecToSvg, escapeHtml, ACTION_ARROWS } from './report.js';
+export type { ReportRun, ReportChart, VegaLiteSpec } from './report.js';
+export {
+  compareCells, parseShard, shardCells, cellConfig, resultFromMetrics, aggregateCompare, compareCsv, compareRunsCsv, formatCompareTable,
+  compareSpec, renderCompareHtml, runCompare, compareFile, readCompareFiles, mergeCompare, writeCompareOutputs,
+} from './compare.js';
+export type { CompareGrid, CompareCell, CompareResult, CompareFile, CompareRow, RunCompareOptions } from './compare.js';
+export { runCli, QUICKSTART_CONFIG, EXIT_INTERRUPTED, formatSummaryTable } from './cli.js';
+export type { CliIo } from './cli.js';

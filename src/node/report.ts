@@ -1,0 +1,401 @@
+/**
+ * The run report: Vega-Lite v5 specs built from metric histories, rendered to SVG in Node with `vega` +
+ * `vega-lite` (`vl.compile(spec).spec` → `new vega.View(vega.parse(…), { renderer: 'none' }).toSVG()`), and
+ * assembled into one standalone HTML page (inline SVG, no scripts, no network references).
+ * Several runs overlay by colour. Node only.
+ * @module
+ */
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { METRICS, type MetricRecord } from '../training/metrics.js';
+import type { FrameLike, RunSummary } from './run_folder.js';
+
+/** A Vega-Lite v5 specification as a plain JSON object. */
+export type VegaLiteSpec = Record<string, unknown>;
+
+/** One run as the report sees it. */
+export interface ReportRun {
+  /** Label (the run folder name). */
+  name: string;
+  /** The resolved config (shown in the header; `klController.target` draws the target band). */
+  config: Record<string, unknown>;
+  /** One record per update. */
+  metrics: MetricRecord[];
+  /** `summary.json`, when the run finished (gives the grid picture for tabular worlds). */
+  summary?: RunSummary | null;
+}
+
+/** One chart of the report. */
+export interface ReportChart {
+  /** Stable id (`return`, `kl_update`, `kl_step`, `beta`, `clip_fraction`, `entropy`, `grid:<run>`). */
+  id: string;
+  /** Heading. */
+  title: string;
+  /** What the chart shows (HTML-escaped when rendered). */
+  caption: string;
+  /** The Vega-Lite spec. */
+  spec: VegaLiteSpec;
+}
+
+/** Arrow glyph per action of a gridworld: 0 = left, 1 = down, 2 = right, 3 = up (FrozenLake order). */
+export const ACTION_ARROWS: readonly string[] = Object.freeze(['←', '↓', '→', '↑']);
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+const WIDTH = 560;
+const HEIGHT = 220;
+
+interface Row {
+  run: string;
+  step: number;
+  update: number;
+  series: string;
+  value: number;
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Long-format rows of `keys` (label → metric key) for every run, skipping null / non-finite values. */
+function longRows(runs: readonly ReportRun[], keys: Record<string, string>): Row[] {
+  const rows: Row[] = [];
+  for (const run of runs) {
+    run.metrics.forEach((r, i) => {
+      const update = isNum(r.update) ? r.update : i + 1;
+      const step = isNum(r.global_step) ? r.global_step : update;
+      for (const [series, key] of Object.entries(keys)) {
+        const v = r[key];
+        if (isNum(v)) rows.push({ run: run.name, step, update, series, value: v });
+      }
+    });
+  }
+  return rows;
+}
+
+function caption(keys: readonly string[], extra = ''): string {
+  const parts = keys.map((k) => `${k}: ${(METRICS as Record<string, string>)[k] ?? ''}`);
+  return [...parts, ...(extra ? [extra] : [])].join(' ');
+}
+
+function lineLayer(rows: Row[], yTitle: string, opts: { logY?: boolean; dashBySeries?: boolean } = {}): VegaLiteSpec {
+  return {
+    data: { values: rows },
+    mark: { type: 'line', point: rows.length < 60, strokeWidth: 1.8 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'env steps' },
+      y: { field: 'value', type: 'quantitative', title: yTitle, ...(opts.logY ? { scale: { type: 'log' } } : {}) },
+      color: { field: 'run', type: 'nominal', title: 'run', scale: { scheme: 'category10' } },
+      ...(opts.dashBySeries ? { strokeDash: { field: 'series', type: 'nominal', title: 'series' } } : {}),
+      detail: { field: 'series', type: 'nominal' },
+      tooltip: [{ field: 'run' }, { field: 'series' }, { field: 'update', type: 'quantitative' }, { field: 'value', type: 'quantitative' }],
+    },
+  };
+}
+
+function chart(id: string, title: string, cap: string, layers: VegaLiteSpec[]): ReportChart {
+  return {
+    id,
+    title,
+    caption: cap,
+    spec: { $schema: SCHEMA, width: WIDTH, height: HEIGHT, background: 'white', layer: layers },
+  };
+}
+
+function targetOf(config: Record<string, unknown>): number | null {
+  const ctl = config.klController as Record<string, unknown> | undefined;
+  const objective = config.objective;
+  if (!ctl || (objective !== 'kl-penalty' && objective !== 'clip+kl')) return null;
+  return isNum(ctl.target) ? ctl.target : null;
+}
+
+/**
+ * The time-series charts of a report as Vega-Lite specs (one per metric family), overlaying every run by colour:
+ * episodic return against the exact optimum, per-update KL(π_rollout‖π_after) exact vs k1/k3 with the target band
+ * [d_targ/1.5, 1.5·d_targ] (PPO paper §4), per-optimizer-step KL, β, clip fraction and entropy.
+ * Charts with no data in any run are left out.
+ * @param runs The runs to overlay.
+ * @returns Plain JSON specs (no rendering).
+ * @example
+ * ```ts
+ * const charts = reportCharts([{ name: 'a', config, metrics }]);
+ * charts.map((c) => c.id); // ['return', 'kl_update', …]
+ * ```
+ */
+export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
+  const out: ReportChart[] = [];
+
+  const ret = longRows(runs, { 'episodic return': 'charts/episodic_return', 'policy return (exact)': 'charts/policy_return' });
+  const optimum = [...new Set(longRows(runs, { optimum: 'charts/optimal_return' }).map((r) => r.value))].map((value) => ({ value, series: 'exact optimum' }));
+  if (ret.length) {
+    const layers: VegaLiteSpec[] = [lineLayer(ret, 'return', { dashBySeries: true })];
+    if (optimum.length) {
+      layers.push({
+        data: { values: optimum },
+        mark: { type: 'rule', strokeDash: [6, 3], color: 'black' },
+        encoding: { y: { field: 'value', type: 'quantitative' }, tooltip: [{ field: 'series' }, { field: 'value', type: 'quantitative' }] },
+      });
+    }
+    out.push(chart('return', 'Return against the exact optimum',
+      caption(['charts/episodic_return', 'charts/policy_return', 'charts/optimal_return'], optimum.length ? 'The dashed black rule is the exact optimum.' : ''), layers));
+  }
+
+  const klUpdate = longRows(runs, { exact: 'kl/exact_rollout_end', k1: 'kl/k1_rollout_end', k3: 'kl/k3_rollout_end' });
+  if (klUpdate.length) {
+    const layers: VegaLiteSpec[] = [];
+    const targets = [...new Set(runs.map((r) => targetOf(r.config)).filter(isNum))];
+    if (targets.length) {
+      layers.push({
+        data: { values: targets.map((t) => ({ lo: t / 1.5, hi: t * 1.5, target: t })) },
+        mark: { type: 'rect', color: '#2ca02c', opacity: 0.12 },
+        encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+      });
+      layers.push({
+        data: { values: targets.map((t) => ({ target: t })) },
+        mark: { type: 'rule', color: '#2ca02c', strokeDash: [4, 2] },
+        encoding: { y: { field: 'target', type: 'quantitative' } },
+      });
+    }
+    layers.push(lineLayer(klUpdate, 'KL (nats)', { dashBySeries: true }));
+    out.push(chart('kl_update', 'KL(π_rollout‖π_after) per update: exact vs k1/k3 estimates',
+      caption(['kl/exact_rollout_end', 'kl/k1_rollout_end', 'kl/k3_rollout_end'], targets.length ? 'Green: the KL controller target d_targ and the band [d_targ/1.5, 1.5·d_targ] of the adaptive rule.' : ''), layers));
+  }
+
+  const klStep = longRows(runs, { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' });
+  if (klStep.length) {
+    out.push(chart('kl_step', 'Per-optimizer-step KL old→new: exact vs k1/k3 estimates',
+      caption(['kl/exact_old_new', 'kl/k1', 'kl/k3']), [lineLayer(klStep, 'KL (nats)', { dashBySeries: true })]));
+  }
+
+  const beta = longRows(runs, { beta: 'kl/coef' });
+  if (beta.length) {
+    const logY = beta.every((r) => r.value > 0);
+    out.push(chart('beta', 'KL coefficient β over time', caption(['kl/coef'], logY ? 'Log scale.' : ''), [lineLayer(beta, 'β', { logY })]));
+  }
+
+  const clip = longRows(runs, { 'clip fraction': 'policy/clip_fraction' });
+  if (clip.length) out.push(chart('clip_fraction', 'Clip fraction', caption(['policy/clip_fraction']), [lineLayer(clip, 'fraction')]));
+
+  const ent = longRows(runs, { entropy: 'policy/entropy' });
+  if (ent.length) out.push(chart('entropy', 'Policy entropy', caption(['policy/entropy']), [lineLayer(ent, 'entropy (nats)')]));
+
+  for (const run of runs) {
+    const s = run.summary;
+    if (s?.frame && s.policy && s.frame.kind === 'grid') {
+      const spec = gridPolicySpec(s.frame, s.policy);
+      if (spec) {
+        out.push({
+          id: `grid:${run.name}`,
+          title: `Final policy of ${run.name}`,
+          caption: 'Cells are coloured by the critic’s state value V(s); each arrow is the greedy action, its opacity ∝ π(greedy|s). Outlined: holes, cliffs and goals (terminal cells have no arrow).',
+          spec,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+const CELL_KIND: Record<string, string> = { H: 'hole', G: 'goal', C: 'cliff', S: 'start', W: 'wall', '#': 'wall' };
+
+/**
+ * A Vega-Lite layered spec picturing a gridworld policy: `rect` cells coloured by V(s), `text` arrows for the
+ * greedy action with opacity ∝ its probability, outlines for holes / goals / cliffs, and the cell letters.
+ * State s is the cell (s div cols, s mod cols), as in Gymnasium FrozenLake.
+ * @param frame A grid frame (`renderFrame()` of a klip gridworld).
+ * @param policy `probs[s][a]` and optional values `values[s]`.
+ * @returns The spec, or null when the frame is not a grid or sizes do not match.
+ * @example
+ * ```ts
+ * const spec = gridPolicySpec(env.renderFrame(), await trainer.policySnapshot());
+ * ```
+ */
+export function gridPolicySpec(frame: FrameLike, policy: { probs: number[][]; values: number[] | null }): VegaLiteSpec | null {
+  const rows = frame.rows;
+  const cols = frame.cols;
+  const cells = frame.cells;
+  if (frame.kind !== 'grid' || !isNum(rows) || !isNum(cols) || !Array.isArray(cells)) return null;
+  if (policy.probs.length !== rows * cols) return null;
+  const data: Record<string, unknown>[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const s = r * cols + c;
+      const code = String(cells[r]?.[c] ?? '');
+      const kind = CELL_KIND[code.toUpperCase()] ?? 'free';
+      const p = policy.probs[s] ?? [];
+      let a = 0;
+      for (let i = 1; i < p.length; i++) if ((p[i] ?? 0) > (p[a] ?? 0)) a = i;
+      const terminal = kind === 'hole' || kind === 'goal' || kind === 'cliff' || kind === 'wall';
+      data.push({
+        state: s,
+        row: r,
+        col: c,
+        code,
+        kind,
+        value: policy.values ? policy.values[s] ?? null : null,
+        arrow: terminal ? '' : ACTION_ARROWS[a] ?? String(a),
+        prob: p[a] ?? 0,
+        outline: kind === 'free' ? null : kind,
+      });
+    }
+  }
+  const size = 44;
+  const x = { field: 'col', type: 'ordinal', axis: null };
+  const y = { field: 'row', type: 'ordinal', axis: null };
+  const hasValues = policy.values !== null;
+  return {
+    $schema: SCHEMA,
+    width: cols * size,
+    height: rows * size,
+    background: 'white',
+    data: { values: data },
+    layer: [
+      {
+        mark: { type: 'rect', stroke: '#999', strokeWidth: 0.5 },
+        encoding: {
+          x,
+          y,
+          ...(hasValues
+            ? { color: { field: 'value', type: 'quantitative', title: 'V(s)', scale: { scheme: 'blues' } } }
+            : { color: { value: '#eeeeee' } }),
+          tooltip: [{ field: 'state' }, { field: 'code' }, { field: 'value', type: 'quantitative' }, { field: 'prob', type: 'quantitative' }],
+        },
+      },
+      {
+        transform: [{ filter: 'datum.outline != null' }],
+        mark: { type: 'rect', fill: null, strokeWidth: 3 },
+        encoding: {
+          x,
+          y,
+          stroke: {
+            field: 'outline',
+            type: 'nominal',
+            title: 'cell',
+            scale: { domain: ['start', 'hole', 'cliff', 'goal', 'wall'], range: ['#1f77b4', '#d62728', '#9467bd', '#2ca02c', '#333333'] },
+          },
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 24, fontWeight: 'bold', color: '#111' },
+        encoding: {
+          x,
+          y,
+          text: { field: 'arrow' },
+          opacity: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [0.1, 1] }, legend: null },
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 9, dx: -size / 2 + 8, dy: -size / 2 + 8, color: '#444' },
+        encoding: { x, y, text: { field: 'code' } },
+      },
+    ],
+  };
+}
+
+/**
+ * Render one Vega-Lite spec to an SVG string in Node (no canvas, no network): compile to Vega, parse, and run
+ * a headless `View` with `renderer: 'none'`. The XML namespace attributes are dropped, as inline SVG in HTML5
+ * does not need them, so the page carries no URL at all.
+ * @param spec A Vega-Lite v5 spec with inline data.
+ * @returns The `<svg>…</svg>` markup.
+ * @example
+ * ```ts
+ * const svg = await renderSpecToSvg(reportCharts(runs)[0].spec);
+ * ```
+ */
+export async function renderSpecToSvg(spec: VegaLiteSpec): Promise<string> {
+  const compiled = vl.compile(spec as unknown as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    return svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Escape text for HTML element content and attribute values.
+ * @param s Any text.
+ * @returns `s` with `& < > " '` replaced by entities.
+ * @example
+ * ```ts
+ * escapeHtml('<b>'); // "&lt;b&gt;"
+ * ```
+ */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+}
+
+function fmt(v: unknown, digits = 4): string {
+  if (!isNum(v)) return '–';
+  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
+  return String(Number(v.toFixed(digits)));
+}
+
+function summaryTable(runs: readonly ReportRun[]): string {
+  const head = ['run', 'env', 'objective', 'updates', 'env steps', 'final return', 'success rate', 'policy return', 'optimum', 'mean per-step KL', 'final β'];
+  const body = runs.map((run) => {
+    const s = run.summary;
+    const last = run.metrics[run.metrics.length - 1] ?? {};
+    const cells = [
+      run.name,
+      String(run.config.env ?? s?.env ?? ''),
+      String(run.config.objective ?? s?.objective ?? ''),
+      fmt(s?.updates ?? last.update, 0),
+      fmt(s?.envSteps ?? last.global_step, 0),
+      fmt(s?.finalReturn),
+      fmt(s?.successRate),
+      fmt(s?.policyReturn),
+      fmt(s?.optimalReturn),
+      fmt(s?.meanStepKl),
+      fmt(s?.finalBeta),
+    ];
+    return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  });
+  return `<table class="summary"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
+const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:980px;color:#222;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin:2rem 0 .4rem}
+table{border-collapse:collapse;margin:.8rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}
+figure{margin:0}figcaption{color:#555;font-size:.9rem;max-width:760px}pre{background:#f6f6f6;padding:.6rem;overflow:auto;font-size:12px}
+.muted{color:#777}`;
+
+/**
+ * Build the standalone HTML report of one or more runs: a header with the run names and their configs, a summary
+ * table, then one inline-SVG chart per metric family (runs overlaid by colour) with a caption taken from
+ * `METRICS`, and for gridworlds a picture of each run's final policy. No scripts, no external resources.
+ * @param runs The runs (at least one).
+ * @param opts.title Page title. @defaultValue 'klip report'
+ * @returns The HTML text.
+ * @example
+ * ```ts
+ * await writeFile('report.html', await renderReportHtml([{ name: 'a', config, metrics, summary }]));
+ * ```
+ */
+export async function renderReportHtml(runs: readonly ReportRun[], opts: { title?: string } = {}): Promise<string> {
+  const title = opts.title ?? 'klip report';
+  const charts = reportCharts(runs);
+  const sections: string[] = [];
+  for (const c of charts) {
+    const svg = await renderSpecToSvg(c.spec);
+    sections.push(`<section id="${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2><figure>${svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure></section>`);
+  }
+  const configs = runs
+    .map((r) => `<details><summary>config of <b>${escapeHtml(r.name)}</b></summary><pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre></details>`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(`${title}: ${runs.map((r) => r.name).join(', ')}`)}</title>
+<style>${STYLE}</style></head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p class="muted">Runs: ${runs.map((r) => `<b>${escapeHtml(r.name)}</b>`).join(', ')}. x axes are env steps; colours are runs.</p>
+${summaryTable(runs)}
+${configs}
+${sections.join('\n')}
+${charts.length === 0 ? '<p>No metrics recorded yet.</p>' : ''}
+</body></html>
+`;
+}

@@ -1,0 +1,389 @@
+/**
+ * Run folders: the on-disk record of one training run.
+ *
+ * ```
+ * runs/NAME/
+ *   config.json      resolved PpoConfig (written once, atomically)
+ *   metrics.jsonl    one JSON MetricRecord per update (appended, flushed per update)
+ *   metrics.csv      the same, header = METRIC_KEYS, empty cell for null
+ *   checkpoint.json  Trainer.save() output (atomic: temp + fsync + rename)
+ *   summary.json     final numbers (+ tabular policy and env frame for the report)
+ *   report.html      standalone report (inline SVG)
+ * ```
+ * Node only.
+ * @module
+ */
+import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { CheckpointError, ConfigError } from '../core/errors.js';
+import { validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
+import { METRIC_KEYS, type MetricRecord } from '../training/metrics.js';
+import { readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
+
+/** File names inside a run folder. */
+export const RUN_FILES = Object.freeze({
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  csv: 'metrics.csv',
+  checkpoint: 'checkpoint.json',
+  summary: 'summary.json',
+  report: 'report.html',
+} as const);
+
+/** A rendered env frame (the shape `renderFrame()` of klip/envs returns), kept loose for forward compatibility. */
+export interface FrameLike {
+  /** `'grid'` for gridworlds, `'bandit'` for bandits. */
+  kind: string;
+  /** Grid rows (grid frames). */
+  rows?: number;
+  /** Grid columns (grid frames). */
+  cols?: number;
+  /** Cell codes per row, e.g. `'S' | 'F' | 'H' | 'G'` (grid frames). */
+  cells?: string[][];
+  /** Other fields of the frame. */
+  [key: string]: unknown;
+}
+
+/** What `summary.json` holds: the final numbers of a run. */
+export interface RunSummary {
+  /** Run folder name. */
+  run: string;
+  /** klip version that wrote the run. */
+  klipVersion: string;
+  /** Env preset id. */
+  env: string;
+  /** Objective. */
+  objective: string;
+  /** KL controller kind. */
+  controller: string;
+  /** Root seed. */
+  seed: number | string;
+  /** tfjs backend. */
+  backend: string;
+  /** Updates completed. */
+  updates: number;
+  /** Env steps collected. */
+  envSteps: number;
+  /** Wall time of the last invocation, seconds. */
+  wallTimeSeconds: number;
+  /** Last non-null `charts/episodic_return`. */
+  finalReturn: number | null;
+  /** Last non-null `charts/success_rate`. */
+  successRate: number | null;
+  /** Last non-null `charts/policy_return` (tabular worlds). */
+  policyReturn: number | null;
+  /** Last non-null `charts/optimal_return` (tabular worlds). */
+  optimalReturn: number | null;
+  /** Mean over updates of `kl/exact_old_new` (nats). */
+  meanStepKl: number | null;
+  /** Last `kl/coef`. */
+  finalBeta: number | null;
+  /** True when all configured updates ran. */
+  complete: boolean;
+  /** Tabular worlds: the final policy π(a|s) and critic values V(s). */
+  policy?: { probs: number[][]; values: number[] | null };
+  /** Tabular worlds: the env's `renderFrame()` after reset, for the report's grid picture. */
+  frame?: FrameLike;
+}
+
+function lastNumber(metrics: readonly MetricRecord[], key: string): number | null {
+  for (let i = metrics.length - 1; i >= 0; i--) {
+    const v = metrics[i]![key];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return null;
+}
+
+/**
+ * The summary numbers of a metric history: last non-null value of each chart, mean per-step KL, final β.
+ *
+ * meanStepKl = (1/U) Σ_u `kl/exact_old_new`_u over the updates u that report it.
+ * @param metrics One record per update (in order).
+ * @returns Plain numbers (`null` where the history has none).
+ * @example
+ * ```ts
+ * summarizeMetrics(run.readMetrics()).finalReturn;
+ * ```
+ */
+export function summarizeMetrics(metrics: readonly MetricRecord[]): Pick<RunSummary, 'finalReturn' | 'successRate' | 'policyReturn' | 'optimalReturn' | 'meanStepKl' | 'finalBeta'> {
+  let s = 0;
+  let n = 0;
+  for (const r of metrics) {
+    const v = r['kl/exact_old_new'];
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      s += v;
+      n += 1;
+    }
+  }
+  return {
+    finalReturn: lastNumber(metrics, 'charts/episodic_return'),
+    successRate: lastNumber(metrics, 'charts/success_rate'),
+    policyReturn: lastNumber(metrics, 'charts/policy_return'),
+    optimalReturn: lastNumber(metrics, 'charts/optimal_return'),
+    meanStepKl: n ? s / n : null,
+    finalBeta: lastNumber(metrics, 'kl/coef'),
+  };
+}
+
+/**
+ * The CSV header line of `metrics.csv`: the metric keys in `METRIC_KEYS` order.
+ * @returns `update,global_step,kl/exact_old_new,…` followed by a newline.
+ * @example
+ * ```ts
+ * csvHeader().startsWith('update,global_step'); // true
+ * ```
+ */
+export function csvHeader(): string {
+  return `${METRIC_KEYS.join(',')}\n`;
+}
+
+/**
+ * One CSV line of a metric record, in `METRIC_KEYS` order: numbers as `String(x)` (exact round trip),
+ * `null`/missing as an empty cell. Keys outside `METRIC_KEYS` are left out (they stay in metrics.jsonl).
+ * @param record A metric record.
+ * @returns The line, ending in a newline.
+ * @example
+ * ```ts
+ * csvLine({ update: 1, global_step: 512 }); // "1,512,,,…\n"
+ * ```
+ */
+export function csvLine(record: MetricRecord): string {
+  return `${METRIC_KEYS.map((k) => {
+    const v = record[k];
+    return typeof v === 'number' ? String(v) : '';
+  }).join(',')}\n`;
+}
+
+/**
+ * Parse `metrics.jsonl` text into records, naming the line of the first malformed record.
+ * @param text File content.
+ * @param where File name used in the error.
+ * @returns The records.
+ * @throws ConfigError for a line that is not a JSON object.
+ * @example
+ * ```ts
+ * parseMetricsJsonl('{"update":1}\n'); // [{ update: 1 }]
+ * ```
+ */
+export function parseMetricsJsonl(text: string, where: string = RUN_FILES.metrics): MetricRecord[] {
+  const out: MetricRecord[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      v = undefined;
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      throw new ConfigError({ fn: 'parseMetricsJsonl', arg: `${where} line ${i + 1}`, expected: 'a JSON object (one metric record)', got: line });
+    }
+    out.push(v as MetricRecord);
+  });
+  return out;
+}
+
+/**
+ * True when `dir` is a klip run folder: a directory holding `config.json` and `metrics.jsonl`.
+ * @param dir Folder path.
+ * @returns Whether the folder looks like a run.
+ * @example
+ * ```ts
+ * if (!isRunFolder('runs/a')) console.log('not a run');
+ * ```
+ */
+export function isRunFolder(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory() && existsSync(join(dir, RUN_FILES.config)) && existsSync(join(dir, RUN_FILES.metrics));
+  } catch {
+    return false;
+  }
+}
+
+/** Options of {@link createRun}. */
+export interface CreateRunOptions {
+  /** The resolved configuration to store in `config.json`. */
+  config: unknown;
+  /** Replace the run files of an existing folder. @defaultValue false */
+  force?: boolean;
+  /** File-system operations for atomic writes (tests inject failures). */
+  fs?: AtomicFileSystem;
+}
+
+/**
+ * A run folder, open for writing. Create with {@link createRun} or reopen with {@link openRun}.
+ * @example
+ * ```ts
+ * const run = await createRun('runs/a', { config: trainer.config });
+ * await run.appendMetrics(await trainer.step());
+ * await run.writeCheckpoint(await trainer.save());
+ * ```
+ */
+export class RunFolder {
+  /** Absolute folder path. */
+  readonly dir: string;
+  /** Folder name, used as the run's label. */
+  readonly name: string;
+  private readonly fs: AtomicFileSystem | undefined;
+
+  /** Use {@link createRun} or {@link openRun}. */
+  constructor(dir: string, opts: { fs?: AtomicFileSystem } = {}) {
+    this.dir = resolve(dir);
+    this.name = basename(this.dir);
+    this.fs = opts.fs;
+  }
+
+  /** Path of one of the run files. */
+  path(file: keyof typeof RUN_FILES): string {
+    return join(this.dir, RUN_FILES[file]);
+  }
+
+  private atomic(file: keyof typeof RUN_FILES, data: string): Promise<void> {
+    return writeFileAtomic(this.path(file), data, this.fs ? { fs: this.fs } : {});
+  }
+
+  /** Write `config.json` atomically. */
+  async writeConfig(config: unknown): Promise<void> {
+    await this.atomic('config', `${JSON.stringify(config, null, 2)}\n`);
+  }
+
+  /** Read `config.json`. @throws ConfigError when missing or malformed. */
+  async readConfig(): Promise<Record<string, unknown>> {
+    const c = await readJsonFile(this.path('config'), { fn: 'openRun', arg: RUN_FILES.config });
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) {
+      throw new ConfigError({ fn: 'openRun', arg: `${this.name}/${RUN_FILES.config}`, expected: 'a JSON object (the resolved config)', got: c });
+    }
+    return c as Record<string, unknown>;
+  }
+
+  /**
+   * Append one record to `metrics.jsonl` and `metrics.csv`. Each append opens, writes and closes the file,
+   * so the line is in the OS's hands (survives a process crash) when the promise resolves.
+   */
+  async appendMetrics(record: MetricRecord): Promise<void> {
+    await fsp.appendFile(this.path('metrics'), `${JSON.stringify(record)}\n`);
+    await fsp.appendFile(this.path('csv'), csvLine(record));
+  }
+
+  /** Replace `metrics.jsonl` and `metrics.csv` with exactly `records` (used on resume: the checkpoint's history). */
+  async rewriteMetrics(records: readonly MetricRecord[]): Promise<void> {
+    await this.atomic('metrics', records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await this.atomic('csv', csvHeader() + records.map(csvLine).join(''));
+  }
+
+  /** Read `metrics.jsonl`. @throws ConfigError for a malformed line. */
+  async readMetrics(): Promise<MetricRecord[]> {
+    return parseMetricsJsonl(await fsp.readFile(this.path('metrics'), 'utf8'), `${this.name}/${RUN_FILES.metrics}`);
+  }
+
+  /** Write `checkpoint.json` atomically (a failure leaves the previous checkpoint intact). */
+  async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    await this.atomic('checkpoint', JSON.stringify(checkpoint));
+  }
+
+  /** True when the folder holds a checkpoint. */
+  hasCheckpoint(): boolean {
+    return existsSync(this.path('checkpoint'));
+  }
+
+  /** Read and validate `checkpoint.json`. @throws CheckpointError when missing, malformed or damaged. */
+  async readCheckpoint(): Promise<Checkpoint> {
+    const raw = await readJsonFile(this.path('checkpoint'), { fn: 'train --resume', arg: `${this.name}/${RUN_FILES.checkpoint}`, errorClass: CheckpointError });
+    return validateCheckpoint(raw);
+  }
+
+  /** Write `summary.json` atomically. */
+  async writeSummary(summary: RunSummary): Promise<void> {
+    await this.atomic('summary', `${JSON.stringify(summary, null, 2)}\n`);
+  }
+
+  /** Read `summary.json`, or null when the run has none yet. @throws ConfigError when malformed. */
+  async readSummary(): Promise<RunSummary | null> {
+    if (!existsSync(this.path('summary'))) return null;
+    return (await readJsonFile(this.path('summary'), { fn: 'openRun', arg: `${this.name}/${RUN_FILES.summary}` })) as RunSummary;
+  }
+
+  /** Write `report.html` atomically. */
+  async writeReport(html: string): Promise<void> {
+    await this.atomic('report', html);
+  }
+}
+
+/**
+ * Create a run folder (and its parents) with `config.json`, an empty `metrics.jsonl` and a `metrics.csv` header.
+ * Refuses a folder that already holds files unless `force` (then the known run files are replaced; other files stay).
+ * @param dir Folder path.
+ * @param opts The config to store, `force`, and an optional injected file system.
+ * @returns The open run folder.
+ * @throws ConfigError when `dir` exists as a file, or is a non-empty folder and `force` is not set.
+ * @example
+ * ```ts
+ * const run = await createRun('runs/exp1', { config: resolvePpoConfig({}) });
+ * ```
+ */
+export async function createRun(dir: string, opts: CreateRunOptions): Promise<RunFolder> {
+  checkCreatable(dir, opts.force ?? false);
+  await fsp.mkdir(dir, { recursive: true });
+  const run = new RunFolder(dir, opts.fs ? { fs: opts.fs } : {});
+  if (opts.force) {
+    for (const f of ['checkpoint', 'summary', 'report'] as const) await fsp.rm(run.path(f), { force: true });
+  }
+  await run.writeConfig(opts.config);
+  await run.rewriteMetrics([]);
+  return run;
+}
+
+/**
+ * Check, without touching anything, that {@link createRun} would accept `dir`.
+ * @param dir Folder path.
+ * @param force Whether replacing an existing run is allowed.
+ * @throws ConfigError naming the folder and the way out (`--force`, `--resume`, another `--out`).
+ * @example
+ * ```ts
+ * checkCreatable('runs/new', false);
+ * ```
+ */
+export function checkCreatable(dir: string, force: boolean): void {
+  if (!existsSync(dir)) return;
+  const st = statSync(dir);
+  if (!st.isDirectory()) throw new ConfigError({ fn: 'train', arg: '--out', expected: 'a folder path (not a file)', got: dir });
+  if (force) return;
+  if (readdirSync(dir).length > 0) {
+    throw new ConfigError({
+      fn: 'train',
+      arg: '--out',
+      expected: 'a new or empty folder',
+      got: dir,
+      hint: isRunFolder(dir) ? 'It holds a run: continue it with --resume, replace it with --force, or pick another --out' : 'Pick another --out or pass --force',
+    });
+  }
+}
+
+/**
+ * Open an existing run folder, checking that it is one.
+ * @param dir Folder path.
+ * @param opts Optional injected file system for atomic writes.
+ * @returns The run folder.
+ * @throws ConfigError when `dir` does not exist or is not a run folder (no config.json / metrics.jsonl).
+ * @example
+ * ```ts
+ * const run = await openRun('runs/quickstart');
+ * const metrics = await run.readMetrics();
+ * ```
+ */
+export async function openRun(dir: string, opts: { fs?: AtomicFileSystem } = {}): Promise<RunFolder> {
+  if (!existsSync(dir)) throw new ConfigError({ fn: 'openRun', arg: 'run', expected: 'an existing run folder', got: dir });
+  if (!isRunFolder(dir)) {
+    throw new ConfigError({
+      fn: 'openRun',
+      arg: 'run',
+      expected: `a klip run folder (with ${RUN_FILES.config} and ${RUN_FILES.metrics})`,
+      got: dir,
+      hint: 'Create one with `klip train --out DIR`',
+    });
+  }
+  const run = new RunFolder(dir, opts);
+  await run.readConfig();
+  return run;
+}

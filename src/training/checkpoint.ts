@@ -1,0 +1,100 @@
+/**
+ * The versioned, JSON-serializable trainer checkpoint and its validation (no file I/O here; `klip/node` writes
+ * checkpoints atomically). A checkpoint holds everything a resumed run needs to continue bit for bit:
+ * config, policy weights, optimizer moments, controller state, Rng states, env states, counters, the episode
+ * window and the metric history.
+ * @module
+ */
+import { CheckpointError } from '../core/errors.js';
+import type { RngState } from '../random/rng.js';
+import type { AdamState } from './adam.js';
+import type { PpoConfig } from './config.js';
+import type { EpisodeRecord } from './rollout.js';
+import type { MetricRecord } from './metrics.js';
+
+/** The format tag of klip checkpoints. */
+export const CHECKPOINT_FORMAT = 'klip-checkpoint';
+/** The checkpoint schema version this klip writes and reads. */
+export const CHECKPOINT_VERSION = 1;
+
+/** A named weight array of a policy. */
+export interface WeightRecord {
+  name: string;
+  shape: number[];
+  values: number[];
+}
+
+/** A trainer checkpoint (plain JSON). */
+export interface Checkpoint {
+  format: typeof CHECKPOINT_FORMAT;
+  version: typeof CHECKPOINT_VERSION;
+  /** The klip version that wrote it. */
+  klipVersion: string;
+  /** The resolved configuration (schedules must be numbers to be saved). */
+  config: PpoConfig;
+  /** Updates completed. */
+  update: number;
+  /** Env steps collected. */
+  globalStep: number;
+  /** Episodes finished. */
+  episodes: number;
+  policy: WeightRecord[];
+  optimizer: AdamState;
+  controller: Record<string, unknown>;
+  rng: { rollout: RngState; minibatch: RngState };
+  /** The vector env's state (`VectorEnv.getState()`). */
+  env: unknown;
+  /** The vector env's current observations. */
+  obs: number[];
+  /** The last ≤ 100 finished episodes. */
+  episodeWindow: EpisodeRecord[];
+  history: MetricRecord[];
+}
+
+const FN = 'validateCheckpoint';
+
+function bad(arg: string, expected: string, got: unknown): never {
+  throw new CheckpointError({ fn: FN, arg, expected, got });
+}
+
+function isObj(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+/**
+ * Check that `x` is a checkpoint this klip can restore, and return it typed.
+ * @throws CheckpointError naming the first field that is missing, of the wrong type, of another format or version.
+ * @example
+ * ```ts
+ * const ckpt = validateCheckpoint(JSON.parse(text));
+ * const trainer = await Trainer.restore(ckpt);
+ * ```
+ */
+export function validateCheckpoint(x: unknown): Checkpoint {
+  if (!isObj(x)) bad('checkpoint', 'a JSON object', x);
+  if (x.format !== CHECKPOINT_FORMAT) bad('checkpoint.format', `"${CHECKPOINT_FORMAT}" (is this a klip checkpoint?)`, x.format);
+  if (x.version !== CHECKPOINT_VERSION) bad('checkpoint.version', `${CHECKPOINT_VERSION} (written by klip ${String(x.klipVersion)})`, x.version);
+  if (typeof x.klipVersion !== 'string') bad('checkpoint.klipVersion', 'a version string', x.klipVersion);
+  if (!isObj(x.config)) bad('checkpoint.config', 'an object', x.config);
+  for (const k of ['update', 'globalStep', 'episodes'] as const) {
+    if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) bad(`checkpoint.${k}`, 'a non-negative integer', x[k]);
+  }
+  if (!Array.isArray(x.policy) || x.policy.length === 0) bad('checkpoint.policy', 'a non-empty list of weights', x.policy);
+  x.policy.forEach((w: unknown, i: number) => {
+    if (!isObj(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || !Array.isArray(w.values)) {
+      bad(`checkpoint.policy[${i}]`, 'an object { name, shape, values }', w);
+    }
+    const size = (w.shape as number[]).reduce((a, b) => a * b, 1);
+    if ((w.values as unknown[]).length !== size) bad(`checkpoint.policy[${i}].values`, `${size} numbers for shape [${String(w.shape)}]`, `${(w.values as unknown[]).length} values`);
+    if ((w.values as unknown[]).some((v) => typeof v !== 'number' || !Number.isFinite(v))) bad(`checkpoint.policy[${i}].values`, 'finite numbers', 'a non-finite or non-numeric value');
+  });
+  if (!isObj(x.optimizer)) bad('checkpoint.optimizer', 'an object { step, m, v }', x.optimizer);
+  if (!isObj(x.controller) || typeof x.controller.beta !== 'number') bad('checkpoint.controller', 'a controller state { beta, … }', x.controller);
+  if (!isObj(x.rng) || !isObj(x.rng.rollout) || !isObj(x.rng.minibatch)) bad('checkpoint.rng', 'an object { rollout, minibatch } of Rng states', x.rng);
+  if (x.env === undefined) bad('checkpoint.env', 'the vector env state', x.env);
+  if (!Array.isArray(x.obs)) bad('checkpoint.obs', 'an array of observations', x.obs);
+  if (!Array.isArray(x.episodeWindow)) bad('checkpoint.episodeWindow', 'an array', x.episodeWindow);
+  if (!Array.isArray(x.history)) bad('checkpoint.history', 'an array of metric records', x.history);
+  if (x.history.length !== x.update) bad('checkpoint.history', `${x.update} records (one per update)`, `${x.history.length} records`);
+  return x as unknown as Checkpoint;
+}

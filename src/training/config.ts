@@ -1,0 +1,303 @@
+/**
+ * PPO trainer configuration: `PpoConfig` with a JSDoc per field (default and its source),
+ * the frozen `DEFAULT_PPO_CONFIG`, and `resolvePpoConfig(partial)` that merges, derives and validates
+ * (design §6; tfjs-models `validateModelConfig`, CleanRL `Args`).
+ * @module
+ */
+import { ConfigError } from '../core/errors.js';
+import { BACKENDS, type BackendName } from '../backend/backend.js';
+import type { Schedule } from './schedule.js';
+
+/** Objectives the trainer can optimise. */
+export type ObjectiveKind = 'clip' | 'kl-penalty' | 'clip+kl' | 'pg';
+/** All objective names. */
+export const OBJECTIVES: readonly ObjectiveKind[] = Object.freeze(['clip', 'kl-penalty', 'clip+kl', 'pg'] as const);
+
+/** How the KL(π_rollout‖π_θ) term of the `kl-penalty` and `clip+kl` objectives is computed per sample. */
+export type PenaltyKlKind = 'exact' | 'k1' | 'k3';
+/** Statistic used by target-KL early stopping. */
+export type EarlyStopStatistic = 'k1' | 'k3' | 'exact';
+
+/** KL controller settings (see `createKlController`). */
+export interface KlControllerSettings {
+  /** `fixed` | `adaptive` (PPO paper) | `proportional` (Ziegler et al./TRL) | `rllib`. */
+  kind: 'fixed' | 'adaptive' | 'proportional' | 'rllib';
+  /** Initial β. Defaults depend on the rule (see `createKlController`). */
+  beta?: number;
+  /** Target KL per update (nats). Defaults depend on the rule. */
+  target?: number;
+  /** Horizon of the proportional rule (env steps). */
+  horizon?: number;
+  /** Lower bound on β. */
+  betaMin?: number;
+  /** Upper bound on β. */
+  betaMax?: number;
+  /** Multiplicative factor of the adaptive rule. */
+  factor?: number;
+  /** Tolerance band of the adaptive rule. */
+  band?: number;
+}
+
+/** Policy settings. */
+export interface PolicySettings {
+  /** `tabular` (a logits table; discrete observations only) or `mlp`. @defaultValue 'tabular' for discrete observation spaces */
+  kind: 'tabular' | 'mlp';
+  /** Hidden layer sizes of the MLP. @defaultValue [64, 64] (CleanRL ppo.py `Agent`) */
+  hidden: number[];
+  /** MLP activation. @defaultValue 'tanh' (CleanRL ppo.py) */
+  activation: 'tanh' | 'relu';
+}
+
+/** The full trainer configuration. Every field has a default; pass a partial to {@link resolvePpoConfig}. */
+export interface PpoConfig {
+  /** Environment preset id (see `ENV_IDS` in `klip/envs`). @defaultValue 'frozenlake4x4' */
+  env: string;
+  /** Options passed to the preset (e.g. `{ slippery: false }`, `{ maxEpisodeSteps: 50 }`). @defaultValue {} */
+  envOptions: Record<string, unknown>;
+  /** Parallel env copies. @defaultValue 4 (CleanRL ppo.py `num_envs`) */
+  numEnvs: number;
+  /** Steps per env per rollout. @defaultValue 128 (CleanRL `num_steps`, SB3 uses 2048 with 1 env) */
+  nSteps: number;
+  /** Total env steps to train for; the number of updates is ⌊totalSteps / (numEnvs·nSteps)⌋. @defaultValue 51200 */
+  totalSteps: number;
+  /** Passes over each batch. @defaultValue 4 (CleanRL `update_epochs`) */
+  epochs: number;
+  /** Minibatches per epoch. @defaultValue 4 (CleanRL `num_minibatches`) */
+  numMinibatches: number;
+  /** Adam learning rate, or a schedule of progress remaining (1 → 0). `null` picks 2.5e-4 for MLPs (CleanRL) and 0.05 for tabular logits (klip). @defaultValue null */
+  lr: Schedule | null;
+  /** Linearly anneal a numeric `lr` to 0 over training. @defaultValue true (CleanRL `anneal_lr`) */
+  annealLr: boolean;
+  /** Adam ε. @defaultValue 1e-5 (CleanRL ppo.py optimizer) */
+  adamEps: number;
+  /** Discount γ. @defaultValue 0.99 (CleanRL, SB3) */
+  gamma: number;
+  /** GAE λ. @defaultValue 0.95 (CleanRL `gae_lambda`, SB3) */
+  gaeLambda: number;
+  /** The objective. @defaultValue 'clip' */
+  objective: ObjectiveKind;
+  /** Clip range ε of clip(r, 1−ε, 1+ε), or a schedule. @defaultValue 0.2 (CleanRL `clip_coef`, SB3 `clip_range`) */
+  clipEpsilon: Schedule;
+  /** Upper clip range for asymmetric clipping clip(r, 1−ε, 1+ε_high); `null` = symmetric. @defaultValue null (DAPO uses 0.28) */
+  clipEpsilonHigh: number | null;
+  /** Dual-clip constant c > 1 (Ye et al. 2020); `null` = off. @defaultValue null */
+  dualClip: number | null;
+  /** KL controller driving β for the `kl-penalty` and `clip+kl` objectives. @defaultValue { kind: 'adaptive', beta: 1, target: 0.01 } (PPO paper §4) */
+  klController: KlControllerSettings;
+  /** How the penalty's KL(π_rollout‖π_θ) is computed. @defaultValue 'exact' */
+  klEstimator: PenaltyKlKind;
+  /** Target KL for early stopping; `null` = off. @defaultValue null (SB3 `target_kl=None`) */
+  targetKl: number | null;
+  /** Statistic compared with factor·targetKl. @defaultValue 'k3' (SB3 and CleanRL approx_kl) */
+  earlyStopStatistic: EarlyStopStatistic;
+  /** Early stop when statistic > factor·targetKl. @defaultValue 1.5 (SB3 ppo.py) */
+  earlyStopFactor: number;
+  /** Check per minibatch before the step (SB3) or after each epoch (CleanRL). @defaultValue 'minibatch' */
+  earlyStopGranularity: 'minibatch' | 'epoch';
+  /** Entropy bonus coefficient. @defaultValue 0.01 (CleanRL `ent_coef`) */
+  entCoef: Schedule;
+  /** Value loss coefficient. @defaultValue 0.5 (CleanRL `vf_coef`, SB3) */
+  vfCoef: number;
+  /** Clip the value loss (max form) with range clipEpsilon. @defaultValue true (CleanRL `clip_vloss`) */
+  clipValueLoss: boolean;
+  /** Global gradient-norm clip; `null` = off. @defaultValue 0.5 (CleanRL `max_grad_norm`, SB3) */
+  maxGradNorm: number | null;
+  /** Advantage normalization: per minibatch (CleanRL), per batch, or none. @defaultValue 'minibatch' */
+  normalizeAdvantages: 'minibatch' | 'batch' | 'none';
+  /** Policy kind and sizes. */
+  policy: PolicySettings;
+  /** tfjs backend. @defaultValue 'wasm' */
+  backend: BackendName;
+  /** Root seed: every random stream forks from it. @defaultValue 1 */
+  seed: number | string;
+}
+
+/** A partial configuration as users write it (nested objects may be partial too). */
+export type PpoConfigInput = Partial<Omit<PpoConfig, 'klController' | 'policy'>> & {
+  klController?: KlControllerSettings;
+  policy?: Partial<PolicySettings>;
+};
+
+/** A resolved configuration: every field set, plus derived sizes (CleanRL "to be filled in runtime"). */
+export interface ResolvedPpoConfig extends PpoConfig {
+  /** numEnvs · nSteps. */
+  batchSize: number;
+  /** batchSize / numMinibatches. */
+  minibatchSize: number;
+  /** ⌊totalSteps / batchSize⌋ updates. */
+  numIterations: number;
+}
+
+/** The defaults, frozen (tfjs-models `MOVENET_CONFIG` style). See each field of {@link PpoConfig} for its source. */
+export const DEFAULT_PPO_CONFIG: Readonly<PpoConfig> = Object.freeze({
+  env: 'frozenlake4x4',
+  envOptions: Object.freeze({}) as Record<string, unknown>,
+  numEnvs: 4,
+  nSteps: 128,
+  totalSteps: 51_200,
+  epochs: 4,
+  numMinibatches: 4,
+  lr: null,
+  annealLr: true,
+  adamEps: 1e-5,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  objective: 'clip',
+  clipEpsilon: 0.2,
+  clipEpsilonHigh: null,
+  dualClip: null,
+  klController: Object.freeze({ kind: 'adaptive', beta: 1, target: 0.01 }) as KlControllerSettings,
+  klEstimator: 'exact',
+  targetKl: null,
+  earlyStopStatistic: 'k3',
+  earlyStopFactor: 1.5,
+  earlyStopGranularity: 'minibatch',
+  entCoef: 0.01,
+  vfCoef: 0.5,
+  clipValueLoss: true,
+  maxGradNorm: 0.5,
+  normalizeAdvantages: 'minibatch',
+  policy: Object.freeze({ kind: 'tabular', hidden: [64, 64], activation: 'tanh' }) as PolicySettings,
+  backend: 'wasm',
+  seed: 1,
+} satisfies PpoConfig);
+
+const FN = 'resolvePpoConfig';
+
+function fail(arg: string, expected: string, got: unknown): never {
+  throw new ConfigError({ fn: FN, arg, expected, got });
+}
+
+function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) fail(where ? `${where}.${k}` : k, `a known key (${allowed.join(', ')})`, 'an unknown key');
+  }
+}
+
+function num(arg: string, x: unknown, lo: number, hi: number, { loOpen = false, hiOpen = false, integer = false } = {}): number {
+  const ok = typeof x === 'number' && Number.isFinite(x) && (!integer || Number.isInteger(x)) &&
+    (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
+  if (!ok) {
+    const range = `${loOpen ? '(' : '['}${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen || hi === Infinity ? ')' : ']'}`;
+    fail(arg, `${integer ? 'an integer' : 'a number'} in ${range}`, x);
+  }
+  return x as number;
+}
+
+function oneOf<T extends string>(arg: string, x: unknown, allowed: readonly T[]): T {
+  if (typeof x !== 'string' || !(allowed as readonly string[]).includes(x)) fail(arg, `one of ${allowed.map((a) => `'${a}'`).join(' | ')}`, x);
+  return x as T;
+}
+
+function schedule(arg: string, x: unknown, lo: number, hi: number, opts: { loOpen?: boolean; hiOpen?: boolean } = {}): Schedule {
+  if (typeof x === 'function') return x as Schedule;
+  return num(arg, x, lo, hi, opts);
+}
+
+function nullable<T>(x: unknown, check: (v: unknown) => T): T | null {
+  return x === null ? null : check(x);
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+const CONTROLLER_KEYS = ['kind', 'beta', 'target', 'horizon', 'betaMin', 'betaMax', 'factor', 'band'] as const;
+const POLICY_KEYS = ['kind', 'hidden', 'activation'] as const;
+
+/**
+ * Merge `partial` over {@link DEFAULT_PPO_CONFIG}, compute the derived sizes and validate every field.
+ * Unknown keys, wrong types and out-of-range values throw `ConfigError` naming the field, the allowed values and
+ * the value received, e.g. `resolvePpoConfig: clipEpsilon must be a number in (0, 1), got 1.5`.
+ *
+ * Derived: batchSize = numEnvs·nSteps; minibatchSize = batchSize/numMinibatches (must divide exactly);
+ * numIterations = ⌊totalSteps/batchSize⌋ ≥ 1.
+ * The KL controller's own constraints are checked again by `createKlController` when the trainer builds it.
+ * @example
+ * ```ts
+ * const cfg = resolvePpoConfig({ objective: 'clip+kl', totalSteps: 10_240 });
+ * cfg.batchSize; // 512
+ * ```
+ */
+export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfig {
+  if (!isPlainObject(partial)) fail('config', 'an object of PpoConfig fields', partial);
+  checkKeys(partial, Object.keys(DEFAULT_PPO_CONFIG), '');
+  const merged = { ...DEFAULT_PPO_CONFIG, ...(partial as object) } as Record<string, unknown>;
+
+  const env = merged.env;
+  if (typeof env !== 'string' || env.length === 0) fail('env', 'an environment preset id (string)', env);
+  if (!isPlainObject(merged.envOptions)) fail('envOptions', 'an object', merged.envOptions);
+  const numEnvs = num('numEnvs', merged.numEnvs, 1, 1024, { integer: true });
+  const nSteps = num('nSteps', merged.nSteps, 1, 1e7, { integer: true });
+  const totalSteps = num('totalSteps', merged.totalSteps, 1, 1e12, { integer: true });
+  const epochs = num('epochs', merged.epochs, 1, 1000, { integer: true });
+  const numMinibatches = num('numMinibatches', merged.numMinibatches, 1, 1e6, { integer: true });
+  const batchSize = numEnvs * nSteps;
+  if (batchSize % numMinibatches !== 0) {
+    fail('numMinibatches', `a divisor of the batch size numEnvs·nSteps = ${batchSize}`, numMinibatches);
+  }
+  if (totalSteps < batchSize) fail('totalSteps', `at least one batch (numEnvs·nSteps = ${batchSize})`, totalSteps);
+  const lr = nullable(merged.lr, (x) => schedule('lr', x, 0, 10, { loOpen: true }));
+  const objective = oneOf('objective', merged.objective, OBJECTIVES);
+
+  const ctl = merged.klController;
+  if (!isPlainObject(ctl)) fail('klController', 'an object { kind, beta?, target?, … }', ctl);
+  checkKeys(ctl, CONTROLLER_KEYS, 'klController');
+  oneOf('klController.kind', ctl.kind, ['fixed', 'adaptive', 'proportional', 'rllib'] as const);
+
+  const pol = merged.policy;
+  if (!isPlainObject(pol)) fail('policy', 'an object { kind, hidden, activation }', pol);
+  checkKeys(pol, POLICY_KEYS, 'policy');
+  const policy: PolicySettings = { ...DEFAULT_PPO_CONFIG.policy, ...(pol as Partial<PolicySettings>) };
+  oneOf('policy.kind', policy.kind, ['tabular', 'mlp'] as const);
+  oneOf('policy.activation', policy.activation, ['tanh', 'relu'] as const);
+  if (!Array.isArray(policy.hidden) || policy.hidden.length === 0) fail('policy.hidden', 'a non-empty array of layer sizes', policy.hidden);
+  policy.hidden.forEach((h, i) => num(`policy.hidden[${i}]`, h, 1, 4096, { integer: true }));
+
+  const resolved: ResolvedPpoConfig = {
+    env,
+    envOptions: { ...(merged.envOptions as Record<string, unknown>) },
+    numEnvs,
+    nSteps,
+    totalSteps,
+    epochs,
+    numMinibatches,
+    lr,
+    annealLr: bool('annealLr', merged.annealLr),
+    adamEps: num('adamEps', merged.adamEps, 0, 1, { loOpen: true }),
+    gamma: num('gamma', merged.gamma, 0, 1),
+    gaeLambda: num('gaeLambda', merged.gaeLambda, 0, 1),
+    objective,
+    clipEpsilon: schedule('clipEpsilon', merged.clipEpsilon, 0, 1, { loOpen: true, hiOpen: true }),
+    clipEpsilonHigh: nullable(merged.clipEpsilonHigh, (x) => num('clipEpsilonHigh', x, 0, 10, { loOpen: true })),
+    dualClip: nullable(merged.dualClip, (x) => num('dualClip', x, 1, 1e6, { loOpen: true })),
+    klController: { ...(ctl as unknown as KlControllerSettings) },
+    klEstimator: oneOf('klEstimator', merged.klEstimator, ['exact', 'k1', 'k3'] as const),
+    targetKl: nullable(merged.targetKl, (x) => num('targetKl', x, 0, 1e6, { loOpen: true })),
+    earlyStopStatistic: oneOf('earlyStopStatistic', merged.earlyStopStatistic, ['k1', 'k3', 'exact'] as const),
+    earlyStopFactor: num('earlyStopFactor', merged.earlyStopFactor, 0, 1e6, { loOpen: true }),
+    earlyStopGranularity: oneOf('earlyStopGranularity', merged.earlyStopGranularity, ['minibatch', 'epoch'] as const),
+    entCoef: schedule('entCoef', merged.entCoef, 0, 1e6),
+    vfCoef: num('vfCoef', merged.vfCoef, 0, 1e6),
+    clipValueLoss: bool('clipValueLoss', merged.clipValueLoss),
+    maxGradNorm: nullable(merged.maxGradNorm, (x) => num('maxGradNorm', x, 0, 1e9, { loOpen: true })),
+    normalizeAdvantages: oneOf('normalizeAdvantages', merged.normalizeAdvantages, ['minibatch', 'batch', 'none'] as const),
+    policy: { kind: policy.kind, hidden: [...policy.hidden], activation: policy.activation },
+    backend: oneOf('backend', merged.backend, BACKENDS),
+    seed: seedValue(merged.seed),
+    batchSize,
+    minibatchSize: batchSize / numMinibatches,
+    numIterations: Math.floor(totalSteps / batchSize),
+  };
+  return resolved;
+}
+
+function bool(arg: string, x: unknown): boolean {
+  if (typeof x !== 'boolean') fail(arg, 'true or false', x);
+  return x as boolean;
+}
+
+function seedValue(x: unknown): number | string {
+  if ((typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) || (typeof x === 'string' && x.length > 0)) return x;
+  return fail('seed', 'a non-negative safe integer or a non-empty string', x);
+}

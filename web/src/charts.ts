@@ -1,0 +1,175 @@
+/**
+ * Live training charts: Vega-Lite specs (the same encodings as the `klip report` charts: long-format rows
+ * `{ update, series, value }`, dashed series per estimator, a black dashed rule for the exact optimum, the green
+ * band [d_targ/1.5, 1.5·d_targ] of the adaptive KL rule) compiled once with `vega-lite` and rendered as SVG by
+ * `vega`. New records are streamed in with `view.insert('table', rows)`, so a chart is never rebuilt mid-run.
+ * @module
+ */
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import type { Record_ } from './protocol.js';
+
+interface ChartDef {
+  id: string;
+  title: string;
+  caption: string;
+  yTitle: string;
+  /** series label → metric key. */
+  series: Record<string, string>;
+  logY?: boolean;
+  /** Extra named datasets drawn before the lines ('optimum' rule or 'target' band). */
+  extra?: 'optimum' | 'target';
+}
+
+const WIDTH = 380;
+const HEIGHT = 150;
+
+function lineLayer(def: ChartDef): Record<string, unknown> {
+  const single = Object.keys(def.series).length === 1;
+  return {
+    data: { name: 'table' },
+    mark: { type: 'line', point: { size: 14 }, strokeWidth: 1.8, clip: true },
+    encoding: {
+      x: { field: 'update', type: 'quantitative', title: 'update', axis: { tickMinStep: 1, format: 'd' } },
+      y: {
+        field: 'value', type: 'quantitative', title: def.yTitle,
+        ...(def.logY ? { scale: { type: 'log' } } : { scale: { zero: false } }),
+      },
+      // A legend title is required: an empty/null one makes vega 5.33 size the view to Number.MAX_VALUE.
+      color: { field: 'series', type: 'nominal', title: 'series', scale: { scheme: 'category10' }, legend: single ? null : { orient: 'top', direction: 'horizontal' } },
+      strokeDash: { field: 'series', type: 'nominal', title: 'series', legend: single ? null : { orient: 'top', direction: 'horizontal' } },
+      tooltip: [{ field: 'series' }, { field: 'update', type: 'quantitative' }, { field: 'value', type: 'quantitative', format: '.4g' }],
+    },
+  };
+}
+
+function specOf(def: ChartDef): TopLevelSpec {
+  const layers: Record<string, unknown>[] = [];
+  if (def.extra === 'optimum') {
+    layers.push({
+      data: { name: 'optimum' },
+      mark: { type: 'rule', strokeDash: [6, 3], color: 'black' },
+      encoding: { y: { field: 'value', type: 'quantitative' }, tooltip: [{ field: 'label' }, { field: 'value', type: 'quantitative', format: '.4f' }] },
+    });
+  }
+  if (def.extra === 'target') {
+    layers.push({
+      data: { name: 'target' },
+      mark: { type: 'rect', color: '#2ca02c', opacity: 0.12 },
+      encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+    });
+    layers.push({
+      data: { name: 'target' },
+      mark: { type: 'rule', color: '#2ca02c', strokeDash: [4, 2] },
+      encoding: { y: { field: 'target', type: 'quantitative' } },
+    });
+  }
+  layers.push(lineLayer(def));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: WIDTH,
+    height: HEIGHT,
+    background: 'white',
+    // Re-run the layout on every update: axis labels widen as data streams in (vega's default sizes once).
+    autosize: { type: 'pad', resize: true },
+    config: { font: 'system-ui, sans-serif', axis: { labelFontSize: 10, titleFontSize: 11 }, legend: { labelFontSize: 11 } },
+    layer: layers,
+  } as unknown as TopLevelSpec;
+}
+
+/** The playground's charts, in page order. */
+function chartDefs(opts: { logBeta: boolean }): ChartDef[] {
+  return [
+    {
+      id: 'return', title: 'Return vs the exact optimum', yTitle: 'return', extra: 'optimum',
+      caption: 'Mean return of the last 100 episodes, and the exact expected return of the current policy. Dashed black: the exact optimum.',
+      series: { 'episodic return': 'charts/episodic_return', 'policy return (exact)': 'charts/policy_return' },
+    },
+    {
+      id: 'kl', title: 'KL old→new per update: exact vs k1/k3', yTitle: 'KL (nats)',
+      caption: 'KL(π_before‖π_after) of each optimizer step, averaged over the update: exact, and the k1 and k3 estimates from sampled actions.',
+      series: { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' },
+    },
+    {
+      id: 'kl_update', title: 'KL of the whole update vs the target', yTitle: 'KL (nats)', extra: 'target',
+      caption: 'KL(π_rollout‖π_after): how far one update moved the policy. This is what the KL controller observes. Green: target d_targ and the band [d_targ/1.5, 1.5·d_targ].',
+      series: { exact: 'kl/exact_rollout_end', k3: 'kl/k3_rollout_end' },
+    },
+    {
+      id: 'beta', title: 'KL coefficient β', yTitle: 'β', logY: opts.logBeta,
+      caption: `β used in each update, set by the KL controller${opts.logBeta ? ' (log scale)' : ''}. It matters for the kl-penalty and clip+kl objectives.`,
+      series: { β: 'kl/coef' },
+    },
+    {
+      id: 'clip', title: 'Clip fraction', yTitle: 'fraction',
+      caption: 'Share of samples whose ratio π_new/π_old left [1−ε, 1+ε]. It matters for the clip and clip+kl objectives.',
+      series: { 'clip fraction': 'policy/clip_fraction' },
+    },
+  ];
+}
+
+/** Long-format rows of one record for one chart (null and non-finite values skipped). */
+export function rowsOf(record: Record_, series: Record<string, string>, logY = false): { update: number; series: string; value: number }[] {
+  const update = typeof record.update === 'number' ? record.update : 0;
+  const out: { update: number; series: string; value: number }[] = [];
+  for (const [label, key] of Object.entries(series)) {
+    const v = record[key];
+    if (typeof v === 'number' && Number.isFinite(v) && (!logY || v > 0)) out.push({ update, series: label, value: v });
+  }
+  return out;
+}
+
+/** A set of live Vega charts inside one container element. */
+export class LiveCharts {
+  private views: { def: ChartDef; view: vega.View }[] = [];
+  private pending: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly container: HTMLElement) {}
+
+  /**
+   * Rebuild every chart for a new run.
+   * @param opts.optimum Exact optimal return (null: no rule). @param opts.target Controller target KL (null: no band).
+   */
+  reset(opts: { optimum: number | null; target: number | null; logBeta: boolean }): void {
+    for (const { view } of this.views) view.finalize();
+    this.views = [];
+    this.container.replaceChildren();
+    for (const def of chartDefs(opts)) {
+      const figure = document.createElement('figure');
+      figure.className = 'chart';
+      figure.dataset.chart = def.id;
+      const h = document.createElement('h3');
+      h.textContent = def.title;
+      const host = document.createElement('div');
+      host.className = 'chart-host';
+      const cap = document.createElement('figcaption');
+      cap.textContent = def.caption;
+      figure.append(h, host, cap);
+      this.container.appendChild(figure);
+      const compiled = compile(specOf(def)).spec;
+      const view = new vega.View(vega.parse(compiled), { renderer: 'svg', container: host, hover: true });
+      if (def.extra === 'optimum' && opts.optimum !== null) view.insert('optimum', [{ value: opts.optimum, label: 'exact optimum' }]);
+      if (def.extra === 'target' && opts.target !== null) view.insert('target', [{ lo: opts.target / 1.5, hi: opts.target * 1.5, target: opts.target }]);
+      this.views.push({ def, view });
+    }
+    this.pending = Promise.all(this.views.map(({ view }) => view.runAsync()));
+  }
+
+  /** Append one metric record to every chart. */
+  push(record: Record_): Promise<unknown> {
+    const views = this.views;
+    this.pending = this.pending.then(() =>
+      Promise.all(views.map(({ def, view }) => {
+        const rows = rowsOf(record, def.series, def.logY === true);
+        return rows.length ? view.insert('table', rows).runAsync() : undefined;
+      })),
+    );
+    return this.pending;
+  }
+
+  /** Resolves when every queued render is done. */
+  idle(): Promise<unknown> {
+    return this.pending;
+  }
+}

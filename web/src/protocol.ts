@@ -1,0 +1,111 @@
+/**
+ * Messages between the playground page and its training worker. Plain JSON-cloneable data only: the worker
+ * owns every tensor, the page only ever sees numbers.
+ * @module
+ */
+
+/** The env ids the playground offers, with their labels (ids from `ENV_IDS` of `klip/envs`). */
+export const WORLDS: readonly { id: string; label: string }[] = [
+  { id: 'grid5x5', label: '5×5 grid (no slip)' },
+  { id: 'frozenlake4x4', label: 'FrozenLake 4×4 (slippery)' },
+  { id: 'frozenlake8x8', label: 'FrozenLake 8×8 (slippery)' },
+  { id: 'cliffwalking', label: 'CliffWalking 4×12' },
+  { id: 'bandit', label: 'Bandit (3 arms)' },
+];
+
+/** Objective kinds of `PpoConfig.objective`. */
+export const OBJECTIVE_KINDS = ['clip', 'kl-penalty', 'clip+kl', 'pg'] as const;
+/** KL controller kinds of `PpoConfig.klController.kind`. */
+export const CONTROLLER_KINDS = ['fixed', 'adaptive', 'proportional', 'rllib'] as const;
+
+/** What the page lets a user choose. Everything else is a fixed playground default (see `toPpoConfig`). */
+export interface PlaygroundSettings {
+  env: string;
+  objective: (typeof OBJECTIVE_KINDS)[number];
+  controller: (typeof CONTROLLER_KINDS)[number];
+  clipEpsilon: number;
+  beta: number;
+  targetKl: number;
+  seed: number;
+  updates: number;
+  backend: 'wasm' | 'cpu';
+}
+
+/** The settings the page starts with: a KL-penalized PPO on the 5×5 grid, β adapted towards a target KL. */
+export const DEFAULT_SETTINGS: Readonly<PlaygroundSettings> = Object.freeze({
+  env: 'grid5x5',
+  objective: 'kl-penalty',
+  controller: 'adaptive',
+  clipEpsilon: 0.2,
+  beta: 0.5,
+  targetKl: 0.01,
+  seed: 1,
+  updates: 60,
+  backend: 'wasm',
+});
+
+/** Rollout size of the playground: 4 envs × 64 steps = 256 env steps per update, 4 epochs over 4 minibatches of 64. */
+export const PLAYGROUND_SIZES = Object.freeze({ numEnvs: 4, nSteps: 64, epochs: 4, numMinibatches: 4 });
+
+/**
+ * The trainer config (a partial `PpoConfigInput`) for the chosen settings. The Node side of the determinism
+ * test calls this too, so browser and Node train exactly the same thing.
+ */
+export function toPpoConfig(s: PlaygroundSettings): Record<string, unknown> {
+  const batch = PLAYGROUND_SIZES.numEnvs * PLAYGROUND_SIZES.nSteps;
+  return {
+    env: s.env,
+    objective: s.objective,
+    klController: s.controller === 'fixed' ? { kind: 'fixed', beta: s.beta } : { kind: s.controller, beta: s.beta, target: s.targetKl },
+    clipEpsilon: s.clipEpsilon,
+    seed: s.seed,
+    backend: s.backend,
+    numEnvs: PLAYGROUND_SIZES.numEnvs,
+    nSteps: PLAYGROUND_SIZES.nSteps,
+    epochs: PLAYGROUND_SIZES.epochs,
+    numMinibatches: PLAYGROUND_SIZES.numMinibatches,
+    totalSteps: Math.max(1, Math.round(s.updates)) * batch,
+  };
+}
+
+/** A rendered frame of a world (the shape of `renderFrame()` in `klip/envs`). */
+export type Frame =
+  | { kind: 'grid'; rows: number; cols: number; cells: string[][]; agent: { row: number; col: number }; lastAction: number | null }
+  | { kind: 'bandit'; armValues: number[]; lastArm: number | null; lastReward: number | null };
+
+/** π(a|s) for every state and the critic's V(s) (see `Trainer.policySnapshot`). */
+export interface Snapshot {
+  probs: number[][];
+  values: number[] | null;
+}
+
+/** A metric record (key → number or null), as `Trainer.step()` returns it. */
+export type Record_ = Record<string, number | null>;
+
+/** Page → worker. */
+export type ToWorker =
+  | { type: 'init'; wasmPaths: string }
+  | { type: 'reset'; gen: number; settings: PlaygroundSettings }
+  | { type: 'start'; delayMs: number }
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'speed'; delayMs: number }
+  | { type: 'run'; id: number; config: Record<string, unknown>; nUpdates: number };
+
+/** Worker → page. `gen` is the run generation of the `reset` that built the trainer (stale runs are ignored). */
+export type FromWorker =
+  | { type: 'backend'; backend: 'wasm' | 'cpu'; note: string | null }
+  | {
+      type: 'ready';
+      gen: number;
+      settings: PlaygroundSettings;
+      backend: 'wasm' | 'cpu';
+      numIterations: number;
+      optimalReturn: number | null;
+      frame: Frame | null;
+      snapshot: Snapshot | null;
+    }
+  | { type: 'update'; gen: number; record: Record_; frame: Frame | null; snapshot: Snapshot | null; done: boolean }
+  | { type: 'running'; running: boolean }
+  | { type: 'runResult'; id: number; records: Record_[] }
+  | { type: 'error'; message: string; id?: number };
