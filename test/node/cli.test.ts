@@ -30,20 +30,20 @@ function expectOneLineError(r: CliRun, code: number, pattern: RegExp): void {
 describe('klip train', () => {
   it('writes every run file: JSONL and CSV with the documented keys, summary, checkpoint and report', async () => {
     const out = join(tmp, 'r1');
-    const r = await runBuiltCli(['train', '--steps', '1024', '--seed', '2', '--out', out]);
+    const r = await runBuiltCli(['train', '--steps', '2048', '--seed', '2', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['checkpoint.json', 'config.json', 'metrics.csv', 'metrics.jsonl', 'report.html', 'summary.json']);
     const records = jsonl(join(out, 'metrics.jsonl'));
-    expect(records.map((x) => x.update)).toEqual([1, 2]); // 1024 steps / (4 envs × 128 steps)
+    expect(records.map((x) => x.update)).toEqual([1, 2]); // 2048 steps / (8 envs × 128 steps)
     for (const rec of records) expect(Object.keys(rec).sort()).toEqual([...METRIC_KEYS].sort());
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trimEnd().split('\n');
     expect(csv[0]).toBe(METRIC_KEYS.join(','));
     expect(csv).toHaveLength(3);
-    expect(Number(csv[2]!.split(',')[METRIC_KEYS.indexOf('global_step')])).toBe(1024);
+    expect(Number(csv[2]!.split(',')[METRIC_KEYS.indexOf('global_step')])).toBe(2048);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ env: 'frozenlake4x4', objective: 'clip+kl', totalSteps: 1024, seed: 2 });
+    expect(config).toMatchObject({ env: 'frozenlake4x4', objective: 'clip+kl', totalSteps: 2048, seed: 2 });
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
-    expect(summary).toMatchObject({ updates: 2, envSteps: 1024, seed: 2, complete: true, env: 'frozenlake4x4' });
+    expect(summary).toMatchObject({ updates: 2, envSteps: 2048, seed: 2, complete: true, env: 'frozenlake4x4' });
     expect(summary.meanStepKl).toBeCloseTo((records[0]!['kl/exact_old_new']! + records[1]!['kl/exact_old_new']!) / 2, 12);
     expect((summary.policy as { probs: number[][] }).probs).toHaveLength(16);
     expect(validateCheckpoint(JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'))).update).toBe(2);
@@ -57,7 +57,7 @@ describe('klip train', () => {
   it('Ctrl-C mid-run leaves a loadable checkpoint and --resume reproduces the uninterrupted run', async () => {
     const full = join(tmp, 'full');
     const part = join(tmp, 'part');
-    const args = ['train', '--steps', '5120', '--seed', '7', '--checkpoint-every', '100'];
+    const args = ['train', '--steps', '10240', '--seed', '7', '--checkpoint-every', '100'];
     const [a, b] = await Promise.all([
       runBuiltCli([...args, '--out', full]),
       runBuiltCli([...args, '--out', part, '--json'], { onStdout: (s) => (s.split('\n').length > 2 ? 'sigint' : undefined) }),
@@ -134,7 +134,7 @@ describe('klip report, compare, kl, help', () => {
     for (const flag of ['--env', '--objective', '--kl-controller', '--beta', '--target-kl', '--early-stop-kl', '--kl-estimator', '--policy', '--backend', '--steps', '--seed', '--config', '--out', '--resume', '--json', '--checkpoint-every']) {
       expect(r.stdout).toContain(flag);
     }
-    expect(r.stdout).toContain('(default: 51200)');
+    expect(r.stdout).toContain('(default: 102400)');
     expect(r.stdout).toMatch(/choices: "frozenlake4x4"/);
     const top = await runBuiltCli(['--help']);
     for (const cmd of ['train', 'report', 'compare', 'kl', 'bench']) expect(top.stdout).toContain(cmd);
