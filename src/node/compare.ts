@@ -12,7 +12,7 @@ import type { MetricRecord } from '../training/metrics.js';
 import { KLIP_VERSION } from '../version.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 import { escapeHtml, renderSpecToSvg, type VegaLiteSpec } from './report.js';
-import { summarizeMetrics } from './run_folder.js';
+import { summarizeMetrics, type MetricSummary } from './run_folder.js';
 
 /** The grid of a comparison: everything that decides which cells exist and what each one runs. */
 export interface CompareGrid {
@@ -43,19 +43,7 @@ export interface CompareCell {
 }
 
 /** The outcome of one cell. */
-export interface CompareResult extends CompareCell {
-  /** Last non-null `charts/episodic_return`. */
-  finalReturn: number | null;
-  /** Last non-null `charts/success_rate`. */
-  successRate: number | null;
-  /** Last `charts/policy_return` (tabular worlds). */
-  policyReturn: number | null;
-  /** `charts/optimal_return` (tabular worlds). */
-  optimalReturn: number | null;
-  /** Mean of `kl/exact_old_new` over updates (nats). */
-  meanStepKl: number | null;
-  /** Last `kl/coef`. */
-  finalBeta: number | null;
+export interface CompareResult extends CompareCell, MetricSummary {
   /** Updates run. */
   updates: number;
   /** Wall time of the cell in seconds (not deterministic). */

@@ -8,7 +8,7 @@ export type { AtomicFileSystem, ReadJsonOptions } from './atomic.js';
 export {
   RUN_FILES, RunFolder, createRun, openRun, isRunFolder, checkCreatable, summarizeMetrics, csvHeader, csvLine, parseMetricsJsonl,
 } from './run_folder.js';
-export type { RunSummary, FrameLike, CreateRunOptions } from './run_folder.js';
+export type { RunSummary, MetricSummary, FrameLike, CreateRunOptions } from './run_folder.js';
 export { createProgress, progressModeFor, formatProgressLine } from './progress.js';
 export type { ProgressMode, ProgressOptions, ProgressReporter, TextOut } from './progress.js';
 export { renderReportHtml, reportCharts, gridPolicySpec, renderSpecToSvg, escapeHtml, ACTION_ARROWS } from './report.js';

@@ -44,8 +44,24 @@ export interface FrameLike {
   [key: string]: unknown;
 }
 
+/** The final numbers of a metric history (see {@link summarizeMetrics}); shared by run summaries and compare cells. */
+export interface MetricSummary {
+  /** Last non-null `charts/episodic_return`. */
+  finalReturn: number | null;
+  /** Last non-null `charts/success_rate`. */
+  successRate: number | null;
+  /** Last non-null `charts/policy_return` (tabular worlds). */
+  policyReturn: number | null;
+  /** Last non-null `charts/optimal_return` (tabular worlds). */
+  optimalReturn: number | null;
+  /** Mean over updates of `kl/exact_old_new` (nats). */
+  meanStepKl: number | null;
+  /** Last `kl/coef`. */
+  finalBeta: number | null;
+}
+
 /** What `summary.json` holds: the final numbers of a run. */
-export interface RunSummary {
+export interface RunSummary extends MetricSummary {
   /** Run folder name. */
   run: string;
   /** klip version that wrote the run. */
@@ -66,18 +82,6 @@ export interface RunSummary {
   envSteps: number;
   /** Wall time of the last invocation, seconds. */
   wallTimeSeconds: number;
-  /** Last non-null `charts/episodic_return`. */
-  finalReturn: number | null;
-  /** Last non-null `charts/success_rate`. */
-  successRate: number | null;
-  /** Last non-null `charts/policy_return` (tabular worlds). */
-  policyReturn: number | null;
-  /** Last non-null `charts/optimal_return` (tabular worlds). */
-  optimalReturn: number | null;
-  /** Mean over updates of `kl/exact_old_new` (nats). */
-  meanStepKl: number | null;
-  /** Last `kl/coef`. */
-  finalBeta: number | null;
   /** True when all configured updates ran. */
   complete: boolean;
   /** Tabular worlds: the final policy π(a|s) and critic values V(s). */
@@ -105,7 +109,7 @@ function lastNumber(metrics: readonly MetricRecord[], key: string): number | nul
  * summarizeMetrics(run.readMetrics()).finalReturn;
  * ```
  */
-export function summarizeMetrics(metrics: readonly MetricRecord[]): Pick<RunSummary, 'finalReturn' | 'successRate' | 'policyReturn' | 'optimalReturn' | 'meanStepKl' | 'finalBeta'> {
+export function summarizeMetrics(metrics: readonly MetricRecord[]): MetricSummary {
   let s = 0;
   let n = 0;
   for (const r of metrics) {
