@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setBackend } from '../backend/backend.js';
 import { ConfigError, KlipError, NumericError } from '../core/errors.js';
 import { createKlController, type KlController } from '../controllers/controllers.js';
+import { klEstimate } from '../kl/estimators.js';
 import { gae, normalizeAdvantages } from '../objectives/advantages.js';
 import { encoderFor } from '../policies/encoders.js';
 import type { ObsEncoder as ObservationEncoder } from '../policies/types.js';
@@ -499,11 +500,12 @@ export class Trainer {
         : { kind: 'diag-gaussian', mean: tf.tensor(params[0]!, paramShapes[0]), logStd: tf.tensor(params[1]!, paramShapes[1]) };
       const oldDist = distributionFromParams(oldP);
       const lp = dist.logProb(this.actionsTensor(rollout.actions, B));
-      const l = tf.sub(tf.tensor1d(oldLogProb), lp); // log π_rollout − log π_current
+      // Estimates of KL(π_rollout‖π_current) from the rollout actions: logProb = log π_rollout, refLogProb = log π_current.
+      const est = { logProb: tf.tensor1d(oldLogProb), refLogProb: lp };
       return tf.stack([
         tf.mean(oldDist.kl(dist)),
-        tf.mean(l),
-        tf.mean(tf.add(tf.sub(tf.exp(tf.neg(l)), 1), l)),
+        tf.mean(klEstimate({ estimator: 'k1', ...est })),
+        tf.mean(klEstimate({ estimator: 'k3', ...est })),
       ]);
     });
     const [exact, k1, k3] = Array.from(await t.data());

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { globalNorm } from '../core/tensor.js';
+import { klEstimate } from '../kl/estimators.js';
 import type { Distribution } from '../distributions/types.js';
 import { Categorical } from '../distributions/categorical.js';
 import { DiagGaussian } from '../distributions/diag_gaussian.js';
@@ -208,12 +209,12 @@ export async function ppoUpdateStep(args: {
     const dist = policy.distribution(batch.obs);
     const logProbAfter = dist.logProb(batch.actions);
     const w = tf.exp(tf.sub(f.logProbBefore, batch.oldLogProb));
-    const l = tf.sub(f.logProbBefore, logProbAfter); // log π_b − log π_a
-    const k3 = tf.add(tf.sub(tf.exp(tf.neg(l)), 1), l);
+    // Estimates of KL(π_b‖π_a) per sample: logProb = log π_b, refLogProb = log π_a.
+    const est = { logProb: f.logProbBefore, refLogProb: logProbAfter };
     return {
       stepKlExact: tf.mean(before.kl(dist)) as tf.Scalar,
-      stepKlK1: tf.mean(tf.mul(w, l)) as tf.Scalar,
-      stepKlK3: tf.mean(tf.mul(w, k3)) as tf.Scalar,
+      stepKlK1: tf.mean(tf.mul(w, klEstimate({ estimator: 'k1', ...est }))) as tf.Scalar,
+      stepKlK3: tf.mean(tf.mul(w, klEstimate({ estimator: 'k3', ...est }))) as tf.Scalar,
     };
   });
   release();
