@@ -96,8 +96,8 @@ export abstract class BanditBase implements TabularEnv {
     this.#context = this.nStates > 1 ? sampleCategorical(this.initialStateDistribution, rng) : 0;
     this.#started = true;
     this.#needsReset = false;
-    this.#lastArm = null;
-    this.#lastReward = null;
+    // lastArm / lastReward are kept until the next step: a VectorEnv in 'same-step' mode resets a bandit on the
+    // step that pulled the arm, and the frame must still show that pull.
     return { obs: this.#context, info: { prob: this.initialStateDistribution[this.#context]!, context: this.#context } };
   }
 
@@ -134,7 +134,8 @@ export abstract class BanditBase implements TabularEnv {
   }
 
   /**
-   * The current state as plain data for drawing.
+   * The current state as plain data for drawing. `lastArm` / `lastReward` describe the last pull and survive a
+   * reset (they are null only before the first step), so a same-step autoreset does not hide the pull.
    * @returns A new {@link BanditFrame}.
    */
   renderFrame(): BanditFrame {

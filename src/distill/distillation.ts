@@ -20,6 +20,9 @@ import { Adam } from '../training/adam.js';
 
 /** Which divergence {@link distillationLoss} minimises. */
 export type DistillationKind = 'forward' | 'reverse' | 'jsd';
+/** Smallest temperature τ accepted: float32 logits/τ stays finite for |logits| ≤ 3.4e34 (and τ never rounds to 0). */
+const MIN_TEMPERATURE = 1e-4;
+
 /** All values of {@link DistillationKind}. */
 export const DISTILLATION_KINDS: readonly DistillationKind[] = Object.freeze(['forward', 'reverse', 'jsd'] as const);
 
@@ -37,7 +40,10 @@ export interface DistillationLossArgs {
    * @defaultValue 0.5 (TRL `GKDConfig.beta`)
    */
   beta?: number;
-  /** Softmax temperature τ > 0: both logit tensors are divided by τ first. @defaultValue 1 (TRL `GKDConfig.temperature`) */
+  /**
+   * Softmax temperature τ ≥ 1e-4 (smaller values overflow float32 logits/τ): both logit tensors are divided by τ first.
+   * @defaultValue 1 (TRL `GKDConfig.temperature`)
+   */
   temperature?: number;
   /** 1 for positions that count, 0 for padding, shape `[B]` or `[B, T]` (the logits' shape without V). @defaultValue all ones */
   mask?: tf.Tensor;
@@ -76,11 +82,11 @@ export interface DistillationLossResult {
  * @param args.teacherLogits the same shape.
  * @param args.kind `'forward'` | `'reverse'` | `'jsd'`.
  * @param args.beta β ∈ [0, 1] for `'jsd'`.
- * @param args.temperature τ > 0.
+ * @param args.temperature τ ≥ 1e-4 (a smaller τ would overflow float32 logits/τ, or round to 0).
  * @param args.mask `[B]` or `[B, T]` 0/1 weights.
  * @returns `{ loss, divergence }`. Returns new tensors; caller disposes.
  * @throws ShapeError for a rank other than 2 or 3 or mismatched shapes; ConfigError for an unknown kind, β outside
- *   [0, 1] or τ ≤ 0.
+ *   [0, 1] or τ < 1e-4.
  * @example
  * ```ts
  * const { loss } = distillationLoss({
@@ -102,7 +108,7 @@ export function distillationLoss(args: DistillationLossArgs): DistillationLossRe
   assertSameShape(fn, 'studentLogits', studentLogits, 'teacherLogits', teacherLogits);
   assertOneOf(fn, 'kind', kind, DISTILLATION_KINDS);
   assertFiniteNumber(fn, 'beta', beta, { min: 0, max: 1 });
-  assertFiniteNumber(fn, 'temperature', temperature, { min: 0, minExclusive: true });
+  assertFiniteNumber(fn, 'temperature', temperature, { min: MIN_TEMPERATURE });
   const posShape = studentLogits.shape.slice(0, -1);
   const V = studentLogits.shape[studentLogits.rank - 1]!;
   if (mask !== undefined) {

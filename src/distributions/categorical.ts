@@ -22,6 +22,9 @@ export type CategoricalParams = tf.Tensor | number[] | number[][] | Float32Array
 /** Action indices: an int tensor (or float holding integers) or numbers, shape [] / [B] (or [N] for a single [A] distribution). */
 export type CategoricalActions = tf.Tensor | number | number[] | number[][] | Int32Array | Float32Array | Float64Array;
 
+/** The largest finite float32 value. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function shapeOf(fn: string, arg: string, x: CategoricalParams): number[] {
   if (x instanceof tf.Tensor) return x.shape;
   if (ArrayBuffer.isView(x)) return [x.length];
@@ -87,8 +90,8 @@ export class Categorical implements Distribution {
    * all-`-Infinity` row give NaN results. Source: distrax `Categorical(logits=…)`.
    * @param logits Shape [A] or [B, A]; not cloned, not owned.
    * @returns A view; no tensor is allocated.
-   * @throws ShapeError for a wrong rank, ragged arrays or A = 0; NumericError for NaN/`+Infinity` array entries or an
-   *   all-`-Infinity` row.
+   * @throws ShapeError for a wrong rank, ragged arrays or A = 0; NumericError for NaN/`+Infinity` array entries (or a
+   *   magnitude beyond float32, > 3.4e38) or an all-`-Infinity` row.
    * @example
    * ```ts
    * const pi = Categorical.fromLogits([0, Math.log(3)]); // π = [0.25, 0.75]
@@ -102,9 +105,13 @@ export class Categorical implements Distribution {
         let anyFinite = false;
         for (let i = 0; i < row.length; i++) {
           const v = row[i];
+          // Arrays become float32 tensors: |v| > FLOAT32_MAX would turn into ±Infinity (and the probabilities into NaN).
+          const at = (): string => (shape.length === 2 ? `logits[${r}][${i}]` : `logits[${i}]`);
           if (typeof v !== 'number' || Number.isNaN(v) || v === Infinity) {
-            const at = shape.length === 2 ? `logits[${r}][${i}]` : `logits[${i}]`;
-            throw new NumericError({ fn, arg: at, expected: 'a finite number or -Infinity', got: v });
+            throw new NumericError({ fn, arg: at(), expected: 'a finite number or -Infinity', got: v });
+          }
+          if (v !== -Infinity && Math.abs(v) > FLOAT32_MAX) {
+            throw new NumericError({ fn, arg: at(), expected: 'within the float32 range (|x| ≤ 3.4e38) or -Infinity', got: v });
           }
           if (v !== -Infinity) anyFinite = true;
         }

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assertOneOf } from '../core/assert.js';
-import { ConfigError, ShapeError } from '../core/errors.js';
+import { ConfigError, NumericError, ShapeError } from '../core/errors.js';
 
 /** The sample estimators of KL(π‖ref). */
 export type KlEstimator = 'k1' | 'k2' | 'k3' | 'abs' | 'mse';
@@ -40,8 +40,8 @@ function estimateNumber(estimator: KlEstimator, lp: number, ref: number): number
     case 'abs':
       return Math.abs(l);
     case 'k3':
-      // (r − 1) − log r with log r = −ℓ; expm1 keeps precision when ℓ ≈ 0.
-      return Math.expm1(-l) + l;
+      // (r − 1) − log r with log r = −ℓ; expm1 keeps precision when ℓ ≈ 0. ℓ = −∞ (r = ∞) gives +∞, not ∞ − ∞.
+      return l === -Infinity ? Infinity : Math.expm1(-l) + l;
   }
 }
 
@@ -52,7 +52,8 @@ function estimateNumber(estimator: KlEstimator, lp: number, ref: number): number
  *
  * Accepts tensors (returns a new tensor of the same shape; caller disposes) or number arrays / typed arrays
  * (returns a `Float64Array`, computed in float64).
- * @throws ConfigError for an unknown estimator; ShapeError when the two inputs differ in shape or length.
+ * @throws ConfigError for an unknown estimator; ShapeError when the two inputs differ in shape or length;
+ *   NumericError (arrays only; tensor data is not read) for a non-finite `logProb` entry or a NaN / +∞ `refLogProb` entry.
  * @example
  * ```ts
  * klEstimate({ estimator: 'k3', logProb: [Math.log(0.7)], refLogProb: [Math.log(0.4)] }); // Float64Array [0.2 ...]
@@ -96,6 +97,17 @@ export function klEstimate(args: KlEstimateArgs<tf.Tensor | ArrayLike<number>>):
     throw new ShapeError({ fn: 'klEstimate', arg: 'refLogProb', expected: `of the same length as logProb (${logProb.length})`, got: `length ${refLogProb.length}` });
   }
   const out = new Float64Array(logProb.length);
-  for (let i = 0; i < out.length; i++) out[i] = estimateNumber(estimator, Number(logProb[i]), Number(refLogProb[i]));
+  for (let i = 0; i < out.length; i++) {
+    const lp = logProb[i];
+    const rp = refLogProb[i];
+    // log π(a) of a sampled action is finite; log ref(a) may be −∞ (an action ref never takes: the KL is +∞).
+    if (typeof lp !== 'number' || !Number.isFinite(lp)) {
+      throw new NumericError({ fn: 'klEstimate', arg: `logProb[${i}]`, expected: 'a finite number (the log-probability of a sampled action)', got: lp });
+    }
+    if (typeof rp !== 'number' || Number.isNaN(rp) || rp === Infinity) {
+      throw new NumericError({ fn: 'klEstimate', arg: `refLogProb[${i}]`, expected: 'a finite number or -Infinity', got: rp });
+    }
+    out[i] = estimateNumber(estimator, lp, rp);
+  }
   return out;
 }

@@ -49,7 +49,8 @@ export function klProbs(p: ArrayLike<number>, q: ArrayLike<number>): number {
     if (pi === 0) continue;
     const qi = q[i]!;
     if (qi === 0) return Infinity;
-    s += pi * Math.log(pi / qi);
+    // log p − log q, not log(p/q): p/q overflows to ∞ for a subnormal q.
+    s += pi * (Math.log(pi) - Math.log(qi));
   }
   // Rounding can leave a tiny negative value for p ≈ q; KL is ≥ 0 (Gibbs' inequality).
   return s > 0 ? s : 0;

@@ -68,10 +68,14 @@ export function klRegularizedOptimum(piRef: ArrayLike<number>, rewards: ArrayLik
   const fn = 'klRegularizedOptimum';
   checkInputs(fn, piRef, rewards, beta);
   const K = piRef.length;
+  // Shift the rewards by their maximum over the support of π_ref first: (r − r_max)/β ≤ 0 cannot overflow to +∞
+  // for a tiny β (r/β would, and ∞ − ∞ = NaN). J* = r_max + β·log Σ_a π_ref(a)·exp((r(a) − r_max)/β).
+  let rMax = -Infinity;
+  for (let a = 0; a < K; a++) if (piRef[a]! > 0 && rewards[a]! > rMax) rMax = rewards[a]!;
   const logits = new Float64Array(K);
   let max = -Infinity;
   for (let a = 0; a < K; a++) {
-    logits[a] = piRef[a]! > 0 ? Math.log(piRef[a]!) + rewards[a]! / beta : -Infinity;
+    logits[a] = piRef[a]! > 0 ? Math.log(piRef[a]!) + (rewards[a]! - rMax) / beta : -Infinity;
     if (logits[a]! > max) max = logits[a]!;
   }
   let sum = 0;
@@ -84,7 +88,7 @@ export function klRegularizedOptimum(piRef: ArrayLike<number>, rewards: ArrayLik
     expectedReward += probs[a]! * rewards[a]!;
   }
   const kl = klProbs(probs, piRef);
-  return { probs, value: beta * logZ, expectedReward, kl, beta };
+  return { probs, value: rMax + beta * logZ, expectedReward, kl, beta };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BernoulliBandit, ContextualBandit, EnvError, GaussianBandit, checkEnv, valueIteration } from '../../envs/index.js';
+import { BernoulliBandit, ContextualBandit, EnvError, GaussianBandit, VectorEnv, checkEnv, valueIteration } from '../../envs/index.js';
 
 describe('bandits', () => {
   it('BernoulliBandit: table, true values, optimum, and empirical means within 3 SE', () => {
@@ -82,6 +82,34 @@ describe('bandits', () => {
     const r = env.step(1);
     expect(env.renderFrame()).toEqual({ kind: 'bandit', armValues: [0.2, 0.8], lastArm: 1, lastReward: r.reward });
     expect(env.render()).toContain('> arm 1: value 0.800');
+  });
+
+  it('renderFrame keeps the last pull through a reset (VectorEnv same-step autoreset) until the next step', () => {
+    const env = new BernoulliBandit({ probs: [0.2, 0.8] });
+    env.reset({ seed: 3 });
+    expect(env.renderFrame()).toMatchObject({ lastArm: null, lastReward: null }); // nothing pulled yet
+    const venv = new VectorEnv([() => new BernoulliBandit({ probs: [0.2, 0.8] }), () => new BernoulliBandit({ probs: [0.2, 0.8] })], { autoreset: 'same-step' });
+    venv.reset({ seed: 5 });
+    const r1 = venv.step([1, 0]);
+    // Each copy terminated and was reset inside step(); the frames still show the arm that was pulled.
+    expect(venv.envs.map((e) => e.renderFrame())).toEqual([
+      { kind: 'bandit', armValues: [0.2, 0.8], lastArm: 1, lastReward: r1.rewards[0] },
+      { kind: 'bandit', armValues: [0.2, 0.8], lastArm: 0, lastReward: r1.rewards[1] },
+    ]);
+    const r2 = venv.step([0, 1]);
+    expect(venv.envs.map((e) => e.renderFrame())).toEqual([
+      { kind: 'bandit', armValues: [0.2, 0.8], lastArm: 0, lastReward: r2.rewards[0] },
+      { kind: 'bandit', armValues: [0.2, 0.8], lastArm: 1, lastReward: r2.rewards[1] },
+    ]);
+    // A plain reset keeps the last pull too; the next step replaces it.
+    const b = new BernoulliBandit({ probs: [0.2, 0.8] });
+    b.reset({ seed: 1 });
+    const s = b.step(0);
+    b.reset();
+    expect(b.renderFrame()).toMatchObject({ lastArm: 0, lastReward: s.reward });
+    expect(b.render()).toContain('> arm 0: value 0.200');
+    b.step(1);
+    expect(b.renderFrame().lastArm).toBe(1);
   });
 
   it('invalid probabilities, arms and order raise EnvError', () => {
