@@ -10,7 +10,7 @@ export { Discrete, Box } from './spaces.js';
 export type { Space } from './spaces.js';
 export type {
   Env, TabularEnv, TabularModel, Transition, EnvState, EnvSpec, ResetOptions, ResetResult, StepResult, StepInfo,
-  EpisodeInfo, RenderFrame, GridFrame, BanditFrame,
+  EpisodeInfo, RenderFrame, GridFrame, GridCell, BanditFrame,
 } from './types.js';
 export { Gridworld } from './gridworld.js';
 export type { GridworldOptions } from './gridworld.js';
@@ -21,8 +21,8 @@ export { TimeLimit, timeLimit, EpisodeStats } from './wrappers.js';
 export type { ObsOf, ActOf, TabularPart } from './wrappers.js';
 export { VectorEnv, makeVectorEnv } from './vector.js';
 export type { AutoresetMode, VectorEnvOptions, VectorEpisode, VectorObs, VectorResetResult, VectorStepResult } from './vector.js';
-export { ENV_IDS, makeEnv } from './registry.js';
-export type { EnvId, MakeEnvOptions } from './registry.js';
+export { ENV_IDS, makeEnv, isTabularEnv } from './registry.js';
+export type { EnvId, TabularEnvId, MakeEnvOptions } from './registry.js';
 export { valueIteration, policyEvaluation, finiteHorizonValue, expectedStartValue } from './planning.js';
 export type {
   PolicyTable, ValueIterationOptions, ValueIterationResult, PolicyEvaluationOptions, FiniteHorizonOptions, FiniteHorizonResult,

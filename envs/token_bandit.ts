@@ -12,7 +12,7 @@ import type { Rng } from '../src/random/rng.js';
 import { sampleCategorical } from '../src/random/sampling.js';
 import { boolField, checkCanStep, checkDiscreteAction, expectState, rngField, rngForReset } from './base.js';
 import { Discrete } from './spaces.js';
-import type { BanditFrame, Env, EnvState, ResetOptions, ResetResult, StepResult } from './types.js';
+import type { BanditFrame, Env, EnvSpec, EnvState, ResetOptions, ResetResult, StepResult } from './types.js';
 
 /**
  * The built-in scores of a finished sequence y = (y_0, …, y_{L−1}):
@@ -50,6 +50,8 @@ export interface TokenBanditOptions {
 }
 
 const SUM_TOL = 1e-6;
+/** Most sequences enumerated for a custom score's optimum. */
+const MAX_ENUMERATED = 2 ** 20;
 
 function checkDist(fn: string, arg: string, p: unknown, V: number): Float64Array {
   if (p === null || typeof p !== 'object' || typeof (p as ArrayLike<unknown>).length !== 'number' || (p as ArrayLike<unknown>).length !== V) {
@@ -112,7 +114,7 @@ export class TokenBandit implements Env<number, number> {
   /** λ of `length-penalized`. */
   readonly lengthPenalty: number;
   /** Registration data, set by `makeEnv`. */
-  spec?: { id: string; maxEpisodeSteps?: number };
+  spec?: EnvSpec;
   readonly #ref: Float64Array[];
   readonly #custom: ((tokens: readonly number[]) => number) | null;
   #rng: Rng | null = null;
@@ -120,6 +122,7 @@ export class TokenBandit implements Env<number, number> {
   #started = false;
   #needsReset = true;
   #lastReward: number | null = null;
+  #optimal: number | null = null;
 
   /**
    * @param opts see {@link TokenBanditOptions}.
@@ -251,6 +254,51 @@ export class TokenBandit implements Env<number, number> {
     return null;
   }
 
+  /**
+   * The best score any policy can reach, max_y R(y) (the world is deterministic, so no policy beats the best sequence;
+   * E_π[R] is multilinear in the position rows π_t, so a position-conditioned policy reaches it too).
+   * - additive scores (`count`, `pattern`): Σ_t max_v r_t(v);
+   * - `length-penalized` (R = #target − λ·L, L = tokens before the first `eos`): dynamic programming over positions,
+   *   W_T = 0, W_t = max(0 (write eos: the sequence ends), max_{v≠eos} ([v = target] − λ + W_{t+1})), optimum W_0;
+   * - a custom score: max over the V^T sequences (V^T ≤ 2^20).
+   * @returns max_y R(y) (cached after the first call).
+   * @throws EnvError for a custom score with V^T > 2^20 sequences.
+   * @example
+   * ```ts
+   * new TokenBandit({ vocabSize: 8, length: 6, reward: 'count' }).optimalScore(); // 6
+   * ```
+   */
+  optimalScore(): number {
+    if (this.#optimal !== null) return this.#optimal;
+    const V = this.vocabSize;
+    const T = this.length;
+    const rt = this.tokenRewards();
+    let best: number;
+    if (rt) {
+      best = rt.reduce((sum, row) => sum + Math.max(...row), 0);
+    } else if (this.rewardKind === 'length-penalized') {
+      let w = 0; // W_{t+1}, from W_T = 0
+      for (let t = T - 1; t >= 0; t--) {
+        let b = 0; // write eos
+        for (let v = 0; v < V; v++) if (v !== this.eos) b = Math.max(b, (v === this.target ? 1 : 0) - this.lengthPenalty + w);
+        w = b;
+      }
+      best = w;
+    } else {
+      if (V ** T > MAX_ENUMERATED) {
+        throw new EnvError({ fn: 'TokenBandit.optimalScore', arg: 'vocabSize^length', expected: `at most 2^20 sequences for a custom score`, got: V ** T });
+      }
+      best = -Infinity;
+      const y = new Array<number>(T).fill(0);
+      for (let k = 0; k < V ** T; k++) {
+        for (let t = 0, r = k; t < T; t++, r = Math.floor(r / V)) y[t] = r % V;
+        best = Math.max(best, this.#score(y));
+      }
+    }
+    this.#optimal = best;
+    return best;
+  }
+
   #checkTable(fn: string, table: ArrayLike<number>): void {
     const n = this.length * this.vocabSize;
     if (table === null || typeof table !== 'object' || table.length !== n) {
@@ -304,7 +352,7 @@ export class TokenBandit implements Env<number, number> {
       for (let t = 0; t < T; t++) e += alive[t]! * (policy[t * V + this.target]! - this.lengthPenalty * (1 - policy[t * V + this.eos]!));
       return e;
     }
-    if (V ** T > 2 ** 20) throw new EnvError({ fn, arg: 'policy', expected: `a world with at most 2^20 sequences for a custom score (V^T = ${V}^${T})`, got: V ** T });
+    if (V ** T > MAX_ENUMERATED) throw new EnvError({ fn, arg: 'policy', expected: `a world with at most 2^20 sequences for a custom score (V^T = ${V}^${T})`, got: V ** T });
     const y = new Array<number>(T).fill(0);
     let e = 0;
     const rec = (t: number, p: number): void => {
@@ -393,7 +441,8 @@ export class TokenBandit implements Env<number, number> {
     const reward = this.#score(this.#tokens);
     this.#needsReset = true;
     this.#lastReward = reward;
-    return { obs: this.#tokens.length - 1, reward, terminated: true, truncated: false, info: { tokens: [...this.#tokens] } };
+    const success = this.rewardKind === 'custom' && this.vocabSize ** this.length > MAX_ENUMERATED ? false : reward >= this.optimalScore() - 1e-9;
+    return { obs: this.#tokens.length - 1, reward, terminated: true, truncated: false, info: { tokens: [...this.#tokens], success } };
   }
 
   /**

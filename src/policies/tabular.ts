@@ -145,7 +145,9 @@ export class TabularPolicy implements Policy {
   #select(fn: string, obs: tf.Tensor, table: tf.Tensor2D): tf.Tensor2D {
     const S = this.numStates;
     if (obs.rank === 1 && obs.dtype === 'int32') {
-      return tf.matMul(tf.oneHot(obs as tf.Tensor1D, S).toFloat(), table);
+      // One-hot as [s = j] against range(S) rather than tf.oneHot, which rejects depth 1 (a one-state bandit).
+      const hot = tf.cast(tf.equal(tf.reshape(obs, [-1, 1]), tf.range(0, S, 1, 'int32').reshape([1, S])), 'float32') as tf.Tensor2D;
+      return tf.matMul(hot, table);
     }
     if (obs.rank === 2 && obs.shape[1] === S && obs.dtype === 'float32') {
       return tf.matMul(obs as tf.Tensor2D, table);

@@ -165,4 +165,27 @@ describe('TokenBandit', () => {
     const src = readFileSync(new URL('../../envs/token_bandit.ts', import.meta.url), 'utf8');
     expect(src).not.toMatch(/@tensorflow/);
   });
+
+  it('optimalScore equals the brute-force max over all sequences, and info.success marks exactly the optimal ones', () => {
+    const worlds = [
+      new TokenBandit({ vocabSize: 3, length: 3, reward: 'count', target: 1 }),
+      new TokenBandit({ vocabSize: 3, length: 3, reward: 'pattern', pattern: [2, 0, 1] }),
+      new TokenBandit({ vocabSize: 3, length: 3, reward: 'length-penalized', target: 0, eos: 2, lengthPenalty: 0.4 }),
+      new TokenBandit({ vocabSize: 3, length: 3, reward: 'length-penalized', target: 0, eos: 2, lengthPenalty: 1.5 }),
+      new TokenBandit({ vocabSize: 3, length: 3, reward: (y) => (y[0]! - 1) * (y[2]! - 1) - 0.1 * y[1]! }),
+    ];
+    for (const env of worlds) {
+      let best = -Infinity;
+      const all: number[][] = [];
+      for (let k = 0; k < 27; k++) all.push([k % 3, Math.floor(k / 3) % 3, Math.floor(k / 9)]);
+      for (const y of all) best = Math.max(best, env.score(y));
+      expect(env.optimalScore()).toBeCloseTo(best, 12);
+      for (const y of all) {
+        env.reset({ seed: 0 });
+        let r = env.step(y[0]!);
+        for (let t = 1; !r.terminated; t++) r = env.step(y[t]!);
+        expect(r.info.success).toBe(Math.abs(r.reward - best) < 1e-9);
+      }
+    }
+  });
 });

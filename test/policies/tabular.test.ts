@@ -159,6 +159,40 @@ describe.each(TEST_BACKENDS)('TabularPolicy on the %s backend', (backend) => {
     }
   });
 
+  it('a one-state policy (numStates 1, a bandit) takes int32 indices: distribution, value and gradients', () => {
+    // Regression: tf.oneHot rejects depth 1, so int32 indices used to throw "depth must be >=2" for S = 1.
+    const p = new TabularPolicy({ numStates: 1, numActions: 3, rng: createRng('one-state'), init: 'random', initScale: 1 });
+    const opt = tf.train.sgd(1);
+    try {
+      p.setWeights([{ name: 'logits', shape: [1, 3], values: [0.5, -1, 2] }, { name: 'values', shape: [1], values: [1.25] }]);
+      // Independent float64 softmax of [0.5, -1, 2].
+      const z = Math.exp(0.5) + Math.exp(-1) + Math.exp(2);
+      const expected = [Math.exp(0.5) / z, Math.exp(-1) / z, Math.exp(2) / z];
+      const [probsIdx, probsHot, vIdx] = tf.tidy(() => {
+        const idx = tf.tensor1d([0, 0], 'int32');
+        return [
+          p.distribution(idx).probs().dataSync(),
+          p.distribution(p.encoder.encode([0, 0])).probs().dataSync(),
+          p.value(idx).dataSync(),
+        ];
+      });
+      expectClose(probsIdx!, [...expected, ...expected], 1e-6);
+      expectClose(probsHot!, probsIdx!, 1e-7);
+      expectClose(vIdx!, [1.25, 1.25], 0);
+      // Gradient of −log π(0|s=0) w.r.t. θ[0] is softmax − e_0; one SGD step with lr 1 moves θ by −(p − e_0).
+      const { value, grads } = tf.variableGrads(
+        () => tf.tidy(() => tf.neg(tf.sum(p.distribution(tf.tensor1d([0], 'int32')).logProb([0]))) as tf.Scalar),
+        p.trainableVariables,
+      );
+      opt.applyGradients(grads);
+      tf.dispose([value, grads]);
+      expectClose(p.getWeights()[0]!.values, [0.5 + 1 - expected[0]!, -1 - expected[1]!, 2 - expected[2]!], 1e-5);
+    } finally {
+      opt.dispose();
+      p.dispose();
+    }
+  });
+
   it('the fast path follows setWeights and optimizer steps', () => {
     const p = randomPolicy('follow');
     const opt = tf.train.sgd(1);
