@@ -78,6 +78,14 @@ export interface EnvState {
   [key: string]: unknown;
 }
 
+/** A cell of a grid map. */
+export interface GridCell {
+  /** Row, 0 at the top. */
+  row: number;
+  /** Column, 0 at the left. */
+  col: number;
+}
+
 /** A frame for drawing a grid world: map letters, agent cell, last action. */
 export interface GridFrame {
   /** Discriminant. */
@@ -89,7 +97,7 @@ export interface GridFrame {
   /** `cells[r][c]` is the map letter (`S`, `F`, `H`, `G`, `C`, `W`). */
   cells: string[][];
   /** The agent's cell, or null before the first reset. */
-  agent: { row: number; col: number } | null;
+  agent: GridCell | null;
   /** The last action taken (0 left, 1 down, 2 right, 3 up), or null right after a reset. */
   lastAction: number | null;
 }

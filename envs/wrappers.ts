@@ -10,9 +10,15 @@ import type { Space } from './spaces.js';
 import type { Env, EnvSpec, EnvState, RenderFrame, ResetOptions, ResetResult, StepResult, TabularModel, Transition } from './types.js';
 
 /** The observation type of an env type. */
-export type ObsOf<E> = E extends { reset(opts?: ResetOptions): ResetResult<infer O> } ? O : unknown;
+export type ObsOf<E> = E extends {
+  /** The env's reset, whose result carries the observation type. */
+  reset(opts?: ResetOptions): ResetResult<infer O>;
+} ? O : unknown;
 /** The action type of an env type. */
-export type ActOf<E> = E extends { step(action: infer A): unknown } ? A : unknown;
+export type ActOf<E> = E extends {
+  /** The env's step, whose argument is the action type. */
+  step(action: infer A): unknown;
+} ? A : unknown;
 /** The tabular model fields a wrapper forwards when it wraps a tabular env (nothing otherwise). */
 export type TabularPart<E> = E extends TabularModel ? TabularModel : unknown;
 

@@ -12,12 +12,15 @@
  */
 import { ConfigError, NumericError } from '../core/errors.js';
 import type {
+  AdaptiveKlControllerConfig,
   KlController,
   KlControllerConfig,
   KlControllerKind,
   KlControllerState,
   KlObservation,
+  ProportionalKlControllerConfig,
   ResolvedKlControllerConfig,
+  RllibKlControllerConfig,
 } from './types.js';
 
 export type {
@@ -41,14 +44,14 @@ export const KL_CONTROLLER_KINDS: readonly KlControllerKind[] = Object.freeze(['
  * Defaults of the `adaptive` rule (Schulman et al. 2017, https://arxiv.org/abs/1707.06347 §4).
  * @defaultValue `{ beta: 1, target: 0.01, factor: 2, band: 1.5 }` (factor and band from the paper; β₀ and target are klip's choice)
  */
-export const ADAPTIVE_KL_DEFAULTS = Object.freeze({ beta: 1, target: 0.01, factor: 2, band: 1.5 });
+export const ADAPTIVE_KL_DEFAULTS: Readonly<Required<Pick<AdaptiveKlControllerConfig, 'beta' | 'target' | 'factor' | 'band'>>> = Object.freeze({ beta: 1, target: 0.01, factor: 2, band: 1.5 });
 
 /**
  * Defaults of the `proportional` rule (Ziegler et al. 2019, https://arxiv.org/abs/1909.08593 §2.2; TRL
  * `trainer/utils.py` `AdaptiveKLController`, `PPOConfig.init_kl_coef/target/horizon`).
  * @defaultValue `{ beta: 0.2, target: 6, horizon: 10000 }`
  */
-export const PROPORTIONAL_KL_DEFAULTS = Object.freeze({ beta: 0.2, target: 6, horizon: 10000 });
+export const PROPORTIONAL_KL_DEFAULTS: Readonly<Required<Pick<ProportionalKlControllerConfig, 'beta' | 'target' | 'horizon'>>> = Object.freeze({ beta: 0.2, target: 6, horizon: 10000 });
 
 /**
  * The clip on the proportional error e of the `proportional` rule.
@@ -61,7 +64,7 @@ export const PROPORTIONAL_KL_ERROR_CLIP = 0.2;
  * and by 0.5 below 0.5·target).
  * @defaultValue `{ beta: 0.2, target: 0.01 }`
  */
-export const RLLIB_KL_DEFAULTS = Object.freeze({ beta: 0.2, target: 0.01 });
+export const RLLIB_KL_DEFAULTS: Readonly<Required<Pick<RllibKlControllerConfig, 'beta' | 'target'>>> = Object.freeze({ beta: 0.2, target: 0.01 });
 
 const BOUND_KEYS = ['betaMin', 'betaMax'] as const;
 const KEYS: Record<KlControllerKind, readonly string[]> = {

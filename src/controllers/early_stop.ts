@@ -51,7 +51,7 @@ export const EARLY_STOP_GRANULARITIES: readonly EarlyStopGranularity[] = Object.
  * Defaults of {@link createEarlyStopping}.
  * @defaultValue `{ statistic: 'k3', factor: 1.5, granularity: 'minibatch' }` (SB3 `ppo/ppo.py`)
  */
-export const EARLY_STOPPING_DEFAULTS = Object.freeze({ statistic: 'k3' as EarlyStopStatistic, factor: 1.5, granularity: 'minibatch' as EarlyStopGranularity });
+export const EARLY_STOPPING_DEFAULTS: Readonly<Required<Pick<EarlyStoppingConfig, 'statistic' | 'factor' | 'granularity'>>> = Object.freeze({ statistic: 'k3', factor: 1.5, granularity: 'minibatch' });
 
 /**
  * Build a target-KL early-stopping rule.
@@ -62,7 +62,7 @@ export const EARLY_STOPPING_DEFAULTS = Object.freeze({ statistic: 'k3' as EarlyS
  * after each epoch. The caller measures the statistic (k1, k3 or exact KL(π_old‖π_θ)) and asks `shouldStop`.
  * @param config see {@link EarlyStoppingConfig}.
  * @returns a frozen rule `{ targetKl, statistic, factor, granularity, threshold, shouldStop }`.
- * @throws ConfigError for targetKl ≤ 0, factor ≤ 0, an unknown statistic/granularity or key; `shouldStop` throws NumericError for NaN.
+ * @throws ConfigError for targetKl ≤ 0, factor ≤ 0 (or factor·targetKl overflowing), an unknown statistic/granularity or key; `shouldStop` throws NumericError for NaN.
  * @example
  * ```ts
  * const es = createEarlyStopping({ targetKl: 0.01 });   // SB3: 0.015 threshold, per minibatch
@@ -87,6 +87,9 @@ export function createEarlyStopping(config: EarlyStoppingConfig): EarlyStopping 
   assertOneOf(fn, 'config.statistic', statistic, EARLY_STOP_STATISTICS);
   assertOneOf(fn, 'config.granularity', granularity, EARLY_STOP_GRANULARITIES);
   const threshold = factor * targetKl;
+  if (!Number.isFinite(threshold)) {
+    throw new ConfigError({ fn, arg: 'config.factor', expected: `small enough that factor·targetKl is finite (targetKl = ${targetKl})`, got: factor });
+  }
   return Object.freeze({
     targetKl,
     statistic,

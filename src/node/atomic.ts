@@ -6,7 +6,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError, type KlipError, type KlipErrorDetails } from '../core/errors.js';
+import { ConfigError, KlipError, type KlipErrorDetails } from '../core/errors.js';
 
 /**
  * The file-system operations `writeFileAtomic` uses. Inject a variant to simulate failures in tests
@@ -83,9 +83,52 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await fs.rename(tmp, path);
   } catch (e) {
     await fs.unlink(tmp).catch(() => undefined);
-    throw e;
+    throw fileWriteError('writeFileAtomic', path, e, `the previous ${basename(path)} is unchanged`);
   }
   await fs.syncDir(dir);
+}
+
+const ERRNO_TEXT: Readonly<Record<string, string>> = Object.freeze({
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a parent is not a folder',
+  EISDIR: 'is a folder',
+});
+
+/**
+ * Turn a failed file-system write into one typed, one-line klip error that names the file and the reason
+ * (errno code and its meaning), keeping the original error as `cause`.
+ *
+ * Message: `fn: <path> must be writable, got "ENOSPC". no space left on device; <kept>`.
+ * @param fn The function named in the message, e.g. `writeFileAtomic`.
+ * @param path The file (or folder) that could not be written.
+ * @param e The error thrown by `fs` (a `NodeJS.ErrnoException` or anything else).
+ * @param kept Optional sentence on what stays intact, e.g. `the previous checkpoint.json is unchanged`.
+ * @returns A `KlipError` (not thrown) whose `cause` is `e`; a `KlipError` input is returned unchanged.
+ * @example
+ * ```ts
+ * try { await fsp.appendFile(p, line); } catch (e) { throw fileWriteError('appendMetrics', p, e); }
+ * ```
+ */
+export function fileWriteError(fn: string, path: string, e: unknown, kept?: string): KlipError {
+  if (e instanceof KlipError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const raw = e instanceof Error ? e.message : String(e);
+  const reason = code !== undefined ? (ERRNO_TEXT[code] ?? raw) : raw;
+  const err = new KlipError({
+    fn,
+    arg: path,
+    expected: 'writable',
+    got: code ?? raw,
+    hint: `${code !== undefined ? `${reason}` : 'the write failed'}${kept ? `; ${kept}` : ''}`,
+  });
+  Object.defineProperty(err, 'cause', { value: e, enumerable: false, configurable: true, writable: true });
+  return err;
 }
 
 /** Options of {@link readJsonFile}. */
@@ -95,8 +138,11 @@ export interface ReadJsonOptions {
   /** Argument named in error messages. @defaultValue 'path' */
   arg?: string;
   /** Error class thrown for a missing or malformed file. @defaultValue ConfigError */
-  errorClass?: new (d: KlipErrorDetails) => KlipError;
+  errorClass?: KlipErrorClass;
 }
+
+/** A KlipError subclass constructor, e.g. `CheckpointError`. */
+export type KlipErrorClass = new (details: KlipErrorDetails) => KlipError;
 
 /**
  * Read and parse a JSON file, turning "missing", "unreadable" and "malformed" into one typed klip error

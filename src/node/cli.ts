@@ -1,5 +1,5 @@
 /**
- * The `klip` command line (commander 14): `train`, `report`, `compare`, `kl`, `bench`.
+ * The `klip` command line (commander 14): `train`, `report`, `compare`, `frontier`, `reproduce`, `kl`, `bench`.
  * `runCli(argv, io)` runs in-process with injectable stdout/stderr and returns the exit code; `bin.ts` wires it to
  * `process`. Flags map onto `PpoConfig` and are validated by `resolvePpoConfig`, so the CLI and the library reject
  * the same values with the same words. Node only.
@@ -8,23 +8,26 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BACKENDS } from '../backend/backend.js';
-import { ConfigError, KlipError } from '../core/errors.js';
+import { BACKENDS, setBackend, type BackendName } from '../backend/backend.js';
+import { ConfigError, KlipError, NumericError, type KlipErrorDetails } from '../core/errors.js';
 import { jsProbs, klProbs, tvProbs } from '../kl/probs.js';
 import { DEFAULT_PPO_CONFIG, OBJECTIVES, resolvePpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from '../training/config.js';
-import type { MetricRecord } from '../training/metrics.js';
+import { WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
 import { Trainer } from '../training/trainer.js';
 import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS, makeEnv } from '../../envs/registry.js';
-import { readJsonFile, writeFileAtomic } from './atomic.js';
+import { readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 import {
-  cellConfig, compareCells, compareFile, formatCompareTable, aggregateCompare, mergeCompare, parseShard, readCompareFiles, runCompare, shardCells,
+  cellConfig, compareCells, compareFile, defaultCompareWorkers, formatCompareTable, aggregateCompare, mergeCompare, parseShard, readCompareFiles, runCompare, shardCells,
   writeCompareOutputs, type CompareGrid,
 } from './compare.js';
+import { checkFrontierOut, computeFrontier, DEFAULT_FRONTIER_INPUTS, formatFrontierTable, frontierChart, isFrontierFolder, parseFrontierFlags, readFrontierFolder, writeFrontierFolder, type ReportFrontier } from './frontier.js';
 import { createProgress, progressModeFor, type TextOut } from './progress.js';
 import { renderReportHtml, type ReportRun } from './report.js';
-import { checkCreatable, createRun, openRun, summarizeMetrics, type FrameLike, type RunFolder, type RunSummary } from './run_folder.js';
+import { checkCreatable, createRun, diffMetrics, openRun, summarizeMetrics, type FrameLike, type RunFolder, type RunSummary } from './run_folder.js';
 
 /** Streams and context of one CLI invocation (inject them to run the CLI in-process). */
 export interface CliIo {
@@ -38,6 +41,16 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Listen for SIGINT on `process` during `train`. @defaultValue true */
   handleSigint: boolean;
+  /** File-system operations for run-folder writes in `train` and `reproduce` (tests inject failures). @defaultValue NODE_ATOMIC_FS */
+  fs?: AtomicFileSystem;
+}
+
+/** A named training preset: the config and the default output folder. */
+export interface QuickstartPreset {
+  /** The partial config handed to `Trainer.create`. */
+  config: PpoConfigInput;
+  /** The run folder, relative to the working directory. */
+  out: string;
 }
 
 /**
@@ -49,7 +62,7 @@ export interface CliIo {
  * const trainer = await Trainer.create(QUICKSTART_CONFIG.config);
  * ```
  */
-export const QUICKSTART_CONFIG: Readonly<{ config: PpoConfigInput; out: string }> = Object.freeze({
+export const QUICKSTART_CONFIG: Readonly<QuickstartPreset> = Object.freeze({
   config: Object.freeze({
     env: 'frozenlake4x4',
     envOptions: Object.freeze({ slippery: true }) as Record<string, unknown>,
@@ -89,11 +102,14 @@ const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
   seed: { flag: '--seed', path: 'seed' },
 };
 
-function parseNumber(flag: string, opts: { integer?: boolean } = {}) {
+function parseNumber(flag: string, opts: { integer?: boolean; min?: number; minExclusive?: boolean } = {}) {
+  const kind = opts.integer ? 'an integer' : 'a number';
+  const bound = opts.min === undefined ? '' : ` ${opts.minExclusive ? '>' : '≥'} ${opts.min}`;
   return (value: string): number => {
     const x = Number(value);
-    if (value.trim() === '' || !Number.isFinite(x) || (opts.integer && !Number.isInteger(x))) {
-      throw new InvalidArgumentError(`${flag} must be ${opts.integer ? 'an integer' : 'a number'}.`);
+    const below = opts.min !== undefined && (opts.minExclusive ? x <= opts.min : x < opts.min);
+    if (value.trim() === '' || !Number.isFinite(x) || (opts.integer && !Number.isInteger(x)) || below) {
+      throw new InvalidArgumentError(`${flag} must be ${kind}${bound}.`);
     }
     return x;
   };
@@ -113,6 +129,19 @@ function parsePositiveInt(flag: string) {
 
 function usage(fn: string, arg: string, expected: string, got: unknown, hint?: string): ConfigError {
   return new ConfigError({ fn, arg, expected, got, ...(hint ? { hint } : {}) });
+}
+
+/**
+ * Re-word a library error about a value the user passed with `flag` so the line names the flag (issue 7: "print one
+ * clear line naming the problem"): same class, `fn` = `train`, `arg` = `--flag (where: the inner argument)`.
+ */
+function asFlagError(flag: string, e: unknown): unknown {
+  if (!(e instanceof KlipError) || e.message.includes(flag)) return e;
+  const Cls = e.constructor as new (d: KlipErrorDetails) => KlipError;
+  const inner = e.fn === 'openRun' ? '' : ` (${e.fn}: ${e.arg})`;
+  const out = new Cls({ fn: 'train', arg: `${flag}${inner}`, expected: e.expected, got: e.got });
+  Object.defineProperty(out, 'cause', { value: e, enumerable: false });
+  return out;
 }
 
 function timestamp(d = new Date()): string {
@@ -249,6 +278,9 @@ async function trainConfig(cmd: Command, o: TrainOpts, io: CliIo): Promise<{ inp
     const value = (o as unknown as Record<string, unknown>)[attr];
     if (attr === 'klController' && (input.klController?.kind ?? DEFAULT_PPO_CONFIG.klController.kind) !== value) {
       obj.klController = { kind: value }; // another rule: drop the preset's parameters, keep its defaults
+    } else if (attr === 'env' && (input.env ?? DEFAULT_PPO_CONFIG.env) !== value) {
+      obj.env = value; // another world: the preset's envOptions (e.g. slippery) belong to the old one
+      obj.envOptions = {};
     } else if (path.startsWith('klController.') && !input.klController) {
       obj.klController = { ...DEFAULT_PPO_CONFIG.klController };
       setPath(obj, path, value);
@@ -274,6 +306,8 @@ async function trainConfig(cmd: Command, o: TrainOpts, io: CliIo): Promise<{ inp
 async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> {
   const human = o.json ? io.stderr : io.stdout;
   const t0 = performance.now();
+  let priorWallTime = 0;
+  const wallTime = (): number => priorWallTime + (performance.now() - t0) / 1000; // summed over invocations
   let trainer: Trainer;
   let run: RunFolder;
   let dir: string;
@@ -284,9 +318,17 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
       throw usage('train', flags.join(', '), 'left out with --resume (the run folder fixes the config)', flags[0]);
     }
     dir = resolve(io.cwd, o.resume);
-    run = await openRun(dir);
-    const ckpt = await run.readCheckpoint();
-    trainer = await Trainer.restore(ckpt);
+    try {
+      run = await openRun(dir, io.fs ? { fs: io.fs } : {});
+    } catch (e) {
+      throw asFlagError('--resume', e);
+    }
+    priorWallTime = await run.readWallTime(); // earlier invocations (up to their last checkpoint)
+    try {
+      trainer = await Trainer.restore(await run.readCheckpoint());
+    } catch (e) {
+      throw asFlagError('--resume', e);
+    }
     await run.rewriteMetrics(trainer.history);
     human.write(`Resuming ${o.resume} at update ${trainer.update}/${trainer.config.numIterations}\n`);
   } else {
@@ -299,7 +341,9 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
     trainer = await Trainer.create(input);
     try {
       const { batchSize: _b, minibatchSize: _m, numIterations: _n, ...plain } = trainer.config;
-      run = await createRun(dir, { config: { ...plain, numIterations: trainer.config.numIterations }, force });
+      run = await createRun(dir, { config: { ...plain, numIterations: trainer.config.numIterations }, force, ...(io.fs ? { fs: io.fs } : {}) });
+      // Crash safety: from the moment the folder is reported, it holds a checkpoint that loads (update 0).
+      await run.writeCheckpoint(await trainer.save());
     } catch (e) {
       trainer.dispose();
       throw e;
@@ -322,25 +366,41 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
   if (io.signal?.aborted) onInterrupt();
   const progressOut = o.json ? io.stdout : io.stderr;
   const progress = createProgress({ mode: progressModeFor(progressOut, o.json ?? false), out: progressOut, totalUpdates: trainer.config.numIterations, startUpdate: trainer.update });
+  let lastCheckpoint = trainer.update; // the update of the checkpoint now in the folder
   try {
     while (!trainer.done && !interrupted) {
-      const record: MetricRecord = await trainer.step();
+      const attempted = trainer.update + 1;
+      let record: MetricRecord;
+      try {
+        record = await trainer.step();
+      } catch (e) {
+        if (!(e instanceof NumericError)) throw e;
+        // Training diverged: stop without touching the checkpoint (it holds the last good state) and say where.
+        progress.stop();
+        io.stderr.write(`klip: NumericError at update ${attempted}/${trainer.config.numIterations}: ${e.message}. Training stopped; the last good checkpoint (update ${lastCheckpoint}) stays in ${run.path('checkpoint')}\n`);
+        return 1;
+      }
       await run.appendMetrics(record);
       progress.update(record);
-      if (trainer.update % o.checkpointEvery === 0 || trainer.done) await run.writeCheckpoint(await trainer.save());
+      if (trainer.update % o.checkpointEvery === 0 || trainer.done) {
+        await run.writeCheckpoint(await trainer.save());
+        lastCheckpoint = trainer.update;
+        await run.writeWallTime(wallTime());
+      }
     }
     progress.stop();
     if (interrupted && !trainer.done) {
       await run.writeCheckpoint(await trainer.save());
+      await run.writeWallTime(wallTime());
       const rel = o.resume ?? dir;
       io.stderr.write(`klip: checkpoint written at update ${trainer.update}/${trainer.config.numIterations}. Resume with: klip train --resume ${rel}\n`);
       return EXIT_INTERRUPTED;
     }
-    const summary = await buildSummary(trainer, run, (performance.now() - t0) / 1000);
+    const summary = await buildSummary(trainer, run, wallTime());
     await run.writeSummary(summary);
     await run.writeReport(await renderReportHtml([{ name: run.name, config: await run.readConfig(), metrics: trainer.history, summary }]));
     human.write(formatSummaryTable(summary, o.resume ?? o.out ?? dir));
-    human.write(`Wrote ${dir}/{config.json, metrics.jsonl, metrics.csv, checkpoint.json, summary.json, report.html}\n`);
+    human.write(`Wrote ${dir}/{config.json, metrics.jsonl, metrics.csv, checkpoint.json, summary.json, report.html, wall_time.json}\n`);
     return 0;
   } finally {
     progress.stop();
@@ -350,15 +410,114 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
   }
 }
 
+/** The klip version recorded in a run folder: checkpoint.json's `klipVersion`, else summary.json's; null if neither. */
+async function recordedVersion(run: RunFolder): Promise<string | null> {
+  for (const file of ['checkpoint', 'summary'] as const) {
+    if (!existsSync(run.path(file))) continue;
+    try {
+      const x = (await readJsonFile(run.path(file))) as { klipVersion?: unknown } | null;
+      if (typeof x?.klipVersion === 'string') return x.klipVersion;
+    } catch {
+      // damaged: try the next file
+    }
+  }
+  return null;
+}
+
+const fmtMetric = (v: number | null | undefined): string => (v === undefined ? 'missing' : String(v));
+
+async function runReproduce(dirArg: string, o: { out?: string }, io: CliIo): Promise<number> {
+  const run = await openRun(resolve(io.cwd, dirArg));
+  const config = await run.readConfig();
+  const recorded = await run.readMetrics();
+  if (recorded.length === 0) throw usage('reproduce', `${dirArg}/metrics.jsonl`, 'a history with at least one update', 'no records');
+  const written = await recordedVersion(run);
+  if (written === null) io.stderr.write(`klip: warning: ${dirArg} does not record which klip version wrote it; this is klip ${KLIP_VERSION}\n`);
+  else if (written !== KLIP_VERSION) io.stderr.write(`klip: warning: ${dirArg} was written by klip ${written}, this is klip ${KLIP_VERSION}: metrics may differ between versions\n`);
+  const { numIterations: _n, batchSize: _b, minibatchSize: _m, ...input } = config;
+  if (o.out !== undefined) checkCreatable(resolve(io.cwd, o.out), false); // before any work
+  const trainer = await Trainer.create(input as PpoConfigInput);
+  let outDir: string | null = null;
+  let temp = false;
+  try {
+    if (o.out !== undefined) outDir = resolve(io.cwd, o.out);
+    else {
+      outDir = await mkdtemp(join(tmpdir(), 'klip-reproduce-'));
+      temp = true;
+    }
+    const out = await createRun(outDir, { config, ...(io.fs ? { fs: io.fs } : {}) });
+    const target = Math.min(recorded.length, trainer.config.numIterations);
+    io.stderr.write(`Reproducing ${dirArg}: ${target} updates (seed ${String(trainer.config.seed)}, ${trainer.config.backend}) → ${temp ? 'a temporary folder' : o.out}\n`);
+    while (trainer.update < target) await out.appendMetrics(await trainer.step());
+    await out.writeCheckpoint(await trainer.save());
+    const diff = diffMetrics(recorded, await out.readMetrics());
+    const ignored = `wall-clock keys not compared: ${WALL_CLOCK_METRICS.join(', ')}`;
+    if (diff?.kind === 'value') {
+      throw new KlipError({
+        fn: 'reproduce', arg: `update ${diff.update} ${diff.key}`, expected: `${fmtMetric(diff.recorded)} as recorded in ${dirArg}/metrics.jsonl`,
+        got: diff.reproduced === undefined ? 'missing' : diff.reproduced, hint: `First difference (${ignored})`,
+      });
+    }
+    if (diff?.kind === 'length') {
+      throw new KlipError({ fn: 'reproduce', arg: 'number of updates', expected: `${diff.recorded} as recorded in ${dirArg}/metrics.jsonl`, got: diff.reproduced, hint: `config.json runs ${trainer.config.numIterations} updates` });
+    }
+    io.stdout.write(`reproduced ${recorded.length} updates exactly (${ignored})${temp ? '' : `; the re-run is in ${o.out}`}\n`);
+    return 0;
+  } finally {
+    trainer.dispose();
+    if (temp && outDir !== null) await rm(outDir, { recursive: true, force: true });
+  }
+}
+
 async function runReport(dirs: string[], o: { out?: string; title?: string }, io: CliIo): Promise<number> {
   const runs: ReportRun[] = [];
   const folders: RunFolder[] = [];
-  for (const d of dirs) folders.push(await openRun(resolve(io.cwd, d))); // validate every folder before writing
+  const frontiers: ReportFrontier[] = []; // folders written by `klip frontier`
+  for (const d of dirs) { // validate every folder before writing
+    const p = resolve(io.cwd, d);
+    if (isFrontierFolder(p)) frontiers.push(await readFrontierFolder(p));
+    else folders.push(await openRun(p));
+  }
   for (const f of folders) runs.push({ name: f.name, config: await f.readConfig(), metrics: await f.readMetrics(), summary: await f.readSummary() });
-  const html = await renderReportHtml(runs, o.title ? { title: o.title } : {});
-  const out = o.out !== undefined ? resolve(io.cwd, o.out) : folders.length === 1 ? folders[0]!.path('report') : resolve(io.cwd, 'report.html');
+  const html = await renderReportHtml(runs, {
+    ...(o.title ? { title: o.title } : {}),
+    ...(frontiers.length ? { charts: [frontierChart(frontiers)], sources: frontiers.map((f) => f.name) } : {}),
+  });
+  const single = dirs.length === 1 ? (folders[0]?.path('report') ?? join(resolve(io.cwd, dirs[0]!), 'report.html')) : undefined;
+  const out = o.out !== undefined ? resolve(io.cwd, o.out) : single ?? resolve(io.cwd, 'report.html');
   await writeFileAtomic(out, html);
-  io.stdout.write(`Wrote ${out} (${runs.length} run${runs.length > 1 ? 's' : ''})\n`);
+  const fr = frontiers.length ? `${runs.length ? ', ' : ''}${frontiers.length} frontier${frontiers.length > 1 ? 's' : ''}` : '';
+  io.stdout.write(`Wrote ${out} (${runs.length || !fr ? `${runs.length} run${runs.length > 1 ? 's' : ''}` : ''}${fr})\n`);
+  return 0;
+}
+
+interface FrontierOpts {
+  rewards?: string;
+  ref?: string;
+  betas?: string;
+  mode?: string;
+  steps?: number;
+  seed?: number | string;
+  backend: BackendName;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+async function runFrontierCmd(o: FrontierOpts, io: CliIo): Promise<number> {
+  const { backend, out, force, json, ...flags } = o;
+  const inputs = parseFrontierFlags(flags); // every check before anything runs or is written
+  const outArg = out ?? `runs/frontier-${timestamp()}`;
+  const dir = resolve(io.cwd, outArg);
+  checkFrontierOut(dir, force ?? false);
+  const human = json ? io.stderr : io.stdout;
+  human.write(`Training at β = ${inputs.betas.join(', ')} (${inputs.mode}, ${inputs.steps} Adam steps each, seed ${String(inputs.seed)}, ${backend}) → ${outArg}\n`);
+  await setBackend(backend);
+  const file = computeFrontier(inputs);
+  await writeFrontierFolder(dir, file);
+  if (json) io.stdout.write(`${JSON.stringify(file)}\n`);
+  human.write(`\nπ_ref = [${inputs.piRef.map((p) => Number(p.toFixed(4))).join(', ')}], r = [${inputs.rewards.join(', ')}]\n${formatFrontierTable(file)}`);
+  human.write(`Wrote ${outArg}/{frontier.json, report.html}\n`);
   return 0;
 }
 
@@ -383,6 +542,7 @@ interface CompareOpts {
   merge?: string[];
   out?: string;
   force?: boolean;
+  workers?: number;
 }
 
 async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> {
@@ -428,17 +588,11 @@ async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> {
   if (existsSync(join(outDir, 'compare.json')) && !o.force) {
     throw usage('compare', '--out', 'a folder without a compare.json', outArg, 'Pick another --out or pass --force');
   }
-  io.stderr.write(`Comparing ${cells.length}${shard ? ` of ${all.length}` : ''} runs on ${o.env} (${o.steps} env steps each)${shard ? `, shard ${shard.index}/${shard.count}` : ''}\n`);
+  if (o.workers !== undefined && o.workers < 0) throw usage('compare', '--workers', 'an integer ≥ 0 (0 or 1 = in-process)', o.workers);
+  const workers = Math.min(o.workers ?? defaultCompareWorkers(cells.length), cells.length);
   const results = await runCompare(grid, cells, {
-    runCell: async (config) => {
-      const t = await Trainer.create(config);
-      try {
-        while (!t.done) await t.step();
-        return t.history.map((r) => ({ ...r }));
-      } finally {
-        t.dispose();
-      }
-    },
+    workers,
+    onStart: ({ workers: used }) => io.stderr.write(`Comparing ${cells.length}${shard ? ` of ${all.length}` : ''} runs on ${o.env} (${o.steps} env steps each)${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${used > 1 ? `${used} worker threads` : 'in-process'}\n`),
     onResult: (r, done, total) => io.stderr.write(`  [${done}/${total}] ${r.objective} / ${r.controller} / seed ${String(r.seed)}: final return ${fmt(r.finalReturn)}, mean per-step KL ${fmt(r.meanStepKl, 6)}\n`),
   });
   const file = compareFile(grid, shard, results);
@@ -536,9 +690,9 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(new Option('--env <id>', 'environment').choices([...ENV_IDS]).default(q.env))
     .addOption(new Option('--objective <name>', 'objective').choices([...OBJECTIVES]).default(q.objective))
     .addOption(new Option('--kl-controller <kind>', 'KL coefficient rule').choices([...CONTROLLER_KINDS]).default(q.klController?.kind))
-    .addOption(new Option('--beta <x>', 'initial KL coefficient β (klController.beta)').argParser(parseNumber('--beta')).default(q.klController?.beta))
-    .addOption(new Option('--target-kl <x>', 'KL controller target d_targ in nats (klController.target)').argParser(parseNumber('--target-kl')).default(q.klController?.target))
-    .addOption(new Option('--early-stop-kl <x>', 'target-KL early stopping threshold (targetKl); off when absent').argParser(parseNumber('--early-stop-kl')))
+    .addOption(new Option('--beta <x>', 'initial KL coefficient β (klController.beta)').argParser(parseNumber('--beta', { min: 0 })).default(q.klController?.beta))
+    .addOption(new Option('--target-kl <x>', 'KL controller target d_targ in nats (klController.target)').argParser(parseNumber('--target-kl', { min: 0, minExclusive: true })).default(q.klController?.target))
+    .addOption(new Option('--early-stop-kl <x>', 'target-KL early stopping threshold (targetKl); off when absent').argParser(parseNumber('--early-stop-kl', { min: 0, minExclusive: true })))
     .addOption(new Option('--kl-estimator <name>', 'KL estimator of the penalty and the controller (klEstimator)').choices([...KL_ESTIMATORS]).default(q.klEstimator))
     .addOption(new Option('--policy <kind>', 'policy kind').choices([...POLICY_KINDS]).default(q.policy?.kind))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend))
@@ -575,7 +729,31 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(new Option('--merge <dirs...>', 'join the compare.json of shard folders instead of running'))
     .addOption(new Option('--out <dir>', 'output folder (default: runs/compare-<env>[-shard<i>of<n>]-<yyyymmdd-hhmmss>)'))
     .addOption(new Option('--force', 'overwrite an existing compare.json').default(false))
+    .addOption(new Option('--workers <n>', 'worker threads running cells in parallel; 0 or 1 = in-process (default: min(available cores, cells))').argParser(parseNumber('--workers', { integer: true })))
     .action(async (opts: CompareOpts) => setCode(await runCompareCmd(opts, io)));
+
+  const fd = DEFAULT_FRONTIER_INPUTS;
+  program
+    .command('frontier')
+    .description('Reward–KL frontier: train a tabular policy on the KL-regularized bandit at each β and plot E[r] against KL(π‖π_ref) beside the closed form.')
+    .addOption(new Option('--rewards <list>', 'reward per arm, comma-separated').default(fd.rewards.join(',')))
+    .addOption(new Option('--ref <probs>', 'π_ref: "uniform" or comma-separated probabilities > 0 (one per arm)').default('uniform'))
+    .addOption(new Option('--betas <list>', 'KL coefficients β > 0, comma-separated').default(fd.betas.join(',')))
+    .addOption(new Option('--mode <mode>', 'gradient: exact over the arms, or sampled (REINFORCE with the k1 reward penalty)').choices(['exact', 'sampled']).default(fd.mode))
+    .addOption(new Option('--steps <n>', 'Adam steps per β (lr 0.1)').argParser(parsePositiveInt('--steps')).default(fd.steps))
+    .addOption(new Option('--seed <s>', 'root seed (integer or string)').argParser(parseSeed).default(fd.seed))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend))
+    .addOption(new Option('--out <dir>', 'output folder (default: runs/frontier-<yyyymmdd-hhmmss>)'))
+    .addOption(new Option('--force', 'replace the files of an existing folder').default(false))
+    .addOption(new Option('--json', 'print frontier.json on stdout (the table goes to stderr)').default(false))
+    .action(async (opts: FrontierOpts) => setCode(await runFrontierCmd(opts, io)));
+
+  program
+    .command('reproduce')
+    .description('Re-run a run folder\'s config.json (same seed and backend) and check that metrics.jsonl comes out identical, record by record (wall-clock keys excepted).')
+    .argument('<dir>', 'run folder')
+    .addOption(new Option('--out <dir>', 'keep the re-run in this new folder (default: a temporary folder, removed afterwards)'))
+    .action(async (dir: string, opts: { out?: string }) => setCode(await runReproduce(dir, opts, io)));
 
   program
     .command('kl')
@@ -616,6 +794,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     stderr: io.stderr ?? process.stderr,
     cwd: io.cwd ?? process.cwd(),
     handleSigint: io.handleSigint ?? true,
+    ...(io.fs ? { fs: io.fs } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
   let code = 0;

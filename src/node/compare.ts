@@ -4,11 +4,16 @@
  * slices, and `--merge` to join the slices' `compare.json` files. Node only.
  * @module
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../core/errors.js';
-import type { PpoConfigInput } from '../training/config.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CheckpointError, ConfigError, EnvError, KlipError, NumericError, ShapeError, type KlipErrorDetails } from '../core/errors.js';
+import { DEFAULT_PPO_CONFIG, type PpoConfigInput } from '../training/config.js';
 import type { MetricRecord } from '../training/metrics.js';
+import { Trainer } from '../training/trainer.js';
 import { KLIP_VERSION } from '../version.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 import { escapeHtml, renderSpecToSvg, type VegaLiteSpec } from './report.js';
@@ -61,7 +66,7 @@ export interface CompareFile {
   /** The grid. */
   grid: CompareGrid;
   /** Which slice these results are (`null` for a full or merged grid). */
-  shard: { index: number; count: number } | null;
+  shard: Shard | null;
   /** Results, sorted by cell index. */
   results: CompareResult[];
 }
@@ -109,6 +114,22 @@ export function compareCells(grid: Pick<CompareGrid, 'objectives' | 'controllers
   return cells;
 }
 
+/** One deterministic slice of a compare grid: cells with `index % count === index − 1`. */
+export interface Shard {
+  /** The slice i, 1-based. */
+  index: number;
+  /** The number of slices n. */
+  count: number;
+}
+
+/** Result of {@link mergeCompare}. */
+export interface MergedCompare {
+  /** One compare file holding every shard's results. */
+  merged: CompareFile;
+  /** Cells of the grid that no shard delivered. */
+  missing: CompareCell[];
+}
+
 /**
  * Parse `--shard i/n` (1-based i, 1 ≤ i ≤ n).
  * @param text e.g. `"2/4"`.
@@ -119,7 +140,7 @@ export function compareCells(grid: Pick<CompareGrid, 'objectives' | 'controllers
  * parseShard('2/4'); // { index: 2, count: 4 }
  * ```
  */
-export function parseShard(text: string): { index: number; count: number } {
+export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const i = m ? Number(m[1]) : NaN;
   const n = m ? Number(m[2]) : NaN;
@@ -140,12 +161,13 @@ export function parseShard(text: string): { index: number; count: number } {
  * shardCells(compareCells(grid), { index: 1, count: 2 }); // cells 0, 2, 4, …
  * ```
  */
-export function shardCells(cells: readonly CompareCell[], shard: { index: number; count: number }): CompareCell[] {
+export function shardCells(cells: readonly CompareCell[], shard: Shard): CompareCell[] {
   return cells.filter((c) => c.index % shard.count === shard.index - 1);
 }
 
 /**
- * The config of one cell: the grid's base, then env, steps, objective, controller kind and seed.
+ * The config of one cell: the grid's base, then env, steps, objective, controller kind and seed. A controller kind
+ * other than the base's starts from the base's β (`fixed` needs one; default: the default config's initial β, 1).
  * @param grid The grid.
  * @param cell The cell.
  * @returns A partial config for `Trainer.create`.
@@ -159,7 +181,10 @@ export function cellConfig(grid: CompareGrid, cell: CompareCell): PpoConfigInput
   const cfg: PpoConfigInput = { ...base, env: grid.env, totalSteps: grid.totalSteps, objective: cell.objective as never, seed: cell.seed };
   if (cell.controller !== '-') {
     const baseCtl = base.klController;
-    cfg.klController = baseCtl && baseCtl.kind === cell.controller ? { ...baseCtl } : { kind: cell.controller as never };
+    const kind = cell.controller as NonNullable<PpoConfigInput['klController']>['kind'];
+    cfg.klController = baseCtl && baseCtl.kind === kind
+      ? { ...baseCtl }
+      : kind === 'fixed' ? { kind, beta: baseCtl?.beta ?? DEFAULT_PPO_CONFIG.klController.beta! } : { kind };
   }
   return cfg;
 }
@@ -341,36 +366,290 @@ ${table}
 
 /** Options of {@link runCompare}. */
 export interface RunCompareOptions {
-  /** Run one cell and return its metric history (the CLI passes a Trainer-based runner). */
-  runCell: (config: PpoConfigInput, cell: CompareCell) => Promise<MetricRecord[]>;
-  /** Called after each cell (progress). */
+  /**
+   * Run one cell and return its metric history. @defaultValue {@link runCellWithTrainer}. A custom runner runs
+   * in-process only (a function cannot be sent to a worker thread), so it requires `workers` ≤ 1.
+   */
+  runCell?: (config: PpoConfigInput, cell: CompareCell) => Promise<MetricRecord[]>;
+  /** Called once per cell, in cell order (progress), whatever order the workers finish in. */
   onResult?: (result: CompareResult, done: number, total: number) => void;
-  /** Wall clock in ms. @defaultValue performance.now */
+  /**
+   * Worker threads to run cells in parallel (each has its own tfjs); 0 or 1 runs in-process. Capped at the number of
+   * cells. When the worker script cannot be loaded (e.g. sources run without a TypeScript loader) the cells run
+   * in-process. Results are identical either way: every cell is seeded and independent.
+   * @defaultValue 1
+   */
+  workers?: number;
+  /** Wall clock in ms (in-process runs). @defaultValue performance.now */
   now?: () => number;
+  /** Called once before the first cell with the number of threads actually used (1 = in-process, e.g. after a fallback). */
+  onStart?: (info: { workers: number }) => void;
 }
 
 /**
- * Run cells one after the other with `opts.runCell` and collect their results.
- * @param grid The grid.
- * @param cells The cells to run (all, or one shard).
- * @param opts The cell runner and a progress callback.
- * @returns Results in cell order.
+ * The default cell runner: `Trainer.create(config)`, step until done, return the metric history.
+ * @param config A cell's config (see {@link cellConfig}).
+ * @returns One metric record per update (copies); the trainer is disposed.
+ * @throws the errors of `Trainer.create` and `Trainer.step`.
  * @example
  * ```ts
- * const results = await runCompare(grid, shardCells(compareCells(grid), shard), { runCell });
+ * const metrics = await runCellWithTrainer(cellConfig(grid, cells[0]));
  * ```
  */
-export async function runCompare(grid: CompareGrid, cells: readonly CompareCell[], opts: RunCompareOptions): Promise<CompareResult[]> {
+export async function runCellWithTrainer(config: PpoConfigInput): Promise<MetricRecord[]> {
+  const t = await Trainer.create(config);
+  try {
+    while (!t.done) await t.step();
+    return t.history.map((r) => ({ ...r }));
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * The default `--workers` of `klip compare`: min(os.availableParallelism(), cells).
+ * @param cells Number of cells to run.
+ * @returns A worker count ≥ 1.
+ * @example
+ * ```ts
+ * defaultCompareWorkers(12); // 2 on a 2-core machine
+ * ```
+ */
+export function defaultCompareWorkers(cells: number): number {
+  return Math.max(1, Math.min(availableParallelism(), cells));
+}
+
+/**
+ * Run cells with `opts.runCell` (in-process) or in `opts.workers` worker threads, and collect their results.
+ * @param grid The grid.
+ * @param cells The cells to run (all, or one shard).
+ * @param opts The cell runner, worker count and a progress callback.
+ * @returns Results in cell order (identical for any worker count, wall times aside).
+ * @throws ConfigError for a bad `workers` or a custom `runCell` with `workers` > 1; a cell's error (the same
+ *   class and message in a worker as in-process).
+ * @example
+ * ```ts
+ * const results = await runCompare(grid, shardCells(compareCells(grid), shard), { workers: 2 });
+ * ```
+ */
+export async function runCompare(grid: CompareGrid, cells: readonly CompareCell[], opts: RunCompareOptions = {}): Promise<CompareResult[]> {
+  const workers = opts.workers ?? 1;
+  if (!Number.isSafeInteger(workers) || workers < 0) throw new ConfigError({ fn: 'compare', arg: '--workers', expected: 'an integer ≥ 0', got: workers });
+  if (workers > 1 && opts.runCell) {
+    throw new ConfigError({ fn: 'runCompare', arg: 'runCell', expected: 'left out when workers > 1 (worker threads run the built-in Trainer runner)', got: 'a function' });
+  }
+  const n = Math.min(workers, cells.length);
+  if (n > 1) {
+    const script = compareWorkerScript();
+    if (script) {
+      const out = await runInWorkers(script, grid, cells, n, opts.onResult, () => opts.onStart?.({ workers: n }));
+      if (out) return out;
+    }
+  }
+  opts.onStart?.({ workers: 1 });
   const now = opts.now ?? (() => performance.now());
+  const runCell = opts.runCell ?? runCellWithTrainer;
   const out: CompareResult[] = [];
   for (const c of cells) {
     const t0 = now();
-    const metrics = await opts.runCell(cellConfig(grid, c), c);
+    const metrics = await runCell(cellConfig(grid, c), c);
     const r = resultFromMetrics(c, metrics, (now() - t0) / 1000);
     out.push(r);
     opts.onResult?.(r, out.length, cells.length);
   }
   return out;
+}
+
+/** Messages between {@link runCompare} and `compare_worker.ts`. */
+type WorkerRequest = { type: 'run'; pos: number; config: PpoConfigInput };
+type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'done'; pos: number; metrics: MetricRecord[]; wallTimeSeconds: number }
+  | { type: 'error'; pos: number; error: SerializedError };
+
+/** An error as it crosses a thread boundary (class name + KlipError fields, or message + stack). */
+export interface SerializedError {
+  /** Class name (`ConfigError`, …, or `Error`). */
+  name: string;
+  /** The message. */
+  message: string;
+  /** The stack, when there is one. */
+  stack?: string;
+  /** KlipError fields, when it is one. */
+  details?: KlipErrorDetails;
+}
+
+const ERROR_CLASSES: Record<string, new (d: KlipErrorDetails) => KlipError> = { KlipError, ShapeError, ConfigError, EnvError, CheckpointError, NumericError };
+
+/**
+ * Turn an error into a structured-cloneable record (used by the compare worker); {@link deserializeError} rebuilds it.
+ * @param e Anything thrown.
+ * @returns The record.
+ * @example
+ * ```ts
+ * deserializeError(serializeError(new ConfigError({ fn: 'f', arg: 'x', expected: 'y', got: 1 }))).message; // "f: x must be y, got 1"
+ * ```
+ */
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof KlipError) {
+    let got: unknown = e.got;
+    try {
+      structuredClone(got);
+    } catch {
+      got = String(got); // not cloneable (a function, …): keep its text
+    }
+    const details: KlipErrorDetails = { fn: e.fn, arg: e.arg, expected: e.expected, got };
+    return { name: e.constructor.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), details };
+  }
+  if (e instanceof Error) return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+  return { name: 'Error', message: String(e) };
+}
+
+/**
+ * Rebuild an error from {@link serializeError}: the same KlipError subclass and message, or a plain Error.
+ * @param s The record.
+ * @returns The error (not thrown).
+ * @example
+ * ```ts
+ * throw deserializeError(msg.error);
+ * ```
+ */
+export function deserializeError(s: SerializedError): Error {
+  if (s.details) {
+    const e = new (ERROR_CLASSES[s.name] ?? KlipError)(s.details);
+    e.message = s.message; // the original words (a hint, a `got` that was not cloneable)
+    if (s.stack) e.stack = s.stack;
+    return e;
+  }
+  const e = new Error(s.message);
+  e.name = s.name;
+  if (s.stack) e.stack = s.stack;
+  return e;
+}
+
+/**
+ * How to start a compare worker: `compare_worker.js` next to this module (the built package), else, in a source
+ * checkout, a small eval'd bootstrap that registers tsx's ESM hooks (`tsx/esm/api` `register()`) and then imports
+ * `compare_worker.ts`. (Node 20 does not apply `--import tsx` from a worker's execArgv to its entry file, hence the
+ * bootstrap.) Null when neither is available: the caller runs in-process.
+ */
+function compareWorkerScript(): { url: URL } | { code: string } | null {
+  try {
+    const js = new URL('./compare_worker.js', import.meta.url);
+    if (js.protocol === 'file:' && existsSync(fileURLToPath(js))) return { url: js };
+    const ts = new URL('./compare_worker.ts', import.meta.url);
+    if (ts.protocol !== 'file:' || !existsSync(fileURLToPath(ts))) return null;
+    // require-resolution gives tsx's CJS build of the API; its ESM twin sits beside it
+    const api = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+    if (!existsSync(api)) return null;
+    const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); })`;
+    return { code };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Run the cells in `n` worker threads, each taking the next cell when it finishes one. Returns null (nothing run)
+ * when the first worker cannot start, so the caller falls back to in-process. Results are reported in cell order.
+ */
+async function runInWorkers(
+  script: { url: URL } | { code: string },
+  grid: CompareGrid,
+  cells: readonly CompareCell[],
+  n: number,
+  onResult: RunCompareOptions['onResult'],
+  onStarted: () => void,
+): Promise<CompareResult[] | null> {
+  const start = (): Worker => ('url' in script ? new Worker(script.url) : new Worker(script.code, { eval: true }));
+  // Probe: the first worker must say 'ready' before anything is run in it.
+  const first = start();
+  const ready = await new Promise<boolean>((res) => {
+    first.once('message', (m: WorkerReply) => res(m.type === 'ready'));
+    first.once('error', () => res(false));
+    first.once('exit', () => res(false));
+  });
+  if (!ready) {
+    first.removeAllListeners();
+    await first.terminate();
+    return null;
+  }
+  onStarted();
+  const pool: Worker[] = [first];
+  const results: Array<CompareResult | undefined> = new Array(cells.length);
+  let next = 0;
+  let reported = 0;
+  try {
+    await new Promise<void>((resolveAll, rejectAll) => {
+      let failed = false;
+      let active = 0;
+      const fail = (e: Error): void => {
+        if (failed) return;
+        failed = true;
+        rejectAll(e);
+      };
+      const give = (w: Worker): void => {
+        if (failed) return;
+        if (next >= cells.length) {
+          if (active === 0) resolveAll();
+          return;
+        }
+        const pos = next++;
+        active += 1;
+        w.postMessage({ type: 'run', pos, config: cellConfig(grid, cells[pos]!) } satisfies WorkerRequest);
+      };
+      const attach = (w: Worker, isReady: boolean): void => {
+        w.on('message', (m: WorkerReply) => {
+          if (m.type === 'ready') return give(w);
+          active -= 1;
+          if (m.type === 'error') return fail(deserializeError(m.error));
+          results[m.pos] = resultFromMetrics(cells[m.pos]!, m.metrics, m.wallTimeSeconds);
+          while (reported < cells.length && results[reported]) {
+            reported += 1;
+            onResult?.(results[reported - 1]!, reported, cells.length);
+          }
+          give(w);
+        });
+        w.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+        w.on('exit', (code) => {
+          if (!failed && (next < cells.length || active > 0)) fail(new Error(`compare: a worker thread exited with code ${code} before its cells were done`));
+        });
+        if (isReady) give(w);
+      };
+      attach(first, true);
+      for (let i = 1; i < n; i++) {
+        const w = start();
+        pool.push(w);
+        attach(w, false);
+      }
+    });
+  } finally {
+    for (const w of pool) w.removeAllListeners();
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return results as CompareResult[];
+}
+
+/**
+ * The body of a compare worker thread (`compare_worker.ts` calls it with its `parentPort`): say 'ready', then run
+ * each requested cell with {@link runCellWithTrainer} and post its metrics, or its error (serialized).
+ * @param port The worker's `parentPort`.
+ * @example
+ * ```ts
+ * serveCompareCells(parentPort!);
+ * ```
+ */
+export function serveCompareCells(port: { on(ev: 'message', fn: (m: unknown) => void): unknown; postMessage(m: unknown): void }): void {
+  port.on('message', (raw) => {
+    const m = raw as WorkerRequest;
+    if (m.type !== 'run') return;
+    const t0 = performance.now();
+    runCellWithTrainer(m.config).then(
+      (metrics) => port.postMessage({ type: 'done', pos: m.pos, metrics, wallTimeSeconds: (performance.now() - t0) / 1000 } satisfies WorkerReply),
+      (e: unknown) => port.postMessage({ type: 'error', pos: m.pos, error: serializeError(e) } satisfies WorkerReply),
+    );
+  });
+  port.postMessage({ type: 'ready' } satisfies WorkerReply);
 }
 
 /**
@@ -384,7 +663,7 @@ export async function runCompare(grid: CompareGrid, cells: readonly CompareCell[
  * compareFile(grid, null, results).format; // 'klip-compare'
  * ```
  */
-export function compareFile(grid: CompareGrid, shard: { index: number; count: number } | null, results: CompareResult[]): CompareFile {
+export function compareFile(grid: CompareGrid, shard: Shard | null, results: CompareResult[]): CompareFile {
   return { format: 'klip-compare', version: 1, klipVersion: KLIP_VERSION, grid, shard, results: [...results].sort((a, b) => a.index - b.index) };
 }
 
@@ -426,7 +705,7 @@ export async function readCompareFiles(paths: readonly string[]): Promise<Compar
  * const { merged, missing } = mergeCompare(await readCompareFiles(dirs));
  * ```
  */
-export function mergeCompare(files: readonly CompareFile[]): { merged: CompareFile; missing: CompareCell[] } {
+export function mergeCompare(files: readonly CompareFile[]): MergedCompare {
   if (files.length === 0) throw new ConfigError({ fn: 'compare --merge', arg: 'folders', expected: 'at least one folder written by `klip compare`', got: [] });
   const grid = files[0]!.grid;
   const key = JSON.stringify(grid);

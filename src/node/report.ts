@@ -28,7 +28,7 @@ export interface ReportRun {
 
 /** One chart of the report. */
 export interface ReportChart {
-  /** Stable id (`return`, `kl_update`, `kl_step`, `beta`, `clip_fraction`, `entropy`, `grid:<run>`). */
+  /** Stable id (`return`, `kl_update`, `kl_step`, `beta`, `clip_fraction`, `entropy`, `grid:<run>`, `frontier`). */
   id: string;
   /** Heading. */
   title: string;
@@ -36,6 +36,16 @@ export interface ReportChart {
   caption: string;
   /** The Vega-Lite spec. */
   spec: VegaLiteSpec;
+  /** An optional table printed under the chart (cells are HTML-escaped when rendered). */
+  table?: ReportTable;
+}
+
+/** A plain table under a report chart. */
+export interface ReportTable {
+  /** Column heads. */
+  head: string[];
+  /** Rows of cell texts, one entry per column. */
+  rows: string[][];
 }
 
 /** Arrow glyph per action of a gridworld: 0 = left, 1 = down, 2 = right, 3 = up (FrozenLake order). */
@@ -366,33 +376,44 @@ figure{margin:0}figcaption{color:#555;font-size:.9rem;max-width:760px}pre{backgr
  * Build the standalone HTML report of one or more runs: a header with the run names and their configs, a summary
  * table, then one inline-SVG chart per metric family (runs overlaid by colour) with a caption taken from
  * `METRICS`, and for gridworlds a picture of each run's final policy. No scripts, no external resources.
- * @param runs The runs (at least one).
+ * Extra charts (e.g. the reward–KL frontier of `klip frontier` folders) come first, each with its optional table.
+ * @param runs The training runs (may be empty when `opts.charts` is given).
  * @param opts.title Page title. @defaultValue 'klip report'
+ * @param opts.charts Extra charts rendered before the run charts (e.g. `frontierChart(…)`). @defaultValue []
+ * @param opts.sources Names of the `klip frontier` folders shown in the header. @defaultValue []
  * @returns The HTML text.
  * @example
  * ```ts
  * await writeFile('report.html', await renderReportHtml([{ name: 'a', config, metrics, summary }]));
  * ```
  */
-export async function renderReportHtml(runs: readonly ReportRun[], opts: { title?: string } = {}): Promise<string> {
+export async function renderReportHtml(
+  runs: readonly ReportRun[],
+  opts: { title?: string; charts?: readonly ReportChart[]; sources?: readonly string[] } = {},
+): Promise<string> {
   const title = opts.title ?? 'klip report';
-  const charts = reportCharts(runs);
+  const charts = [...(opts.charts ?? []), ...reportCharts(runs)];
+  const names = [...runs.map((r) => r.name), ...(opts.sources ?? [])];
   const sections: string[] = [];
   for (const c of charts) {
     const svg = await renderSpecToSvg(c.spec);
-    sections.push(`<section id="${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2><figure>${svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure></section>`);
+    const table = c.table
+      ? `<table><thead><tr>${c.table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${c.table.rows
+        .map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+      : '';
+    sections.push(`<section id="${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2><figure>${svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>${table}</section>`);
   }
   const configs = runs
     .map((r) => `<details><summary>config of <b>${escapeHtml(r.name)}</b></summary><pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre></details>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(`${title}: ${runs.map((r) => r.name).join(', ')}`)}</title>
+<title>${escapeHtml(`${title}: ${names.join(', ')}`)}</title>
 <style>${STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="muted">Runs: ${runs.map((r) => `<b>${escapeHtml(r.name)}</b>`).join(', ')}. x axes are env steps; colours are runs.</p>
-${summaryTable(runs)}
+${runs.length ? `<p class="muted">Runs: ${runs.map((r) => `<b>${escapeHtml(r.name)}</b>`).join(', ')}. x axes are env steps; colours are runs.</p>
+${summaryTable(runs)}` : ''}${opts.sources?.length ? `<p class="muted">Frontiers: ${opts.sources.map((n) => `<b>${escapeHtml(n)}</b>`).join(', ')}.</p>` : ''}
 ${configs}
 ${sections.join('\n')}
 ${charts.length === 0 ? '<p>No metrics recorded yet.</p>' : ''}

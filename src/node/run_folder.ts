@@ -8,6 +8,7 @@
  *   metrics.csv      the same, header = METRIC_KEYS, empty cell for null
  *   checkpoint.json  Trainer.save() output (atomic: temp + fsync + rename)
  *   summary.json     final numbers (+ tabular policy and env frame for the report)
+ *   wall_time.json   wall time summed over invocations up to the last checkpoint (`--resume` adds to it)
  *   report.html      standalone report (inline SVG)
  * ```
  * Node only.
@@ -17,18 +18,23 @@ import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CheckpointError, ConfigError } from '../core/errors.js';
 import { validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
-import { METRIC_KEYS, type MetricRecord } from '../training/metrics.js';
-import { readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
+import type { PolicySnapshot } from '../training/trainer.js';
+import { METRIC_KEYS, WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
+import { fileWriteError, readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 
-/** File names inside a run folder. */
-export const RUN_FILES = Object.freeze({
+/** The kinds of file in a run folder (keys of {@link RUN_FILES}). */
+export type RunFileKind = 'config' | 'metrics' | 'csv' | 'checkpoint' | 'summary' | 'report' | 'wallTime';
+
+/** File names inside a run folder, by kind. */
+export const RUN_FILES: Readonly<Record<RunFileKind, string>> = Object.freeze({
   config: 'config.json',
   metrics: 'metrics.jsonl',
   csv: 'metrics.csv',
   checkpoint: 'checkpoint.json',
   summary: 'summary.json',
   report: 'report.html',
-} as const);
+  wallTime: 'wall_time.json',
+});
 
 /** A rendered env frame (the shape `renderFrame()` of klip/envs returns), kept loose for forward compatibility. */
 export interface FrameLike {
@@ -80,12 +86,12 @@ export interface RunSummary extends MetricSummary {
   updates: number;
   /** Env steps collected. */
   envSteps: number;
-  /** Wall time of the last invocation, seconds. */
+  /** Wall time in seconds, summed over every invocation of the run (the first and each `--resume`). */
   wallTimeSeconds: number;
   /** True when all configured updates ran. */
   complete: boolean;
   /** Tabular worlds: the final policy π(a|s) and critic values V(s). */
-  policy?: { probs: number[][]; values: number[] | null };
+  policy?: PolicySnapshot;
   /** Tabular worlds: the env's `renderFrame()` after reset, for the report's grid picture. */
   frame?: FrameLike;
 }
@@ -188,6 +194,64 @@ export function parseMetricsJsonl(text: string, where: string = RUN_FILES.metric
   return out;
 }
 
+/** The first difference between two metric histories, as found by {@link diffMetrics}. */
+export type MetricDiff =
+  | {
+    /** A value differs (or a key is present on one side only). */
+    kind: 'value';
+    /** 0-based record index. */
+    index: number;
+    /** The record's `update` (from the recorded side), or index + 1 when it has none. */
+    update: number;
+    /** The metric key. */
+    key: string;
+    /** Recorded value (`undefined`: the key is missing). */
+    recorded: number | null | undefined;
+    /** Reproduced value (`undefined`: the key is missing). */
+    reproduced: number | null | undefined;
+  }
+  | {
+    /** The histories have different lengths (and agree on their common prefix). */
+    kind: 'length';
+    /** Number of recorded records. */
+    recorded: number;
+    /** Number of reproduced records. */
+    reproduced: number;
+  };
+
+/**
+ * Compare two metric histories record by record and key by key, exactly (`Object.is` on the numbers, so
+ * 0.1 + 0.2 ≠ 0.3 and `null` ≠ missing), leaving out the wall-clock keys. Used by `klip reproduce`.
+ * @param recorded The reference history (e.g. a run folder's `metrics.jsonl`).
+ * @param reproduced The history to check.
+ * @param ignore Keys left out of the comparison. @defaultValue WALL_CLOCK_METRICS (`charts/env_steps_per_s`)
+ * @returns The first difference (lowest record index, then key order of the recorded record), or null when equal.
+ * @example
+ * ```ts
+ * diffMetrics([{ update: 1, 'loss/total': 0.5 }], [{ update: 1, 'loss/total': 0.25 }]);
+ * // { kind: 'value', index: 0, update: 1, key: 'loss/total', recorded: 0.5, reproduced: 0.25 }
+ * ```
+ */
+export function diffMetrics(
+  recorded: readonly MetricRecord[],
+  reproduced: readonly MetricRecord[],
+  ignore: readonly string[] = WALL_CLOCK_METRICS,
+): MetricDiff | null {
+  const n = Math.min(recorded.length, reproduced.length);
+  for (let i = 0; i < n; i++) {
+    const a = recorded[i]!;
+    const b = reproduced[i]!;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !ignore.includes(k));
+    for (const key of keys) {
+      if (!Object.is(a[key], b[key])) {
+        const u = a.update;
+        return { kind: 'value', index: i, update: typeof u === 'number' ? u : i + 1, key, recorded: a[key], reproduced: b[key] };
+      }
+    }
+  }
+  return recorded.length === reproduced.length ? null : { kind: 'length', recorded: recorded.length, reproduced: reproduced.length };
+}
+
 /**
  * True when `dir` is a klip run folder: a directory holding `config.json` and `metrics.jsonl`.
  * @param dir Folder path.
@@ -263,11 +327,19 @@ export class RunFolder {
 
   /**
    * Append one record to `metrics.jsonl` and `metrics.csv`. Each append opens, writes and closes the file,
-   * so the line is in the OS's hands (survives a process crash) when the promise resolves.
+   * so the line is in the OS's hands (survives a process crash) when the promise resolves. A crash (SIGKILL) in the
+   * middle of an append can leave a torn last line; resuming never reads these files: `klip train --resume`
+   * rewrites both from the checkpoint's history.
+   * @throws KlipError naming the file and the errno reason when the append fails.
    */
   async appendMetrics(record: MetricRecord): Promise<void> {
-    await fsp.appendFile(this.path('metrics'), `${JSON.stringify(record)}\n`);
-    await fsp.appendFile(this.path('csv'), csvLine(record));
+    for (const [file, line] of [['metrics', `${JSON.stringify(record)}\n`], ['csv', csvLine(record)]] as const) {
+      try {
+        await fsp.appendFile(this.path(file), line);
+      } catch (e) {
+        throw fileWriteError('RunFolder.appendMetrics', this.path(file), e, 'the checkpoint is unchanged');
+      }
+    }
   }
 
   /** Replace `metrics.jsonl` and `metrics.csv` with exactly `records` (used on resume: the checkpoint's history). */
@@ -281,7 +353,10 @@ export class RunFolder {
     return parseMetricsJsonl(await fsp.readFile(this.path('metrics'), 'utf8'), `${this.name}/${RUN_FILES.metrics}`);
   }
 
-  /** Write `checkpoint.json` atomically (a failure leaves the previous checkpoint intact). */
+  /**
+   * Write `checkpoint.json` atomically (a failure leaves the previous checkpoint intact).
+   * @throws KlipError naming the file and the errno reason (e.g. ENOSPC, EACCES) when the write fails.
+   */
   async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
     await this.atomic('checkpoint', JSON.stringify(checkpoint));
   }
@@ -308,6 +383,26 @@ export class RunFolder {
     return (await readJsonFile(this.path('summary'), { fn: 'openRun', arg: `${this.name}/${RUN_FILES.summary}` })) as RunSummary;
   }
 
+  /**
+   * Wall time spent on this run by earlier invocations (seconds), as recorded by {@link RunFolder.writeWallTime}
+   * next to the last checkpoint; 0 when none was recorded.
+   * @throws ConfigError when `wall_time.json` is malformed.
+   */
+  async readWallTime(): Promise<number> {
+    if (!existsSync(this.path('wallTime'))) return 0;
+    const x = (await readJsonFile(this.path('wallTime'), { fn: 'openRun', arg: `${this.name}/${RUN_FILES.wallTime}` })) as { wallTimeSeconds?: unknown } | null;
+    const v = x?.wallTimeSeconds;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new ConfigError({ fn: 'openRun', arg: `${this.name}/${RUN_FILES.wallTime}`, expected: 'a JSON object {"wallTimeSeconds": seconds ≥ 0}', got: x });
+    }
+    return v;
+  }
+
+  /** Write `wall_time.json` atomically: the run's wall time so far, summed over invocations (seconds). */
+  async writeWallTime(seconds: number): Promise<void> {
+    await this.atomic('wallTime', `${JSON.stringify({ wallTimeSeconds: seconds })}\n`);
+  }
+
   /** Write `report.html` atomically. */
   async writeReport(html: string): Promise<void> {
     await this.atomic('report', html);
@@ -320,7 +415,8 @@ export class RunFolder {
  * @param dir Folder path.
  * @param opts The config to store, `force`, and an optional injected file system.
  * @returns The open run folder.
- * @throws ConfigError when `dir` exists as a file, or is a non-empty folder and `force` is not set.
+ * @throws ConfigError when `dir` exists as a file, or is a non-empty folder and `force` is not set; KlipError
+ *   naming the path when the folder or its files cannot be written (permissions, full disk).
  * @example
  * ```ts
  * const run = await createRun('runs/exp1', { config: resolvePpoConfig({}) });
@@ -328,10 +424,14 @@ export class RunFolder {
  */
 export async function createRun(dir: string, opts: CreateRunOptions): Promise<RunFolder> {
   checkCreatable(dir, opts.force ?? false);
-  await fsp.mkdir(dir, { recursive: true });
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw fileWriteError('createRun', resolve(dir), e);
+  }
   const run = new RunFolder(dir, opts.fs ? { fs: opts.fs } : {});
   if (opts.force) {
-    for (const f of ['checkpoint', 'summary', 'report'] as const) await fsp.rm(run.path(f), { force: true });
+    for (const f of ['checkpoint', 'summary', 'report', 'wallTime'] as const) await fsp.rm(run.path(f), { force: true });
   }
   await run.writeConfig(opts.config);
   await run.rewriteMetrics([]);

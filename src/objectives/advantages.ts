@@ -11,6 +11,14 @@ import { ConfigError, NumericError, ShapeError } from '../core/errors.js';
 /** Flags per step: numbers (0/1), booleans, or a typed array such as `Uint8Array`. */
 export type StepFlags = ArrayLike<number | boolean>;
 
+/** Result of {@link gae}. */
+export interface GaeResult {
+  /** Â_t, time-major like the inputs. */
+  advantages: Float64Array;
+  /** λ-returns Â_t + V(s_t), the value targets. */
+  returns: Float64Array;
+}
+
 /** Arguments of {@link gae}. All arrays have length T·N, index t·N + i. */
 export interface GaeArgs {
   /** r_t, rewards received after acting at step t. */
@@ -101,7 +109,8 @@ function checkFlags(fn: string, arg: string, x: unknown, length: number): assert
  *
  * @param args see {@link GaeArgs}; every array has length T·N, time-major.
  * @returns `{ advantages, returns }`, new `Float64Array`s of length T·N.
- * @throws ShapeError for wrong lengths; NumericError naming the index of a NaN/±Infinity; ConfigError for γ or λ outside [0, 1], a bad `numEnvs` or a flag that is not 0/1.
+ * @throws ShapeError for wrong lengths; NumericError naming the index of a NaN/±Infinity (or when inputs near the float64
+ *   limit overflow the sums); ConfigError for γ or λ outside [0, 1], a bad `numEnvs` or a flag that is not 0/1.
  * @example
  * ```ts
  * const { advantages, returns } = gae({
@@ -110,7 +119,7 @@ function checkFlags(fn: string, arg: string, x: unknown, length: number): assert
  * });
  * ```
  */
-export function gae(args: GaeArgs): { advantages: Float64Array; returns: Float64Array } {
+export function gae(args: GaeArgs): GaeResult {
   const fn = 'gae';
   if (args === null || typeof args !== 'object') {
     throw new ConfigError({ fn, arg: 'args', expected: 'an object { rewards, values, terminated, truncated, bootstrapValues, gamma, lambda, numEnvs? }', got: args });
@@ -141,6 +150,8 @@ export function gae(args: GaeArgs): { advantages: Float64Array; returns: Float64
       returns[k] = next + values[k]!;
     }
   }
+  checkOverflow(fn, advantages);
+  checkOverflow(fn, returns);
   return { advantages, returns };
 }
 
@@ -184,7 +195,17 @@ export function discountedReturns(args: DiscountedReturnsArgs): Float64Array {
       out[k] = g;
     }
   }
+  checkOverflow(fn, out);
   return out;
+}
+
+/** Finite inputs near the float64 limit (|x| ≈ 1e308) can overflow in the sums: refuse rather than return ±∞/NaN. */
+function checkOverflow(fn: string, out: Float64Array, arg = 'rewards'): void {
+  for (let k = 0; k < out.length; k++) {
+    if (!Number.isFinite(out[k])) {
+      throw new NumericError({ fn, arg, expected: 'of a magnitude whose sums stay finite in float64', got: `an overflow at index ${k}` });
+    }
+  }
 }
 
 /** Options of {@link normalizeAdvantages}. */
@@ -204,7 +225,8 @@ export interface NormalizeAdvantagesOptions {
  * @param advantages A, any length.
  * @param opts.eps ε > 0.
  * @returns a new `Float64Array`.
- * @throws NumericError naming the index of a NaN/±Infinity; ConfigError for ε ≤ 0.
+ * @throws NumericError naming the index of a NaN/±Infinity (or an overflow of inputs near the float64 limit);
+ *   ConfigError for ε ≤ 0.
  * @example
  * ```ts
  * normalizeAdvantages([1, 2, 3]); // [-1, 0, 1] (std = 1)
@@ -226,6 +248,7 @@ export function normalizeAdvantages(advantages: ArrayLike<number>, opts: Normali
   for (let k = 0; k < n; k++) ss += (advantages[k]! - mean) ** 2;
   const std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
   for (let k = 0; k < n; k++) out[k] = (advantages[k]! - mean) / (std + eps);
+  checkOverflow(fn, out, 'advantages');
   return out;
 }
 
@@ -256,7 +279,8 @@ export interface GroupRelativeOptions {
  * @param rewards one scalar reward per completion, consecutive groups of `groupSize`.
  * @param opts see {@link GroupRelativeOptions}.
  * @returns a new `Float64Array` of the same length.
- * @throws ShapeError when the length is not a positive multiple of `groupSize`; NumericError for NaN/±Infinity; ConfigError for bad options.
+ * @throws ShapeError when the length is not a positive multiple of `groupSize`; NumericError for NaN/±Infinity (or an overflow of inputs near
+ *   the float64 limit); ConfigError for bad options.
  * @example
  * ```ts
  * groupRelativeAdvantages([1, 0, 0, 1], { groupSize: 2, scale: 'none' }); // [0.5, -0.5, -0.5, 0.5]
@@ -296,5 +320,6 @@ export function groupRelativeAdvantages(rewards: ArrayLike<number>, opts: GroupR
     const denom = scale === 'none' ? 1 : (scale === 'batch' ? batchStd : std(g, g + groupSize)) + eps;
     for (let k = g; k < g + groupSize; k++) out[k] = (rewards[k]! - mu) / denom;
   }
+  checkOverflow(fn, out);
   return out;
 }

@@ -6,6 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import { assertRank, assertSameShape } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
 
+/** A loss term: `{ loss }`, a new scalar tensor the caller disposes. */
+export interface LossResult {
+  /** The scalar loss to minimise. */
+  loss: tf.Scalar;
+}
+
 /** Arguments of {@link reinforceLoss}. */
 export interface ReinforceLossArgs {
   /** log π_θ(a|s) of the taken actions (gradients flow here), shape [B]. */
@@ -31,7 +37,7 @@ export interface ReinforceLossArgs {
  * const { loss } = reinforceLoss({ logProb: tf.tensor1d([-0.1, -2]), advantages: tf.tensor1d([1, -0.5]) });
  * ```
  */
-export function reinforceLoss(args: ReinforceLossArgs): { loss: tf.Scalar } {
+export function reinforceLoss(args: ReinforceLossArgs): LossResult {
   const fn = 'reinforceLoss';
   if (args === null || typeof args !== 'object') {
     throw new ConfigError({ fn, arg: 'args', expected: 'an object { logProb, advantages }', got: args });

@@ -11,7 +11,15 @@ import { ConfigError } from '../core/errors.js';
 import { klEstimate } from '../kl/estimators.js';
 
 /** A clip range: ε for clip(r, 1−ε, 1+ε), or an asymmetric `{ low, high }` for clip(r, 1−low, 1+high). */
-export type ClipRange = number | { readonly low: number; readonly high: number };
+export type ClipRange = number | AsymmetricClip;
+
+/** An asymmetric clip range, r ∈ [1 − low, 1 + high] (e.g. DAPO's clip-higher, https://arxiv.org/abs/2503.14476). */
+export interface AsymmetricClip {
+  /** How far below 1 the ratio may go (ε_low ≥ 0). */
+  readonly low: number;
+  /** How far above 1 the ratio may go (ε_high ≥ 0). */
+  readonly high: number;
+}
 
 /** Arguments of {@link ppoClipLoss}. Give exactly one of `clip` and `epsilon`. */
 export interface PpoClipLossArgs {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertFiniteNumber, assertRank, assertSameShape } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
+import type { LossResult } from './policy_gradient.js';
 
 /** Arguments of {@link valueLoss}. `oldValues` and `clipRange` go together. */
 export interface ValueLossArgs {
@@ -39,7 +40,7 @@ export interface ValueLossArgs {
  * const { loss } = valueLoss({ values, returns, oldValues, clipRange: 0.2 });
  * ```
  */
-export function valueLoss(args: ValueLossArgs): { loss: tf.Scalar } {
+export function valueLoss(args: ValueLossArgs): LossResult {
   const fn = 'valueLoss';
   if (args === null || typeof args !== 'object') {
     throw new ConfigError({ fn, arg: 'args', expected: 'an object { values, returns, oldValues?, clipRange? }', got: args });

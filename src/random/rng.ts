@@ -11,7 +11,19 @@ export interface RngState {
   /** The seed path this stream was built from, e.g. `"42/train/rollout"`; children fork from it. */
   readonly seed: string;
   /** Alea's four state words (seedrandom `{ state: true }`). */
-  readonly alea: { readonly c: number; readonly s0: number; readonly s1: number; readonly s2: number };
+  readonly alea: AleaState;
+}
+
+/** The four state words of the Alea generator (Baagøe; seedrandom `alea.js`). */
+export interface AleaState {
+  /** The carry. */
+  readonly c: number;
+  /** First lag word. */
+  readonly s0: number;
+  /** Second lag word. */
+  readonly s1: number;
+  /** Third lag word. */
+  readonly s2: number;
 }
 
 /** A seed: a non-negative safe integer or a non-empty string. */
@@ -121,7 +133,7 @@ function isFiniteNumber(x: unknown): x is number {
  * @throws ConfigError when `state` is not a saved Rng state.
  */
 createRng.fromState = function fromState(state: RngState): Rng {
-  const a = (state as { alea?: Record<string, unknown> } | null)?.alea;
+  const a = (state as unknown as { alea?: Record<string, unknown> } | null)?.alea;
   if (
     state === null || typeof state !== 'object' || typeof state.seed !== 'string' || state.seed.length === 0 ||
     !a || !isFiniteNumber(a.c) || !isFiniteNumber(a.s0) || !isFiniteNumber(a.s1) || !isFiniteNumber(a.s2)

@@ -44,11 +44,19 @@ export function sampleCategorical(probs: ArrayLike<number>, rng: Rng): number {
   return last; // rounding: u fell past the final cumulative sum
 }
 
+/** An indexable, writable sequence: an array or a typed array. */
+export interface WritableArrayLike<T> {
+  /** Number of items. */
+  readonly length: number;
+  /** Item i. */
+  [i: number]: T;
+}
+
 /**
  * Shuffle an array in place by Fisher–Yates (Knuth, TAOCP vol. 2, Algorithm P), drawing from `rng`.
  * @returns The same array, shuffled.
  */
-export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(array: T, rng: Rng): T {
+export function shuffleInPlace<T extends WritableArrayLike<unknown>>(array: T, rng: Rng): T {
   for (let i = array.length - 1; i > 0; i--) {
     const j = Math.floor(rng.float() * (i + 1));
     const tmp = array[i];

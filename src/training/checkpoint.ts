@@ -19,14 +19,19 @@ export const CHECKPOINT_VERSION = 1;
 
 /** A named weight array of a policy. */
 export interface WeightRecord {
+  /** The variable's name (checked on restore). */
   name: string;
+  /** The tensor shape. */
   shape: number[];
+  /** The values, row-major (float32 values written as JSON numbers). */
   values: number[];
 }
 
 /** A trainer checkpoint (plain JSON). */
 export interface Checkpoint {
+  /** The format tag `CHECKPOINT_FORMAT`, so a foreign JSON file is recognised. */
   format: typeof CHECKPOINT_FORMAT;
+  /** The checkpoint schema version `CHECKPOINT_VERSION`. */
   version: typeof CHECKPOINT_VERSION;
   /** The klip version that wrote it. */
   klipVersion: string;
@@ -38,17 +43,30 @@ export interface Checkpoint {
   globalStep: number;
   /** Episodes finished. */
   episodes: number;
+  /** The policy's trainable weights, in `trainableVariables` order. */
   policy: WeightRecord[];
+  /** The optimizer's moments and step count (bit-exact resume). */
   optimizer: AdamState;
+  /** The KL controller's state (`KlController.init/update` output). */
   controller: Record<string, unknown>;
-  rng: { rollout: RngState; minibatch: RngState };
+  /** The trainer's random streams, so the resumed run draws the same numbers. */
+  rng: CheckpointRngStates;
   /** The vector env's state (`VectorEnv.getState()`). */
   env: unknown;
   /** The vector env's current observations. */
   obs: number[];
   /** The last ≤ 100 finished episodes. */
   episodeWindow: EpisodeRecord[];
+  /** Every update's metric record so far. */
   history: MetricRecord[];
+}
+
+/** The trainer's two random streams in a {@link Checkpoint}. */
+export interface CheckpointRngStates {
+  /** The stream that samples actions and env resets. */
+  rollout: RngState;
+  /** The stream that shuffles minibatches. */
+  minibatch: RngState;
 }
 
 const FN = 'validateCheckpoint';
@@ -80,14 +98,22 @@ export function validateCheckpoint(x: unknown): Checkpoint {
     if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) bad(`checkpoint.${k}`, 'a non-negative integer', x[k]);
   }
   if (!Array.isArray(x.policy) || x.policy.length === 0) bad('checkpoint.policy', 'a non-empty list of weights', x.policy);
-  x.policy.forEach((w: unknown, i: number) => {
+  // An index loop, not forEach: forEach skips the holes of a sparse array.
+  for (let i = 0; i < x.policy.length; i++) {
+    const w: unknown = x.policy[i];
     if (!isObj(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || !Array.isArray(w.values)) {
       bad(`checkpoint.policy[${i}]`, 'an object { name, shape, values }', w);
     }
+    if (!(w.shape as unknown[]).every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+      bad(`checkpoint.policy[${i}].shape`, 'a list of non-negative integers', w.shape);
+    }
     const size = (w.shape as number[]).reduce((a, b) => a * b, 1);
     if ((w.values as unknown[]).length !== size) bad(`checkpoint.policy[${i}].values`, `${size} numbers for shape [${String(w.shape)}]`, `${(w.values as unknown[]).length} values`);
-    if ((w.values as unknown[]).some((v) => typeof v !== 'number' || !Number.isFinite(v))) bad(`checkpoint.policy[${i}].values`, 'finite numbers', 'a non-finite or non-numeric value');
-  });
+    const values = w.values as unknown[];
+    for (let k = 0; k < values.length; k++) {
+      if (typeof values[k] !== 'number' || !Number.isFinite(values[k])) bad(`checkpoint.policy[${i}].values`, 'finite numbers', 'a non-finite or non-numeric value');
+    }
+  }
   if (!isObj(x.optimizer)) bad('checkpoint.optimizer', 'an object { step, m, v }', x.optimizer);
   if (!isObj(x.controller) || typeof x.controller.beta !== 'number') bad('checkpoint.controller', 'a controller state { beta, … }', x.controller);
   if (!isObj(x.rng) || !isObj(x.rng.rollout) || !isObj(x.rng.minibatch)) bad('checkpoint.rng', 'an object { rollout, minibatch } of Rng states', x.rng);

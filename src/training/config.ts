@@ -7,6 +7,7 @@
 import { ConfigError } from '../core/errors.js';
 import { BACKENDS, type BackendName } from '../backend/backend.js';
 import type { Schedule } from './schedule.js';
+import type { EarlyStopStatistic } from '../controllers/early_stop.js';
 
 /** Objectives the trainer can optimise. */
 export type ObjectiveKind = 'clip' | 'kl-penalty' | 'clip+kl' | 'pg';
@@ -15,8 +16,6 @@ export const OBJECTIVES: readonly ObjectiveKind[] = Object.freeze(['clip', 'kl-p
 
 /** How the KL(π_rollout‖π_θ) term of the `kl-penalty` and `clip+kl` objectives is computed per sample. */
 export type PenaltyKlKind = 'exact' | 'k1' | 'k3';
-/** Statistic used by target-KL early stopping. */
-export type EarlyStopStatistic = 'k1' | 'k3' | 'exact';
 
 /** KL controller settings (see `createKlController`). */
 export interface KlControllerSettings {
@@ -114,7 +113,9 @@ export interface PpoConfig {
 
 /** A partial configuration as users write it (nested objects may be partial too). */
 export type PpoConfigInput = Partial<Omit<PpoConfig, 'klController' | 'policy'>> & {
+  /** KL controller settings (a different `kind` replaces the default's parameters). @defaultValue adaptive, β 1, target 0.01 */
   klController?: KlControllerSettings;
+  /** Policy settings; missing fields take the defaults. @defaultValue tabular for discrete observations */
   policy?: Partial<PolicySettings>;
 };
 

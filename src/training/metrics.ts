@@ -8,11 +8,44 @@
 /** One record per update: metric key → number, or `null` where a value is undefined (e.g. no episode ended yet). */
 export type MetricRecord = Record<string, number | null>;
 
+/** A metric key (see {@link METRICS} for each one's meaning and docs/metrics.md for formulas). */
+export type MetricKey =
+  | 'update'
+  | 'global_step'
+  | 'kl/exact_old_new'
+  | 'kl/exact_old_new_max'
+  | 'kl/k1'
+  | 'kl/k3'
+  | 'kl/exact_rollout_end'
+  | 'kl/k1_rollout_end'
+  | 'kl/k3_rollout_end'
+  | 'kl/exact_visitation'
+  | 'kl/pre_step_max'
+  | 'kl/coef'
+  | 'kl/early_stopped'
+  | 'kl/optimizer_steps'
+  | 'policy/clip_fraction'
+  | 'policy/entropy'
+  | 'loss/policy'
+  | 'loss/value'
+  | 'loss/kl_penalty'
+  | 'loss/total'
+  | 'loss/grad_norm'
+  | 'charts/episodic_return'
+  | 'charts/episode_length'
+  | 'charts/success_rate'
+  | 'charts/episodes'
+  | 'charts/lr'
+  | 'charts/env_steps_per_s'
+  | 'charts/policy_return'
+  | 'charts/optimal_return'
+  | 'charts/regret';
+
 /**
  * Every metric key with a one-line meaning. Order is the column order of CSV files and reports.
  * @see docs/metrics.md for formulas and how to read them.
  */
-export const METRICS = Object.freeze({
+export const METRICS: Readonly<Record<MetricKey, string>> = Object.freeze({
   update: 'Index of the update (1-based), one rollout + optimisation phase.',
   global_step: 'Environment steps collected so far, over all vector-env copies.',
   'kl/exact_old_new': 'Mean over optimizer steps of the exact KL(π_before‖π_after) of each step, averaged over the minibatch states.',
@@ -36,17 +69,14 @@ export const METRICS = Object.freeze({
   'loss/grad_norm': 'Global gradient norm before clipping, averaged over optimizer steps.',
   'charts/episodic_return': 'Mean undiscounted return of the last 100 finished episodes (SB3 ep_rew_mean); null before the first.',
   'charts/episode_length': 'Mean length of the last 100 finished episodes.',
-  'charts/success_rate': 'Fraction of the last 100 finished episodes that reached a goal.',
+  'charts/success_rate': 'Fraction of the last 100 finished episodes that succeeded (reached a goal; bandits: pulled an optimal arm; token-bandit: scored the optimum).',
   'charts/episodes': 'Episodes finished so far.',
   'charts/lr': 'Learning rate used in this update.',
   'charts/env_steps_per_s': 'Wall-clock throughput of this update, env steps per second including the optimisation (not deterministic).',
-  'charts/policy_return': 'Tabular envs: exact expected return of the current policy from the start distribution, within the time limit.',
-  'charts/optimal_return': 'Tabular envs: exact optimal expected return from the start distribution, within the time limit.',
-  'charts/regret': 'Tabular envs: charts/optimal_return − charts/policy_return (≥ 0).',
-} as const);
-
-/** A metric key. */
-export type MetricKey = keyof typeof METRICS;
+  'charts/policy_return': 'Tabular envs and token-bandit: exact expected return of the current policy from the start distribution, within the time limit.',
+  'charts/optimal_return': 'Tabular envs and token-bandit: exact optimal expected return from the start distribution, within the time limit.',
+  'charts/regret': 'Tabular envs and token-bandit: charts/optimal_return − charts/policy_return (≥ 0).',
+} satisfies Record<MetricKey, string>);
 
 /** All metric keys, in report/CSV column order. */
 export const METRIC_KEYS: readonly MetricKey[] = Object.freeze(Object.keys(METRICS) as MetricKey[]);

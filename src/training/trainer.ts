@@ -54,11 +54,25 @@ function mean(xs: ArrayLike<number>): number {
   return xs.length ? s / xs.length : NaN;
 }
 
-interface TabularInfo {
-  model: TabularModel;
+/**
+ * The exact-metrics capability of a world, found by duck typing (no `instanceof`): policies that condition on the
+ * discrete observation only, given as a float64 table `probs[s·A + a]`, can be scored exactly, and the best score is
+ * known. Built by {@link exactEvaluator} from a tabular MDP (`P` table) or from a sequence world exposing
+ * `expectedScore(table)` (the token bandit).
+ */
+interface ExactEvaluator {
+  /** Rows of the policy table (observation states). */
+  nStates: number;
+  /** Columns of the policy table (actions). */
+  nActions: number;
+  /** Horizon of the values: the time limit, UNBOUNDED_HORIZON, or the sequence length T. */
   horizon: number;
-  timeLimited: boolean;
+  /** Best expected return reachable (charts/optimal_return). */
   optimalReturn: number;
+  /** Exact expected return of a policy table (charts/policy_return). */
+  policyReturn(probs: Float64Array): number;
+  /** The MDP model when the world has one (kl/exact_visitation needs its state visitation), else null. */
+  model: TabularModel | null;
 }
 
 /**
@@ -92,7 +106,7 @@ export class Trainer {
   private episodeCount = 0;
   private window: EpisodeRecord[] = [];
   private readonly listeners = new Set<UpdateListener>();
-  private readonly tabular: TabularInfo | null;
+  private readonly exact: ExactEvaluator | null;
   private readonly obsDim: number;
   private readonly actDim: number;
   private disposed = false;
@@ -104,7 +118,7 @@ export class Trainer {
     obs: CurrentObs;
     rolloutRng: Rng;
     minibatchRng: Rng;
-    tabular: TabularInfo | null;
+    exact: ExactEvaluator | null;
   }) {
     this.config = parts.config;
     this.policy = parts.policy;
@@ -112,7 +126,7 @@ export class Trainer {
     this.obs = parts.obs;
     this.rolloutRng = parts.rolloutRng;
     this.minibatchRng = parts.minibatchRng;
-    this.tabular = parts.tabular;
+    this.exact = parts.exact;
     this.encoder = encoderFor(this.env.singleObservationSpace);
     this.optimizer = new Adam(this.policy.trainableVariables, { eps: this.config.adamEps });
     this.controller = createKlController(this.config.klController as never) as KlController;
@@ -125,7 +139,8 @@ export class Trainer {
 
   /**
    * Build a trainer: resolve and validate the config, select the backend, make and seed the envs, build the
-   * policy from `rng.fork('init')`, and (for tabular worlds) plan the exact optimum.
+   * policy from `rng.fork('init')`, and (for worlds with an exact evaluator: tabular MDPs, the token bandit) compute
+   * the exact optimum.
    * @throws ConfigError for an invalid config (see `resolvePpoConfig`) or a policy kind the env cannot use.
    */
   static async create(input: PpoConfigInput = {}): Promise<Trainer> {
@@ -145,7 +160,7 @@ export class Trainer {
       obs: copyObs(obs as CurrentObs),
       rolloutRng: root.fork('rollout'),
       minibatchRng: root.fork('minibatch'),
-      tabular: tabularInfo(env),
+      exact: exactEvaluator(env),
     });
   }
 
@@ -197,17 +212,26 @@ export class Trainer {
     return this.controller.coef(this.controllerState as never);
   }
 
-  /** Exact tabular reference values (optimal return within the time limit), or null for non-tabular envs. */
-  get exactOptimum(): { optimalReturn: number; horizon: number } | null {
-    return this.tabular ? { optimalReturn: this.tabular.optimalReturn, horizon: this.tabular.horizon } : null;
+  /**
+   * Exact reference values, or null for envs without an exact evaluator: for tabular MDPs the optimal return within
+   * the time limit; for the token bandit the best expected score of a position-conditioned policy (horizon = T).
+   */
+  get exactOptimum(): {
+    /** The best expected return (time-limited for MDPs; the best expected score for the token bandit). */
+    optimalReturn: number;
+    /** The horizon it is computed for (time limit, 1000 without one, T for the token bandit). */
+    horizon: number;
+  } | null {
+    return this.exact ? { optimalReturn: this.exact.optimalReturn, horizon: this.exact.horizon } : null;
   }
 
   /**
    * The current policy on every state of a tabular-observation world, for reports and the playground:
-   * `probs[s][a]` = π(a|s) and `values[s]` = V(s) from the critic (null without a critic).
+   * `probs[s][a]` = π(a|s) and `values[s]` = V(s) from the critic (null without a critic). For the token bandit the
+   * states are the positions t, so `probs[t]` is π(·|t) and `values[t]` the critic's estimate at position t.
    * @returns Plain arrays (no tensors), or null when observations are not discrete states.
    */
-  async policySnapshot(): Promise<{ probs: number[][]; values: number[] | null } | null> {
+  async policySnapshot(): Promise<PolicySnapshot | null> {
     const space = this.env.singleObservationSpace;
     const actions = this.env.singleActionSpace;
     if (space.kind !== 'discrete' || actions.kind !== 'discrete') return null;
@@ -255,7 +279,7 @@ export class Trainer {
     const beta = this.beta;
 
     // --- rollout (typed arrays) ---
-    const probsBefore = this.tabular ? await this.allStateProbs() : null;
+    const probsBefore = this.exact?.model ? await this.allStateProbs() : null;
     const { rollout, obs } = collectRollout({
       venv: this.env, policy: this.policy, rng: this.rolloutRng, T: cfg.nSteps, obs: this.obs, obsDim: this.obsDim, actDim: this.actDim,
     });
@@ -358,10 +382,10 @@ export class Trainer {
     // --- end-of-update KL(π_rollout‖π_end) on the whole batch, exact and estimated ---
     const end = await this.rolloutToCurrentKl(rollout, oldLogProb!, params, paramShapes, distKind);
     let visitationKl: number | null = null;
-    if (this.tabular && probsBefore) {
+    if (this.exact?.model && probsBefore) {
       const probsAfter = await this.allStateProbs();
-      const d = stateVisitation(this.tabular.model, probsBefore, this.tabular.horizon);
-      visitationKl = weightedTabularKl(probsBefore, probsAfter, d, this.tabular.model.nActions);
+      const d = stateVisitation(this.exact.model, probsBefore, this.exact.horizon);
+      visitationKl = weightedTabularKl(probsBefore, probsAfter, d, this.exact.model.nActions);
     }
 
     // --- read the per-step scalars once ---
@@ -390,7 +414,7 @@ export class Trainer {
       if (this.window.length > EPISODE_WINDOW) this.window.shift();
     }
     this.episodeCount += rollout.episodes.length;
-    const policyReturn = this.tabular ? await this.exactPolicyReturn() : null;
+    const policyReturn = this.exact ? this.exact.policyReturn(await this.allStateProbs()) : null;
     const w = this.window;
     const record: MetricRecord = {
       update: this.updates,
@@ -421,8 +445,8 @@ export class Trainer {
       'charts/lr': lr,
       'charts/env_steps_per_s': B / Math.max((now() - t0) / 1000, 1e-9),
       'charts/policy_return': policyReturn,
-      'charts/optimal_return': this.tabular ? this.tabular.optimalReturn : null,
-      'charts/regret': this.tabular && policyReturn !== null ? this.tabular.optimalReturn - policyReturn : null,
+      'charts/optimal_return': this.exact ? this.exact.optimalReturn : null,
+      'charts/regret': this.exact && policyReturn !== null ? this.exact.optimalReturn - policyReturn : null,
     };
     for (const key of ['loss/policy', 'loss/value', 'loss/total', 'kl/exact_rollout_end', 'policy/entropy'] as const) {
       const v = record[key];
@@ -515,7 +539,7 @@ export class Trainer {
 
   /** Probabilities of every state's action distribution, float64, row-major nStates × nActions. */
   private async allStateProbs(): Promise<Float64Array> {
-    const n = this.tabular!.model.nStates;
+    const n = this.exact!.nStates;
     const t = tf.tidy(() => {
       const states = Int32Array.from({ length: n }, (_, i) => i);
       return (this.policy.distribution(this.encoder.encode(states)) as unknown as { probs(): tf.Tensor }).probs();
@@ -523,12 +547,6 @@ export class Trainer {
     const out = Float64Array.from(await t.data());
     t.dispose();
     return out;
-  }
-
-  private async exactPolicyReturn(): Promise<number> {
-    const info = this.tabular!;
-    const probs = await this.allStateProbs();
-    return finiteHorizonValue(info.model as never, { horizon: info.horizon, policy: probs }).startValue;
   }
 
   private async assertFiniteWeights(): Promise<void> {
@@ -582,15 +600,64 @@ function buildPolicy(config: ResolvedPpoConfig, env: VectorEnv, rng: Rng): Polic
   return new GaussianMlpPolicy({ obsSpace, actionSpace, hidden: config.policy.hidden, activation: config.policy.activation, rng });
 }
 
-function tabularInfo(env: VectorEnv): TabularInfo | null {
-  const one = env.envs[0] as unknown as Partial<TabularModel> & { maxEpisodeSteps?: number; spec?: { maxEpisodeSteps?: number } };
-  if (!one || !one.P || typeof one.nStates !== 'number' || typeof one.nActions !== 'number' || !one.initialStateDistribution) return null;
-  const model = one as TabularModel;
-  const limit = one.maxEpisodeSteps ?? one.spec?.maxEpisodeSteps;
-  if (limit !== undefined && Number.isFinite(limit)) {
-    return { model, horizon: limit, timeLimited: true, optimalReturn: finiteHorizonValue(model as never, { horizon: limit }).startValue };
+/** A tabular MDP: exact values by finite-horizon dynamic programming (envs/planning.ts). */
+function mdpEvaluator(one: unknown): ExactEvaluator | null {
+  const m = one as Partial<TabularModel> & { maxEpisodeSteps?: number; spec?: { maxEpisodeSteps?: number } };
+  if (!m || !m.P || typeof m.nStates !== 'number' || typeof m.nActions !== 'number' || !m.initialStateDistribution) return null;
+  const model = m as TabularModel;
+  const limit = m.maxEpisodeSteps ?? m.spec?.maxEpisodeSteps;
+  const horizon = limit !== undefined && Number.isFinite(limit) ? limit : UNBOUNDED_HORIZON;
+  return {
+    nStates: model.nStates,
+    nActions: model.nActions,
+    horizon,
+    optimalReturn: finiteHorizonValue(model as never, { horizon }).startValue,
+    policyReturn: (probs) => finiteHorizonValue(model as never, { horizon, policy: probs }).startValue,
+    model,
+  };
+}
+
+/**
+ * What the trainer reads from a sequence world such as `TokenBandit` (observation = position t ∈ [0, T), action = a
+ * token in [0, V)): the exact scorer `expectedScore(table)` and the best reachable score `optimalScore()`.
+ */
+interface SequenceScorer {
+  readonly vocabSize: number;
+  readonly length: number;
+  expectedScore(policy: ArrayLike<number>): number;
+  optimalScore(): number;
+}
+
+/** A sequence world with an exact scorer: policy return = expectedScore(table), optimum = optimalScore(). */
+function sequenceEvaluator(one: unknown, obsN: number, actN: number): ExactEvaluator | null {
+  const e = one as Partial<SequenceScorer> | null;
+  if (!e || typeof e.expectedScore !== 'function' || typeof e.optimalScore !== 'function' || e.length !== obsN || e.vocabSize !== actN) return null;
+  const scorer = e as SequenceScorer;
+  let optimalReturn: number;
+  try {
+    optimalReturn = scorer.optimalScore();
+  } catch (e) {
+    if (e instanceof KlipError) return null; // a custom score too large to enumerate: no exact reference values
+    throw e;
   }
-  return { model, horizon: UNBOUNDED_HORIZON, timeLimited: false, optimalReturn: finiteHorizonValue(model as never, { horizon: UNBOUNDED_HORIZON }).startValue };
+  return { nStates: obsN, nActions: actN, horizon: obsN, optimalReturn, policyReturn: (probs) => scorer.expectedScore(probs), model: null };
+}
+
+/** The exact evaluator of the vector env's worlds (all copies are alike), or null when there is none. */
+function exactEvaluator(env: VectorEnv): ExactEvaluator | null {
+  const one = env.envs[0];
+  const os = env.singleObservationSpace;
+  const as = env.singleActionSpace;
+  if (!one || os.kind !== 'discrete' || as.kind !== 'discrete') return null;
+  return mdpEvaluator(one) ?? sequenceEvaluator(one, os.n, as.n);
+}
+
+/** A policy on every discrete state, as plain arrays (see {@link Trainer.policySnapshot}). */
+export interface PolicySnapshot {
+  /** `probs[s][a]` = π(a|s). */
+  probs: number[][];
+  /** `values[s]` = V(s) from the critic, or null without one. */
+  values: number[] | null;
 }
 
 /**
@@ -605,7 +672,12 @@ function tabularInfo(env: VectorEnv): TabularInfo | null {
 export async function train(
   config: PpoConfigInput,
   opts: { onIteration?: UpdateListener; keep?: boolean } = {},
-): Promise<{ history: MetricRecord[]; trainer?: Trainer }> {
+): Promise<{
+  /** One metric record per update (copies). */
+  history: MetricRecord[];
+  /** The trainer, still alive, when `keep` is true (the caller disposes it). */
+  trainer?: Trainer;
+}> {
   const trainer = await Trainer.create(config);
   try {
     while (!trainer.done) {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CheckpointError, ConfigError } from '../../src/core/errors.js';
-import { NODE_ATOMIC_FS, readJsonFile, writeFileAtomic, type AtomicFileSystem } from '../../src/node/atomic.js';
+import { CheckpointError, ConfigError, KlipError } from '../../src/core/errors.js';
+import { fileWriteError, NODE_ATOMIC_FS, readJsonFile, writeFileAtomic, type AtomicFileSystem } from '../../src/node/atomic.js';
 
 let dir: string;
 beforeEach(() => {
@@ -72,6 +72,38 @@ describe('writeFileAtomic', () => {
     };
     await writeFileAtomic(join(dir, 'x'), 'y', { fs: spy });
     expect(calls).toEqual(['write', 'rename', 'syncDir:true']);
+  });
+});
+
+describe('typed write errors', () => {
+  const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: raw node message`), { code });
+
+  it.each([
+    ['writeAndSync', 'ENOSPC', 'no space left on device'],
+    ['rename', 'EACCES', 'permission denied'],
+    ['rename', 'EROFS', 'read-only file system'],
+  ] as const)('%s failing with %s gives a KlipError naming the file, the code and its meaning (cause kept)', async (op, code, text) => {
+    const p = join(dir, 'checkpoint.json');
+    writeFileSync(p, 'previous');
+    const cause = errno(code);
+    const failing: AtomicFileSystem = { ...NODE_ATOMIC_FS, [op]: async () => { throw cause; } };
+    const err = await writeFileAtomic(p, 'new', { fs: failing }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KlipError);
+    expect((err as Error).message).toBe(`writeFileAtomic: ${p} must be writable, got "${code}". ${text}; the previous checkpoint.json is unchanged`);
+    expect((err as Error & { cause?: unknown }).cause).toBe(cause);
+    expect(readFileSync(p, 'utf8')).toBe('previous');
+  });
+
+  it('a real unwritable target (a parent that is a file) is reported with its path and code', async () => {
+    writeFileSync(join(dir, 'afile'), 'x');
+    const p = join(dir, 'afile', 'checkpoint.json');
+    await expect(writeFileAtomic(p, 'y')).rejects.toThrow(`writeFileAtomic: ${p} must be writable, got "ENOTDIR". a parent is not a folder`);
+  });
+
+  it('fileWriteError passes klip errors through and describes code-less errors by their message', () => {
+    const k = new ConfigError({ fn: 'f', arg: 'a', expected: 'b' });
+    expect(fileWriteError('g', '/x', k)).toBe(k);
+    expect(fileWriteError('g', '/x', new Error('boom')).message).toBe('g: /x must be writable, got "boom". the write failed');
   });
 });
 

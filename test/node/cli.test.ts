@@ -32,7 +32,7 @@ describe('klip train', () => {
     const out = join(tmp, 'r1');
     const r = await runBuiltCli(['train', '--steps', '2048', '--seed', '2', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['checkpoint.json', 'config.json', 'metrics.csv', 'metrics.jsonl', 'report.html', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['checkpoint.json', 'config.json', 'metrics.csv', 'metrics.jsonl', 'report.html', 'summary.json', 'wall_time.json']);
     const records = jsonl(join(out, 'metrics.jsonl'));
     expect(records.map((x) => x.update)).toEqual([1, 2]); // 2048 steps / (8 envs × 128 steps)
     for (const rec of records) expect(Object.keys(rec).sort()).toEqual([...METRIC_KEYS].sort());

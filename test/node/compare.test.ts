@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolvePpoConfig } from '../../src/training/config.js';
 import { ConfigError } from '../../src/core/errors.js';
 import {
   aggregateCompare, cellConfig, compareCells, compareCsv, compareFile, formatCompareTable, mergeCompare, parseShard, readCompareFiles,
@@ -61,7 +62,10 @@ describe('grid and shards', () => {
     const adaptive = cells.find((c) => c.controller === 'adaptive')!;
     const fixed = cells.find((c) => c.controller === 'fixed')!;
     expect(cellConfig(grid, adaptive)).toEqual({ numEnvs: 2, env: 'bandit', totalSteps: 512, objective: 'kl-penalty', seed: 1, klController: { kind: 'adaptive', target: 0.02 } });
-    expect(cellConfig(grid, fixed).klController).toEqual({ kind: 'fixed' });
+    // fixed needs a β: the base's when it has one, else the default config's initial β (1); it must build a trainer
+    expect(cellConfig(grid, fixed).klController).toEqual({ kind: 'fixed', beta: 1 });
+    expect(cellConfig({ ...grid, base: { klController: { kind: 'adaptive', beta: 0.3 } } }, fixed).klController).toEqual({ kind: 'fixed', beta: 0.3 });
+    expect(() => resolvePpoConfig(cellConfig(grid, fixed))).not.toThrow();
     expect(cellConfig(grid, cells[0]!).klController).toEqual({ kind: 'adaptive', target: 0.02 }); // clip: base untouched
   });
 });

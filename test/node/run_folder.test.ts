@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CheckpointError, ConfigError } from '../../src/core/errors.js';
+import { CheckpointError, ConfigError, KlipError } from '../../src/core/errors.js';
 import { NODE_ATOMIC_FS, type AtomicFileSystem } from '../../src/node/atomic.js';
-import { createRun, csvHeader, csvLine, isRunFolder, openRun, parseMetricsJsonl, RUN_FILES, summarizeMetrics } from '../../src/node/run_folder.js';
+import { createRun, csvHeader, csvLine, diffMetrics, isRunFolder, openRun, parseMetricsJsonl, RUN_FILES, summarizeMetrics } from '../../src/node/run_folder.js';
 import type { Checkpoint } from '../../src/training/checkpoint.js';
 import { METRIC_KEYS, type MetricRecord } from '../../src/training/metrics.js';
 
@@ -156,5 +156,54 @@ describe('summarizeMetrics', () => {
       finalReturn: 0.25, successRate: 0.25, policyReturn: 0.7, optimalReturn: 0.82, meanStepKl: (0.01 + 0.03) / 2, finalBeta: 0.5,
     });
     expect(summarizeMetrics([])).toEqual({ finalReturn: null, successRate: null, policyReturn: null, optimalReturn: null, meanStepKl: null, finalBeta: null });
+  });
+});
+
+describe('write failures are typed and name the path', () => {
+  it('createRun under a file: KlipError naming the folder', async () => {
+    writeFileSync(join(root, 'plainfile'), 'x');
+    const dir = join(root, 'plainfile', 'run');
+    const err = await createRun(dir, { config: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KlipError);
+    expect((err as Error).message).toMatch(new RegExp(`^createRun: ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} must be writable, got "(ENOTDIR|EEXIST)"`));
+  });
+
+  it('appendMetrics to a vanished folder: KlipError naming metrics.jsonl', async () => {
+    const dir = join(root, 'gone');
+    const run = await createRun(dir, { config: {} });
+    rmSync(dir, { recursive: true, force: true });
+    const err = await run.appendMetrics(rec(1)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KlipError);
+    expect((err as Error).message).toBe(`RunFolder.appendMetrics: ${join(dir, 'metrics.jsonl')} must be writable, got "ENOENT". no such file or folder; the checkpoint is unchanged`);
+  });
+});
+
+describe('diffMetrics', () => {
+  const a = (): MetricRecord[] => [rec(1), rec(2, { 'charts/env_steps_per_s': 100 })];
+
+  it('equal histories (wall-clock keys aside) give null', () => {
+    const b = a();
+    b[1]!['charts/env_steps_per_s'] = 5;
+    b[0]!['charts/env_steps_per_s'] = 7; // present on one side only: still a wall-clock key
+    expect(diffMetrics(a(), b)).toBeNull();
+    expect(diffMetrics([], [])).toBeNull();
+  });
+
+  it('finds the first differing record and key, exactly (no tolerance), null ≠ missing', () => {
+    const b = a();
+    b[1]!['kl/exact_old_new'] = 0.1 + 0.2 * 2 + 1e-16 * 4; // one ulp-scale change
+    expect(b[1]!['kl/exact_old_new']).not.toBe(a()[1]!['kl/exact_old_new']);
+    expect(diffMetrics(a(), b)).toEqual({ kind: 'value', index: 1, update: 2, key: 'kl/exact_old_new', recorded: 0.1 + 0.2 * 2, reproduced: b[1]!['kl/exact_old_new'] });
+    const c = a();
+    delete c[0]!['charts/episodic_return']; // was null
+    expect(diffMetrics(a(), c)).toMatchObject({ kind: 'value', update: 1, key: 'charts/episodic_return', recorded: null, reproduced: undefined });
+  });
+
+  it('reports a length difference after a common prefix, and honours a custom ignore list', () => {
+    expect(diffMetrics(a(), a().slice(0, 1))).toEqual({ kind: 'length', recorded: 2, reproduced: 1 });
+    const b = a();
+    b[0]!.global_step = 1;
+    expect(diffMetrics(a(), b, ['global_step'])).toBeNull();
+    expect(diffMetrics(a(), b)).toMatchObject({ key: 'global_step', update: 1 });
   });
 });
