@@ -17,7 +17,7 @@ export type { GridworldOptions } from './gridworld.js';
 export { FROZEN_LAKE_4X4, FROZEN_LAKE_8X8, CLIFF_WALKING, GRID_5X5, frozenLake4x4, frozenLake8x8, cliffWalking, grid5x5 } from './maps.js';
 export { BanditBase, BernoulliBandit, GaussianBandit, ContextualBandit } from './bandits.js';
 export type { BernoulliBanditOptions, GaussianBanditOptions, ContextualBanditOptions } from './bandits.js';
-export { TimeLimit, timeLimit, EpisodeStats } from './wrappers.js';
+export { Wrapper, TimeLimit, timeLimit, EpisodeStats } from './wrappers.js';
 export type { ObsOf, ActOf, TabularPart } from './wrappers.js';
 export { VectorEnv, makeVectorEnv } from './vector.js';
 export type { AutoresetMode, VectorEnvOptions, VectorEpisode, VectorObs, VectorResetResult, VectorStepResult } from './vector.js';

@@ -38,22 +38,24 @@ function checkInnerEnv(fn: string, env: unknown): asserts env is Env {
 }
 
 /**
- * Cut episodes after `maxEpisodeSteps` steps: truncated_t = [t ≥ maxEpisodeSteps] (t counts steps since reset).
- * As in Gymnasium, `truncated` is set on the limit step even when the episode also terminated there.
- *
- * Source: Gymnasium `gymnasium/wrappers/common.py:42-115` (`TimeLimit`).
+ * Base of the wrappers (Gymnasium `gymnasium/core.py`, `Wrapper`): holds the inner env and forwards what a wrapper
+ * does not change — spaces, `unwrapped`, `spec`, rendering, `close` and, for a tabular inner env, its transition
+ * table (so planning works on a wrapped env). Subclasses implement `reset`, `step`, `getState` and `setState`.
  * @example
  * ```ts
- * const env = timeLimit(frozenLake4x4(), 100);
- * env.reset({ seed: 0 });
+ * class CountSteps<E extends Env> extends Wrapper<E> {
+ *   steps = 0;
+ *   reset(opts?: ResetOptions) { return this.env.reset(opts) as ResetResult<ObsOf<E>>; }
+ *   step(a: ActOf<E>) { this.steps++; return this.env.step(a) as StepResult<ObsOf<E>>; }
+ *   getState(): EnvState { return { kind: 'count-steps', steps: this.steps, inner: this.env.getState() }; }
+ *   setState(s: EnvState) { this.env.setState(s.inner as EnvState); }
+ * }
  * ```
  */
-export class TimeLimit<E extends Env = Env> implements Env<ObsOf<E>, ActOf<E>> {
+export abstract class Wrapper<E extends Env = Env> implements Env<ObsOf<E>, ActOf<E>> {
   /** The wrapped env. */
   readonly env: E;
-  /** The step limit. */
-  readonly maxEpisodeSteps: number;
-  /** Registration data (set by {@link makeEnv}). */
+  /** Registration data of the inner env (a wrapper may amend it). */
   spec?: EnvSpec;
   /** Forwarded from a tabular inner env. */
   declare readonly nStates?: number;
@@ -63,23 +65,16 @@ export class TimeLimit<E extends Env = Env> implements Env<ObsOf<E>, ActOf<E>> {
   declare readonly P?: readonly (readonly (readonly Transition[])[])[];
   /** Forwarded from a tabular inner env. */
   declare readonly initialStateDistribution?: Float64Array;
-  #elapsed = 0;
-  #started = false;
-  #needsReset = true;
 
   /**
    * @param env The env to wrap.
-   * @param maxEpisodeSteps A positive integer.
-   * @throws EnvError when `maxEpisodeSteps` is not a positive integer.
+   * @param fn The wrapper's name, for the error message.
+   * @throws EnvError when `env` has no `reset()` and `step()`.
    */
-  constructor(env: E, maxEpisodeSteps: number) {
-    checkInnerEnv('TimeLimit', env);
-    if (!Number.isSafeInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
-      throw new EnvError({ fn: 'TimeLimit', arg: 'maxEpisodeSteps', expected: 'a positive integer', got: maxEpisodeSteps });
-    }
+  protected constructor(env: E, fn: string) {
+    checkInnerEnv(fn, env);
     this.env = env;
-    this.maxEpisodeSteps = maxEpisodeSteps;
-    if (env.spec) this.spec = { ...env.spec, maxEpisodeSteps };
+    if (env.spec) this.spec = { ...env.spec };
     forwardTabular(this, env);
   }
 
@@ -96,6 +91,63 @@ export class TimeLimit<E extends Env = Env> implements Env<ObsOf<E>, ActOf<E>> {
   /** The innermost env. */
   get unwrapped(): Env {
     return this.env.unwrapped;
+  }
+
+  /** Reset the wrapper and the inner env. */
+  abstract reset(opts?: ResetOptions): ResetResult<ObsOf<E>>;
+  /** Step the inner env through the wrapper. */
+  abstract step(action: ActOf<E>): StepResult<ObsOf<E>>;
+  /** JSON snapshot of the wrapper with its inner env's state. */
+  abstract getState(): EnvState;
+  /** Restore a snapshot from `getState`. */
+  abstract setState(state: EnvState): void;
+
+  /** The inner env's text rendering. */
+  render(): string {
+    return this.env.render();
+  }
+
+  /** The inner env's frame. */
+  renderFrame(): RenderFrame {
+    return this.env.renderFrame();
+  }
+
+  /** Close the inner env. */
+  close(): void {
+    this.env.close();
+  }
+}
+
+/**
+ * Cut episodes after `maxEpisodeSteps` steps: truncated_t = [t ≥ maxEpisodeSteps] (t counts steps since reset).
+ * As in Gymnasium, `truncated` is set on the limit step even when the episode also terminated there.
+ *
+ * Source: Gymnasium `gymnasium/wrappers/common.py:42-115` (`TimeLimit`).
+ * @example
+ * ```ts
+ * const env = timeLimit(frozenLake4x4(), 100);
+ * env.reset({ seed: 0 });
+ * ```
+ */
+export class TimeLimit<E extends Env = Env> extends Wrapper<E> {
+  /** The step limit. */
+  readonly maxEpisodeSteps: number;
+  #elapsed = 0;
+  #started = false;
+  #needsReset = true;
+
+  /**
+   * @param env The env to wrap.
+   * @param maxEpisodeSteps A positive integer.
+   * @throws EnvError when `maxEpisodeSteps` is not a positive integer.
+   */
+  constructor(env: E, maxEpisodeSteps: number) {
+    super(env, 'TimeLimit');
+    if (!Number.isSafeInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
+      throw new EnvError({ fn: 'TimeLimit', arg: 'maxEpisodeSteps', expected: 'a positive integer', got: maxEpisodeSteps });
+    }
+    this.maxEpisodeSteps = maxEpisodeSteps;
+    if (this.spec) this.spec = { ...this.spec, maxEpisodeSteps };
   }
 
   /** Steps taken since the last reset. */
@@ -134,16 +186,6 @@ export class TimeLimit<E extends Env = Env> implements Env<ObsOf<E>, ActOf<E>> {
     return out;
   }
 
-  /** The inner env's text rendering. */
-  render(): string {
-    return this.env.render();
-  }
-
-  /** The inner env's frame. */
-  renderFrame(): RenderFrame {
-    return this.env.renderFrame();
-  }
-
   /**
    * JSON snapshot `{ kind: 'time-limit', elapsed, started, needsReset, inner }`.
    * @returns A new plain object.
@@ -169,10 +211,6 @@ export class TimeLimit<E extends Env = Env> implements Env<ObsOf<E>, ActOf<E>> {
     this.#needsReset = needsReset;
   }
 
-  /** Close the inner env. */
-  close(): void {
-    this.env.close();
-  }
 }
 
 /**
@@ -204,43 +242,13 @@ export function timeLimit<E extends Env>(env: E, maxEpisodeSteps: number): TimeL
  * const r = env.step(1); // r.info.episode is set when r.terminated || r.truncated
  * ```
  */
-export class EpisodeStats<E extends Env = Env> implements Env<ObsOf<E>, ActOf<E>> {
-  /** The wrapped env. */
-  readonly env: E;
-  /** Registration data of the inner env. */
-  spec?: EnvSpec;
-  /** Forwarded from a tabular inner env. */
-  declare readonly nStates?: number;
-  /** Forwarded from a tabular inner env. */
-  declare readonly nActions?: number;
-  /** Forwarded from a tabular inner env. */
-  declare readonly P?: readonly (readonly (readonly Transition[])[])[];
-  /** Forwarded from a tabular inner env. */
-  declare readonly initialStateDistribution?: Float64Array;
+export class EpisodeStats<E extends Env = Env> extends Wrapper<E> {
   #return = 0;
   #length = 0;
 
   /** @param env The env to wrap. */
   constructor(env: E) {
-    checkInnerEnv('EpisodeStats', env);
-    this.env = env;
-    if (env.spec) this.spec = { ...env.spec };
-    forwardTabular(this, env);
-  }
-
-  /** The inner env's observation space. */
-  get observationSpace(): Space {
-    return this.env.observationSpace;
-  }
-
-  /** The inner env's action space. */
-  get actionSpace(): Space {
-    return this.env.actionSpace;
-  }
-
-  /** The innermost env. */
-  get unwrapped(): Env {
-    return this.env.unwrapped;
+    super(env, 'EpisodeStats');
   }
 
   /** The time limit of the inner env, if it has one. */
@@ -275,16 +283,6 @@ export class EpisodeStats<E extends Env = Env> implements Env<ObsOf<E>, ActOf<E>
     return out;
   }
 
-  /** The inner env's text rendering. */
-  render(): string {
-    return this.env.render();
-  }
-
-  /** The inner env's frame. */
-  renderFrame(): RenderFrame {
-    return this.env.renderFrame();
-  }
-
   /**
    * JSON snapshot `{ kind: 'episode-stats', return, length, inner }`.
    * @returns A new plain object.
@@ -308,8 +306,4 @@ export class EpisodeStats<E extends Env = Env> implements Env<ObsOf<E>, ActOf<E>
     this.#length = len;
   }
 
-  /** Close the inner env. */
-  close(): void {
-    this.env.close();
-  }
 }

@@ -19,6 +19,7 @@ import {
 import { BernoulliBandit, EnvError, Gridworld, TokenBandit, VectorEnv, makeEnv } from '../../envs/index.js';
 import { setBackend } from '../../src/backend/backend.js';
 import { runCli } from '../../src/node/index.js';
+import { tinyCheckpoint } from '../helpers/checkpoint.js';
 
 const DOC = new URL('../../docs/errors.md', import.meta.url);
 
@@ -66,13 +67,7 @@ let runDir: string;
 beforeAll(async () => {
   await setBackend('cpu');
   tmp = mkdtempSync(join(tmpdir(), 'klip-errors-'));
-  const trainer = await Trainer.create({ env: 'bandit', numEnvs: 2, nSteps: 4, totalSteps: 8, numMinibatches: 1, epochs: 1, backend: 'cpu', seed: 1 });
-  try {
-    await trainer.step();
-    ckpt = JSON.parse(JSON.stringify(await trainer.save())) as Checkpoint;
-  } finally {
-    trainer.dispose();
-  }
+  ckpt = await tinyCheckpoint({ env: 'bandit', numEnvs: 2, nSteps: 4, totalSteps: 8, numMinibatches: 1, epochs: 1, backend: 'cpu', seed: 1 });
   writeFileSync(join(tmp, 'bad.json'), '{"env": "bandit",');
   writeFileSync(join(tmp, 'unknown_key.json'), JSON.stringify({ env: 'bandit', clipRange: 0.2 }));
   mkdirSync(join(tmp, 'not_a_run'));

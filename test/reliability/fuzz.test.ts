@@ -17,6 +17,7 @@ import {
 } from '../../src/index.js';
 import { BernoulliBandit, ContextualBandit, GaussianBandit, Gridworld, TokenBandit, makeEnv, type Env } from '../../envs/index.js';
 import { setBackend } from '../../src/backend/backend.js';
+import { tinyCheckpoint } from '../helpers/checkpoint.js';
 
 fc.configureGlobal({ seed: 20_240_610, numRuns: 150 });
 
@@ -508,13 +509,7 @@ describe('fuzz: configs, seeds and checkpoints', () => {
   describe('checkpoints', () => {
     let ckpt: Checkpoint;
     beforeAll(async () => {
-      const trainer = await Trainer.create({ env: 'bandit', numEnvs: 2, nSteps: 4, totalSteps: 16, numMinibatches: 2, epochs: 1, backend: 'cpu', seed: 3 });
-      try {
-        await trainer.step();
-        ckpt = JSON.parse(JSON.stringify(await trainer.save())) as Checkpoint;
-      } finally {
-        trainer.dispose();
-      }
+      ckpt = await tinyCheckpoint({ env: 'bandit', numEnvs: 2, nSteps: 4, totalSteps: 16, numMinibatches: 2, epochs: 1, backend: 'cpu', seed: 3 });
     });
     afterAll(() => undefined);
 
