@@ -88,6 +88,35 @@ function backup(t: CompiledTable, row: number, gamma: number, V: Float64Array): 
   return q;
 }
 
+/**
+ * One synchronous sweep of Bellman backups from V into W, for every state s:
+ * Q(s, a) = backup(s, a) (written to `Q` when given) and W(s) = max_a Q(s, a) when `pi` is null (optimality),
+ * else W(s) = Σ_a π(a|s)·Q(s, a) (expectation, summed in action order). Without `Q`, actions with π(a|s) = 0 are
+ * skipped, so a non-finite Q(s, a) of an action π never takes cannot turn W(s) into NaN (policyEvaluation's rule;
+ * finiteHorizonValue passes Q and sums every action, as it always did).
+ * @returns max_s |W(s) − V(s)| (Infinity when a difference is NaN).
+ */
+function sweep(t: CompiledTable, S: number, A: number, gamma: number, V: Float64Array, W: Float64Array, pi: Float64Array | null, Q: Float64Array | null): number {
+  let delta = 0;
+  for (let s = 0; s < S; s++) {
+    let best = -Infinity;
+    let avg = 0;
+    for (let a = 0; a < A; a++) {
+      const i = s * A + a;
+      if (pi && !Q && !(pi[i]! > 0)) continue;
+      const q = backup(t, i, gamma, V);
+      if (Q) Q[i] = q;
+      if (q > best) best = q;
+      if (pi) avg += pi[i]! * q;
+    }
+    const w = pi ? avg : best;
+    W[s] = w;
+    const d = Math.abs(w - V[s]!);
+    if (d > delta || Number.isNaN(d)) delta = Number.isNaN(d) ? Infinity : d;
+  }
+  return delta;
+}
+
 function greedy(Q: Float64Array, S: number, A: number): Int32Array {
   const policy = new Int32Array(S);
   for (let s = 0; s < S; s++) {
@@ -135,22 +164,11 @@ export function valueIteration(env: TabularModel, options: ValueIterationOptions
   let W = new Float64Array(S);
   const Q = new Float64Array(S * A);
   for (let it = 1; it <= maxIterations; it++) {
-    let delta = 0;
-    for (let s = 0; s < S; s++) {
-      let best = -Infinity;
-      for (let a = 0; a < A; a++) {
-        const q = backup(t, s * A + a, gamma, V);
-        Q[s * A + a] = q;
-        if (q > best) best = q;
-      }
-      W[s] = best;
-      const d = Math.abs(best - V[s]!);
-      if (d > delta || Number.isNaN(d)) delta = Number.isNaN(d) ? Infinity : d;
-    }
+    const delta = sweep(t, S, A, gamma, V, W, null, Q);
     [V, W] = [W, V];
     if (delta < tol) {
-      // Q from the converged V, so that V = max_a Q exactly.
-      for (let s = 0; s < S; s++) for (let a = 0; a < A; a++) Q[s * A + a] = backup(t, s * A + a, gamma, V);
+      // Q from the converged V, so that V = max_a Q exactly (W is scratch from here on).
+      sweep(t, S, A, gamma, V, W, null, Q);
       return { V, Q, policy: greedy(Q, S, A), iterations: it };
     }
   }
@@ -228,17 +246,7 @@ export function policyEvaluation(env: TabularModel, policy: PolicyTable, options
   let V = new Float64Array(S);
   let W = new Float64Array(S);
   for (let it = 1; it <= maxIterations; it++) {
-    let delta = 0;
-    for (let s = 0; s < S; s++) {
-      let v = 0;
-      for (let a = 0; a < A; a++) {
-        const p = pi[s * A + a]!;
-        if (p > 0) v += p * backup(t, s * A + a, gamma, V);
-      }
-      W[s] = v;
-      const d = Math.abs(v - V[s]!);
-      if (d > delta || Number.isNaN(d)) delta = Number.isNaN(d) ? Infinity : d;
-    }
+    const delta = sweep(t, S, A, gamma, V, W, pi, null);
     [V, W] = [W, V];
     if (delta < tol) return V;
   }
@@ -305,17 +313,7 @@ export function finiteHorizonValue(env: TabularModel, options: FiniteHorizonOpti
   let W = new Float64Array(S);
   const Q = new Float64Array(S * A);
   for (let k = 1; k <= H; k++) {
-    for (let s = 0; s < S; s++) {
-      let best = -Infinity;
-      let avg = 0;
-      for (let a = 0; a < A; a++) {
-        const q = backup(t, s * A + a, gamma, V);
-        Q[s * A + a] = q;
-        if (q > best) best = q;
-        if (pi) avg += pi[s * A + a]! * q;
-      }
-      W[s] = pi ? avg : best;
-    }
+    sweep(t, S, A, gamma, V, W, pi, Q);
     [V, W] = [W, V];
   }
   return { V, Q, policy: greedy(Q, S, A), startValue: expectedStartValue(m, V), horizon: H };

@@ -50,6 +50,7 @@ export { evaluateSchedule, linearSchedule, constantSchedule } from './training/s
 export type { Schedule } from './training/schedule.js';
 export { TabularPolicy } from './policies/tabular.js';
 export type { TabularPolicyOptions } from './policies/tabular.js';
+export { MlpPolicyBase } from './policies/mlp_base.js';
 export { MlpPolicy } from './policies/mlp.js';
 export type { MlpPolicyOptions } from './policies/mlp.js';
 export { GaussianMlpPolicy } from './policies/gaussian_mlp.js';

@@ -8,20 +8,9 @@ import { assertFiniteNumber } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
 import { DiagGaussian } from '../distributions/diag_gaussian.js';
 import type { Rng } from '../random/rng.js';
-import { encoderFor } from './encoders.js';
-import {
-  buildMlp,
-  checkEncoded,
-  checkRawObs,
-  MlpNet,
-  resolveMlpOptions,
-  spaceSize,
-  takePendingVariables,
-  VariableSet,
-  withVariables,
-  type Activation,
-} from './network.js';
-import type { ActResult, BoxSpaceLike, ObsEncoder, Policy, PolicyWeight, SpaceLike } from './types.js';
+import { MlpPolicyBase } from './mlp_base.js';
+import { buildMlp, checkEncoded, checkRawObs, resolveMlpOptions, spaceSize, takePendingVariables, type Activation } from './network.js';
+import type { ActResult, BoxSpaceLike, Policy, SpaceLike } from './types.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -67,25 +56,13 @@ export interface GaussianMlpPolicyOptions {
  * try { const { action } = policy.act([0.1, 0.2, 0.3], rng.fork('rollout')); } finally { policy.dispose(); }
  * ```
  */
-export class GaussianMlpPolicy implements Policy {
+export class GaussianMlpPolicy extends MlpPolicyBase<GaussianMlpPolicy> implements Policy {
   /** Always `'gaussian-mlp'`. */
   readonly kind = 'gaussian-mlp' as const;
-  /** The observation space. */
-  readonly obsSpace: SpaceLike;
   /** The box action space. */
   readonly actionSpace: BoxSpaceLike;
-  /** One-hot or identity encoder for `obsSpace`. */
-  readonly encoder: ObsEncoder;
-  /** Whether `value` is available. */
-  readonly hasCritic: boolean;
-  /** Hidden widths. */
-  readonly hidden: readonly number[];
-  /** Hidden activation. */
-  readonly activation: Activation;
   /** Action dimension D. */
   readonly actionDim: number;
-  readonly #inDim: number;
-  readonly #net: MlpNet;
   readonly #logStdIndex: number;
   readonly #logStd: Float64Array;
   readonly #std: Float64Array;
@@ -104,44 +81,24 @@ export class GaussianMlpPolicy implements Policy {
     const D = spaceSize(fn, 'actionSpace', opts.actionSpace);
     const initLogStd = opts.initLogStd ?? 0;
     assertFiniteNumber(fn, 'initLogStd', initLogStd);
-    this.obsSpace = r.obsSpace;
-    this.actionSpace = opts.actionSpace;
-    this.encoder = encoderFor(r.obsSpace);
-    this.hasCritic = r.critic;
-    this.hidden = Object.freeze(r.hidden);
-    this.activation = r.activation;
-    this.actionDim = D;
-    this.#inDim = r.inDim;
     const { specs, layout } = buildMlp({ inDim: r.inDim, outDim: D, hidden: r.hidden, shared: false, critic: r.critic, headGain: 0.01, rng: from ? null : opts.rng });
-    this.#logStdIndex = specs.length;
+    const logStdIndex = specs.length;
     specs.push({ name: 'actor/log_std', shape: [D], values: new Float64Array(D).fill(initLogStd) });
-    this.#net = new MlpNet(from ?? new VariableSet('gaussian', specs, true), layout, r.activation);
+    super({ name: fn, prefix: 'gaussian', options: r, adopted: from, specs, layout });
+    this.actionSpace = opts.actionSpace;
+    this.actionDim = D;
+    this.#logStdIndex = logStdIndex;
     this.#logStd = new Float64Array(D);
     this.#std = new Float64Array(D);
   }
 
-  #options(): GaussianMlpPolicyOptions {
-    // rng is not used when the constructor adopts copied variables (withVariables).
-    return { obsSpace: this.obsSpace, actionSpace: this.actionSpace, hidden: this.hidden, activation: this.activation, critic: this.hasCritic } as GaussianMlpPolicyOptions;
-  }
-
-  #alive(fn: string): void {
-    if (this.#net.vars.isDisposed) throw new ConfigError({ fn, arg: 'this', expected: 'a policy that has not been disposed', got: 'a disposed policy' });
-  }
-
-  /** False for a frozen copy. */
-  get trainable(): boolean {
-    return this.#net.vars.trainable;
-  }
-
-  /** Every kernel and bias plus `actor/log_std`; empty when frozen. */
-  get trainableVariables(): tf.Variable[] {
-    return this.#net.vars.trainable ? [...this.#net.vars.variables] : [];
-  }
-
-  /** Counts assignments to the variables (optimizer steps, `setWeights`). */
-  get weightsVersion(): number {
-    return this.#net.vars.version;
+  /**
+   * A new `GaussianMlpPolicy` with the same options (adopts the variables passed by `clone`/`freeze`).
+   * @returns The new policy.
+   */
+  protected override rebuild(): GaussianMlpPolicy {
+    // rng is not used when the constructor adopts copied variables (withVariables); initLogStd is overwritten too.
+    return new GaussianMlpPolicy({ obsSpace: this.obsSpace, actionSpace: this.actionSpace, hidden: this.hidden, activation: this.activation, critic: this.hasCritic } as GaussianMlpPolicyOptions);
   }
 
   /**
@@ -156,28 +113,10 @@ export class GaussianMlpPolicy implements Policy {
    */
   distribution(obs: tf.Tensor): DiagGaussian {
     const fn = 'GaussianMlpPolicy.distribution';
-    this.#alive(fn);
-    const x = checkEncoded(fn, obs, this.#inDim);
-    const mean = tf.tidy(() => this.#net.forward(x, true, false).actor!);
-    return DiagGaussian.create({ mean, logStd: this.#net.vars.variables[this.#logStdIndex]! });
-  }
-
-  /**
-   * V_θ(s) on a batch of encoded observations.
-   * @param obs Encoded float32 observations `[B, encoder.size]`.
-   * @returns A new tensor `[B]`; caller disposes.
-   * @throws ConfigError without a critic; ShapeError for a bad `obs`.
-   * @example
-   * ```ts
-   * const v = policy.value(x);
-   * ```
-   */
-  value(obs: tf.Tensor): tf.Tensor {
-    const fn = 'GaussianMlpPolicy.value';
-    this.#alive(fn);
-    if (!this.hasCritic) throw new ConfigError({ fn, arg: 'this', expected: 'a policy with a critic (critic: true)', got: 'critic: false' });
-    const x = checkEncoded(fn, obs, this.#inDim);
-    return tf.tidy(() => this.#net.forward(x, false, true).critic!);
+    this.alive('distribution');
+    const x = checkEncoded(fn, obs, this.inDim);
+    const mean = tf.tidy(() => this.net.forward(x, true, false).actor!);
+    return DiagGaussian.create({ mean, logStd: this.net.vars.variables[this.#logStdIndex]! });
   }
 
   /**
@@ -188,8 +127,8 @@ export class GaussianMlpPolicy implements Policy {
    * ```
    */
   syncFastPath(): void {
-    this.#alive('GaussianMlpPolicy.syncFastPath');
-    const data = this.#net.sync();
+    this.alive('syncFastPath');
+    const data = this.net.sync();
     this.#logStd.set(data[this.#logStdIndex]!);
     let s = 0;
     for (let d = 0; d < this.actionDim; d++) {
@@ -212,9 +151,9 @@ export class GaussianMlpPolicy implements Policy {
    * ```
    */
   act(obs: number | ArrayLike<number>, rng: Rng): ActResult {
-    const o = checkRawObs('GaussianMlpPolicy.act', this.obsSpace, this.#inDim, obs);
-    if (this.#net.stale || this.#net.vars.isDisposed) this.syncFastPath();
-    const mu = this.#net.fast(o);
+    const o = checkRawObs('GaussianMlpPolicy.act', this.obsSpace, this.inDim, obs);
+    if (this.net.stale || this.net.vars.isDisposed) this.syncFastPath();
+    const mu = this.net.fast(o);
     const D = this.actionDim;
     const action = new Float64Array(D);
     let sq = 0;
@@ -223,70 +162,6 @@ export class GaussianMlpPolicy implements Policy {
       action[d] = mu[d]! + this.#std[d]! * eps;
       sq += eps * eps;
     }
-    return { action, logProb: -0.5 * sq - this.#sumLogStd - D * HALF_LOG_2PI, value: this.#net.lastValue };
-  }
-
-  /**
-   * The weights as JSON records (`actor/…`, `critic/…`, then `actor/log_std`), in a fixed order.
-   * @returns New plain arrays.
-   * @example
-   * ```ts
-   * const saved = JSON.stringify(policy.getWeights());
-   * ```
-   */
-  getWeights(): PolicyWeight[] {
-    this.#alive('GaussianMlpPolicy.getWeights');
-    return this.#net.vars.getWeights();
-  }
-
-  /**
-   * Replace the weights with records from {@link GaussianMlpPolicy.getWeights}; everything is checked before
-   * anything is assigned.
-   * @param weights The records (same names, order and shapes).
-   * @throws CheckpointError for a non-array, a wrong count or name, or a non-number; ShapeError for a wrong shape.
-   * @example
-   * ```ts
-   * policy.setWeights(JSON.parse(saved));
-   * ```
-   */
-  setWeights(weights: readonly PolicyWeight[]): void {
-    this.#net.vars.setWeights('GaussianMlpPolicy.setWeights', weights);
-  }
-
-  /**
-   * A trainable deep copy with its own variables.
-   * @returns A new policy; caller disposes.
-   * @example
-   * ```ts
-   * const copy = policy.clone();
-   * ```
-   */
-  clone(): GaussianMlpPolicy {
-    this.#alive('GaussianMlpPolicy.clone');
-    return withVariables(this.#net.vars.copy('gaussian', true), () => new GaussianMlpPolicy(this.#options()));
-  }
-
-  /**
-   * A frozen copy (non-trainable variables, `trainableVariables` empty), e.g. π_ref.
-   * @returns A new policy; caller disposes.
-   * @example
-   * ```ts
-   * const ref = policy.freeze();
-   * ```
-   */
-  freeze(): GaussianMlpPolicy {
-    this.#alive('GaussianMlpPolicy.freeze');
-    return withVariables(this.#net.vars.copy('gaussian', false), () => new GaussianMlpPolicy(this.#options()));
-  }
-
-  /**
-   * Free every variable; later calls throw ConfigError. Disposing twice is a no-op.
-   * @example
-   * ```ts
-   * policy.dispose();
-   * ```
-   */
-  dispose(): void {
-    this.#net.vars.dispose();
+    return { action, logProb: -0.5 * sq - this.#sumLogStd - D * HALF_LOG_2PI, value: this.net.lastValue };
   }
 }

@@ -8,19 +8,9 @@ import { ConfigError } from '../core/errors.js';
 import { Categorical } from '../distributions/categorical.js';
 import type { Rng } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
-import { encoderFor } from './encoders.js';
-import {
-  buildMlp,
-  checkEncoded,
-  checkRawObs,
-  MlpNet,
-  resolveMlpOptions,
-  takePendingVariables,
-  VariableSet,
-  withVariables,
-  type Activation,
-} from './network.js';
-import type { ActResult, DiscreteSpaceLike, ObsEncoder, Policy, PolicyWeight, SpaceLike } from './types.js';
+import { MlpPolicyBase } from './mlp_base.js';
+import { buildMlp, checkEncoded, checkRawObs, resolveMlpOptions, takePendingVariables, type Activation } from './network.js';
+import type { ActResult, DiscreteSpaceLike, Policy, SpaceLike } from './types.js';
 
 /** Options of {@link MlpPolicy} (tfjs-layers `DenseLayerArgs` style). */
 export interface MlpPolicyOptions {
@@ -69,25 +59,13 @@ export interface MlpPolicyOptions {
  * try { const { action } = policy.act(0, rng.fork('rollout')); } finally { policy.dispose(); }
  * ```
  */
-export class MlpPolicy implements Policy {
+export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
   /** Always `'mlp'`. */
   readonly kind = 'mlp' as const;
-  /** The observation space. */
-  readonly obsSpace: SpaceLike;
   /** The discrete action space. */
   readonly actionSpace: DiscreteSpaceLike;
-  /** One-hot or identity encoder for `obsSpace`. */
-  readonly encoder: ObsEncoder;
-  /** Whether `value` is available. */
-  readonly hasCritic: boolean;
-  /** Hidden widths. */
-  readonly hidden: readonly number[];
-  /** Hidden activation. */
-  readonly activation: Activation;
   /** Whether actor and critic share the hidden layers. */
   readonly sharedCritic: boolean;
-  readonly #inDim: number;
-  readonly #net: MlpNet;
   readonly #probs: Float64Array;
 
   /**
@@ -104,41 +82,20 @@ export class MlpPolicy implements Policy {
     }
     const sharedCritic = opts.sharedCritic ?? false;
     if (typeof sharedCritic !== 'boolean') throw new ConfigError({ fn, arg: 'sharedCritic', expected: 'a boolean', got: sharedCritic });
-    this.obsSpace = r.obsSpace;
-    this.actionSpace = Object.freeze({ kind: 'discrete' as const, n: as.n });
-    this.encoder = encoderFor(r.obsSpace);
-    this.hasCritic = r.critic;
-    this.hidden = Object.freeze(r.hidden);
-    this.activation = r.activation;
-    this.sharedCritic = sharedCritic;
-    this.#inDim = r.inDim;
     const { specs, layout } = buildMlp({ inDim: r.inDim, outDim: as.n, hidden: r.hidden, shared: sharedCritic, critic: r.critic, headGain: 0.01, rng: from ? null : opts.rng });
-    this.#net = new MlpNet(from ?? new VariableSet('mlp', specs, true), layout, r.activation);
+    super({ name: fn, prefix: 'mlp', options: r, adopted: from, specs, layout });
+    this.actionSpace = Object.freeze({ kind: 'discrete' as const, n: as.n });
+    this.sharedCritic = sharedCritic;
     this.#probs = new Float64Array(as.n);
   }
 
-  #options(): MlpPolicyOptions {
+  /**
+   * A new `MlpPolicy` with the same options (adopts the variables passed by `clone`/`freeze`).
+   * @returns The new policy.
+   */
+  protected override rebuild(): MlpPolicy {
     // rng is not used when the constructor adopts copied variables (withVariables).
-    return { obsSpace: this.obsSpace, actionSpace: this.actionSpace, hidden: this.hidden, activation: this.activation, sharedCritic: this.sharedCritic, critic: this.hasCritic } as MlpPolicyOptions;
-  }
-
-  #alive(fn: string): void {
-    if (this.#net.vars.isDisposed) throw new ConfigError({ fn, arg: 'this', expected: 'a policy that has not been disposed', got: 'a disposed policy' });
-  }
-
-  /** False for a frozen copy. */
-  get trainable(): boolean {
-    return this.#net.vars.trainable;
-  }
-
-  /** Every kernel and bias (actor, critic, torso); empty when frozen. */
-  get trainableVariables(): tf.Variable[] {
-    return this.#net.vars.trainable ? [...this.#net.vars.variables] : [];
-  }
-
-  /** Counts assignments to the variables (optimizer steps, `setWeights`). */
-  get weightsVersion(): number {
-    return this.#net.vars.version;
+    return new MlpPolicy({ obsSpace: this.obsSpace, actionSpace: this.actionSpace, hidden: this.hidden, activation: this.activation, sharedCritic: this.sharedCritic, critic: this.hasCritic } as MlpPolicyOptions);
   }
 
   /**
@@ -153,27 +110,9 @@ export class MlpPolicy implements Policy {
    */
   distribution(obs: tf.Tensor): Categorical {
     const fn = 'MlpPolicy.distribution';
-    this.#alive(fn);
-    const x = checkEncoded(fn, obs, this.#inDim);
-    return Categorical.fromLogits(tf.tidy(() => this.#net.forward(x, true, false).actor!));
-  }
-
-  /**
-   * V_θ(s) on a batch of encoded observations.
-   * @param obs Encoded float32 observations `[B, encoder.size]`.
-   * @returns A new tensor `[B]`; caller disposes.
-   * @throws ConfigError without a critic; ShapeError for a bad `obs`.
-   * @example
-   * ```ts
-   * const v = policy.value(x); // [B]
-   * ```
-   */
-  value(obs: tf.Tensor): tf.Tensor {
-    const fn = 'MlpPolicy.value';
-    this.#alive(fn);
-    if (!this.hasCritic) throw new ConfigError({ fn, arg: 'this', expected: 'a policy with a critic (critic: true)', got: 'critic: false' });
-    const x = checkEncoded(fn, obs, this.#inDim);
-    return tf.tidy(() => this.#net.forward(x, false, true).critic!);
+    this.alive('distribution');
+    const x = checkEncoded(fn, obs, this.inDim);
+    return Categorical.fromLogits(tf.tidy(() => this.net.forward(x, true, false).actor!));
   }
 
   /**
@@ -184,8 +123,8 @@ export class MlpPolicy implements Policy {
    * ```
    */
   syncFastPath(): void {
-    this.#alive('MlpPolicy.syncFastPath');
-    this.#net.sync();
+    this.alive('syncFastPath');
+    this.net.sync();
   }
 
   /**
@@ -202,9 +141,9 @@ export class MlpPolicy implements Policy {
    * ```
    */
   act(obs: number | ArrayLike<number>, rng: Rng): ActResult {
-    const o = checkRawObs('MlpPolicy.act', this.obsSpace, this.#inDim, obs);
-    if (this.#net.stale || this.#net.vars.isDisposed) this.syncFastPath();
-    const logits = this.#net.fast(o);
+    const o = checkRawObs('MlpPolicy.act', this.obsSpace, this.inDim, obs);
+    if (this.net.stale || this.net.vars.isDisposed) this.syncFastPath();
+    const logits = this.net.fast(o);
     const p = this.#probs;
     const A = p.length;
     let max = -Infinity;
@@ -216,71 +155,6 @@ export class MlpPolicy implements Policy {
       sum += e;
     }
     const action = sampleCategorical(p, rng);
-    return { action, logProb: logits[action]! - max - Math.log(sum), value: this.#net.lastValue };
-  }
-
-  /**
-   * The weights as JSON records named `actor/0/kernel`, `actor/0/bias`, …, `actor/out/kernel`, `critic/…`
-   * (`torso/…` when shared), in a fixed order.
-   * @returns New plain arrays.
-   * @example
-   * ```ts
-   * const saved = JSON.stringify(policy.getWeights());
-   * ```
-   */
-  getWeights(): PolicyWeight[] {
-    this.#alive('MlpPolicy.getWeights');
-    return this.#net.vars.getWeights();
-  }
-
-  /**
-   * Replace the weights with records from {@link MlpPolicy.getWeights}; everything is checked before anything is
-   * assigned. Non-finite numbers are accepted; `null` is not.
-   * @param weights The records (same names, order and shapes).
-   * @throws CheckpointError for a non-array, a wrong count or name, or a non-number; ShapeError for a wrong shape.
-   * @example
-   * ```ts
-   * policy.setWeights(JSON.parse(saved));
-   * ```
-   */
-  setWeights(weights: readonly PolicyWeight[]): void {
-    this.#net.vars.setWeights('MlpPolicy.setWeights', weights);
-  }
-
-  /**
-   * A trainable deep copy with its own variables.
-   * @returns A new policy; caller disposes.
-   * @example
-   * ```ts
-   * const copy = policy.clone();
-   * ```
-   */
-  clone(): MlpPolicy {
-    this.#alive('MlpPolicy.clone');
-    return withVariables(this.#net.vars.copy('mlp', true), () => new MlpPolicy(this.#options()));
-  }
-
-  /**
-   * A frozen copy (non-trainable variables, `trainableVariables` empty), e.g. π_ref.
-   * @returns A new policy; caller disposes.
-   * @example
-   * ```ts
-   * const ref = policy.freeze();
-   * ```
-   */
-  freeze(): MlpPolicy {
-    this.#alive('MlpPolicy.freeze');
-    return withVariables(this.#net.vars.copy('mlp', false), () => new MlpPolicy(this.#options()));
-  }
-
-  /**
-   * Free every variable; later calls throw ConfigError. Disposing twice is a no-op.
-   * @example
-   * ```ts
-   * policy.dispose();
-   * ```
-   */
-  dispose(): void {
-    this.#net.vars.dispose();
+    return { action, logProb: logits[action]! - max - Math.log(sum), value: this.net.lastValue };
   }
 }
