@@ -57,6 +57,10 @@ export abstract class BanditBase implements TabularEnv {
   protected readonly values: readonly (readonly number[])[];
   #kind: string;
   #name: string;
+  /** `${name}.step`, built once for the error messages of `step`. */
+  #stepFn: string;
+  /** max_a μ[c][a] per context, precomputed for `info.success`. */
+  #best: Float64Array;
   #rng: Rng | null = null;
   #context = 0;
   #started = false;
@@ -67,6 +71,8 @@ export abstract class BanditBase implements TabularEnv {
   protected constructor(name: string, kind: string, values: number[][], P: Transition[][][], contextProbs: Float64Array) {
     this.#kind = kind;
     this.#name = name;
+    this.#stepFn = `${name}.step`;
+    this.#best = Float64Array.from(values, (row) => Math.max(...row));
     this.values = values;
     this.nStates = values.length;
     this.nActions = values[0]!.length;
@@ -109,13 +115,12 @@ export abstract class BanditBase implements TabularEnv {
    * @throws EnvError before reset, after the pull without a new reset, or for an invalid arm.
    */
   step(action: number): StepResult<number> {
-    const fn = `${this.#name}.step`;
+    const fn = this.#stepFn;
     checkCanStep(fn, this.#started, this.#needsReset);
     checkDiscreteAction(fn, action, this.nActions);
     const c = this.#context;
     const { reward, prob } = this.draw(c, action, this.#rng!);
-    const row = this.values[c]!;
-    const success = row[action] === Math.max(...row);
+    const success = this.values[c]![action] === this.#best[c];
     this.#needsReset = true;
     this.#lastArm = action;
     this.#lastReward = reward;

@@ -10,7 +10,7 @@ import {
   rngForReset, sampleRow, type CompiledTable,
 } from './base.js';
 import { Discrete } from './spaces.js';
-import type { EnvState, GridFrame, ResetOptions, ResetResult, StepResult, TabularEnv, Transition } from './types.js';
+import type { EnvSpec, EnvState, GridFrame, ResetOptions, ResetResult, StepResult, TabularEnv, Transition } from './types.js';
 
 /** Options of {@link Gridworld.fromMap}. */
 export interface GridworldOptions {
@@ -86,8 +86,14 @@ export class Gridworld implements TabularEnv {
   readonly initialStateDistribution: Float64Array;
   /** The resolved options (defaults filled in). */
   readonly options: Readonly<Required<GridworldOptions>>;
+  /**
+   * Registration data, set by `makeEnv` (undefined for a world built directly). Declared here so every grid
+   * world has the same hidden class whether or not it was registered (keeps `step` call sites monomorphic).
+   */
+  spec?: EnvSpec;
 
   #table: CompiledTable;
+  #goal: Uint8Array;
   #rng: Rng | null = null;
   #state = 0;
   #started = false;
@@ -166,6 +172,8 @@ export class Gridworld implements TabularEnv {
     this.P = this.#buildTable();
     this.#checkGoalReachable(start);
     this.#table = compileTable(this.P, 4);
+    // goal[k] = 1 when outcome k of the compiled table enters a goal cell (info.success), precomputed for step().
+    this.#goal = Uint8Array.from(this.#table.next, (n, k) => (this.#table.terminated[k] === 1 && this.#letter(n) === 'G' ? 1 : 0));
   }
 
   /**
@@ -290,20 +298,22 @@ export class Gridworld implements TabularEnv {
    * @throws EnvError before the first reset, after the episode ended, or for an action outside {0, 1, 2, 3}.
    */
   step(action: number): StepResult<number> {
-    checkCanStep('Gridworld.step', this.#started, this.#needsReset);
-    checkDiscreteAction('Gridworld.step', action, 4);
+    if (!this.#started || this.#needsReset) checkCanStep('Gridworld.step', this.#started, this.#needsReset);
+    if (typeof action !== 'number' || !(action >= 0 && action < 4) || (action | 0) !== action) checkDiscreteAction('Gridworld.step', action, 4);
     const t = this.#table;
     const k = sampleRow(t, this.#state * 4 + action, this.#rng!);
     const next = t.next[k]!;
-    const terminated = t.terminated[k] === 1;
+    const reward = t.reward[k]!;
+    const prob = t.prob[k]!;
     this.#state = next;
     this.#lastAction = action;
     this.#steps++;
-    if (terminated) {
+    if (t.terminated[k] === 1) {
       this.#needsReset = true;
-      if (this.#letter(next) === 'G') return { obs: next, reward: t.reward[k]!, terminated, truncated: false, info: { prob: t.prob[k]!, success: true } };
+      if (this.#goal[k] === 1) return { obs: next, reward, terminated: true, truncated: false, info: { prob, success: true } };
+      return { obs: next, reward, terminated: true, truncated: false, info: { prob } };
     }
-    return { obs: next, reward: t.reward[k]!, terminated, truncated: false, info: { prob: t.prob[k]! } };
+    return { obs: next, reward, terminated: false, truncated: false, info: { prob } };
   }
 
   /**

@@ -44,7 +44,12 @@ export interface VectorResetResult {
   infos: StepInfo[];
 }
 
-/** What {@link VectorEnv.step} returns. */
+/**
+ * What {@link VectorEnv.step} returns. The object, its typed arrays, its lists and its episode records belong to the
+ * vector env and are **overwritten by the next `step`** (no allocation per step): copy what you keep
+ * (`r.obs.slice()`, `[...r.episodes].map((e) => ({ ...e }))`). The observations and infos of the copies inside
+ * `finalObs`, `finalInfo` and `infos` are the envs' own objects and are not reused.
+ */
 export interface VectorStepResult<Obs = unknown> {
   /** Observation of each copy (after autoreset in `'same-step'` mode). */
   obs: VectorObs;
@@ -96,11 +101,16 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
   readonly autoreset: AutoresetMode;
   #obsSize: number;
   #actSize: number;
+  #boxAct: boolean;
   #started = false;
   #pending: Uint8Array;
   #returns: Float64Array;
   #lengths: Int32Array;
   #lastObs: VectorObs;
+  /** The step result, reused by every `step` (see {@link VectorStepResult}). */
+  #out: VectorStepResult<Obs>;
+  /** One episode record per copy, reused: a copy ends at most one episode per step. */
+  #episodePool: VectorEpisode[];
 
   /**
    * @param factories One function per copy, each returning a new env with the same spaces.
@@ -133,10 +143,23 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
     });
     this.#obsSize = this.singleObservationSpace.kind === 'discrete' ? 1 : this.singleObservationSpace.size;
     this.#actSize = this.singleActionSpace.kind === 'discrete' ? 1 : this.singleActionSpace.size;
-    this.#pending = new Uint8Array(this.numEnvs);
-    this.#returns = new Float64Array(this.numEnvs);
-    this.#lengths = new Int32Array(this.numEnvs);
+    this.#boxAct = this.#actSize !== 1 || this.singleActionSpace.kind === 'box';
+    const N = this.numEnvs;
+    this.#pending = new Uint8Array(N);
+    this.#returns = new Float64Array(N);
+    this.#lengths = new Int32Array(N);
     this.#lastObs = this.#newObs();
+    this.#out = {
+      obs: this.#newObs(),
+      rewards: new Float64Array(N),
+      terminated: new Uint8Array(N),
+      truncated: new Uint8Array(N),
+      finalObs: new Array<Obs | null>(N).fill(null),
+      finalInfo: new Array<StepInfo | null>(N).fill(null),
+      infos: new Array<StepInfo>(N).fill({}),
+      episodes: [],
+    };
+    this.#episodePool = Array.from({ length: N }, (_, index) => ({ index, return: 0, length: 0, success: false }));
   }
 
   #newObs(): VectorObs {
@@ -183,61 +206,86 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
 
   /**
    * Step every copy with its action, autoresetting copies whose episode ended (see {@link VectorEnvOptions.autoreset}).
+   *
+   * No allocation per step: the returned object and everything in it (`obs`, `rewards`, `terminated`, `truncated`,
+   * the `finalObs` / `finalInfo` / `infos` lists, the `episodes` list and its records) are owned by the vector env and
+   * **overwritten by the next `step`**. Copy what you keep across steps.
    * @param actions N integers for a Discrete action space, or N × ∏shape numbers (row-major) for a Box one.
-   * @returns New typed arrays and lists (see {@link VectorStepResult}).
+   * @returns The vector env's reused result (see {@link VectorStepResult}); read or copy it before the next `step`.
    * @throws EnvError before `reset()`, for the wrong number of actions, or when a copy rejects its action.
+   * @example
+   * ```ts
+   * const r = venv.step(actions);
+   * const kept = r.obs.slice(); // r.obs is overwritten by the next step
+   * ```
    */
   step(actions: ArrayLike<number>): VectorStepResult<Obs> {
     const fn = 'VectorEnv.step';
     if (!this.#started) throw new EnvError({ fn, arg: 'env', expected: 'reset before the first step', got: 'step() before reset()' });
     const N = this.numEnvs;
-    if (actions === null || typeof actions !== 'object' || actions.length !== N * this.#actSize) {
-      throw new EnvError({ fn, arg: 'actions', expected: `an array of ${N * this.#actSize} numbers (${N} envs × ${this.#actSize})`, got: actions });
+    const actSize = this.#actSize;
+    if (actions === null || typeof actions !== 'object' || actions.length !== N * actSize) {
+      throw new EnvError({ fn, arg: 'actions', expected: `an array of ${N * actSize} numbers (${N} envs × ${actSize})`, got: actions });
     }
-    const obs = this.#newObs();
-    const rewards = new Float64Array(N);
-    const terminated = new Uint8Array(N);
-    const truncated = new Uint8Array(N);
-    const finalObs: (Obs | null)[] = new Array<Obs | null>(N).fill(null);
-    const finalInfo: (StepInfo | null)[] = new Array<StepInfo | null>(N).fill(null);
-    const infos: StepInfo[] = new Array<StepInfo>(N);
-    const episodes: VectorEpisode[] = [];
-    const boxAct = this.#actSize !== 1 || this.singleActionSpace.kind === 'box';
+    const out = this.#out;
+    const { obs, rewards, terminated, truncated, finalObs, finalInfo, infos, episodes } = out;
+    if (episodes.length !== 0) episodes.length = 0;
+    const envs = this.envs;
+    const pending = this.#pending;
+    const returns = this.#returns;
+    const lengths = this.#lengths;
+    const boxAct = this.#boxAct;
+    const sameStep = this.autoreset === 'same-step';
+    // Discrete observations (the common case) are written inline; Box ones go through #write.
+    const intObs = this.#obsSize === 1 && obs instanceof Int32Array ? obs : null;
+    const lastObs = this.#lastObs;
     for (let i = 0; i < N; i++) {
-      const env = this.envs[i]!;
-      if (this.#pending[i]) {
+      const env = envs[i]!;
+      finalObs[i] = null;
+      finalInfo[i] = null;
+      terminated[i] = 0;
+      truncated[i] = 0;
+      if (pending[i]) {
         // next-step mode: this step only resets the copy; its action is ignored.
+        rewards[i] = 0;
         const r = this.#resetOne(i);
-        this.#write(obs, i, r.obs);
+        if (intObs) intObs[i] = lastObs[i] = r.obs as number;
+        else this.#write(obs, i, r.obs);
         infos[i] = r.info;
         continue;
       }
-      const a = boxAct ? Array.prototype.slice.call(actions, i * this.#actSize, (i + 1) * this.#actSize) : actions[i];
+      const a = boxAct ? Array.prototype.slice.call(actions, i * actSize, (i + 1) * actSize) : actions[i];
       const r = env.step(a as Act);
-      rewards[i] = r.reward;
-      this.#returns[i]! += r.reward;
-      this.#lengths[i]!++;
+      const reward = r.reward;
+      rewards[i] = reward;
+      returns[i]! += reward;
+      lengths[i]!++;
       infos[i] = r.info;
       if (r.terminated || r.truncated) {
         terminated[i] = r.terminated ? 1 : 0;
         truncated[i] = r.truncated ? 1 : 0;
-        episodes.push({ index: i, return: this.#returns[i]!, length: this.#lengths[i]!, success: r.info.success === true });
+        const ep = this.#episodePool[i]!;
+        ep.return = returns[i]!;
+        ep.length = lengths[i]!;
+        ep.success = r.info.success === true;
+        episodes.push(ep);
         finalObs[i] = r.obs;
         finalInfo[i] = r.info;
-        if (this.autoreset === 'same-step') {
+        if (sameStep) {
           const rr = this.#resetOne(i);
-          this.#write(obs, i, rr.obs);
+          if (intObs) intObs[i] = lastObs[i] = rr.obs as number;
+          else this.#write(obs, i, rr.obs);
           infos[i] = rr.info;
         } else {
-          this.#write(obs, i, r.obs);
-          this.#pending[i] = 1;
+          if (intObs) intObs[i] = lastObs[i] = r.obs as number;
+          else this.#write(obs, i, r.obs);
+          pending[i] = 1;
         }
-      } else {
-        this.#write(obs, i, r.obs);
-      }
+      } else if (intObs) intObs[i] = lastObs[i] = r.obs as number;
+      else this.#write(obs, i, r.obs);
     }
-    this.#lastObs = obs.slice();
-    return { obs, rewards, terminated, truncated, finalObs, finalInfo, infos, episodes };
+    if (!intObs) lastObs.set(obs);
+    return out;
   }
 
   /**

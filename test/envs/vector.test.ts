@@ -66,7 +66,8 @@ describe('VectorEnv', () => {
     venv.reset({ seed: 3 });
     for (let t = 0; t < 7; t++) venv.step([0, 1, 2, 3]);
     const saved = JSON.parse(JSON.stringify(venv.getState()));
-    const run = () => Array.from({ length: 60 }, (_, t) => venv.step([t % 4, 1, 2, (t * 3) % 4]));
+    // step() reuses its result object: snapshot each step (structuredClone) so the two runs are really compared.
+    const run = () => Array.from({ length: 60 }, (_, t) => structuredClone(venv.step([t % 4, 1, 2, (t * 3) % 4])));
     const a = run();
     venv.setState(saved);
     expect(venv.currentObs()).toEqual(Int32Array.from(saved.obs));
