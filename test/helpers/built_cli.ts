@@ -2,11 +2,15 @@
  * The built `klip` CLI for subprocess tests (CleanRL-style: run it as a user would, `node dist/cli.js …`).
  * `builtCli()` runs `npx tsup` once when `dist/cli.js` is missing or older than any file in `src/`, `envs/`,
  * `package.json` or `tsup.config.ts`; a lock folder keeps parallel test files from building twice.
+ * `useCliTestFolder(prefix)` is the usual setup of a subprocess test file; `readJsonl` reads a run's metrics.jsonl.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import type { MetricRecord } from '../../src/training/metrics.js';
 
 /** Repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -101,4 +105,55 @@ export async function runBuiltCli(
       res({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** Timeout of the setup hook of `useCliTestFolder`: long enough for one `npx tsup` build (or waiting for another's). */
+export const CLI_SETUP_TIMEOUT_MS = 240_000;
+
+/**
+ * Register the usual setup of a CLI subprocess test file: `beforeAll` creates a fresh temp folder named
+ * `${os.tmpdir()}/${prefix}XXXXXX` and awaits `builtCli()` (timeout `CLI_SETUP_TIMEOUT_MS`); `afterAll` removes the
+ * folder. Call it at the top level of the test file, before any hook that uses the folder (hooks run in order).
+ * @param prefix Folder name prefix, e.g. `'klip-cli-'`.
+ * @returns An accessor for the folder path, valid from the `beforeAll` on.
+ * @throws {Error} From the accessor, when called before the `beforeAll` ran (e.g. at module top level).
+ * @example
+ * ```ts
+ * const tmp = useCliTestFolder('klip-cli-tb-');
+ * it('trains', async () => {
+ *   const r = await runBuiltCli(['train', '--out', join(tmp(), 'run')]);
+ * });
+ * ```
+ */
+export function useCliTestFolder(prefix: string): () => string {
+  let folder: string | undefined;
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), prefix));
+    await builtCli();
+  }, CLI_SETUP_TIMEOUT_MS);
+  afterAll(() => {
+    if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+  });
+  return () => {
+    if (folder === undefined) throw new Error(`useCliTestFolder('${prefix}'): the folder exists only from beforeAll on`);
+    return folder;
+  };
+}
+
+/**
+ * Read a JSON Lines file of metric records (a run's `metrics.jsonl`): one `JSON.parse` per line, trailing newline
+ * ignored.
+ * @param path The file.
+ * @returns Its records, in file order.
+ * @throws {SyntaxError} When a line is not valid JSON (e.g. a torn last line).
+ * @example
+ * ```ts
+ * const [first] = readJsonl(join(out, 'metrics.jsonl'));
+ * ```
+ */
+export function readJsonl(path: string): MetricRecord[] {
+  return readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as MetricRecord);
 }

@@ -1,22 +1,15 @@
 /**
  * The built CLI as a user runs it (`node dist/cli.js …`, CleanRL-style subprocess tests), with tiny budgets.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateCheckpoint } from '../../src/training/checkpoint.js';
 import { deterministicPart, METRIC_KEYS, type MetricRecord } from '../../src/training/metrics.js';
-import { builtCli, runBuiltCli, type CliRun } from '../helpers/built_cli.js';
+import { readJsonl, runBuiltCli, useCliTestFolder, type CliRun } from '../helpers/built_cli.js';
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'klip-cli-'));
-  await builtCli();
-}, 240_000);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = useCliTestFolder('klip-cli-');
 
-const jsonl = (p: string): MetricRecord[] => readFileSync(p, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as MetricRecord);
 const snapshot = (dir: string): Record<string, string> => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 
 function expectOneLineError(r: CliRun, code: number, pattern: RegExp): void {
@@ -29,11 +22,11 @@ function expectOneLineError(r: CliRun, code: number, pattern: RegExp): void {
 
 describe('klip train', () => {
   it('writes every run file: JSONL and CSV with the documented keys, summary, checkpoint and report', async () => {
-    const out = join(tmp, 'r1');
+    const out = join(tmp(), 'r1');
     const r = await runBuiltCli(['train', '--steps', '2048', '--seed', '2', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['checkpoint.json', 'config.json', 'metrics.csv', 'metrics.jsonl', 'report.html', 'summary.json', 'wall_time.json']);
-    const records = jsonl(join(out, 'metrics.jsonl'));
+    const records = readJsonl(join(out, 'metrics.jsonl'));
     expect(records.map((x) => x.update)).toEqual([1, 2]); // 2048 steps / (8 envs × 128 steps)
     for (const rec of records) expect(Object.keys(rec).sort()).toEqual([...METRIC_KEYS].sort());
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trimEnd().split('\n');
@@ -55,8 +48,8 @@ describe('klip train', () => {
   });
 
   it('Ctrl-C mid-run leaves a loadable checkpoint and --resume reproduces the uninterrupted run', async () => {
-    const full = join(tmp, 'full');
-    const part = join(tmp, 'part');
+    const full = join(tmp(), 'full');
+    const part = join(tmp(), 'part');
     const args = ['train', '--steps', '10240', '--seed', '7', '--checkpoint-every', '100'];
     const [a, b] = await Promise.all([
       runBuiltCli([...args, '--out', full]),
@@ -74,8 +67,8 @@ describe('klip train', () => {
 
     const c = await runBuiltCli(['train', '--resume', part]);
     expect(c.code, c.stderr).toBe(0);
-    const want = jsonl(join(full, 'metrics.jsonl')).map(deterministicPart);
-    const got = jsonl(join(part, 'metrics.jsonl')).map(deterministicPart);
+    const want = readJsonl(join(full, 'metrics.jsonl')).map(deterministicPart);
+    const got = readJsonl(join(part, 'metrics.jsonl')).map(deterministicPart);
     expect(got).toHaveLength(10);
     expect(got).toEqual(want);
     expect(readFileSync(join(part, 'metrics.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(11);
@@ -84,8 +77,8 @@ describe('klip train', () => {
 
 describe('klip report, compare, kl, help', () => {
   it('report overlays several runs in one standalone HTML file', async () => {
-    const out = join(tmp, 'both.html');
-    const r = await runBuiltCli(['report', join(tmp, 'r1'), join(tmp, 'full'), '--out', out]);
+    const out = join(tmp(), 'both.html');
+    const r = await runBuiltCli(['report', join(tmp(), 'r1'), join(tmp(), 'full'), '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const html = readFileSync(out, 'utf8');
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
@@ -100,18 +93,18 @@ describe('klip report, compare, kl, help', () => {
   it('compare runs a tiny grid and --shard/--merge give the same table', async () => {
     const grid = ['compare', '--env', 'bandit', '--objectives', 'clip,clip+kl', '--controllers', 'adaptive', '--seeds', '2', '--steps', '512'];
     const [whole, s1, s2] = await Promise.all([
-      runBuiltCli([...grid, '--out', join(tmp, 'cmp')]),
-      runBuiltCli([...grid, '--shard', '1/2', '--out', join(tmp, 'cmp-1')]),
-      runBuiltCli([...grid, '--shard', '2/2', '--out', join(tmp, 'cmp-2')]),
+      runBuiltCli([...grid, '--out', join(tmp(), 'cmp')]),
+      runBuiltCli([...grid, '--shard', '1/2', '--out', join(tmp(), 'cmp-1')]),
+      runBuiltCli([...grid, '--shard', '2/2', '--out', join(tmp(), 'cmp-2')]),
     ]);
     for (const r of [whole, s1, s2]) expect(r.code, r.stderr).toBe(0);
     expect(whole.stdout).toMatch(/clip\+kl\s+adaptive\s+2\s+-?\d\.\d{3} ± \d\.\d{3}/);
-    const merged = await runBuiltCli(['compare', '--merge', join(tmp, 'cmp-1'), join(tmp, 'cmp-2'), '--out', join(tmp, 'cmp-merged')]);
+    const merged = await runBuiltCli(['compare', '--merge', join(tmp(), 'cmp-1'), join(tmp(), 'cmp-2'), '--out', join(tmp(), 'cmp-merged')]);
     expect(merged.code, merged.stderr).toBe(0);
-    const csv = readFileSync(join(tmp, 'cmp', 'compare.csv'), 'utf8');
+    const csv = readFileSync(join(tmp(), 'cmp', 'compare.csv'), 'utf8');
     expect(csv.trimEnd().split('\n')).toHaveLength(3);
-    expect(readFileSync(join(tmp, 'cmp-merged', 'compare.csv'), 'utf8')).toBe(csv);
-    expect(existsSync(join(tmp, 'cmp', 'compare.html'))).toBe(true);
+    expect(readFileSync(join(tmp(), 'cmp-merged', 'compare.csv'), 'utf8')).toBe(csv);
+    expect(existsSync(join(tmp(), 'cmp', 'compare.html'))).toBe(true);
   });
 
   it('kl prints forward/reverse KL, JS and TV in nats and bits', async () => {
@@ -143,26 +136,26 @@ describe('klip report, compare, kl, help', () => {
 
 describe('bad input: one clear line, non-zero exit, no file touched', () => {
   it('rejects bad flags, values, config files, folders and checkpoints', async () => {
-    const run = join(tmp, 'r1');
-    const plain = join(tmp, 'plain');
+    const run = join(tmp(), 'r1');
+    const plain = join(tmp(), 'plain');
     mkdirSync(plain, { recursive: true });
     writeFileSync(join(plain, 'notes.txt'), 'hello');
-    const damaged = join(tmp, 'damaged');
+    const damaged = join(tmp(), 'damaged');
     mkdirSync(damaged, { recursive: true });
     for (const f of ['config.json', 'metrics.jsonl', 'metrics.csv']) writeFileSync(join(damaged, f), readFileSync(join(run, f)));
     writeFileSync(join(damaged, 'checkpoint.json'), readFileSync(join(run, 'checkpoint.json'), 'utf8').slice(0, 200));
-    writeFileSync(join(tmp, 'malformed.json'), '{"totalSteps": 1024,');
-    writeFileSync(join(tmp, 'unknown.json'), '{"clipp": 0.1}');
+    writeFileSync(join(tmp(), 'malformed.json'), '{"totalSteps": 1024,');
+    writeFileSync(join(tmp(), 'unknown.json'), '{"clipp": 0.1}');
     const before = { run: snapshot(run), plain: snapshot(plain), damaged: snapshot(damaged) };
-    const fresh = join(tmp, 'never');
+    const fresh = join(tmp(), 'never');
 
     const cases: Array<[string[], number, RegExp]> = [
       [['train', '--steps', '-5', '--out', fresh], 2, /--steps must be an integer in \[1, .*got -5/],
       [['train', '--steps', 'abc', '--out', fresh], 2, /--steps.*must be an integer/],
       [['train', '--env', 'nope', '--out', fresh], 2, /--env.*'nope'.*frozenlake4x4/],
       [['train', '--bogus'], 2, /unknown option '--bogus'/],
-      [['train', '--config', join(tmp, 'malformed.json'), '--out', fresh], 2, /--config must be a file of valid JSON/],
-      [['train', '--config', join(tmp, 'unknown.json'), '--out', fresh], 2, /clipp \(in .*unknown\.json\) must be a known key/],
+      [['train', '--config', join(tmp(), 'malformed.json'), '--out', fresh], 2, /--config must be a file of valid JSON/],
+      [['train', '--config', join(tmp(), 'unknown.json'), '--out', fresh], 2, /clipp \(in .*unknown\.json\) must be a known key/],
       [['train', '--out', run], 2, /--out must be a new or empty folder.*--resume/],
       [['train', '--resume', plain], 2, /must be a klip run folder/],
       [['train', '--resume', damaged], 1, /checkpoint\.json must be a file of valid JSON/],
@@ -188,7 +181,7 @@ describe('bad input: one clear line, non-zero exit, no file touched', () => {
     expect(existsSync(fresh)).toBe(false);
     expect({ run: snapshot(run), plain: snapshot(plain), damaged: snapshot(damaged) }).toEqual(before);
 
-    const bench = await runBuiltCli(['bench'], { cwd: tmp });
+    const bench = await runBuiltCli(['bench'], { cwd: tmp() });
     expectOneLineError(bench, 1, /klip source checkout/);
   }, 120_000);
 });

@@ -3,20 +3,14 @@
  * run (cells are seeded and independent), report them in cell order, and surface a cell's error with the same class
  * and message.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, EnvError } from '../../src/core/errors.js';
 import { compareCells, deserializeError, runCompare, serializeError, type CompareGrid, type CompareResult } from '../../src/node/compare.js';
-import { builtCli, runBuiltCli } from '../helpers/built_cli.js';
+import { runBuiltCli, useCliTestFolder } from '../helpers/built_cli.js';
 
-let dir = '';
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'klip-compare-workers-'));
-  await builtCli();
-}, 240_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useCliTestFolder('klip-compare-workers-');
 
 const grid: CompareGrid = { env: 'bandit', objectives: ['clip', 'clip+kl'], controllers: ['adaptive'], seeds: [1, 2], totalSteps: 512, base: { backend: 'cpu' } };
 const noWall = (rs: CompareResult[]): unknown[] => rs.map(({ wallTimeSeconds: _w, ...r }) => r);
@@ -60,33 +54,33 @@ describe('runCompare with worker threads (from the sources, through tsx)', () =>
 describe('klip compare --workers (built CLI)', () => {
   it('--workers 1 and --workers 2 write the same compare.csv and print results in the same order', async () => {
     const args = ['compare', '--env', 'bandit', '--objectives', 'clip,clip+kl', '--controllers', 'adaptive', '--seeds', '3', '--steps', '512', '--backend', 'cpu'];
-    const one = await runBuiltCli([...args, '--workers', '1', '--out', join(dir, 'w1')]);
-    const two = await runBuiltCli([...args, '--workers', '2', '--out', join(dir, 'w2')]);
+    const one = await runBuiltCli([...args, '--workers', '1', '--out', join(dir(), 'w1')]);
+    const two = await runBuiltCli([...args, '--workers', '2', '--out', join(dir(), 'w2')]);
     expect(one.code).toBe(0);
     expect(two.code).toBe(0);
     expect(one.stderr).toContain('in-process');
     expect(two.stderr).toContain('2 worker threads');
-    expect(readFileSync(join(dir, 'w2', 'compare.csv'), 'utf8')).toBe(readFileSync(join(dir, 'w1', 'compare.csv'), 'utf8'));
-    expect(withoutWallColumn(readFileSync(join(dir, 'w2', 'compare_runs.csv'), 'utf8'))).toBe(withoutWallColumn(readFileSync(join(dir, 'w1', 'compare_runs.csv'), 'utf8')));
+    expect(readFileSync(join(dir(), 'w2', 'compare.csv'), 'utf8')).toBe(readFileSync(join(dir(), 'w1', 'compare.csv'), 'utf8'));
+    expect(withoutWallColumn(readFileSync(join(dir(), 'w2', 'compare_runs.csv'), 'utf8'))).toBe(withoutWallColumn(readFileSync(join(dir(), 'w1', 'compare_runs.csv'), 'utf8')));
     const progress = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('  ['));
     expect(progress(two.stderr)).toEqual(progress(one.stderr));
     expect(progress(two.stderr)).toHaveLength(6);
-    expect(two.stdout).toBe(one.stdout.replace(join(dir, 'w1'), join(dir, 'w2')));
+    expect(two.stdout).toBe(one.stdout.replace(join(dir(), 'w1'), join(dir(), 'w2')));
   }, 180_000);
 
   it("a worker's error is the same one line and exit code as in-process; a bad --workers is refused", async () => {
-    const cfg = join(dir, 'bad.json');
+    const cfg = join(dir(), 'bad.json');
     await import('node:fs').then((fs) => fs.writeFileSync(cfg, JSON.stringify({ envOptions: { bogus: 1 } })));
     const args = ['compare', '--env', 'bandit', '--objectives', 'clip', '--seeds', '2', '--steps', '512', '--config', cfg];
-    const one = await runBuiltCli([...args, '--workers', '1', '--out', join(dir, 'e1')]);
-    const two = await runBuiltCli([...args, '--workers', '2', '--out', join(dir, 'e2')]);
+    const one = await runBuiltCli([...args, '--workers', '1', '--out', join(dir(), 'e1')]);
+    const two = await runBuiltCli([...args, '--workers', '2', '--out', join(dir(), 'e2')]);
     const errLine = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('klip:'));
     expect(one.code).toBe(1);
     expect(two.code).toBe(1);
     expect(errLine(two.stderr)).toEqual(errLine(one.stderr));
     expect(errLine(two.stderr)).toHaveLength(1);
     expect(two.stderr).not.toMatch(/unexpected error|at /);
-    const neg = await runBuiltCli([...args.slice(0, -2), '--workers', '-1', '--out', join(dir, 'e3')]);
+    const neg = await runBuiltCli([...args.slice(0, -2), '--workers', '-1', '--out', join(dir(), 'e3')]);
     expect(neg.code).toBe(2);
     expect(neg.stderr).toMatch(/^klip: compare: --workers must be an integer ≥ 0/);
   }, 120_000);

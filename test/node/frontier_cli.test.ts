@@ -1,22 +1,16 @@
 /** `klip frontier` and `klip report` on its folder, spawned as a user would (the built CLI). */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FrontierFile } from '../../src/node/frontier.js';
 import { runCli } from '../../src/node/cli.js';
-import { builtCli, runBuiltCli } from '../helpers/built_cli.js';
+import { runBuiltCli, useCliTestFolder } from '../helpers/built_cli.js';
 
-let dir = '';
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'klip-frontier-cli-'));
-  await builtCli();
-}, 240_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useCliTestFolder('klip-frontier-cli-');
 
 describe('klip frontier', () => {
   it('writes frontier.json and report.html, prints the table, and `klip report` renders the folder', async () => {
-    const out = join(dir, 'sweep');
+    const out = join(dir(), 'sweep');
     const r = await runBuiltCli(['frontier', '--rewards', '1,0.5,0', '--ref', '0.2,0.3,0.5', '--betas', '0.3,1', '--steps', '300', '--seed', '4', '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -32,10 +26,10 @@ describe('klip frontier', () => {
     expect(r.stdout.split('\n').slice(head + 2, head + 4).map((l) => Number(l.trim().split(/\s+/)[0]))).toEqual([0.3, 1]);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Reward–KL frontier');
 
-    const rep = await runBuiltCli(['report', out, '--out', join(dir, 'r.html'), '--title', 'frontier check']);
+    const rep = await runBuiltCli(['report', out, '--out', join(dir(), 'r.html'), '--title', 'frontier check']);
     expect(rep.code).toBe(0);
     expect(rep.stdout).toContain('(1 frontier)');
-    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    const html = readFileSync(join(dir(), 'r.html'), 'utf8');
     expect(html).toContain('<section id="frontier">');
     expect(html).toContain('trained π_β');
     expect(html).toContain('frontier check');
@@ -55,10 +49,10 @@ describe('klip frontier', () => {
       [['--steps', '0'], /--steps/],
     ];
     for (const [args, re] of cases) { // in-process (runCli is what dist/cli.js runs), one spawned case below
-      const out = join(dir, `bad-${args.join('_').replace(/[^\w]/g, '')}`);
+      const out = join(dir(), `bad-${args.join('_').replace(/[^\w]/g, '')}`);
       let stderr = '';
       let stdout = '';
-      const code = await runCli(['frontier', ...args, '--out', out], { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, cwd: dir, handleSigint: false } as never);
+      const code = await runCli(['frontier', ...args, '--out', out], { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, cwd: dir(), handleSigint: false } as never);
       expect(code, args.join(' ')).toBe(2);
       expect(stdout).toBe('');
       expect(stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
@@ -66,7 +60,7 @@ describe('klip frontier', () => {
       expect(stderr).toMatch(re);
       expect(existsSync(out)).toBe(false);
     }
-    const out = join(dir, 'bad-spawned');
+    const out = join(dir(), 'bad-spawned');
     const r = await runBuiltCli(['frontier', '--betas', '1,-2', '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('klip: frontier: --betas must be a comma-separated list of numbers > 0, got "1,-2"\n');

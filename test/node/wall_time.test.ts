@@ -1,23 +1,17 @@
 /** summary.json's wall time is summed over invocations: the first run and each `--resume` (kept in wall_time.json). */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/node/run_folder.js';
-import { builtCli, runBuiltCli } from '../helpers/built_cli.js';
+import { runBuiltCli, useCliTestFolder } from '../helpers/built_cli.js';
 
-let dir = '';
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'klip-wall-'));
-  await builtCli();
-}, 240_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useCliTestFolder('klip-wall-');
 
 const json = <T>(p: string): T => JSON.parse(readFileSync(p, 'utf8')) as T;
 
 describe('wall time over --resume', () => {
   it('records the wall time beside the checkpoint and adds the resumed invocation to it', async () => {
-    const out = join(dir, 'run');
+    const out = join(dir(), 'run');
     const t0 = Date.now();
     const first = await runBuiltCli(['train', '--env', 'bandit', '--steps', '2048', '--backend', 'cpu', '--out', out]);
     const firstElapsed = (Date.now() - t0) / 1000;

@@ -4,23 +4,16 @@
  * (test/node/atomic.test.ts covers `writeFileAtomic` itself; this file covers the CLI paths.)
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { NODE_ATOMIC_FS, type AtomicFileSystem } from '../../src/node/atomic.js';
 import { runCli } from '../../src/node/cli.js';
 import { validateCheckpoint } from '../../src/training/checkpoint.js';
-import { builtCli, ROOT } from '../helpers/built_cli.js';
+import { CLI, ROOT, useCliTestFolder } from '../helpers/built_cli.js';
 
-let tmp: string;
-let cli: string;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'klip-disk-'));
-  chmodSync(tmp, 0o755); // the unprivileged child below must reach its run folder
-  cli = await builtCli();
-}, 240_000);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = useCliTestFolder('klip-disk-');
+beforeAll(() => chmodSync(tmp(), 0o755)); // the unprivileged child below must reach its run folder
 
 function sink(): { write(s: string): boolean; text(): string } {
   let t = '';
@@ -60,7 +53,7 @@ describe('a checkpoint write fails mid-run (injected file system)', () => {
     ['write', 'ENOSPC', 'no space left on device'],
     ['rename', 'EACCES', 'permission denied'],
   ] as const)('%s fails with %s: exit 1, one line naming checkpoint.json, the previous checkpoint loads', async (where, code, reason) => {
-    const out = join(tmp, `inj-${code}`);
+    const out = join(tmp(), `inj-${code}`);
     const fs = failingOnCheckpoint(3, where, code); // writes: update 0, update 2, then update 4 fails
     const stdout = sink();
     const stderr = sink();
@@ -83,7 +76,7 @@ describe('a checkpoint write fails mid-run (injected file system)', () => {
 
 describe('a real unwritable run folder', () => {
   it('klip train --resume exits 1 with one line naming the path; the old checkpoint is untouched and loads', async () => {
-    const out = join(tmp, 'ro');
+    const out = join(tmp(), 'ro');
     const first = await runCli([...TRAIN, '--steps', String(4 * 1024), '--out', out], { stdout: sink(), stderr: sink(), handleSigint: false });
     expect(first).toBe(0);
     const before = readFileSync(join(out, 'checkpoint.json'), 'utf8');
@@ -93,7 +86,7 @@ describe('a real unwritable run folder', () => {
       // chmod does not stop root: run the child as `nobody` then, so the permission check is the kernel's.
       const asRoot = process.getuid?.() === 0;
       const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
-        const child = spawn(process.execPath, [cli, 'train', '--resume', out], {
+        const child = spawn(process.execPath, [CLI, 'train', '--resume', out], {
           cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
         });
         let stderr = '';

@@ -7,21 +7,14 @@
  * 1e30. The value loss ½·(V − 1e30)² overflows float32 the first time that context is drawn, which with seed 2 is
  * mid-run. The failing update is read from the message, not hard-coded.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateCheckpoint } from '../../src/training/checkpoint.js';
-import type { MetricRecord } from '../../src/training/metrics.js';
 import { Trainer } from '../../src/training/trainer.js';
-import { builtCli, runBuiltCli } from '../helpers/built_cli.js';
+import { readJsonl, runBuiltCli, useCliTestFolder } from '../helpers/built_cli.js';
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'klip-nan-'));
-  await builtCli();
-}, 240_000);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = useCliTestFolder('klip-nan-');
 
 const DIVERGING = {
   env: 'contextual-bandit',
@@ -37,9 +30,9 @@ const DIVERGING = {
 
 describe('klip train on a diverging run', () => {
   it('stops with NumericError naming the update and keeps the last good checkpoint', async () => {
-    const cfg = join(tmp, 'diverge.json');
+    const cfg = join(tmp(), 'diverge.json');
     writeFileSync(cfg, JSON.stringify(DIVERGING));
-    const out = join(tmp, 'run');
+    const out = join(tmp(), 'run');
     const every = 3;
     const r = await runBuiltCli(['train', '--preset', 'library', '--config', cfg, '--out', out, '--checkpoint-every', String(every)]);
     expect(r.code, r.stderr).toBe(1);
@@ -62,7 +55,7 @@ describe('klip train on a diverging run', () => {
     t.dispose();
 
     // metrics.jsonl: exactly the finished updates 1 … failing−1, every loss finite; no summary (the run is not done).
-    const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as MetricRecord);
+    const records = readJsonl(join(out, 'metrics.jsonl'));
     expect(records.map((x) => x.update)).toEqual(Array.from({ length: failing - 1 }, (_, i) => i + 1));
     for (const rec of records) {
       for (const k of ['loss/policy', 'loss/value', 'loss/total', 'policy/entropy'] as const) expect(Number.isFinite(rec[k]), `${k} at ${rec.update}`).toBe(true);

@@ -2,32 +2,27 @@
  * `klip reproduce DIR` (issue 10): a run folder's config.json + seed + version reproduce its metrics.jsonl exactly
  * (same backend), and any tampered value is reported with its update and key.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { deterministicPart, type MetricRecord } from '../../src/training/metrics.js';
-import { builtCli, runBuiltCli } from '../helpers/built_cli.js';
+import { readJsonl, runBuiltCli, useCliTestFolder } from '../helpers/built_cli.js';
 
-let tmp: string;
+const tmp = useCliTestFolder('klip-repro-');
 let run: string;
-const jsonl = (p: string): MetricRecord[] => readFileSync(p, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as MetricRecord);
 const writeJsonl = (p: string, rs: MetricRecord[]): void => writeFileSync(p, rs.map((r) => `${JSON.stringify(r)}\n`).join(''));
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'klip-repro-'));
-  await builtCli();
-  run = join(tmp, 'run');
+  run = join(tmp(), 'run');
   const r = await runBuiltCli(['train', '--steps', String(4 * 1024), '--seed', '9', '--out', run]);
   expect(r.code, r.stderr).toBe(0);
 }, 240_000);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A copy of the trained run with `edit` applied to its metrics. */
 function tampered(name: string, edit: (rs: MetricRecord[]) => void): string {
-  const dir = join(tmp, name);
+  const dir = join(tmp(), name);
   cpSync(run, dir, { recursive: true });
-  const rs = jsonl(join(dir, 'metrics.jsonl'));
+  const rs = readJsonl(join(dir, 'metrics.jsonl'));
   edit(rs);
   writeJsonl(join(dir, 'metrics.jsonl'), rs);
   return dir;
@@ -35,12 +30,12 @@ function tampered(name: string, edit: (rs: MetricRecord[]) => void): string {
 
 describe('klip reproduce', () => {
   it('re-runs config.json and finds metrics.jsonl identical; --out keeps the re-run', async () => {
-    const out = join(tmp, 'again');
+    const out = join(tmp(), 'again');
     const r = await runBuiltCli(['reproduce', run, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('reproduced 4 updates exactly (wall-clock keys not compared: charts/env_steps_per_s)');
     expect(r.stderr).not.toContain('warning');
-    expect(jsonl(join(out, 'metrics.jsonl')).map(deterministicPart)).toEqual(jsonl(join(run, 'metrics.jsonl')).map(deterministicPart));
+    expect(readJsonl(join(out, 'metrics.jsonl')).map(deterministicPart)).toEqual(readJsonl(join(run, 'metrics.jsonl')).map(deterministicPart));
     expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe(readFileSync(join(run, 'config.json'), 'utf8'));
   }, 60_000);
 
@@ -48,7 +43,7 @@ describe('klip reproduce', () => {
     const dir = tampered('bad-value', (rs) => {
       rs[2]!['loss/total'] = rs[2]!['loss/total']! * (1 + 1e-12) + 1e-300; // the smallest visible change
     });
-    const want = jsonl(join(dir, 'metrics.jsonl'))[2]!['loss/total'];
+    const want = readJsonl(join(dir, 'metrics.jsonl'))[2]!['loss/total'];
     const r = await runBuiltCli(['reproduce', dir]);
     expect(r.code, r.stderr).toBe(1);
     const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('klip'));

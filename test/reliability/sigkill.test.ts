@@ -4,30 +4,21 @@
  * same metrics.jsonl as an uninterrupted run (wall-clock keys aside).
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/random/rng.js';
 import { validateCheckpoint } from '../../src/training/checkpoint.js';
-import { deterministicPart, type MetricRecord } from '../../src/training/metrics.js';
+import { deterministicPart } from '../../src/training/metrics.js';
 import { Trainer } from '../../src/training/trainer.js';
-import { builtCli, ROOT, runBuiltCli } from '../helpers/built_cli.js';
+import { CLI, readJsonl, ROOT, runBuiltCli, useCliTestFolder } from '../helpers/built_cli.js';
 
-let tmp: string;
-let cli: string;
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'klip-sigkill-'));
-  cli = await builtCli();
-}, 240_000);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const jsonl = (p: string): MetricRecord[] => readFileSync(p, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as MetricRecord);
+const tmp = useCliTestFolder('klip-sigkill-');
 
 /** Run the CLI; `delayMs` after it reports the run folder ("Training …" / "Resuming …" on stdout), SIGKILL it. */
 function runAndKill(args: string[], delayMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let armed = false;
@@ -52,8 +43,8 @@ describe('klip train under SIGKILL', () => {
   it('always leaves a loadable checkpoint, and --resume reaches the uninterrupted metrics', async () => {
     // 30 updates of 8 envs × 128 steps on slippery FrozenLake 4×4 (tabular), a checkpoint every 2 updates.
     const args = ['train', '--steps', String(30 * 1024), '--seed', '11', '--checkpoint-every', '2', '--backend', 'cpu'];
-    const full = join(tmp, 'full');
-    const part = join(tmp, 'part');
+    const full = join(tmp(), 'full');
+    const part = join(tmp(), 'part');
     const rng = createRng('klip-sigkill-test'); // seeded kill delays (no Math.random)
     const reference = runBuiltCli([...args, '--out', full], { timeoutMs: 80_000 });
 
@@ -92,8 +83,8 @@ describe('klip train under SIGKILL', () => {
     }
     const ref = await reference;
     expect(ref.code, ref.stderr).toBe(0);
-    const want = jsonl(join(full, 'metrics.jsonl')).map(deterministicPart);
-    const got = jsonl(join(part, 'metrics.jsonl')).map(deterministicPart);
+    const want = readJsonl(join(full, 'metrics.jsonl')).map(deterministicPart);
+    const got = readJsonl(join(part, 'metrics.jsonl')).map(deterministicPart);
     expect(want).toHaveLength(30);
     expect(got).toEqual(want);
     expect(readFileSync(join(part, 'metrics.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(31);
