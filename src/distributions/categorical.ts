@@ -298,7 +298,9 @@ export class Categorical implements Distribution {
   /**
    * Exact KL(this‖other) per row, in nats.
    *
-   * KL(p‖q) = Σ_a p(a) (log p(a) − log q(a)), with 0·log(0/q) = 0 and +∞ when q(a) = 0 < p(a).
+   * KL(p‖q) = max(0, Σ_a p(a) (log p(a) − log q(a))), with 0·log(0/q) = 0 and +∞ when q(a) = 0 < p(a).
+   * The sum is ≥ 0 in exact arithmetic (Gibbs' inequality); the clamp removes the ≈ −1e-8 that float32 rounding
+   * leaves when p ≈ q (where the gradient is ≈ 0 anyway), so a reported KL is never negative.
    *
    * Source: distrax `categorical.py` `_kl_divergence_categorical_categorical`.
    * @param other A categorical with the same batch shape and number of actions.
@@ -317,7 +319,7 @@ export class Categorical implements Distribution {
       const p = tf.exp(logp);
       const pos = positiveMask(p);
       const diff = tf.where(pos, tf.sub(logp, logq), tf.zerosLike(logp));
-      return tf.sum(tf.mul(p, diff), -1);
+      return tf.relu(tf.sum(tf.mul(p, diff), -1));
     });
   }
 }

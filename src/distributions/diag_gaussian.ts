@@ -247,7 +247,8 @@ export class DiagGaussian implements Distribution {
   /**
    * Exact KL(this‖other) between diagonal Gaussians, per row, in nats.
    *
-   * KL(p‖q) = Σ_d [log(σ_q/σ_p) + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½].
+   * KL(p‖q) = max(0, Σ_d [log(σ_q/σ_p) + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½]) (≥ 0 in exact arithmetic; the clamp
+   * removes float32 rounding below 0 when p ≈ q, so a reported KL is never negative).
    *
    * Source: distrax `mvn_diag.py` / `normal.py` `_kl_divergence_normal_normal`.
    * @param other A diagonal Gaussian with the same mean shape.
@@ -266,7 +267,7 @@ export class DiagGaussian implements Distribution {
       const varRatio = tf.exp(tf.mul(2, tf.sub(lp, lq)));
       const dm = tf.mul(tf.sub(this.#meanT(), q.#meanT()), tf.exp(tf.neg(lq)));
       const per = tf.add(tf.sub(lq, lp), tf.mul(0.5, tf.sub(tf.add(varRatio, tf.square(dm)), 1)));
-      return tf.sum(per, -1);
+      return tf.relu(tf.sum(per, -1));
     });
   }
 }

@@ -187,3 +187,37 @@ describe('Categorical: bad input throws named errors', () => {
     expect(() => d.kl(DiagGaussian.create({ mean: [[0], [0]], logStd: [0] }))).toThrow("Categorical.kl: other must be a Categorical (kind 'categorical'), got \"diag-gaussian\"");
   });
 });
+
+describe.each(TEST_BACKENDS)('%s backend: KL is never negative', (b) => {
+  useBackend(b);
+
+  it('Categorical.kl of nearly equal rows is ≥ 0 (float32 rounding alone gives ≈ −2e-7 here without the clamp)', async () => {
+    const rng = createRng(5);
+    const rows = 4096;
+    const A = 6;
+    const x = Float32Array.from({ length: rows * A }, () => rng.normal() * 3);
+    const y = Float32Array.from(x, (v) => v + rng.normal() * 1e-6);
+    const kl = tf.tidy(() => Categorical.fromLogits(tf.tensor2d(x, [rows, A])).kl(Categorical.fromLogits(tf.tensor2d(y, [rows, A]))));
+    const v = await kl.data();
+    kl.dispose();
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...v)).toBeLessThan(1e-6); // still the tiny KL it is, not clamped away
+  });
+
+  it('DiagGaussian.kl of nearly equal Gaussians is ≥ 0', async () => {
+    const rng = createRng(6);
+    const rows = 4096;
+    const D = 3;
+    const m = Float32Array.from({ length: rows * D }, () => rng.normal());
+    const s = Float32Array.from({ length: rows * D }, () => rng.normal() * 0.5);
+    const m2 = Float32Array.from(m, (v) => v + rng.normal() * 1e-6);
+    const s2 = Float32Array.from(s, (v) => v + rng.normal() * 1e-6);
+    const kl = tf.tidy(() =>
+      DiagGaussian.create({ mean: tf.tensor2d(m, [rows, D]), logStd: tf.tensor2d(s, [rows, D]) }).kl(DiagGaussian.create({ mean: tf.tensor2d(m2, [rows, D]), logStd: tf.tensor2d(s2, [rows, D]) })),
+    );
+    const v = await kl.data();
+    kl.dispose();
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...v)).toBeLessThan(1e-5);
+  });
+});
