@@ -1,6 +1,6 @@
 /**
  * Observation and action spaces (Gymnasium `gymnasium/spaces/discrete.py`, `box.py`): plain classes with
- * plain fields, sampled from an injected {@link Rng} (d3-random's `.source` idea), never `Math.random`.
+ * plain fields, sampled from an injected {@link Rng} (d3-random's `.source` idea), never the global unseeded generator.
  * @module
  */
 import { EnvError } from '../src/core/errors.js';

@@ -49,7 +49,7 @@ export interface MlpPolicyOptions {
  * orthogonal kernels with gain √2 on hidden layers, 0.01 on the policy head and 1 on the value head, zero biases
  * (Saxe et al. 2014; Andrychowicz et al. 2021, "What Matters in On-Policy RL", https://arxiv.org/abs/2006.05990).
  * The orthogonal draws come from `rng` in float64 JS (same algorithm as tfjs `Orthogonal` and
- * `torch.nn.init.orthogonal_`), so the same seed gives the same weights on every backend and `Math.random` is never used.
+ * `torch.nn.init.orthogonal_`), so the same seed gives the same weights on every backend and no unseeded global generator is used.
  *
  * Tensor path: `distribution(obs)` / `value(obs)` take encoded float32 observations `[B, encoder.size]`.
  * Fast path: `act(obs, rng)` takes a state index (discrete obs) or a number array (box obs).

@@ -1,6 +1,6 @@
 /**
  * Seeded random streams on seedrandom's Alea generator. Every random draw in klip comes
- * from an {@link Rng}; nothing calls `Math.random`.
+ * from an {@link Rng}; nothing calls the global unseeded generator.
  * @module
  */
 import seedrandom from 'seedrandom';
