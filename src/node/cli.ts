@@ -24,7 +24,8 @@ import {
   cellConfig, compareCells, compareFile, defaultCompareWorkers, formatCompareTable, aggregateCompare, mergeCompare, parseShard, readCompareFiles, runCompare, shardCells,
   writeCompareOutputs, type CompareGrid,
 } from './compare.js';
-import { checkFrontierOut, computeFrontier, DEFAULT_FRONTIER_INPUTS, formatFrontierTable, frontierChart, isFrontierFolder, parseFrontierFlags, readFrontierFolder, writeFrontierFolder, type ReportFrontier } from './frontier.js';
+import { computeFrontier, DEFAULT_FRONTIER_INPUTS, formatFrontierTable, frontierChart, isFrontierFolder, parseFrontierFlags, readFrontierFolder, writeFrontierFolder, type ReportFrontier } from './frontier.js';
+import { parseNumberList } from './flags.js';
 import { createProgress, progressModeFor, type TextOut } from './progress.js';
 import { renderReportHtml, type ReportRun } from './report.js';
 import { checkCreatable, createRun, diffMetrics, openRun, summarizeMetrics, type FrameLike, type RunFolder, type RunSummary } from './run_folder.js';
@@ -435,7 +436,7 @@ async function runReproduce(dirArg: string, o: { out?: string }, io: CliIo): Pro
   if (written === null) io.stderr.write(`klip: warning: ${dirArg} does not record which klip version wrote it; this is klip ${KLIP_VERSION}\n`);
   else if (written !== KLIP_VERSION) io.stderr.write(`klip: warning: ${dirArg} was written by klip ${written}, this is klip ${KLIP_VERSION}: metrics may differ between versions\n`);
   const { numIterations: _n, batchSize: _b, minibatchSize: _m, ...input } = config;
-  if (o.out !== undefined) checkCreatable(resolve(io.cwd, o.out), false); // before any work
+  if (o.out !== undefined) checkCreatable(resolve(io.cwd, o.out), false, 'reproduce'); // before any work
   const trainer = await Trainer.create(input as PpoConfigInput);
   let outDir: string | null = null;
   let temp = false;
@@ -509,7 +510,7 @@ async function runFrontierCmd(o: FrontierOpts, io: CliIo): Promise<number> {
   const inputs = parseFrontierFlags(flags); // every check before anything runs or is written
   const outArg = out ?? `runs/frontier-${timestamp()}`;
   const dir = resolve(io.cwd, outArg);
-  checkFrontierOut(dir, force ?? false);
+  checkCreatable(dir, force ?? false, 'frontier');
   const human = json ? io.stderr : io.stdout;
   human.write(`Training at β = ${inputs.betas.join(', ')} (${inputs.mode}, ${inputs.steps} Adam steps each, seed ${String(inputs.seed)}, ${backend}) → ${outArg}\n`);
   await setBackend(backend);
@@ -605,11 +606,9 @@ async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> {
 }
 
 function parseProbs(flag: string, text: string): number[] {
-  const parts = text.split(',').map((s) => s.trim());
-  const xs = parts.map(Number);
-  if (parts.some((s) => s === '') || xs.some((x) => !Number.isFinite(x) || x < 0)) {
-    throw usage('kl', flag, 'a comma-separated list of non-negative numbers, e.g. 0.7,0.3', text);
-  }
+  const what = 'non-negative numbers, e.g. 0.7,0.3';
+  const xs = parseNumberList('kl', flag, text, what);
+  if (xs.some((x) => x < 0)) throw usage('kl', flag, `a comma-separated list of ${what}`, text);
   const sum = xs.reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 1) > 1e-6) throw usage('kl', flag, 'probabilities that sum to 1', text, `They sum to ${sum}`);
   return xs;

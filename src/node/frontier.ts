@@ -4,12 +4,13 @@
  * "Reward–KL frontier" chart that `klip report` draws for such folders. Node only.
  * @module
  */
-import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fsp, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { KL_BANDIT_MODES, rewardKlFrontier, type KlBanditMode, type RewardKlFrontier } from '../rlhf/frontier.js';
 import { KLIP_VERSION } from '../version.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
+import { parseNumberList } from './flags.js';
 import { renderReportHtml, type ReportChart, type VegaLiteSpec } from './report.js';
 
 /** File names inside a frontier folder. */
@@ -76,15 +77,6 @@ export const DEFAULT_FRONTIER_INPUTS: Readonly<FrontierInputs> = Object.freeze({
   seed: 1,
 });
 
-function numberList(flag: string, text: string, what: string): number[] {
-  const parts = text.split(',').map((s) => s.trim());
-  const xs = parts.map(Number);
-  if (parts.length === 0 || parts.some((s) => s === '') || xs.some((x) => !Number.isFinite(x))) {
-    throw new ConfigError({ fn: 'frontier', arg: flag, expected: `a comma-separated list of ${what}`, got: text });
-  }
-  return xs;
-}
-
 /**
  * Parse and check the flags of `klip frontier` (all strings as typed), so that nothing runs and nothing is written
  * on bad input. `--ref uniform` means 1/K on each of the K arms of `--rewards`.
@@ -102,20 +94,20 @@ export function parseFrontierFlags(flags: {
 }): FrontierInputs {
   const fn = 'frontier';
   const d = DEFAULT_FRONTIER_INPUTS;
-  const rewards = flags.rewards === undefined ? [...d.rewards] : numberList('--rewards', flags.rewards, 'numbers, one reward per arm (e.g. 1,0.5,0)');
+  const rewards = flags.rewards === undefined ? [...d.rewards] : parseNumberList(fn, '--rewards', flags.rewards, 'numbers, one reward per arm (e.g. 1,0.5,0)');
   if (rewards.length < 2) throw new ConfigError({ fn, arg: '--rewards', expected: 'at least two arms', got: flags.rewards });
   let piRef: number[];
   const ref = flags.ref?.trim() ?? 'uniform';
   if (ref === 'uniform') {
     piRef = rewards.map(() => 1 / rewards.length);
   } else {
-    piRef = numberList('--ref', ref, 'probabilities > 0 summing to 1, or "uniform"');
+    piRef = parseNumberList(fn, '--ref', ref, 'probabilities > 0 summing to 1, or "uniform"');
     if (piRef.length !== rewards.length) throw new ConfigError({ fn, arg: '--ref', expected: `as many entries as --rewards (${rewards.length})`, got: ref });
     if (piRef.some((p) => !(p > 0))) throw new ConfigError({ fn, arg: '--ref', expected: 'probabilities > 0 (the policy starts at π_ref)', got: ref });
     const sum = piRef.reduce((a, b) => a + b, 0);
     if (Math.abs(sum - 1) > 1e-6) throw new ConfigError({ fn, arg: '--ref', expected: 'probabilities summing to 1 (±1e-6)', got: ref, hint: `They sum to ${sum}` });
   }
-  const betas = flags.betas === undefined ? [...d.betas] : numberList('--betas', flags.betas, 'numbers > 0 (e.g. 0.1,0.5,2)');
+  const betas = flags.betas === undefined ? [...d.betas] : parseNumberList(fn, '--betas', flags.betas, 'numbers > 0 (e.g. 0.1,0.5,2)');
   if (betas.some((b) => !(b > 0))) throw new ConfigError({ fn, arg: '--betas', expected: 'a comma-separated list of numbers > 0', got: flags.betas });
   const mode = flags.mode ?? d.mode;
   if (!(KL_BANDIT_MODES as readonly string[]).includes(mode)) throw new ConfigError({ fn, arg: '--mode', expected: `one of ${KL_BANDIT_MODES.join(', ')}`, got: mode });
@@ -179,24 +171,6 @@ export async function readFrontierFolder(dir: string): Promise<ReportFrontier> {
     f !== undefined && Array.isArray(f.curve) && Array.isArray(f.optimal) && Array.isArray(f.trained);
   if (!ok) throw new ConfigError({ fn: 'report', arg: path, expected: 'a klip frontier.json (format "klip-frontier", version 1)', got: x });
   return { name: basename(resolve(dir)), file: x as FrontierFile };
-}
-
-/**
- * Refuse an output folder that already holds files unless `force`. Checks only; touches nothing.
- * @param dir Folder path.
- * @param force Replace an existing frontier.
- * @throws ConfigError naming `--out`.
- * @example
- * ```ts
- * checkFrontierOut('runs/frontier', false);
- * ```
- */
-export function checkFrontierOut(dir: string, force: boolean): void {
-  if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new ConfigError({ fn: 'frontier', arg: '--out', expected: 'a folder path (not a file)', got: dir });
-  if (!force && readdirSync(dir).length > 0) {
-    throw new ConfigError({ fn: 'frontier', arg: '--out', expected: 'a new or empty folder', got: dir, hint: 'Pick another --out or pass --force' });
-  }
 }
 
 /** The table rows of a frontier: β, trained and optimal E[r] and KL, and KL(π‖π*), as numbers. */

@@ -14,7 +14,7 @@ export type { ProgressMode, ProgressOptions, ProgressReporter, TextOut } from '.
 export { renderReportHtml, reportCharts, gridPolicySpec, renderSpecToSvg, escapeHtml, ACTION_ARROWS } from './report.js';
 export type { ReportRun, ReportChart, ReportTable, VegaLiteSpec } from './report.js';
 export {
-  FRONTIER_FILES, FRONTIER_SERIES, DEFAULT_FRONTIER_INPUTS, parseFrontierFlags, computeFrontier, isFrontierFolder, readFrontierFolder, checkFrontierOut,
+  FRONTIER_FILES, FRONTIER_SERIES, DEFAULT_FRONTIER_INPUTS, parseFrontierFlags, computeFrontier, isFrontierFolder, readFrontierFolder,
   formatFrontierTable, frontierSpec, frontierChart, writeFrontierFolder,
 } from './frontier.js';
 export type { FrontierInputs, FrontierFile, ReportFrontier } from './frontier.js';

@@ -439,27 +439,30 @@ export async function createRun(dir: string, opts: CreateRunOptions): Promise<Ru
 }
 
 /**
- * Check, without touching anything, that {@link createRun} would accept `dir`.
+ * Check, without touching anything, that an output folder (`--out`) can be written: it does not exist, or it is an
+ * empty folder, or `force` allows replacing its contents. Used for run folders ({@link createRun}) and for the
+ * folders of `klip frontier` and `klip reproduce --out`.
  * @param dir Folder path.
- * @param force Whether replacing an existing run is allowed.
- * @throws ConfigError naming the folder and the way out (`--force`, `--resume`, another `--out`).
+ * @param force Whether replacing existing contents is allowed.
+ * @param fn The command named in the error. @defaultValue 'train'
+ * @throws ConfigError naming `--out` and the way out (`--force`, `--resume` for a run, another `--out`).
  * @example
  * ```ts
  * checkCreatable('runs/new', false);
  * ```
  */
-export function checkCreatable(dir: string, force: boolean): void {
+export function checkCreatable(dir: string, force: boolean, fn = 'train'): void {
   if (!existsSync(dir)) return;
   const st = statSync(dir);
-  if (!st.isDirectory()) throw new ConfigError({ fn: 'train', arg: '--out', expected: 'a folder path (not a file)', got: dir });
+  if (!st.isDirectory()) throw new ConfigError({ fn, arg: '--out', expected: 'a folder path (not a file)', got: dir });
   if (force) return;
   if (readdirSync(dir).length > 0) {
     throw new ConfigError({
-      fn: 'train',
+      fn,
       arg: '--out',
       expected: 'a new or empty folder',
       got: dir,
-      hint: isRunFolder(dir) ? 'It holds a run: continue it with --resume, replace it with --force, or pick another --out' : 'Pick another --out or pass --force',
+      hint: fn === 'train' && isRunFolder(dir) ? 'It holds a run: continue it with --resume, replace it with --force, or pick another --out' : 'Pick another --out or pass --force',
     });
   }
 }

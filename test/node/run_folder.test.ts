@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError, KlipError } from '../../src/core/errors.js';
 import { NODE_ATOMIC_FS, type AtomicFileSystem } from '../../src/node/atomic.js';
-import { createRun, csvHeader, csvLine, diffMetrics, isRunFolder, openRun, parseMetricsJsonl, RUN_FILES, summarizeMetrics } from '../../src/node/run_folder.js';
+import { checkCreatable, createRun, csvHeader, csvLine, diffMetrics, isRunFolder, openRun, parseMetricsJsonl, RUN_FILES, summarizeMetrics } from '../../src/node/run_folder.js';
 import type { Checkpoint } from '../../src/training/checkpoint.js';
 import { METRIC_KEYS, type MetricRecord } from '../../src/training/metrics.js';
 
@@ -205,5 +205,24 @@ describe('diffMetrics', () => {
     b[0]!.global_step = 1;
     expect(diffMetrics(a(), b, ['global_step'])).toBeNull();
     expect(diffMetrics(a(), b)).toMatchObject({ key: 'global_step', update: 1 });
+  });
+});
+
+describe('checkCreatable (the --out check of train, frontier and reproduce)', () => {
+  it('accepts a missing or empty folder, refuses a file and a non-empty folder naming the command, touches nothing', async () => {
+    expect(() => checkCreatable(join(root, 'missing'), false)).not.toThrow();
+    mkdirSync(join(root, 'empty'));
+    expect(() => checkCreatable(join(root, 'empty'), false, 'frontier')).not.toThrow();
+    writeFileSync(join(root, 'file'), 'x');
+    expect(() => checkCreatable(join(root, 'file'), true, 'frontier')).toThrow(/^frontier: --out must be a folder path \(not a file\)/);
+    const run = join(root, 'run');
+    await createRun(run, { config: { env: 'bandit' } as never });
+    const before = readdirSync(run).sort();
+    expect(() => checkCreatable(run, false)).toThrow(ConfigError);
+    expect(() => checkCreatable(run, false)).toThrow(/^train: --out must be a new or empty folder.*continue it with --resume/);
+    // other commands cannot resume: their hint names only --out and --force
+    expect(() => checkCreatable(run, false, 'reproduce')).toThrow(/^reproduce: --out must be a new or empty folder, got .*\. Pick another --out or pass --force$/);
+    expect(() => checkCreatable(run, true, 'frontier')).not.toThrow();
+    expect(readdirSync(run).sort()).toEqual(before);
   });
 });
