@@ -13,9 +13,9 @@ import { Worker } from 'node:worker_threads';
 import { CheckpointError, ConfigError, EnvError, KlipError, NumericError, ShapeError, type KlipErrorDetails } from '../core/errors.js';
 import { DEFAULT_PPO_CONFIG, type PpoConfigInput } from '../training/config.js';
 import type { MetricRecord } from '../training/metrics.js';
-import { Trainer } from '../training/trainer.js';
+import { train } from '../training/trainer.js';
 import { KLIP_VERSION } from '../version.js';
-import { readJsonFile, writeFileAtomic } from './atomic.js';
+import { readJsonFile, writeFileAtomic, type KlipErrorClass } from './atomic.js';
 import { escapeHtml, renderSpecToSvg, type VegaLiteSpec } from './report.js';
 import { summarizeMetrics, type MetricSummary } from './run_folder.js';
 
@@ -387,7 +387,7 @@ export interface RunCompareOptions {
 }
 
 /**
- * The default cell runner: `Trainer.create(config)`, step until done, return the metric history.
+ * The default cell runner: `train(config)` (create a Trainer, step until done, dispose), returning the metric history.
  * @param config A cell's config (see {@link cellConfig}).
  * @returns One metric record per update (copies); the trainer is disposed.
  * @throws the errors of `Trainer.create` and `Trainer.step`.
@@ -397,13 +397,7 @@ export interface RunCompareOptions {
  * ```
  */
 export async function runCellWithTrainer(config: PpoConfigInput): Promise<MetricRecord[]> {
-  const t = await Trainer.create(config);
-  try {
-    while (!t.done) await t.step();
-    return t.history.map((r) => ({ ...r }));
-  } finally {
-    t.dispose();
-  }
+  return (await train(config)).history;
 }
 
 /**
@@ -479,7 +473,7 @@ export interface SerializedError {
   details?: KlipErrorDetails;
 }
 
-const ERROR_CLASSES: Record<string, new (d: KlipErrorDetails) => KlipError> = { KlipError, ShapeError, ConfigError, EnvError, CheckpointError, NumericError };
+const ERROR_CLASSES: Record<string, KlipErrorClass> = { KlipError, ShapeError, ConfigError, EnvError, CheckpointError, NumericError };
 
 /**
  * Turn an error into a structured-cloneable record (used by the compare worker); {@link deserializeError} rebuilds it.
