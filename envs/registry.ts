@@ -104,10 +104,7 @@ function makeTokenBandit(o: MakeEnvOptions): TokenBandit {
     return new TokenBandit(tokenBanditOptions(o));
   } catch (e) {
     if (e instanceof EnvError && e.fn === 'TokenBandit') {
-      // Keep a trailing hint sentence (e.g. "Its sum is 0.9"): the message is "<base>. <hint>".
-      const base = new EnvError({ fn: e.fn, arg: e.arg, expected: e.expected, got: e.got }).message;
-      const hint = e.message.startsWith(`${base}. `) ? e.message.slice(base.length + 2) : '';
-      throw new EnvError({ fn: 'makeEnv', arg: `options.${e.arg}`, expected: e.expected, got: e.got, ...(hint ? { hint } : {}) });
+      throw new EnvError({ fn: 'makeEnv', arg: `options.${e.arg}`, expected: e.expected, got: e.got, ...(e.hint ? { hint: e.hint } : {}) });
     }
     throw e;
   }

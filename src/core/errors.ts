@@ -80,6 +80,8 @@ export class KlipError extends Error {
   readonly expected: string;
   /** The offending value, as received (may be undefined). */
   readonly got: unknown;
+  /** The extra sentence after the main one (a hint or the allowed values), when there is one. */
+  readonly hint: string | undefined;
   constructor(details: KlipErrorDetails) {
     super(formatMessage(details));
     this.name = new.target.name;
@@ -87,6 +89,7 @@ export class KlipError extends Error {
     this.arg = details.arg;
     this.expected = details.expected;
     this.got = details.got;
+    this.hint = details.hint || undefined;
   }
 }
 

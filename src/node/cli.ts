@@ -140,7 +140,7 @@ function asFlagError(flag: string, e: unknown): unknown {
   if (!(e instanceof KlipError) || e.message.includes(flag)) return e;
   const Cls = e.constructor as new (d: KlipErrorDetails) => KlipError;
   const inner = e.fn === 'openRun' ? '' : ` (${e.fn}: ${e.arg})`;
-  const out = new Cls({ fn: 'train', arg: `${flag}${inner}`, expected: e.expected, got: e.got });
+  const out = new Cls({ fn: 'train', arg: `${flag}${inner}`, expected: e.expected, got: e.got, ...(e.hint ? { hint: e.hint } : {}) });
   Object.defineProperty(out, 'cause', { value: e, enumerable: false });
   return out;
 }

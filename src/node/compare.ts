@@ -492,7 +492,7 @@ export function serializeError(e: unknown): SerializedError {
     } catch {
       got = String(got); // not cloneable (a function, …): keep its text
     }
-    const details: KlipErrorDetails = { fn: e.fn, arg: e.arg, expected: e.expected, got };
+    const details: KlipErrorDetails = { fn: e.fn, arg: e.arg, expected: e.expected, got, ...(e.hint ? { hint: e.hint } : {}) };
     return { name: e.constructor.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), details };
   }
   if (e instanceof Error) return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };

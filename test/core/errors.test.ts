@@ -26,6 +26,11 @@ describe('KlipError', () => {
       .toBe('step: env must be reset before step. Call reset() first');
   });
 
+  it('keeps the hint as a field, so a caller can re-word the error without parsing the message', () => {
+    expect(new EnvError({ fn: 'step', arg: 'env', expected: 'reset before step', hint: 'Call reset() first' }).hint).toBe('Call reset() first');
+    expect(new EnvError({ fn: 'step', arg: 'env', expected: 'reset before step' }).hint).toBeUndefined();
+  });
+
   it('describes values readably', () => {
     expect(describeValue(NaN)).toBe('NaN');
     expect(describeValue(-Infinity)).toBe('-Infinity');
