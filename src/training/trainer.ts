@@ -381,9 +381,9 @@ export class Trainer {
 
     // --- end-of-update KL(π_rollout‖π_end) on the whole batch, exact and estimated ---
     const end = await this.rolloutToCurrentKl(rollout, oldLogProb!, params, paramShapes, distKind);
+    const probsAfter = this.exact ? await this.allStateProbs() : null; // π_end on every state, for the exact metrics
     let visitationKl: number | null = null;
-    if (this.exact?.model && probsBefore) {
-      const probsAfter = await this.allStateProbs();
+    if (this.exact?.model && probsBefore && probsAfter) {
       const d = stateVisitation(this.exact.model, probsBefore, this.exact.horizon);
       visitationKl = weightedTabularKl(probsBefore, probsAfter, d, this.exact.model.nActions);
     }
@@ -414,7 +414,7 @@ export class Trainer {
       if (this.window.length > EPISODE_WINDOW) this.window.shift();
     }
     this.episodeCount += rollout.episodes.length;
-    const policyReturn = this.exact ? this.exact.policyReturn(await this.allStateProbs()) : null;
+    const policyReturn = this.exact && probsAfter ? this.exact.policyReturn(probsAfter) : null;
     const w = this.window;
     const record: MetricRecord = {
       update: this.updates,
