@@ -20,7 +20,8 @@ import type { Policy } from '../policies/types.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { permutation } from '../random/sampling.js';
 import { KLIP_VERSION } from '../version.js';
-import { makeEnv } from '../../envs/registry.js';
+import { isTabularEnv, makeEnv } from '../../envs/registry.js';
+import type { Env } from '../../envs/types.js';
 import { VectorEnv } from '../../envs/vector.js';
 import { finiteHorizonValue } from '../../envs/planning.js';
 import { Adam } from './adam.js';
@@ -602,9 +603,10 @@ function buildPolicy(config: ResolvedPpoConfig, env: VectorEnv, rng: Rng): Polic
 
 /** A tabular MDP: exact values by finite-horizon dynamic programming (envs/planning.ts). */
 function mdpEvaluator(one: unknown): ExactEvaluator | null {
-  const m = one as Partial<TabularModel> & { maxEpisodeSteps?: number; spec?: { maxEpisodeSteps?: number } };
-  if (!m || !m.P || typeof m.nStates !== 'number' || typeof m.nActions !== 'number' || !m.initialStateDistribution) return null;
-  const model = m as TabularModel;
+  const env = one as Env<number, number>;
+  if (!isTabularEnv(env)) return null;
+  const model: TabularModel = env;
+  const m = one as { maxEpisodeSteps?: number; spec?: { maxEpisodeSteps?: number } };
   const limit = m.maxEpisodeSteps ?? m.spec?.maxEpisodeSteps;
   const horizon = limit !== undefined && Number.isFinite(limit) ? limit : UNBOUNDED_HORIZON;
   return {
