@@ -236,9 +236,6 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
     const lengths = this.#lengths;
     const boxAct = this.#boxAct;
     const sameStep = this.autoreset === 'same-step';
-    // Discrete observations (the common case) are written inline; Box ones go through #write.
-    const intObs = this.#obsSize === 1 && obs instanceof Int32Array ? obs : null;
-    const lastObs = this.#lastObs;
     for (let i = 0; i < N; i++) {
       const env = envs[i]!;
       finalObs[i] = null;
@@ -249,8 +246,7 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
         // next-step mode: this step only resets the copy; its action is ignored.
         rewards[i] = 0;
         const r = this.#resetOne(i);
-        if (intObs) intObs[i] = lastObs[i] = r.obs as number;
-        else this.#write(obs, i, r.obs);
+        this.#write(obs, i, r.obs);
         infos[i] = r.info;
         continue;
       }
@@ -273,18 +269,15 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
         finalInfo[i] = r.info;
         if (sameStep) {
           const rr = this.#resetOne(i);
-          if (intObs) intObs[i] = lastObs[i] = rr.obs as number;
-          else this.#write(obs, i, rr.obs);
+          this.#write(obs, i, rr.obs);
           infos[i] = rr.info;
         } else {
-          if (intObs) intObs[i] = lastObs[i] = r.obs as number;
-          else this.#write(obs, i, r.obs);
+          this.#write(obs, i, r.obs);
           pending[i] = 1;
         }
-      } else if (intObs) intObs[i] = lastObs[i] = r.obs as number;
-      else this.#write(obs, i, r.obs);
+      } else this.#write(obs, i, r.obs);
     }
-    if (!intObs) lastObs.set(obs);
+    this.#lastObs.set(obs);
     return out;
   }
 
