@@ -63,6 +63,14 @@ export type { UpdateListener, PolicySnapshot } from './training/trainer.js';
 export { METRICS, METRIC_KEYS, WALL_CLOCK_METRICS, deterministicPart } from './training/metrics.js';
 export type { MetricRecord, MetricKey } from './training/metrics.js';
 export { DEFAULT_PPO_CONFIG, resolvePpoConfig, OBJECTIVES } from './training/config.js';
+export { WORLD_DEFAULTS, FALLBACK_WORLD_DEFAULTS, worldDefaults } from './training/world_defaults.js';
+export type { WorldDefaults } from './training/world_defaults.js';
+export {
+  rolloutHasSignal, penaltyBindingRatio, controllerDecision, lowerKlEdge, upperKlEdge, hasKlTerm, MIN_PENALTY_BINDING,
+} from './training/kl_control.js';
+export type { ControllerDecision } from './training/kl_control.js';
+export { controllerVerdict, formatControllerVerdict } from './training/controller_verdict.js';
+export type { ControllerVerdict, VerdictControllerSettings } from './training/controller_verdict.js';
 export type { PpoConfig, PpoConfigInput, ResolvedPpoConfig, ObjectiveKind, PenaltyKlKind, KlControllerSettings, PolicySettings } from './training/config.js';
 export { validateCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './training/checkpoint.js';
 export type { Checkpoint, CheckpointRngStates, WeightRecord } from './training/checkpoint.js';

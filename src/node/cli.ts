@@ -14,7 +14,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { BACKENDS, setBackend, type BackendName } from '../backend/backend.js';
 import { ConfigError, KlipError, NumericError, type KlipErrorDetails } from '../core/errors.js';
 import { jsProbs, klProbs, tvProbs } from '../kl/probs.js';
-import { DEFAULT_PPO_CONFIG, OBJECTIVES, resolvePpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from '../training/config.js';
+import { controllerVerdict, formatControllerVerdict } from '../training/controller_verdict.js';
+import { DEFAULT_PPO_CONFIG, hasKlTerm, OBJECTIVES, resolvePpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from '../training/config.js';
 import { WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
 import { Trainer } from '../training/trainer.js';
 import { KLIP_VERSION } from '../version.js';
@@ -26,7 +27,7 @@ import {
 } from './compare.js';
 import { computeFrontier, DEFAULT_FRONTIER_INPUTS, formatFrontierTable, frontierChart, isFrontierFolder, parseFrontierFlags, readFrontierFolder, writeFrontierFolder, type ReportFrontier } from './frontier.js';
 import { parseNumberList } from './flags.js';
-import { createProgress, progressModeFor, type TextOut } from './progress.js';
+import { createProgress, progressModeFor, type KlLineOptions, type TextOut } from './progress.js';
 import { renderReportHtml, type ReportRun } from './report.js';
 import { checkCreatable, createRun, diffMetrics, openRun, summarizeMetrics, type FrameLike, type RunFolder, type RunSummary } from './run_folder.js';
 
@@ -56,8 +57,9 @@ export interface QuickstartPreset {
 
 /**
  * The built-in quickstart: what `klip train` (and `npm start`) does with no flags. PPO with a clip + adaptive-KL
- * objective on slippery FrozenLake 4×4 with a tabular policy, 51 200 env steps (100 updates), seed 1, written to
- * `runs/quickstart` (that one folder is overwritten on each plain run).
+ * objective on slippery FrozenLake 4×4 with a tabular policy and the world's defaults (`WORLD_DEFAULTS`: 102 400 env
+ * steps = 100 updates of 8 × 128), seed 1, written to `runs/quickstart` (that one folder is overwritten on each
+ * plain run). With `--env`, the same objective and controller on another world with that world's defaults.
  * @example
  * ```ts
  * const trainer = await Trainer.create(QUICKSTART_CONFIG.config);
@@ -66,16 +68,9 @@ export interface QuickstartPreset {
 export const QUICKSTART_CONFIG: Readonly<QuickstartPreset> = Object.freeze({
   config: Object.freeze({
     env: 'frozenlake4x4',
-    envOptions: Object.freeze({ slippery: true }) as Record<string, unknown>,
     objective: 'clip+kl',
-    klController: Object.freeze({ kind: 'adaptive', beta: 1, target: 0.01, betaMin: 1e-3, betaMax: 100 }) as PpoConfigInput['klController'] & object,
+    klController: Object.freeze({ kind: 'adaptive' }) as PpoConfigInput['klController'] & object,
     klEstimator: 'exact',
-    policy: Object.freeze({ kind: 'tabular' }) as PpoConfigInput['policy'] & object,
-    numEnvs: 8,
-    nSteps: 128,
-    totalSteps: 102_400,
-    lr: 0.1,
-    entCoef: 0,
     seed: 1,
   }) as PpoConfigInput,
   out: 'runs/quickstart',
@@ -95,7 +90,7 @@ const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
   klController: { flag: '--kl-controller', path: 'klController.kind' },
   beta: { flag: '--beta', path: 'klController.beta' },
   targetKl: { flag: '--target-kl', path: 'klController.target' },
-  earlyStopKl: { flag: '--early-stop-kl', path: 'targetKl' },
+  earlyStopKl: { flag: '--early-stop-kl', path: 'earlyStopKl' },
   klEstimator: { flag: '--kl-estimator', path: 'klEstimator' },
   policy: { flag: '--policy', path: 'policy.kind' },
   backend: { flag: '--backend', path: 'backend' },
@@ -194,8 +189,11 @@ export function formatSummaryTable(s: RunSummary, dir: string): string {
     rows.push(['optimal return (exact)', fmt(s.optimalReturn)]);
     if (s.policyReturn !== null && s.optimalReturn > 0) rows.push(['policy / optimum', pct(s.policyReturn / s.optimalReturn)]);
   }
-  rows.push(['mean per-step KL (exact, nats)', fmt(s.meanStepKl, 6)]);
-  rows.push(['final β', fmt(s.finalBeta)]);
+  const target = s.verdict?.target ?? null;
+  if (s.meanUpdateKl !== undefined) rows.push(['KL of the update (mean, exact, nats)', `${fmt(s.meanUpdateKl, 6)}${target === null ? '' : ` (target ${target})`}`]);
+  rows.push(['KL per optimizer step (mean, exact, nats)', fmt(s.meanStepKl, 6)]);
+  if (hasKlTerm(s.objective)) rows.push(['final β', fmt(s.finalBeta)]);
+  if (s.verdict) rows.push(['controller', formatControllerVerdict(s.verdict)]);
   rows.push(['wall time', `${s.wallTimeSeconds.toFixed(1)} s`]);
   rows.push(['updates / env steps', `${s.updates} / ${s.envSteps}`]);
   rows.push(['env · objective · controller', `${s.env} · ${s.objective} · ${s.controller}`]);
@@ -216,6 +214,11 @@ function envFrame(config: ResolvedPpoConfig): FrameLike | undefined {
   }
 }
 
+function meanOf(history: readonly MetricRecord[], key: string): number | null {
+  const xs = history.map((r) => r[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
 async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSeconds: number): Promise<RunSummary> {
   const cfg = trainer.config;
   const s: RunSummary = {
@@ -231,6 +234,8 @@ async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSeconds: n
     wallTimeSeconds,
     ...summarizeMetrics(trainer.history),
     complete: trainer.done,
+    meanUpdateKl: meanOf(trainer.history, 'kl/exact_rollout_end'),
+    verdict: controllerVerdict(trainer.history, cfg.klController, hasKlTerm(cfg.objective)),
   };
   if (s.optimalReturn === null && trainer.exactOptimum) s.optimalReturn = trainer.exactOptimum.optimalReturn;
   const snap = await trainer.policySnapshot();
@@ -366,7 +371,10 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
   io.signal?.addEventListener('abort', onInterrupt);
   if (io.signal?.aborted) onInterrupt();
   const progressOut = o.json ? io.stdout : io.stderr;
-  const progress = createProgress({ mode: progressModeFor(progressOut, o.json ?? false), out: progressOut, totalUpdates: trainer.config.numIterations, startUpdate: trainer.update });
+  const progress = createProgress({
+    mode: progressModeFor(progressOut, o.json ?? false), out: progressOut, totalUpdates: trainer.config.numIterations, startUpdate: trainer.update,
+    kl: klLineOptions(trainer.config),
+  });
   let lastCheckpoint = trainer.update; // the update of the checkpoint now in the folder
   try {
     while (!trainer.done && !interrupted) {
@@ -409,6 +417,12 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
     io.signal?.removeEventListener('abort', onInterrupt);
     trainer.dispose();
   }
+}
+
+/** The target printed beside the KL of the update, and whether β matters (objectives with a KL term). */
+function klLineOptions(cfg: ResolvedPpoConfig): KlLineOptions {
+  const verdict = controllerVerdict([], cfg.klController, hasKlTerm(cfg.objective));
+  return { klTarget: verdict.target, showBeta: hasKlTerm(cfg.objective) };
 }
 
 /** The klip version recorded in a run folder: checkpoint.json's `klipVersion`, else summary.json's; null if neither. */
@@ -691,7 +705,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(new Option('--kl-controller <kind>', 'KL coefficient rule').choices([...CONTROLLER_KINDS]).default(q.klController?.kind))
     .addOption(new Option('--beta <x>', 'initial KL coefficient β (klController.beta)').argParser(parseNumber('--beta', { min: 0 })).default(q.klController?.beta))
     .addOption(new Option('--target-kl <x>', 'KL controller target d_targ in nats (klController.target)').argParser(parseNumber('--target-kl', { min: 0, minExclusive: true })).default(q.klController?.target))
-    .addOption(new Option('--early-stop-kl <x>', 'target-KL early stopping threshold (targetKl); off when absent').argParser(parseNumber('--early-stop-kl', { min: 0, minExclusive: true })))
+    .addOption(new Option('--early-stop-kl <x>', 'early-stopping KL threshold (earlyStopKl): stop an update once its KL exceeds 1.5× this; default: the controller target for KL objectives, off otherwise').argParser(parseNumber('--early-stop-kl', { min: 0, minExclusive: true })))
     .addOption(new Option('--kl-estimator <name>', 'KL estimator of the penalty and the controller (klEstimator)').choices([...KL_ESTIMATORS]).default(q.klEstimator))
     .addOption(new Option('--policy <kind>', 'policy kind').choices([...POLICY_KINDS]).default(q.policy?.kind))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend))

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CheckpointError, ConfigError, EnvError, KlipError, NumericError, ShapeError, type KlipErrorDetails } from '../core/errors.js';
-import { DEFAULT_PPO_CONFIG, type PpoConfigInput } from '../training/config.js';
+import type { PpoConfigInput } from '../training/config.js';
 import type { MetricRecord } from '../training/metrics.js';
 import { train } from '../training/trainer.js';
 import { KLIP_VERSION } from '../version.js';
@@ -184,7 +184,7 @@ export function cellConfig(grid: CompareGrid, cell: CompareCell): PpoConfigInput
     const kind = cell.controller as NonNullable<PpoConfigInput['klController']>['kind'];
     cfg.klController = baseCtl && baseCtl.kind === kind
       ? { ...baseCtl }
-      : kind === 'fixed' ? { kind, beta: baseCtl?.beta ?? DEFAULT_PPO_CONFIG.klController.beta! } : { kind };
+      : kind === 'fixed' ? { kind, beta: baseCtl?.beta ?? 1 } : { kind }; // fixed: the base's β, else 1 (resolvePpoConfig's default)
   }
   return cfg;
 }

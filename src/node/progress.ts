@@ -29,6 +29,8 @@ export interface ProgressOptions {
   startUpdate?: number;
   /** `lines` mode: print every this many updates (and the last). @defaultValue ⌈total/10⌉ */
   every?: number;
+  /** The KL target to print beside the KL of the update, and whether to show β. @defaultValue no target, β shown */
+  kl?: KlLineOptions;
 }
 
 /** A progress display fed one metric record per update. */
@@ -60,28 +62,43 @@ function num(v: unknown, digits = 3): string {
   return v.toFixed(digits);
 }
 
+/** What the progress line says about the KL: the controller's target and whether β is used. */
+export interface KlLineOptions {
+  /** Target KL of the update (printed beside it), or null when there is none. */
+  klTarget?: number | null;
+  /** Show β (objectives with a KL term). @defaultValue true */
+  showBeta?: boolean;
+}
+
 /**
  * One human-readable progress line for an update:
- * `update 5/100 | steps 2560 | 1234 steps/s | return 0.420 | KL 4.3e-3 | β 0.500`.
- * KL is `kl/exact_rollout_end` (the per-update KL(π_rollout‖π_after) the controller sees).
+ * `update 5/100 | steps 2560 | 1234 steps/s | return 0.420 | KL of the update 4.3e-3 (target 0.01) | KL per step 2.1e-5 | β 0.500`.
+ * "KL of the update" is `kl/exact_rollout_end`, KL(π_rollout‖π_end): what the controller sees; "KL per step" is
+ * `kl/exact_old_new`, the mean exact KL(π_before‖π_after) of one optimizer step.
  * @param record The update's metrics.
  * @param total Total updates.
+ * @param kl The target to print and whether to show β.
  * @returns The line without a newline.
  * @example
  * ```ts
  * formatProgressLine({ update: 1, global_step: 512 }, 10); // "update 1/10 | steps 512 | …"
  * ```
  */
-export function formatProgressLine(record: MetricRecord, total: number): string {
+export function formatProgressLine(record: MetricRecord, total: number, kl: KlLineOptions = {}): string {
   const sps = record['charts/env_steps_per_s'];
   return [
     `update ${record.update ?? '?'}/${total}`,
     `steps ${record.global_step ?? '?'}`,
     `${typeof sps === 'number' ? Math.round(sps) : '–'} steps/s`,
     `return ${num(record['charts/episodic_return'])}`,
-    `KL ${num(record['kl/exact_rollout_end'], 4)}`,
-    `β ${num(record['kl/coef'])}`,
+    klOfUpdate(record, kl.klTarget ?? null),
+    `KL per step ${num(record['kl/exact_old_new'], 4)}`,
+    ...(kl.showBeta === false ? [] : [`β ${num(record['kl/coef'])}`]),
   ].join(' | ');
+}
+
+function klOfUpdate(record: MetricRecord, target: number | null): string {
+  return `KL of the update ${num(record['kl/exact_rollout_end'], 4)}${target === null ? '' : ` (target ${target})`}`;
 }
 
 /**
@@ -108,7 +125,7 @@ export function createProgress(opts: ProgressOptions): ProgressReporter {
       return {
         update(r) {
           const u = typeof r.update === 'number' ? r.update : 0;
-          if (u % every === 0 || u === total || u === start + 1) opts.out.write(`${formatProgressLine(r, total)}\n`);
+          if (u % every === 0 || u === total || u === start + 1) opts.out.write(`${formatProgressLine(r, total, opts.kl)}\n`);
         },
         stop: () => undefined,
       };
@@ -116,7 +133,7 @@ export function createProgress(opts: ProgressOptions): ProgressReporter {
     case 'bar': {
       const bar = new cliProgress.SingleBar(
         {
-          format: ' {bar} {value}/{total} updates | {sps} steps/s | return {ret} | KL {kl} | β {beta}',
+          format: ` {bar} {value}/{total} updates | {sps} steps/s | return {ret} | {kl} | KL per step {step}${opts.kl?.showBeta === false ? '' : ' | β {beta}'}`,
           stream: opts.out as unknown as NodeJS.WritableStream,
           hideCursor: true,
           clearOnComplete: false,
@@ -124,14 +141,15 @@ export function createProgress(opts: ProgressOptions): ProgressReporter {
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total, start, { sps: '–', ret: '–', kl: '–', beta: '–' });
+      bar.start(total, start, { sps: '–', ret: '–', kl: 'KL of the update –', step: '–', beta: '–' });
       return {
         update(r) {
           const sps = r['charts/env_steps_per_s'];
           bar.update(typeof r.update === 'number' ? r.update : start, {
             sps: typeof sps === 'number' ? String(Math.round(sps)) : '–',
             ret: num(r['charts/episodic_return']),
-            kl: num(r['kl/exact_rollout_end'], 4),
+            kl: klOfUpdate(r, opts.kl?.klTarget ?? null),
+            step: num(r['kl/exact_old_new'], 4),
             beta: num(r['kl/coef']),
           });
         },

@@ -9,6 +9,8 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { METRICS, type MetricRecord } from '../training/metrics.js';
+import { controllerVerdict, type VerdictControllerSettings } from '../training/controller_verdict.js';
+import { hasKlTerm, lowerKlEdge, upperKlEdge } from '../training/kl_control.js';
 import type { FrameLike, RunSummary } from './run_folder.js';
 
 /** A Vega-Lite v5 specification as a plain JSON object. */
@@ -88,13 +90,23 @@ function caption(keys: readonly string[], extra = ''): string {
   return [...parts, ...(extra ? [extra] : [])].join(' ');
 }
 
-function lineLayer(rows: Row[], yTitle: string, opts: { logY?: boolean; dashBySeries?: boolean } = {}): VegaLiteSpec {
+/** A y scale for KL values: log when every value is > 0, symlog (linear near 0) when some are ≤ 0 (k1 can be negative). */
+function klScale(rows: readonly Row[]): Record<string, unknown> {
+  return rows.every((r) => r.value > 0) ? { type: 'log' } : { type: 'symlog', constant: 1e-4 };
+}
+
+function lineLayer(
+  rows: Row[],
+  yTitle: string,
+  opts: { logY?: boolean; scale?: Record<string, unknown>; dashBySeries?: boolean; step?: boolean } = {},
+): VegaLiteSpec {
+  const scale = opts.scale ?? (opts.logY ? { type: 'log' } : undefined);
   return {
     data: { values: rows },
-    mark: { type: 'line', point: rows.length < 60, strokeWidth: 1.8 },
+    mark: { type: 'line', point: rows.length < 60, strokeWidth: 1.8, ...(opts.step ? { interpolate: 'step-after' } : {}) },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'env steps' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, ...(opts.logY ? { scale: { type: 'log' } } : {}) },
+      y: { field: 'value', type: 'quantitative', title: yTitle, ...(scale ? { scale } : {}) },
       color: { field: 'run', type: 'nominal', title: 'run', scale: { scheme: 'category10' } },
       ...(opts.dashBySeries ? { strokeDash: { field: 'series', type: 'nominal', title: 'series' } } : {}),
       detail: { field: 'series', type: 'nominal' },
@@ -112,11 +124,18 @@ function chart(id: string, title: string, cap: string, layers: VegaLiteSpec[]): 
   };
 }
 
-function targetOf(config: Record<string, unknown>): number | null {
+/** The controller settings of a run whose objective uses β, else null. */
+function controllerOf(config: Record<string, unknown>): VerdictControllerSettings | null {
   const ctl = config.klController as Record<string, unknown> | undefined;
-  const objective = config.objective;
-  if (!ctl || (objective !== 'kl-penalty' && objective !== 'clip+kl')) return null;
-  return isNum(ctl.target) ? ctl.target : null;
+  if (!ctl || typeof ctl.kind !== 'string' || typeof config.objective !== 'string' || !hasKlTerm(config.objective)) return null;
+  return ctl as unknown as VerdictControllerSettings;
+}
+
+/** The KL target of a run and its rule's band [lower, upper] (adaptive [d/band, d·band], rllib [d/2, 2d]), or null. */
+function bandOf(config: Record<string, unknown>): { target: number; lo: number; hi: number } | null {
+  const ctl = controllerOf(config);
+  if (!ctl || ctl.kind === 'fixed' || !isNum(ctl.target)) return null;
+  return { target: ctl.target, lo: lowerKlEdge(ctl), hi: upperKlEdge(ctl) };
 }
 
 /**
@@ -153,34 +172,92 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
   const klUpdate = longRows(runs, { exact: 'kl/exact_rollout_end', k1: 'kl/k1_rollout_end', k3: 'kl/k3_rollout_end' });
   if (klUpdate.length) {
     const layers: VegaLiteSpec[] = [];
-    const targets = [...new Set(runs.map((r) => targetOf(r.config)).filter(isNum))];
-    if (targets.length) {
+    const bands = runs.map((r) => ({ run: r.name, band: bandOf(r.config) })).filter((b) => b.band !== null)
+      .map((b) => ({ run: b.run, ...b.band! }));
+    if (bands.length) {
       layers.push({
-        data: { values: targets.map((t) => ({ lo: t / 1.5, hi: t * 1.5, target: t })) },
-        mark: { type: 'rect', color: '#2ca02c', opacity: 0.12 },
-        encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+        data: { values: bands },
+        mark: { type: 'rect', opacity: 0.1 },
+        encoding: {
+          y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' },
+          color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
+          tooltip: [{ field: 'run' }, { field: 'lo', title: 'band low' }, { field: 'hi', title: 'band high' }],
+        },
       });
       layers.push({
-        data: { values: targets.map((t) => ({ target: t })) },
-        mark: { type: 'rule', color: '#2ca02c', strokeDash: [4, 2] },
-        encoding: { y: { field: 'target', type: 'quantitative' } },
+        data: { values: bands },
+        mark: { type: 'rule', strokeDash: [4, 2] },
+        encoding: {
+          y: { field: 'target', type: 'quantitative' },
+          color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
+          tooltip: [{ field: 'run' }, { field: 'target', title: 'target KL' }],
+        },
       });
     }
-    layers.push(lineLayer(klUpdate, 'KL (nats)', { dashBySeries: true }));
-    out.push(chart('kl_update', 'KL(π_rollout‖π_after) per update: exact vs k1/k3 estimates',
-      caption(['kl/exact_rollout_end', 'kl/k1_rollout_end', 'kl/k3_rollout_end'], targets.length ? 'Green: the KL controller target d_targ and the band [d_targ/1.5, 1.5·d_targ] of the adaptive rule.' : ''), layers));
+    layers.push(lineLayer(klUpdate, 'KL (nats)', { dashBySeries: true, scale: klScale(klUpdate) }));
+    const verdicts = runs.map((r) => ({ run: r, ctl: controllerOf(r.config) })).filter((x) => x.ctl !== null);
+    const c = chart('kl_update', 'KL of the update: KL(π_rollout‖π_end), exact vs k1/k3, against the target',
+      caption(['kl/exact_rollout_end', 'kl/k1_rollout_end', 'kl/k3_rollout_end'], bands.length
+        ? "Shaded: each run's band in its own rule's edges (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]); dashed: the target d. The controller keeps the exact KL inside it; points far above it are updates the trust region did not hold."
+        : ''), layers);
+    if (verdicts.length) {
+      c.table = {
+        head: ['run', 'target', 'in band', 'over 2× target', 'over 5× target', 'β at a bound', 'β held', 'early stops'],
+        rows: verdicts.map(({ run, ctl }) => {
+          const v = controllerVerdict(run.metrics, ctl!, true);
+          return [run.name, v.target === null ? '–' : String(v.target), `${v.inBand}/${v.updates}`, String(v.over2x), String(v.over5x),
+            String(v.betaAtBound), String(v.held), String(v.earlyStops)];
+        }),
+      };
+    }
+    out.push(c);
   }
 
   const klStep = longRows(runs, { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' });
   if (klStep.length) {
-    out.push(chart('kl_step', 'Per-optimizer-step KL old→new: exact vs k1/k3 estimates',
-      caption(['kl/exact_old_new', 'kl/k1', 'kl/k3']), [lineLayer(klStep, 'KL (nats)', { dashBySeries: true })]));
+    out.push(chart('kl_step', 'KL per optimizer step: KL(π_before‖π_after), exact vs k1/k3 estimates',
+      caption(['kl/exact_old_new', 'kl/k1', 'kl/k3'], 'One update takes epochs × minibatches optimizer steps, so this is far smaller than the KL of the update.'),
+      [lineLayer(klStep, 'KL (nats)', { dashBySeries: true, scale: klScale(klStep) })]));
   }
 
-  const beta = longRows(runs, { beta: 'kl/coef' });
+  const klRuns = runs.filter((r) => controllerOf(r.config) !== null);
+  const beta = longRows(klRuns, { beta: 'kl/coef' });
   if (beta.length) {
     const logY = beta.every((r) => r.value > 0);
-    out.push(chart('beta', 'KL coefficient β over time', caption(['kl/coef'], logY ? 'Log scale.' : ''), [lineLayer(beta, 'β', { logY })]));
+    const layers: VegaLiteSpec[] = [lineLayer(beta, 'β', { logY, step: true })];
+    const bounds: Array<{ run: string; bound: string; value: number }> = [];
+    for (const r of klRuns) {
+      const ctl = controllerOf(r.config)!;
+      if (isNum(ctl.betaMin) && (!logY || ctl.betaMin > 0)) bounds.push({ run: r.name, bound: 'betaMin', value: ctl.betaMin });
+      if (isNum(ctl.betaMax)) bounds.push({ run: r.name, bound: 'betaMax', value: ctl.betaMax });
+    }
+    if (bounds.length) {
+      layers.push({
+        data: { values: bounds },
+        mark: { type: 'rule', strokeDash: [2, 2] },
+        encoding: {
+          y: { field: 'value', type: 'quantitative' },
+          color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
+          tooltip: [{ field: 'run' }, { field: 'bound' }, { field: 'value', type: 'quantitative' }],
+        },
+      });
+    }
+    out.push(chart('beta', 'KL coefficient β per update', caption(['kl/coef', 'kl/coef_held'],
+      `A step line: β is constant within an update.${logY ? ' Log scale.' : ''}${bounds.length ? ' Dotted: betaMin/betaMax.' : ''} Flat stretches are updates where the trainer held β (no learning signal, or the penalty was not what stopped the update).`), layers));
+  }
+
+  const optSteps = longRows(runs, { 'optimizer steps': 'kl/optimizer_steps' });
+  const stopping = runs.filter((r) => isNum(r.config.earlyStopKl));
+  if (optSteps.length && stopping.length) {
+    const full = runs.map((r) => ({ run: r.name, value: (isNum(r.config.epochs) ? r.config.epochs : 0) * (isNum(r.config.numMinibatches) ? r.config.numMinibatches : 0) }))
+      .filter((x) => x.value > 0);
+    const thresholds = stopping.map((r) => `${r.name}: ${(isNum(r.config.earlyStopFactor) ? r.config.earlyStopFactor : 1.5)} × ${String(r.config.earlyStopKl)} (${String(r.config.earlyStopStatistic ?? 'exact')})`);
+    out.push(chart('early_stop', 'Early stopping: optimizer steps taken per update', caption(['kl/optimizer_steps', 'kl/early_stopped'],
+      `Dashed: the full epochs × minibatches. An update below it was stopped once its KL passed the threshold ${thresholds.join('; ')}.`), [
+      lineLayer(optSteps, 'optimizer steps'),
+      { data: { values: full }, mark: { type: 'rule', strokeDash: [6, 3] },
+        encoding: { y: { field: 'value', type: 'quantitative' }, color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null } } },
+    ]));
   }
 
   const clip = longRows(runs, { 'clip fraction': 'policy/clip_fraction' });

@@ -14,6 +14,7 @@
  * Node only.
  * @module
  */
+import type { ControllerVerdict } from '../training/controller_verdict.js';
 import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CheckpointError, ConfigError } from '../core/errors.js';
@@ -94,6 +95,10 @@ export interface RunSummary extends MetricSummary {
   policy?: PolicySnapshot;
   /** Tabular worlds: the env's `renderFrame()` after reset, for the report's grid picture. */
   frame?: FrameLike;
+  /** Mean over updates of the KL of the update, `kl/exact_rollout_end` (nats). */
+  meanUpdateKl?: number | null;
+  /** The controller verdict: updates in the rule's band, over 2×/5× the target, β at a bound or held, early stops. */
+  verdict?: ControllerVerdict;
 }
 
 function lastNumber(metrics: readonly MetricRecord[], key: string): number | null {

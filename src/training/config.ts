@@ -8,6 +8,11 @@ import { ConfigError } from '../core/errors.js';
 import { BACKENDS, type BackendName } from '../backend/backend.js';
 import type { Schedule } from './schedule.js';
 import type { EarlyStopStatistic } from '../controllers/early_stop.js';
+import { createKlController } from '../controllers/controllers.js';
+import { worldDefaults } from './world_defaults.js';
+import { hasKlTerm } from './kl_control.js';
+
+export { hasKlTerm } from './kl_control.js';
 
 /** Objectives the trainer can optimise. */
 export type ObjectiveKind = 'clip' | 'kl-penalty' | 'clip+kl' | 'pg';
@@ -21,9 +26,9 @@ export type PenaltyKlKind = 'exact' | 'k1' | 'k3';
 export interface KlControllerSettings {
   /** `fixed` | `adaptive` (PPO paper) | `proportional` (Ziegler et al./TRL) | `rllib`. */
   kind: 'fixed' | 'adaptive' | 'proportional' | 'rllib';
-  /** Initial β. Defaults depend on the rule (see `createKlController`). */
+  /** Initial β. Defaults depend on the rule (see `createKlController`); the fixed rule defaults to 1 here. */
   beta?: number;
-  /** Target KL per update (nats). Defaults depend on the rule. */
+  /** Target KL per update (nats). @defaultValue the world's target (`WORLD_DEFAULTS`, 0.01 for the built-in worlds), for every rule */
   target?: number;
   /** Horizon of the proportional rule (env steps). */
   horizon?: number;
@@ -81,15 +86,28 @@ export interface PpoConfig {
   clipEpsilonHigh: number | null;
   /** Dual-clip constant c > 1 (Ye et al. 2020); `null` = off. @defaultValue null */
   dualClip: number | null;
-  /** KL controller driving β for the `kl-penalty` and `clip+kl` objectives. @defaultValue { kind: 'adaptive', beta: 1, target: 0.01 } (PPO paper §4) */
+  /** KL controller driving β for the `kl-penalty` and `clip+kl` objectives; resolved with every field set. @defaultValue { kind: 'adaptive', beta: 1, target: the world's (0.01), factor: 2, band: 1.5 } (PPO paper §4) */
   klController: KlControllerSettings;
+  /**
+   * Hold β on updates that are no evidence for the rule: no learning signal in the rollout, or a KL under the rule's
+   * lower edge when the penalty was not what stopped the update (src/training/kl_control.ts). `false` feeds every
+   * update's KL to the rule, as the published loops do (PPO paper, TRL, RLlib).
+   * @defaultValue true (klip's trust-region loop; docs/concepts/kl_penalty.md §6)
+   */
+  klControllerHold: boolean;
   /** How the penalty's KL(π_rollout‖π_θ) is computed. @defaultValue 'exact' */
   klEstimator: PenaltyKlKind;
-  /** Target KL for early stopping; `null` = off. @defaultValue null (SB3 `target_kl=None`) */
-  targetKl: number | null;
-  /** Statistic compared with factor·targetKl. @defaultValue 'k3' (SB3 and CleanRL approx_kl) */
+  /**
+   * KL threshold of early stopping (`--early-stop-kl`): an update's optimizer steps stop once the statistic of
+   * KL(π_rollout‖π_θ) exceeds earlyStopFactor·earlyStopKl; `null` = off. SB3 calls it `target_kl`; klip keeps
+   * "target" for the controller's `klController.target` (`--target-kl`).
+   * @defaultValue `klController.target` for objectives with a KL term (the trust-region cap of the controller loop,
+   *   see docs/concepts/kl_penalty.md), null otherwise (SB3 `target_kl=None`)
+   */
+  earlyStopKl: number | null;
+  /** Statistic compared with earlyStopFactor·earlyStopKl. @defaultValue 'exact' (SB3 and CleanRL use the k3 approx_kl; klip has the exact KL) */
   earlyStopStatistic: EarlyStopStatistic;
-  /** Early stop when statistic > factor·targetKl. @defaultValue 1.5 (SB3 ppo.py) */
+  /** Early stop when statistic > factor·earlyStopKl. @defaultValue 1.5 (SB3 ppo.py; also the adaptive rule's band) */
   earlyStopFactor: number;
   /** Check per minibatch before the step (SB3) or after each epoch (CleanRL). @defaultValue 'minibatch' */
   earlyStopGranularity: 'minibatch' | 'epoch';
@@ -147,10 +165,11 @@ export const DEFAULT_PPO_CONFIG: Readonly<PpoConfig> = Object.freeze({
   clipEpsilon: 0.2,
   clipEpsilonHigh: null,
   dualClip: null,
-  klController: Object.freeze({ kind: 'adaptive', beta: 1, target: 0.01 }) as KlControllerSettings,
+  klController: Object.freeze({ kind: 'adaptive' }) as KlControllerSettings,
+  klControllerHold: true,
   klEstimator: 'exact',
-  targetKl: null,
-  earlyStopStatistic: 'k3',
+  earlyStopKl: null,
+  earlyStopStatistic: 'exact',
   earlyStopFactor: 1.5,
   earlyStopGranularity: 'minibatch',
   entCoef: 0.01,
@@ -222,8 +241,25 @@ const POLICY_KEYS = ['kind', 'hidden', 'activation'] as const;
  */
 export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfig {
   if (!isPlainObject(partial)) fail('config', 'an object of PpoConfig fields', partial);
+  if (Object.prototype.hasOwnProperty.call(partial, 'targetKl')) {
+    fail('targetKl', "earlyStopKl (the early-stopping threshold was renamed; the controller's target is klController.target)", (partial as Record<string, unknown>).targetKl);
+  }
   checkKeys(partial, Object.keys(DEFAULT_PPO_CONFIG), '');
-  const merged = { ...DEFAULT_PPO_CONFIG, ...(partial as object) } as Record<string, unknown>;
+  const p = partial as Record<string, unknown>;
+  // Per-world defaults (world_defaults.ts) sit between the library defaults and what the caller wrote.
+  const world = worldDefaults(typeof p.env === 'string' ? p.env : DEFAULT_PPO_CONFIG.env);
+  const polKind = isPlainObject(p.policy) && p.policy.kind === 'mlp' ? 'mlp' : 'tabular';
+  const perKind = polKind === 'mlp' ? world.mlp : world.tabular;
+  const worldLayer = {
+    numEnvs: world.numEnvs, nSteps: world.nSteps, totalSteps: world.totalSteps, gamma: world.gamma, gaeLambda: world.gaeLambda,
+    entCoef: world.entCoef,
+    lr: perKind.lr, adamEps: perKind.adamEps, annealLr: perKind.annealLr,
+  };
+  const merged = { ...DEFAULT_PPO_CONFIG, ...worldLayer, ...(partial as object) } as Record<string, unknown>;
+  if (merged.lr === null) merged.lr = perKind.lr;
+  if (p.totalSteps === undefined && typeof merged.numEnvs === 'number' && typeof merged.nSteps === 'number') {
+    merged.totalSteps = Math.max(world.totalSteps, merged.numEnvs * merged.nSteps); // at least one batch
+  }
 
   const env = merged.env;
   if (typeof env !== 'string' || env.length === 0) fail('env', 'an environment preset id (string)', env);
@@ -244,7 +280,9 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
   const ctl = merged.klController;
   if (!isPlainObject(ctl)) fail('klController', 'an object { kind, beta?, target?, … }', ctl);
   checkKeys(ctl, CONTROLLER_KEYS, 'klController');
-  oneOf('klController.kind', ctl.kind, ['fixed', 'adaptive', 'proportional', 'rllib'] as const);
+  const klController = resolveController(ctl, world.klTarget);
+  const controllerTarget = klController.kind !== 'fixed' && klController.target !== undefined ? klController.target : null;
+  const earlyStopDefault = hasKlTerm(objective) && controllerTarget !== null ? controllerTarget : null;
 
   const pol = merged.policy;
   if (!isPlainObject(pol)) fail('policy', 'an object { kind, hidden, activation }', pol);
@@ -272,9 +310,11 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     clipEpsilon: schedule('clipEpsilon', merged.clipEpsilon, 0, 1, { loOpen: true, hiOpen: true }),
     clipEpsilonHigh: nullable(merged.clipEpsilonHigh, (x) => num('clipEpsilonHigh', x, 0, 10, { loOpen: true })),
     dualClip: nullable(merged.dualClip, (x) => num('dualClip', x, 1, 1e6, { loOpen: true })),
-    klController: { ...(ctl as unknown as KlControllerSettings) },
+    klController,
+    klControllerHold: bool('klControllerHold', merged.klControllerHold),
     klEstimator: oneOf('klEstimator', merged.klEstimator, ['exact', 'k1', 'k3'] as const),
-    targetKl: nullable(merged.targetKl, (x) => num('targetKl', x, 0, 1e6, { loOpen: true })),
+    earlyStopKl: nullable(Object.prototype.hasOwnProperty.call(p, 'earlyStopKl') ? merged.earlyStopKl : earlyStopDefault,
+      (x) => num('earlyStopKl', x, 0, 1e6, { loOpen: true })),
     earlyStopStatistic: oneOf('earlyStopStatistic', merged.earlyStopStatistic, ['k1', 'k3', 'exact'] as const),
     earlyStopFactor: num('earlyStopFactor', merged.earlyStopFactor, 0, 1e6, { loOpen: true }),
     earlyStopGranularity: oneOf('earlyStopGranularity', merged.earlyStopGranularity, ['minibatch', 'epoch'] as const),
@@ -291,6 +331,26 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     numIterations: Math.floor(totalSteps / batchSize),
   };
   return resolved;
+}
+
+/**
+ * The controller settings with every default filled in (what `config.json` records): the rule's own defaults from
+ * `createKlController`, except the target, which is the world's per-update target when not given (TRL's 6 nats is
+ * a per-sequence KL of language models, far from a gridworld's per-update KL), and β = 1 for the fixed rule.
+ * Errors name `klController.<key>`.
+ */
+function resolveController(ctl: Record<string, unknown>, worldTarget: number): KlControllerSettings {
+  const kind = oneOf('klController.kind', ctl.kind, ['fixed', 'adaptive', 'proportional', 'rllib'] as const);
+  const input: Record<string, unknown> = { ...ctl };
+  for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
+  if (kind === 'fixed' && input.beta === undefined) input.beta = 1;
+  if (kind !== 'fixed' && input.target === undefined) input.target = worldTarget;
+  try {
+    return { ...createKlController(input as never).config } as KlControllerSettings;
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.arg.replace(/^config/, 'klController'), e.expected, e.got);
+    throw e;
+  }
 }
 
 function bool(arg: string, x: unknown): boolean {

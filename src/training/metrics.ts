@@ -22,6 +22,8 @@ export type MetricKey =
   | 'kl/exact_visitation'
   | 'kl/pre_step_max'
   | 'kl/coef'
+  | 'kl/coef_held'
+  | 'kl/binding'
   | 'kl/early_stopped'
   | 'kl/optimizer_steps'
   | 'policy/clip_fraction'
@@ -58,6 +60,8 @@ export const METRICS: Readonly<Record<MetricKey, string>> = Object.freeze({
   'kl/exact_visitation': 'Tabular envs: exact KL(π_rollout‖π_end) over all states, weighted by π_rollout’s state visitation.',
   'kl/pre_step_max': 'Max over the applied optimizer steps of the early-stopping statistic (earlyStopStatistic) of KL(π_rollout‖π_before), measured on the minibatch just before each step.',
   'kl/coef': 'The KL coefficient β used in this update (from the KL controller).',
+  'kl/coef_held': '1 when the trainer did not pass this update’s KL to the controller (no KL term, no learning signal, or the penalty was not binding), so β stays; else 0.',
+  'kl/binding': 'Binding ratio ρ = 2β·KL(π_rollout‖π_end) / surrogate gain: ≈ 1 when the KL penalty stopped the update, ≪ 1 when it did not; null without a KL term or without a gain.',
   'kl/early_stopped': '1 when target-KL early stopping ended this update before its last minibatch, else 0.',
   'kl/optimizer_steps': 'Optimizer steps taken in this update (fewer than epochs × minibatches after an early stop).',
   'policy/clip_fraction': 'Fraction of samples whose ratio lay outside the clip range, averaged over optimizer steps.',

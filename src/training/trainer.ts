@@ -26,12 +26,13 @@ import { VectorEnv } from '../../envs/vector.js';
 import { finiteHorizonValue } from '../../envs/planning.js';
 import { Adam } from './adam.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, validateCheckpoint, type Checkpoint } from './checkpoint.js';
-import { resolvePpoConfig, type PpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from './config.js';
+import { hasKlTerm, resolvePpoConfig, type PpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from './config.js';
 import type { MetricRecord } from './metrics.js';
 import { collectRollout, type CurrentObs, type EpisodeRecord } from './rollout.js';
 import { evaluateSchedule } from './schedule.js';
 import { stateVisitation, weightedTabularKl, type TabularModel } from './tabular_metrics.js';
 import { distributionFromParams, ppoUpdateStep, type DistParams, type StepScalars } from './update.js';
+import { controllerDecision, lowerKlEdge, penaltyBindingRatio, rolloutHasSignal, upperKlEdge } from './kl_control.js';
 
 /** Episodes kept for the rolling `charts/*` means (SB3 `ep_info_buffer`, maxlen 100). */
 const EPISODE_WINDOW = 100;
@@ -172,7 +173,7 @@ export class Trainer {
    */
   static async restore(checkpoint: unknown): Promise<Trainer> {
     const ckpt = validateCheckpoint(checkpoint);
-    const trainer = await Trainer.create(ckpt.config as PpoConfigInput);
+    const trainer = await Trainer.create(migrateConfig(ckpt.config) as PpoConfigInput);
     try {
       trainer.policy.setWeights(ckpt.policy);
       trainer.optimizer.setState(ckpt.optimizer);
@@ -272,7 +273,7 @@ export class Trainer {
     const cfg = this.config;
     const t0 = now();
     const progressRemaining = 1 - this.updates / cfg.numIterations;
-    const baseLr = cfg.lr ?? (cfg.policy.kind === 'tabular' ? 0.05 : 2.5e-4);
+    const baseLr = cfg.lr!; // resolvePpoConfig fills in the world's default
     let lr = evaluateSchedule(baseLr, progressRemaining, 'lr');
     if (cfg.annealLr && typeof baseLr === 'number') lr = baseLr * progressRemaining;
     const epsilon = evaluateSchedule(cfg.clipEpsilon, progressRemaining, 'clipEpsilon');
@@ -323,7 +324,7 @@ export class Trainer {
     const M = cfg.minibatchSize;
     const steps: StepScalars[] = [];
     let earlyStopped = false;
-    const threshold = cfg.targetKl === null ? null : cfg.earlyStopFactor * cfg.targetKl;
+    const threshold = cfg.earlyStopKl === null ? null : cfg.earlyStopFactor * cfg.earlyStopKl;
     const shouldStop = threshold === null || cfg.earlyStopGranularity !== 'minibatch' ? undefined : (kl: number) => kl > threshold;
     const clip = cfg.clipEpsilonHigh === null ? epsilon : { low: epsilon, high: cfg.clipEpsilonHigh };
     outer: for (let epoch = 0; epoch < cfg.epochs; epoch++) {
@@ -380,8 +381,8 @@ export class Trainer {
       }
     }
 
-    // --- end-of-update KL(π_rollout‖π_end) on the whole batch, exact and estimated ---
-    const end = await this.rolloutToCurrentKl(rollout, oldLogProb!, params, paramShapes, distKind);
+    // --- end-of-update KL(π_rollout‖π_end) on the whole batch, exact and estimated, and the surrogate gain ---
+    const end = await this.rolloutToCurrentKl(rollout, oldLogProb!, params, paramShapes, distKind, normalizeAdvantages(advantages), epsilon);
     const probsAfter = this.exact ? await this.allStateProbs() : null; // π_end on every state, for the exact metrics
     let visitationKl: number | null = null;
     if (this.exact?.model && probsBefore && probsAfter) {
@@ -403,9 +404,18 @@ export class Trainer {
     const pre = await read((s) => (preStat === 'exact' ? s.rolloutKlExact : preStat === 'k1' ? s.rolloutKlK1 : s.rolloutKlK3), applied);
     for (const s of steps) tf.dispose(Object.values(s) as tf.Tensor[]);
 
-    // --- KL controller: observed KL(π_rollout‖π_end) with the penalty's own estimator ---
-    const observed = cfg.klEstimator === 'exact' ? end.exact : cfg.klEstimator === 'k1' ? end.k1 : end.k3;
-    this.controllerState = this.controller.update(this.controllerState as never, { kl: Math.max(observed, 0), nSteps: B }) as { beta: number };
+    // --- KL controller: observed KL(π_rollout‖π_end) with the penalty's own estimator, on updates that are evidence ---
+    const observed = Math.max(cfg.klEstimator === 'exact' ? end.exact : cfg.klEstimator === 'k1' ? end.k1 : end.k3, 0);
+    const klTerm = hasKlTerm(cfg.objective);
+    const binding = klTerm ? penaltyBindingRatio({ beta, kl: observed, gain: cfg.objective === 'clip+kl' ? end.clipGain : end.gain }) : null;
+    const decision = controllerDecision({
+      hasKlTerm: klTerm, signal: rolloutHasSignal(rollout), kl: observed,
+      lowerEdge: lowerKlEdge(this.controller.config), upperEdge: upperKlEdge(this.controller.config), binding,
+    });
+    const feedRule = klTerm && (decision === 'applied' || !cfg.klControllerHold); // klControllerHold: false = the published loop
+    if (feedRule) {
+      this.controllerState = this.controller.update(this.controllerState as never, { kl: observed, nSteps: B }) as { beta: number };
+    }
 
     // --- bookkeeping and metrics ---
     this.updates += 1;
@@ -430,6 +440,8 @@ export class Trainer {
       'kl/exact_visitation': visitationKl,
       'kl/pre_step_max': applied.length ? Math.max(...pre) : 0,
       'kl/coef': beta,
+      'kl/coef_held': feedRule ? 0 : 1,
+      'kl/binding': binding,
       'kl/early_stopped': earlyStopped ? 1 : 0,
       'kl/optimizer_steps': applied.length,
       'policy/clip_fraction': mean(cf!),
@@ -516,7 +528,9 @@ export class Trainer {
     params: Float32Array[],
     paramShapes: number[][],
     kind: string,
-  ): Promise<{ exact: number; k1: number; k3: number }> {
+    advantages?: Float64Array,
+    epsilon = 0.2,
+  ): Promise<{ exact: number; k1: number; k3: number; gain: number; clipGain: number }> {
     const B = this.config.batchSize;
     const t = tf.tidy(() => {
       const dist = this.policy.distribution(this.encoder.encode(rollout.obs));
@@ -527,15 +541,24 @@ export class Trainer {
       const lp = dist.logProb(this.actionsTensor(rollout.actions, B));
       // Estimates of KL(π_rollout‖π_current) from the rollout actions: logProb = log π_rollout, refLogProb = log π_current.
       const est = { logProb: tf.tensor1d(oldLogProb), refLogProb: lp };
-      return tf.stack([
+      const out = [
         tf.mean(oldDist.kl(dist)),
         tf.mean(klEstimate({ estimator: 'k1', ...est })),
         tf.mean(klEstimate({ estimator: 'k3', ...est })),
-      ]);
+      ];
+      if (advantages) {
+        // Surrogate gain on the batch: L(π_end) − L(π_rollout) with L = mean(r·Â) (and its clipped form), r = π_end/π_rollout.
+        const adv = tf.tensor1d(Float32Array.from(advantages));
+        const ratio = tf.exp(tf.sub(lp, est.logProb));
+        const plain = tf.mul(tf.sub(ratio, 1), adv);
+        const clipped = tf.sub(tf.minimum(tf.mul(ratio, adv), tf.mul(tf.clipByValue(ratio, 1 - epsilon, 1 + epsilon), adv)), adv);
+        out.push(tf.mean(plain), tf.mean(clipped));
+      }
+      return tf.stack(out);
     });
-    const [exact, k1, k3] = Array.from(await t.data());
+    const [exact, k1, k3, gain, clipGain] = Array.from(await t.data());
     t.dispose();
-    return { exact: exact!, k1: k1!, k3: k3! };
+    return { exact: exact!, k1: k1!, k3: k3!, gain: gain ?? NaN, clipGain: clipGain ?? NaN };
   }
 
   /** Probabilities of every state's action distribution, float64, row-major nStates × nActions. */
@@ -562,6 +585,16 @@ export class Trainer {
       });
     }
   }
+}
+
+/**
+ * A checkpoint's config in today's field names: `targetKl` (the early-stopping threshold before it was renamed)
+ * becomes `earlyStopKl`, so a run saved by an earlier klip resumes with the same early stopping.
+ */
+function migrateConfig(config: unknown): unknown {
+  if (config === null || typeof config !== 'object' || !Object.prototype.hasOwnProperty.call(config, 'targetKl')) return config;
+  const { targetKl, ...rest } = config as Record<string, unknown>;
+  return { ...rest, earlyStopKl: (rest as { earlyStopKl?: unknown }).earlyStopKl ?? targetKl };
 }
 
 function copyObs(obs: CurrentObs): CurrentObs {

@@ -19,7 +19,10 @@ describe('progress', () => {
   });
 
   it('formats a line with update, steps, steps/s, return, KL and β', () => {
-    expect(formatProgressLine(rec(2), 10)).toBe('update 2/10 | steps 1024 | 1235 steps/s | return 0.500 | KL 0.0123 | β 2.000');
+    expect(formatProgressLine(rec(2), 10)).toBe('update 2/10 | steps 1024 | 1235 steps/s | return 0.500 | KL of the update 0.0123 | KL per step – | β 2.000');
+    expect(formatProgressLine({ ...rec(2), 'kl/exact_old_new': 2.5e-5 }, 10, { klTarget: 0.01 }))
+      .toBe('update 2/10 | steps 1024 | 1235 steps/s | return 0.500 | KL of the update 0.0123 (target 0.01) | KL per step 2.5e-5 | β 2.000');
+    expect(formatProgressLine(rec(2), 10, { klTarget: null, showBeta: false })).not.toContain('β');
     expect(formatProgressLine(rec(1), 10)).toContain('return –');
   });
 
@@ -47,7 +50,7 @@ describe('progress', () => {
     p.stop();
     expect(s.text()).toContain('4/4 updates');
     expect(s.text()).toContain('return 0.500');
-    expect(s.text()).toContain('KL 0.0123');
+    expect(s.text()).toContain('KL of the update 0.0123');
   });
 
   it('silent mode writes nothing', () => {

@@ -35,12 +35,31 @@ describe('reportCharts', () => {
     expect(charts.map((c) => c.id)).toEqual(['return', 'kl_update', 'kl_step', 'beta', 'clip_fraction', 'entropy']);
     const kl = charts.find((c) => c.id === 'kl_update')!.spec as { layer: { data: { values: Record<string, number>[] } }[] };
     // band [target/1.5, 1.5·target] from run-alpha's klController.target = 0.01 (run-beta's clip objective has none)
-    expect(kl.layer[0]!.data.values).toEqual([{ lo: 0.01 / 1.5, hi: 0.015, target: 0.01 }]);
+    expect(kl.layer[0]!.data.values).toEqual([{ run: 'run-alpha', lo: 0.01 / 1.5, hi: 0.015, target: 0.01 }]);
     const lines = kl.layer[2]!.data.values;
     // every non-null exact/k1/k3 value of both runs, in long format: 3 series × (8 + 5) updates
     expect(lines).toHaveLength(3 * 13);
     expect(lines.filter((r) => (r as unknown as { run: string }).run === 'run-beta' && (r as unknown as { series: string }).series === 'k3').map((r) => r.value))
       .toEqual([0, 1, 2, 3, 4].map((i) => 0.009 + 0.001 * i));
+  });
+
+  it('draws each run’s band in its own rule’s edges, β only for KL objectives, KL on log/symlog axes, and early stopping', () => {
+    const rl: ReportRun[] = [
+      { name: 'rl', config: { objective: 'kl-penalty', klController: { kind: 'rllib', target: 0.02, betaMin: 0.01 }, earlyStopKl: 0.02, earlyStopFactor: 1.5, epochs: 4, numMinibatches: 2 },
+        metrics: synth(4, 1).map((r) => ({ ...r, 'kl/optimizer_steps': 8 })) },
+      { name: 'plain', config: { objective: 'clip' }, metrics: synth(4, 0.5) },
+    ];
+    const charts = reportCharts(rl);
+    const kl = charts.find((c) => c.id === 'kl_update')!.spec as { layer: Array<{ data: { values: Record<string, unknown>[] }; encoding: { y: { scale?: { type: string } } } }> };
+    expect(kl.layer[0]!.data.values).toEqual([{ run: 'rl', lo: 0.01, hi: 0.04, target: 0.02 }]); // RLlib: [d/2, 2d]
+    expect(kl.layer[2]!.encoding.y.scale?.type).toMatch(/^(log|symlog)$/);
+    const beta = charts.find((c) => c.id === 'beta')!.spec as { layer: Array<{ data: { values: Array<{ run: string; value?: number; bound?: string }> }; mark: { interpolate?: string } }> };
+    expect(new Set(beta.layer[0]!.data.values.map((r) => r.run))).toEqual(new Set(['rl'])); // no β for the clip run
+    expect(beta.layer[0]!.mark.interpolate).toBe('step-after');
+    expect(beta.layer[1]!.data.values).toEqual([{ run: 'rl', bound: 'betaMin', value: 0.01 }]);
+    expect(charts.map((c) => c.id)).toContain('early_stop');
+    expect(charts.find((c) => c.id === 'kl_update')!.table!.head).toContain('in band');
+    expect(reportCharts([rl[1]!]).map((c) => c.id)).not.toContain('beta');
   });
 
   it('skips null values and captions with the METRICS descriptions', () => {

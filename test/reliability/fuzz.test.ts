@@ -484,7 +484,7 @@ describe('fuzz: environments', () => {
 describe('fuzz: configs, seeds and checkpoints', () => {
   it('resolvePpoConfig: fuzzed configs give a consistent resolved config or a KlipError', () => {
     const key = fc.constantFrom('env', 'numEnvs', 'nSteps', 'totalSteps', 'epochs', 'numMinibatches', 'lr', 'gamma', 'gaeLambda', 'objective', 'clipEpsilon',
-      'klController', 'klEstimator', 'targetKl', 'policy', 'seed', 'backend', 'annealLr', 'unknownKey', 'envOptions', 'dualClip', 'normalizeAdvantages');
+      'klController', 'klEstimator', 'earlyStopKl', 'policy', 'seed', 'backend', 'annealLr', 'unknownKey', 'envOptions', 'dualClip', 'normalizeAdvantages');
     const cfg = fc.oneof(fc.dictionary(key, fc.oneof(numLike, fc.integer({ min: 1, max: 64 }), fc.constantFrom('clip', 'k3', 'bandit', 'cpu')), { maxKeys: 4 }), junk);
     fc.assert(fc.property(cfg, (c) => {
       resultOrKlipError(() => resolvePpoConfig(c as never), (r) => {

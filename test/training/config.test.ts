@@ -1,15 +1,41 @@
+import { WORLD_DEFAULTS } from '../../src/training/world_defaults.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import { DEFAULT_PPO_CONFIG, resolvePpoConfig } from '../../src/training/config.js';
 
 describe('resolvePpoConfig', () => {
-  it('fills every default and derives the sizes', () => {
+  it('fills every default from the library and the world, and derives the sizes', () => {
     const c = resolvePpoConfig();
-    expect(c.batchSize).toBe(DEFAULT_PPO_CONFIG.numEnvs * DEFAULT_PPO_CONFIG.nSteps);
+    const w = WORLD_DEFAULTS.frozenlake4x4!;
+    expect([c.numEnvs, c.nSteps, c.totalSteps, c.gamma, c.entCoef]).toEqual([w.numEnvs, w.nSteps, w.totalSteps, w.gamma, w.entCoef]);
+    expect([c.lr, c.adamEps, c.annealLr]).toEqual([w.tabular.lr, w.tabular.adamEps, w.tabular.annealLr]);
+    expect(c.batchSize).toBe(w.numEnvs * w.nSteps);
     expect(c.minibatchSize).toBe(c.batchSize / DEFAULT_PPO_CONFIG.numMinibatches);
-    expect(c.numIterations).toBe(Math.floor(DEFAULT_PPO_CONFIG.totalSteps / c.batchSize));
+    expect(c.numIterations).toBe(Math.floor(w.totalSteps / c.batchSize));
     expect(c.clipEpsilon).toBe(0.2);
     expect(Object.isFrozen(DEFAULT_PPO_CONFIG)).toBe(true);
+    // MLP policies take CleanRL's optimizer settings, other worlds their own budget.
+    const m = resolvePpoConfig({ env: 'frozenlake8x8', policy: { kind: 'mlp' } });
+    expect([m.lr, m.adamEps, m.annealLr, m.totalSteps, m.gamma]).toEqual([2.5e-4, 1e-5, true, 512_000, 0.995]);
+  });
+
+  it('records the controller fully resolved, with the world target for every rule and β = 1 for fixed', () => {
+    expect(resolvePpoConfig().klController).toEqual({ kind: 'adaptive', beta: 1, target: 0.01, factor: 2, band: 1.5 });
+    expect(resolvePpoConfig({ klController: { kind: 'proportional' } }).klController).toEqual({ kind: 'proportional', beta: 0.2, target: 0.01, horizon: 10_000 });
+    expect(resolvePpoConfig({ klController: { kind: 'rllib' } }).klController).toEqual({ kind: 'rllib', beta: 0.2, target: 0.01 });
+    expect(resolvePpoConfig({ klController: { kind: 'fixed' } }).klController).toEqual({ kind: 'fixed', beta: 1 });
+    expect(resolvePpoConfig({ klController: { kind: 'adaptive', target: 0.03, betaMin: 0.1 } }).klController)
+      .toEqual({ kind: 'adaptive', beta: 1, target: 0.03, factor: 2, band: 1.5, betaMin: 0.1 });
+    expect(() => resolvePpoConfig({ klController: { kind: 'adaptive', beta: -1 } })).toThrow(/resolvePpoConfig: klController\.beta must be a finite number ≥ 0, got -1/);
+  });
+
+  it('early stopping defaults to the controller target for KL objectives, off otherwise, and an explicit value wins', () => {
+    expect(resolvePpoConfig({ objective: 'clip+kl', klController: { kind: 'adaptive', target: 0.02 } }).earlyStopKl).toBe(0.02);
+    expect(resolvePpoConfig({ objective: 'kl-penalty' }).earlyStopKl).toBe(0.01);
+    expect(resolvePpoConfig({ objective: 'clip' }).earlyStopKl).toBeNull();
+    expect(resolvePpoConfig({ objective: 'clip+kl', klController: { kind: 'fixed', beta: 2 } }).earlyStopKl).toBeNull();
+    expect(resolvePpoConfig({ objective: 'clip+kl', earlyStopKl: null }).earlyStopKl).toBeNull();
+    expect(resolvePpoConfig({ objective: 'clip', earlyStopKl: 0.05 }).earlyStopKl).toBe(0.05);
   });
 
   it('merges nested partials without mutating the defaults', () => {
@@ -37,7 +63,8 @@ describe('resolvePpoConfig', () => {
     [{ backend: 'webgl' }, /backend must be one of 'wasm' \| 'cpu'/],
     [{ seed: -1 }, /seed must be a non-negative safe integer or a non-empty string, got -1/],
     [{ annealLr: 'yes' }, /annealLr must be true or false/],
-    [{ targetKl: 0 }, /targetKl must be a number in \(0/],
+    [{ earlyStopKl: 0 }, /earlyStopKl must be a number in \(0/],
+    [{ targetKl: 0.01 }, /targetKl must be earlyStopKl \(the early-stopping threshold was renamed/],
     [{ dualClip: 1 }, /dualClip must be a number in \(1/],
     [null, /config must be an object/],
   ])('rejects %j with a ConfigError naming the field', (input, message) => {

@@ -1,15 +1,21 @@
 /**
- * Learnability with fixed seeds and bounded budgets (issue 6). Tabular policies keep the set fast; the MLP path is
- * exercised on the bandit. Budgets were tuned once and then frozen: a regression in the trainer, the losses or
- * the envs shows up as a failure here.
+ * Learnability of the default configuration (`klip train --env E`: clip + adaptive KL, the world's defaults from
+ * WORLD_DEFAULTS) on every built-in world but FrozenLake 8×8 (its 512 000-step budget belongs to `npm run bench:learn`).
+ * Thresholds sit below what every one of 20 seeds reached in the sweeps (docs/benchmarks.md), so a test fails on a
+ * bug, not on a seed: run any seeds with `KLIP_LEARN_SEEDS=1,2,…,10 npx vitest run test/training/learnability.test.ts`.
+ * The MLP path is exercised on the bandit.
  */
 import { describe, expect, it } from 'vitest';
 import { makeEnv } from '../../envs/registry.js';
 import { train, type Trainer } from '../../src/training/trainer.js';
 import type { PpoConfigInput } from '../../src/training/config.js';
 
+const SEEDS = (process.env.KLIP_LEARN_SEEDS ?? '1,2').split(',').map(Number);
+/** What `klip train --env E --seed S` runs (the quickstart preset's objective and controller). */
+const DEFAULT_RUN: PpoConfigInput = { objective: 'clip+kl', klController: { kind: 'adaptive' }, klEstimator: 'exact' };
+
 async function trainKeep(config: PpoConfigInput): Promise<{ last: Record<string, number | null>; trainer: Trainer }> {
-  const { history, trainer } = await train({ backend: 'cpu', ...config }, { keep: true });
+  const { history, trainer } = await train({ ...DEFAULT_RUN, ...config }, { keep: true });
   return { last: history[history.length - 1]!, trainer: trainer! };
 }
 
@@ -29,51 +35,52 @@ function greedyWalk(envId: string, probs: number[][], options: Record<string, un
   return { ret, ended: false, steps: 200 };
 }
 
-describe('learnability (fixed seeds, bounded budgets)', () => {
-  it('Bernoulli bandit: the tabular policy puts > 0.9 on the best arm', async () => {
-    const { trainer } = await trainKeep({ env: 'bandit', numEnvs: 4, nSteps: 16, totalSteps: 64 * 40, seed: 1 });
+describe.each(SEEDS)('learnability of the defaults, seed %i', (seed) => {
+  it('Bernoulli bandit: ≥ 0.95 of the optimal expected reward, > 0.9 on the best arm', async () => {
+    const { last, trainer } = await trainKeep({ env: 'bandit', seed });
+    expect(last['charts/optimal_return']).toBeCloseTo(0.8, 12); // the best arm of [0.2, 0.5, 0.8]
+    expect(last['charts/policy_return']! / last['charts/optimal_return']!).toBeGreaterThanOrEqual(0.95);
     const snap = (await trainer.policySnapshot())!;
-    const env = makeEnv('bandit') as unknown as { optimalArm: number };
-    expect(snap.probs[0]![env.optimalArm]!).toBeGreaterThan(0.9);
+    expect(snap.probs[0]![2]!).toBeGreaterThan(0.9);
     trainer.dispose();
   });
 
   it('Bernoulli bandit with an MLP policy prefers the best arm', async () => {
-    const { trainer } = await trainKeep({
-      env: 'bandit', numEnvs: 4, nSteps: 16, totalSteps: 64 * 40, seed: 1, policy: { kind: 'mlp', hidden: [16] }, lr: 0.01,
-    });
+    const { trainer } = await trainKeep({ env: 'bandit', seed, totalSteps: 512 * 20, policy: { kind: 'mlp', hidden: [16] }, lr: 0.01 });
     const snap = (await trainer.policySnapshot())!;
-    const env = makeEnv('bandit') as unknown as { optimalArm: number };
-    expect(snap.probs[0]![env.optimalArm]!).toBeGreaterThan(0.8);
+    expect(snap.probs[0]![2]!).toBeGreaterThan(0.8);
     trainer.dispose();
   });
 
-  it('5×5 grid without slip: the exact return of the learned policy reaches the optimum', async () => {
-    const { last, trainer } = await trainKeep({ env: 'grid5x5', numEnvs: 4, nSteps: 64, totalSteps: 256 * 30, seed: 2 });
+  it('5×5 grid without slip: the exact return reaches the optimum and the greedy walk reaches the goal', async () => {
+    const { last, trainer } = await trainKeep({ env: 'grid5x5', seed });
     expect(last['charts/optimal_return']).toBeCloseTo(1, 9);
-    expect(last['charts/policy_return']!).toBeGreaterThan(0.98);
+    expect(last['charts/policy_return']!).toBeGreaterThan(0.95);
     const walk = greedyWalk('grid5x5', (await trainer.policySnapshot())!.probs);
-    expect(walk.ended).toBe(true);
-    expect(walk.ret).toBe(1);
+    // The shortest path on S.H.. / .W... / ...W. / .H.H. / ...WG (BFS by hand): down 2, right 2, up 1, right 2, down 3.
+    expect(walk).toEqual({ ret: 1, ended: true, steps: 10 });
     trainer.dispose();
   });
 
-  it('slippery FrozenLake 4x4: success rate ≥ 0.6 over the last 100 episodes', async () => {
-    const { last, trainer } = await trainKeep({
-      env: 'frozenlake4x4', numEnvs: 8, nSteps: 128, totalSteps: 1024 * 120, seed: 1, objective: 'clip', lr: 0.1, entCoef: 0,
-    });
-    expect(last['charts/success_rate']!).toBeGreaterThanOrEqual(0.6);
-    // The exact optimum within the 100-step limit is ≈ 0.74; the trainer reports it.
-    expect(last['charts/optimal_return']!).toBeGreaterThan(0.7);
-    expect(last['charts/optimal_return']!).toBeLessThan(0.8235);
+  it('slippery FrozenLake 4×4: the exact return of the learned policy ≥ 0.8 of the exact optimum', async () => {
+    const { last, trainer } = await trainKeep({ env: 'frozenlake4x4', seed });
+    // The exact optimum within the 100-step limit is ≈ 0.744 (Gymnasium's slippery map).
+    expect(last['charts/optimal_return']!).toBeCloseTo(0.7442, 3);
+    expect(last['charts/policy_return']! / last['charts/optimal_return']!).toBeGreaterThanOrEqual(0.8);
     trainer.dispose();
   });
 
-  it('CliffWalking: the greedy policy takes the safe (−17) or the optimal (−13) path', async () => {
-    const { trainer } = await trainKeep({ env: 'cliffwalking', numEnvs: 8, nSteps: 128, totalSteps: 1024 * 60, seed: 1, objective: 'clip', lr: 0.2 });
+  it('CliffWalking: the greedy policy reaches the goal on a path no longer than the safe one (−17)', async () => {
+    const { trainer } = await trainKeep({ env: 'cliffwalking', seed });
     const walk = greedyWalk('cliffwalking', (await trainer.policySnapshot())!.probs);
     expect(walk.ended).toBe(true);
     expect(walk.ret).toBeGreaterThanOrEqual(-17);
+    trainer.dispose();
+  });
+
+  it('token bandit: ≥ 0.95 of the best expected score', async () => {
+    const { last, trainer } = await trainKeep({ env: 'token-bandit', seed });
+    expect(last['charts/policy_return']! / last['charts/optimal_return']!).toBeGreaterThanOrEqual(0.95);
     trainer.dispose();
   });
 });

@@ -87,18 +87,18 @@ function chartDefs(opts: { logBeta: boolean }): ChartDef[] {
       series: { 'episodic return': 'charts/episodic_return', 'policy return (exact)': 'charts/policy_return' },
     },
     {
-      id: 'kl', title: 'KL old→new per update: exact vs k1/k3', yTitle: 'KL (nats)',
-      caption: 'KL(π_before‖π_after) of each optimizer step, averaged over the update: exact, and the k1 and k3 estimates from sampled actions.',
-      series: { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' },
-    },
-    {
-      id: 'kl_update', title: 'KL of the whole update vs the target', yTitle: 'KL (nats)', extra: 'target',
-      caption: 'KL(π_rollout‖π_after): how far one update moved the policy. This is what the KL controller observes. Green: target d_targ and the band [d_targ/1.5, 1.5·d_targ].',
+      id: 'kl_update', title: 'KL of the update vs its target', yTitle: 'KL (nats)', extra: 'target', logY: true,
+      caption: "KL(π_rollout‖π_end): how far one update moved the policy, what the KL controller sees (log scale). Green: the target d and the rule's band (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]).",
       series: { exact: 'kl/exact_rollout_end', k3: 'kl/k3_rollout_end' },
     },
     {
+      id: 'kl', title: 'KL per optimizer step: exact vs k1/k3', yTitle: 'KL (nats)', logY: true,
+      caption: 'KL(π_before‖π_after) of one optimizer step, averaged over the update (log scale): far smaller than the KL of the update, which adds up epochs × minibatches steps.',
+      series: { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' },
+    },
+    {
       id: 'beta', title: 'KL coefficient β', yTitle: 'β', logY: opts.logBeta,
-      caption: `β used in each update, set by the KL controller${opts.logBeta ? ' (log scale)' : ''}. It matters for the kl-penalty and clip+kl objectives.`,
+      caption: `β used in each update, set by the KL controller${opts.logBeta ? ' (log scale)' : ''}. Flat stretches: the trainer held β (no reward yet, or the penalty was not what stopped the update). It matters for the kl-penalty and clip+kl objectives.`,
       series: { β: 'kl/coef' },
     },
     {
@@ -129,9 +129,9 @@ export class LiveCharts {
 
   /**
    * Rebuild every chart for a new run.
-   * @param opts.optimum Exact optimal return (null: no rule). @param opts.target Controller target KL (null: no band).
+   * @param opts.optimum Exact optimal return (null: no rule). @param opts.target Controller target KL and its rule's band (null: none).
    */
-  reset(opts: { optimum: number | null; target: number | null; logBeta: boolean }): void {
+  reset(opts: { optimum: number | null; target: { target: number; lo: number; hi: number } | null; logBeta: boolean }): void {
     for (const { view } of this.views) view.finalize();
     this.views = [];
     this.container.replaceChildren();
@@ -150,7 +150,7 @@ export class LiveCharts {
       const compiled = compile(specOf(def)).spec;
       const view = new vega.View(vega.parse(compiled), { renderer: 'svg', container: host, hover: true });
       if (def.extra === 'optimum' && opts.optimum !== null) view.insert('optimum', [{ value: opts.optimum, label: 'exact optimum' }]);
-      if (def.extra === 'target' && opts.target !== null) view.insert('target', [{ lo: opts.target / 1.5, hi: opts.target * 1.5, target: opts.target }]);
+      if (def.extra === 'target' && opts.target !== null) view.insert('target', [opts.target]);
       this.views.push({ def, view });
     }
     this.pending = Promise.all(this.views.map(({ view }) => view.runAsync()));

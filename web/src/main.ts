@@ -5,11 +5,12 @@
  * @module
  */
 import './style.css';
+import { lowerKlEdge, upperKlEdge, worldDefaults } from 'klip';
 import { LiveCharts } from './charts.js';
 import { drawWorld, worldLegend } from './grid_view.js';
 import { mountKlExplorer } from './kl_explorer.js';
 import {
-  CONTROLLER_KINDS, DEFAULT_SETTINGS, OBJECTIVE_KINDS, PLAYGROUND_SIZES, WORLDS, toPpoConfig,
+  CONTROLLER_KINDS, DEFAULT_SETTINGS, OBJECTIVE_KINDS, WORLDS, defaultUpdates, toPpoConfig,
   type FromWorker, type PlaygroundSettings, type Record_, type ToWorker,
 } from './protocol.js';
 
@@ -142,6 +143,7 @@ function reset(): void {
   records = [];
   gen += 1;
   currentSettings = readSettings();
+  $<HTMLParagraphElement>('#charts-intro').textContent = chartsIntro(currentSettings.env);
   errorBox.hidden = true;
   errorBox.textContent = '';
   setStatus();
@@ -163,7 +165,12 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       backendBadge.textContent = `backend: ${msg.backend}`;
       const s = msg.settings;
       const usesKl = s.objective === 'kl-penalty' || s.objective === 'clip+kl';
-      charts.reset({ optimum: msg.optimalReturn, target: usesKl && s.controller !== 'fixed' ? s.targetKl : null, logBeta: s.beta > 0 });
+      const rule = { kind: s.controller, target: s.targetKl };
+      charts.reset({
+        optimum: msg.optimalReturn,
+        target: usesKl && s.controller !== 'fixed' ? { target: s.targetKl, lo: lowerKlEdge(rule), hi: upperKlEdge(rule) } : null,
+        logBeta: s.beta > 0,
+      });
       drawWorld(worldSvg, msg.frame, msg.snapshot);
       legend.textContent = worldLegend(msg.frame);
       showLatest(undefined);
@@ -218,15 +225,23 @@ form.addEventListener('change', (ev) => {
     post({ type: 'speed', delayMs: SPEEDS[field('speed').value] ?? 0 });
     return;
   }
+  if (name === 'env') {
+    // Another world: its own default budget and target (WORLD_DEFAULTS), as `klip train --env` would use.
+    field('updates').value = String(defaultUpdates(field('env').value));
+    field('targetKl').value = String(worldDefaults(field('env').value).klTarget);
+  }
   updateHints();
   // Any other real change starts a fresh run (a blur that re-fires `change` with the same value does not).
   if (JSON.stringify(readSettings()) !== JSON.stringify(currentSettings)) reset();
 });
 
-$<HTMLParagraphElement>('#charts-intro').textContent =
-  `One update = ${PLAYGROUND_SIZES.numEnvs} copies of the world × ${PLAYGROUND_SIZES.nSteps} steps of experience, then ${PLAYGROUND_SIZES.epochs} passes ` +
-  `over it in ${PLAYGROUND_SIZES.numMinibatches} minibatches. In the gridworlds the reward is sparse: until the agent first reaches the goal ` +
-  'the advantages are 0 and the policy does not move. Hover a point for its value.';
+/** What one update is in the chosen world (its defaults), and what to expect before the first reward. */
+function chartsIntro(env: string): string {
+  const w = worldDefaults(env);
+  return `One update = ${w.numEnvs} copies of the world × ${w.nSteps} steps of experience, then 4 passes over it in 4 minibatches. ` +
+    'Until the agent first collects a reward (FrozenLake, the 5×5 grid) no action looks better than another: the trainer then holds β ' +
+    'instead of lowering it, so the first update that learns something is still held near the target. Hover a point for its value.';
+}
 
 writeSettings(DEFAULT_SETTINGS);
 updateHints();

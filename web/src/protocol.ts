@@ -4,6 +4,8 @@
  * @module
  */
 
+import { worldDefaults } from 'klip';
+
 /** The env ids the playground offers, with their labels (ids from `ENV_IDS` of `klip/envs`). */
 export const WORLDS: readonly { id: string; label: string }[] = [
   { id: 'grid5x5', label: '5×5 grid (no slip)' },
@@ -31,28 +33,40 @@ export interface PlaygroundSettings {
   backend: 'wasm' | 'cpu';
 }
 
-/** The settings the page starts with: a KL-penalized PPO on the 5×5 grid, β adapted towards a target KL. */
+/**
+ * The settings the page starts with: what `klip train` runs (clip + adaptive KL, β₀ = 1, the world's target) on the
+ * 5×5 grid, for that world's default budget. Every other hyperparameter is the world's default (`WORLD_DEFAULTS`),
+ * the same evidence as the CLI (docs/benchmarks.md).
+ */
 export const DEFAULT_SETTINGS: Readonly<PlaygroundSettings> = Object.freeze({
   env: 'grid5x5',
-  objective: 'kl-penalty',
+  objective: 'clip+kl',
   controller: 'adaptive',
   clipEpsilon: 0.2,
-  beta: 0.5,
-  targetKl: 0.01,
+  beta: 1,
+  targetKl: worldDefaults('grid5x5').klTarget,
   seed: 1,
-  updates: 60,
+  updates: defaultUpdates('grid5x5'),
   backend: 'wasm',
 });
 
-/** Rollout size of the playground: 4 envs × 64 steps = 256 env steps per update, 4 epochs over 4 minibatches of 64. */
-export const PLAYGROUND_SIZES = Object.freeze({ numEnvs: 4, nSteps: 64, epochs: 4, numMinibatches: 4 });
+/** Env steps of one update in a world: its default numEnvs × nSteps. */
+export function updateSize(env: string): number {
+  const w = worldDefaults(env);
+  return w.numEnvs * w.nSteps;
+}
+
+/** The world's default budget in updates (its `totalSteps` ÷ the update size). */
+export function defaultUpdates(env: string): number {
+  return Math.max(1, Math.round(worldDefaults(env).totalSteps / updateSize(env)));
+}
 
 /**
- * The trainer config (a partial `PpoConfigInput`) for the chosen settings. The Node side of the determinism
- * test calls this too, so browser and Node train exactly the same thing.
+ * The trainer config (a partial `PpoConfigInput`) for the chosen settings; sizes, learning rate, entropy bonus and γ
+ * are the world's defaults. The Node side of the determinism test calls this too, so browser and Node train exactly
+ * the same thing.
  */
 export function toPpoConfig(s: PlaygroundSettings): Record<string, unknown> {
-  const batch = PLAYGROUND_SIZES.numEnvs * PLAYGROUND_SIZES.nSteps;
   return {
     env: s.env,
     objective: s.objective,
@@ -60,11 +74,7 @@ export function toPpoConfig(s: PlaygroundSettings): Record<string, unknown> {
     clipEpsilon: s.clipEpsilon,
     seed: s.seed,
     backend: s.backend,
-    numEnvs: PLAYGROUND_SIZES.numEnvs,
-    nSteps: PLAYGROUND_SIZES.nSteps,
-    epochs: PLAYGROUND_SIZES.epochs,
-    numMinibatches: PLAYGROUND_SIZES.numMinibatches,
-    totalSteps: Math.max(1, Math.round(s.updates)) * batch,
+    totalSteps: Math.max(1, Math.round(s.updates)) * updateSize(s.env),
   };
 }
 
