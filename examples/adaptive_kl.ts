@@ -83,6 +83,10 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
       objective: 'kl-penalty', // −E[r·Â] + β·KL(π_old‖π): β is the only brake
       klEstimator: 'exact',
       klController: controllers[kind],
+      klControllerHold: false, // the published loop: every update's KL reaches the rule (docs/concepts/kl_penalty.md §6)
+      earlyStopKl: null, // no early stopping either: β alone holds the update
+      adamEps: 1e-5, // CleanRL's Adam ε (the tabular default is 0.01)
+      gaeLambda: 0.95,
       policy: { kind: 'tabular' },
       numEnvs: cfg.numEnvs,
       nSteps: cfg.nSteps,

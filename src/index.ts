@@ -64,7 +64,7 @@ export { METRICS, METRIC_KEYS, WALL_CLOCK_METRICS, deterministicPart } from './t
 export type { MetricRecord, MetricKey } from './training/metrics.js';
 export { DEFAULT_PPO_CONFIG, resolvePpoConfig, OBJECTIVES } from './training/config.js';
 export { WORLD_DEFAULTS, FALLBACK_WORLD_DEFAULTS, worldDefaults } from './training/world_defaults.js';
-export type { WorldDefaults } from './training/world_defaults.js';
+export type { WorldDefaults, WorldOptimizerDefaults } from './training/world_defaults.js';
 export {
   rolloutHasSignal, penaltyBindingRatio, controllerDecision, lowerKlEdge, upperKlEdge, hasKlTerm, MIN_PENALTY_BINDING,
 } from './training/kl_control.js';

@@ -178,7 +178,8 @@ function rllibRule(beta: number, kl: number, target: number): number {
  * (https://arxiv.org/abs/1909.08593), lm-human-preferences `train_policy.py` l.107-124, TRL `AdaptiveKLController`;
  * RLlib `ppo` `KLCoeffMixin.update_kl`.
  *
- * The proportional rule requires 0.2·nSteps/horizon < 1 at each update (else one step could make β ≤ 0; TRL would
+ * `update` throws NumericError instead of returning a β that overflowed to Infinity (a rule without `betaMax` that
+ * keeps doubling): a checkpoint could not store it. The proportional rule requires 0.2·nSteps/horizon < 1 at each update (else one step could make β ≤ 0; TRL would
  * silently go negative): `update` throws a ConfigError instead.
  *
  * @param config `{ kind, … }`, see {@link KlControllerConfig}; unknown keys are rejected.
@@ -252,7 +253,12 @@ export function createKlController(config: KlControllerConfig): KlController {
           next = rllibRule(beta, kl, (resolved as { target: number }).target);
           break;
       }
-      return Object.freeze({ beta: clamp(next) });
+      const beta1 = clamp(next);
+      if (!Number.isFinite(beta1)) {
+        // e.g. the adaptive rule doubling β past 1.8e308 under a target it never reaches, with no betaMax
+        throw new NumericError({ fn, arg: 'beta', expected: 'a finite β after the update (set betaMax to bound it)', got: beta1 });
+      }
+      return Object.freeze({ beta: beta1 });
     },
     coef(state: KlControllerState): number {
       return checkState('KlController.coef', state);

@@ -10,7 +10,7 @@ export {
 } from './run_folder.js';
 export type { RunSummary, MetricSummary, FrameLike, CreateRunOptions, MetricDiff, RunFileKind } from './run_folder.js';
 export { createProgress, progressModeFor, formatProgressLine } from './progress.js';
-export type { ProgressMode, ProgressOptions, ProgressReporter, TextOut } from './progress.js';
+export type { KlLineOptions, ProgressMode, ProgressOptions, ProgressReporter, TextOut } from './progress.js';
 export { renderReportHtml, reportCharts, gridPolicySpec, renderSpecToSvg, escapeHtml, ACTION_ARROWS } from './report.js';
 export type { ReportRun, ReportChart, ReportTable, VegaLiteSpec } from './report.js';
 export {

@@ -90,15 +90,26 @@ function caption(keys: readonly string[], extra = ''): string {
   return [...parts, ...(extra ? [extra] : [])].join(' ');
 }
 
-/** A y scale for KL values: log when every value is > 0, symlog (linear near 0) when some are ≤ 0 (k1 can be negative). */
-function klScale(rows: readonly Row[]): Record<string, unknown> {
-  return rows.every((r) => r.value > 0) ? { type: 'log' } : { type: 'symlog', constant: 1e-4 };
+/**
+ * A y axis for KL values: log when every value is > 0; symlog (log-like on both sides of 0, linear within ±c) when
+ * some are ≤ 0 (k1 can be negative), with c a decade below the smallest non-zero |value| and a tick per decade.
+ */
+function klAxis(rows: readonly Row[]): { scale: Record<string, unknown>; axis?: Record<string, unknown> } {
+  if (rows.every((r) => r.value > 0)) return { scale: { type: 'log' } };
+  const mags = rows.map((r) => Math.abs(r.value)).filter((v) => v > 0);
+  const lo = Math.floor(Math.log10(Math.max(Math.min(...mags), 1e-12)));
+  const hi = Math.ceil(Math.log10(Math.max(...mags, 1e-12)));
+  const step = Math.max(1, Math.ceil((hi - lo) / 6)); // at most ~6 decades labelled per side
+  const decades: number[] = [];
+  for (let e = hi; e >= lo; e -= step) decades.push(10 ** e);
+  const values = [...(rows.some((r) => r.value < 0) ? decades.map((d) => -d) : []), 0, ...decades].sort((a, b) => a - b);
+  return { scale: { type: 'symlog', constant: 10 ** lo / 10 }, axis: { values, format: '~e' } };
 }
 
 function lineLayer(
   rows: Row[],
   yTitle: string,
-  opts: { logY?: boolean; scale?: Record<string, unknown>; dashBySeries?: boolean; step?: boolean } = {},
+  opts: { logY?: boolean; scale?: Record<string, unknown>; axis?: Record<string, unknown>; dashBySeries?: boolean; step?: boolean } = {},
 ): VegaLiteSpec {
   const scale = opts.scale ?? (opts.logY ? { type: 'log' } : undefined);
   return {
@@ -106,7 +117,7 @@ function lineLayer(
     mark: { type: 'line', point: rows.length < 60, strokeWidth: 1.8, ...(opts.step ? { interpolate: 'step-after' } : {}) },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'env steps' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, ...(scale ? { scale } : {}) },
+      y: { field: 'value', type: 'quantitative', title: yTitle, ...(scale ? { scale } : {}), ...(opts.axis ? { axis: opts.axis } : {}) },
       color: { field: 'run', type: 'nominal', title: 'run', scale: { scheme: 'category10' } },
       ...(opts.dashBySeries ? { strokeDash: { field: 'series', type: 'nominal', title: 'series' } } : {}),
       detail: { field: 'series', type: 'nominal' },
@@ -194,7 +205,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
         },
       });
     }
-    layers.push(lineLayer(klUpdate, 'KL (nats)', { dashBySeries: true, scale: klScale(klUpdate) }));
+    layers.push(lineLayer(klUpdate, 'KL (nats)', { dashBySeries: true, ...klAxis(klUpdate) }));
     const verdicts = runs.map((r) => ({ run: r, ctl: controllerOf(r.config) })).filter((x) => x.ctl !== null);
     const c = chart('kl_update', 'KL of the update: KL(π_rollout‖π_end), exact vs k1/k3, against the target',
       caption(['kl/exact_rollout_end', 'kl/k1_rollout_end', 'kl/k3_rollout_end'], bands.length
@@ -217,7 +228,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
   if (klStep.length) {
     out.push(chart('kl_step', 'KL per optimizer step: KL(π_before‖π_after), exact vs k1/k3 estimates',
       caption(['kl/exact_old_new', 'kl/k1', 'kl/k3'], 'One update takes epochs × minibatches optimizer steps, so this is far smaller than the KL of the update.'),
-      [lineLayer(klStep, 'KL (nats)', { dashBySeries: true, scale: klScale(klStep) })]));
+      [lineLayer(klStep, 'KL (nats)', { dashBySeries: true, ...klAxis(klStep) })]));
   }
 
   const klRuns = runs.filter((r) => controllerOf(r.config) !== null);

@@ -49,6 +49,13 @@ describe('createKlController: hand-computed traces', () => {
     expectClose(trace({ kind: 'rllib' }, [0.03, 0.015, 0.004, 0.021]), [0.2, 0.3, 0.3, 0.15, 0.225], 1e-15, 1e-13);
   });
 
+  it('throws NumericError rather than return a β that overflowed to Infinity', () => {
+    const ctl = createKlController({ kind: 'adaptive', beta: 1e308, target: 1e-6 });
+    expect(() => ctl.update(ctl.init(), { kl: 1, nSteps: 1 })).toThrow(NumericError); // 2e308 = Infinity in float64
+    const bounded = createKlController({ kind: 'adaptive', beta: 1e308, target: 1e-6, betaMax: 1e308 });
+    expect(bounded.coef(bounded.update(bounded.init(), { kl: 1, nSteps: 1 }))).toBe(1e308);
+  });
+
   it('clamps β into [betaMin, betaMax] after each update', () => {
     // 1 → 2 → 4 clamped to 3 → 3; then 1.5 → 0.75 clamped to 1 (betaMin)
     expect(trace({ kind: 'adaptive', betaMin: 1, betaMax: 3 }, [1, 1, 1, 0, 0])).toEqual([1, 2, 3, 3, 1.5, 1]);

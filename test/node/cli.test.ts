@@ -21,13 +21,28 @@ function expectOneLineError(r: CliRun, code: number, pattern: RegExp): void {
 }
 
 describe('klip train', () => {
+  it('--kl-controller fixed runs with β = 1 and proportional takes the world target; config.json records them resolved', async () => {
+    const fixed = join(tmp(), 'fixed');
+    const a = await runBuiltCli(['train', '--kl-controller', 'fixed', '--steps', '1024', '--out', fixed]);
+    expect(a.code, a.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(join(fixed, 'config.json'), 'utf8')) as { klController: unknown }).klController).toEqual({ kind: 'fixed', beta: 1 });
+    const prop = join(tmp(), 'prop');
+    const b = await runBuiltCli(['train', '--kl-controller', 'proportional', '--steps', '1024', '--out', prop]);
+    expect(b.code, b.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(join(prop, 'config.json'), 'utf8')) as { klController: unknown }).klController)
+      .toEqual({ kind: 'proportional', beta: 0.2, target: 0.005, horizon: 10_000 });
+    const bad = await runBuiltCli(['train', '--kl-controller', 'adaptive', '--beta', '-1', '--steps', '1024', '--out', join(tmp(), 'bad')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--beta');
+  });
+
   it('writes every run file: JSONL and CSV with the documented keys, summary, checkpoint and report', async () => {
     const out = join(tmp(), 'r1');
     const r = await runBuiltCli(['train', '--steps', '2048', '--seed', '2', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['checkpoint.json', 'config.json', 'metrics.csv', 'metrics.jsonl', 'report.html', 'summary.json', 'wall_time.json']);
     const records = readJsonl(join(out, 'metrics.jsonl'));
-    expect(records.map((x) => x.update)).toEqual([1, 2]); // 2048 steps / (8 envs × 128 steps)
+    expect(records.map((x) => x.update)).toEqual([1, 2]); // 2048 steps / (32 envs × 32 steps)
     for (const rec of records) expect(Object.keys(rec).sort()).toEqual([...METRIC_KEYS].sort());
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trimEnd().split('\n');
     expect(csv[0]).toBe(METRIC_KEYS.join(','));
@@ -41,7 +56,13 @@ describe('klip train', () => {
     expect((summary.policy as { probs: number[][] }).probs).toHaveLength(16);
     expect(validateCheckpoint(JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'))).update).toBe(2);
     expect(r.stdout).toContain('final return');
-    expect(r.stdout).toContain('mean per-step KL');
+    expect(r.stdout).toContain('KL of the update (mean, exact, nats)');
+    expect(r.stdout).toContain('KL per optimizer step (mean, exact, nats)');
+    // FrozenLake 4×4's target is 0.005: the adaptive band is [0.005/1.5, 1.5·0.005] = [0.0033, 0.0075]
+    expect(r.stdout).toMatch(/controller\s+KL of the update in band \[0\.0033, 0\.0075\] on \d+\/2 updates/);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(cfg.klController).toEqual({ kind: 'adaptive', beta: 1, target: 0.005, factor: 2, band: 1.5 }); // fully resolved
+    expect(cfg.earlyStopKl).toBe(0.005);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/https?:|<script/);
@@ -127,7 +148,7 @@ describe('klip report, compare, kl, help', () => {
     for (const flag of ['--env', '--objective', '--kl-controller', '--beta', '--target-kl', '--early-stop-kl', '--kl-estimator', '--policy', '--backend', '--steps', '--seed', '--config', '--out', '--resume', '--json', '--checkpoint-every']) {
       expect(r.stdout).toContain(flag);
     }
-    expect(r.stdout).toContain('(default: 102400)');
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain("default: the world's budget, 102400 on frozenlake4x4");
     expect(r.stdout).toMatch(/choices: "frozenlake4x4"/);
     const top = await runBuiltCli(['--help']);
     for (const cmd of ['train', 'report', 'compare', 'kl', 'bench']) expect(top.stdout).toContain(cmd);

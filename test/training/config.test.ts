@@ -7,7 +7,7 @@ describe('resolvePpoConfig', () => {
   it('fills every default from the library and the world, and derives the sizes', () => {
     const c = resolvePpoConfig();
     const w = WORLD_DEFAULTS.frozenlake4x4!;
-    expect([c.numEnvs, c.nSteps, c.totalSteps, c.gamma, c.entCoef]).toEqual([w.numEnvs, w.nSteps, w.totalSteps, w.gamma, w.entCoef]);
+    expect([c.numEnvs, c.nSteps, c.totalSteps, c.gamma, c.gaeLambda, c.entCoef]).toEqual([w.numEnvs, w.nSteps, w.totalSteps, w.gamma, w.gaeLambda, w.entCoef]);
     expect([c.lr, c.adamEps, c.annealLr]).toEqual([w.tabular.lr, w.tabular.adamEps, w.tabular.annealLr]);
     expect(c.batchSize).toBe(w.numEnvs * w.nSteps);
     expect(c.minibatchSize).toBe(c.batchSize / DEFAULT_PPO_CONFIG.numMinibatches);
@@ -20,9 +20,13 @@ describe('resolvePpoConfig', () => {
   });
 
   it('records the controller fully resolved, with the world target for every rule and β = 1 for fixed', () => {
-    expect(resolvePpoConfig().klController).toEqual({ kind: 'adaptive', beta: 1, target: 0.01, factor: 2, band: 1.5 });
-    expect(resolvePpoConfig({ klController: { kind: 'proportional' } }).klController).toEqual({ kind: 'proportional', beta: 0.2, target: 0.01, horizon: 10_000 });
-    expect(resolvePpoConfig({ klController: { kind: 'rllib' } }).klController).toEqual({ kind: 'rllib', beta: 0.2, target: 0.01 });
+    const d = WORLD_DEFAULTS.frozenlake4x4!.klTarget; // 0.005
+    expect(d).toBe(0.005);
+    expect(resolvePpoConfig().klController).toEqual({ kind: 'adaptive', beta: 1, target: d, factor: 2, band: 1.5 });
+    expect(resolvePpoConfig({ env: 'grid5x5' }).klController).toEqual({ kind: 'adaptive', beta: 1, target: 0.01, factor: 2, band: 1.5 });
+    // TRL's proportional rule would default to 6 nats (a per-sequence KL of language models); the world's target wins.
+    expect(resolvePpoConfig({ klController: { kind: 'proportional' } }).klController).toEqual({ kind: 'proportional', beta: 0.2, target: d, horizon: 10_000 });
+    expect(resolvePpoConfig({ klController: { kind: 'rllib' } }).klController).toEqual({ kind: 'rllib', beta: 0.2, target: d });
     expect(resolvePpoConfig({ klController: { kind: 'fixed' } }).klController).toEqual({ kind: 'fixed', beta: 1 });
     expect(resolvePpoConfig({ klController: { kind: 'adaptive', target: 0.03, betaMin: 0.1 } }).klController)
       .toEqual({ kind: 'adaptive', beta: 1, target: 0.03, factor: 2, band: 1.5, betaMin: 0.1 });
@@ -31,7 +35,7 @@ describe('resolvePpoConfig', () => {
 
   it('early stopping defaults to the controller target for KL objectives, off otherwise, and an explicit value wins', () => {
     expect(resolvePpoConfig({ objective: 'clip+kl', klController: { kind: 'adaptive', target: 0.02 } }).earlyStopKl).toBe(0.02);
-    expect(resolvePpoConfig({ objective: 'kl-penalty' }).earlyStopKl).toBe(0.01);
+    expect(resolvePpoConfig({ objective: 'kl-penalty', env: 'grid5x5' }).earlyStopKl).toBe(0.01);
     expect(resolvePpoConfig({ objective: 'clip' }).earlyStopKl).toBeNull();
     expect(resolvePpoConfig({ objective: 'clip+kl', klController: { kind: 'fixed', beta: 2 } }).earlyStopKl).toBeNull();
     expect(resolvePpoConfig({ objective: 'clip+kl', earlyStopKl: null }).earlyStopKl).toBeNull();

@@ -203,16 +203,21 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
 
   it('changing the controller changes β’s trajectory', async () => {
     await setField('objective', 'kl-penalty');
-    await setField('updates', '6');
+    await setField('updates', '20');
     await setField('controller', 'fixed');
     const fixed = (await runToEnd()).map((r) => r['kl/coef']);
     const fixedPath = await linePaths('beta');
     await setField('controller', 'adaptive');
-    const adaptive = (await runToEnd()).map((r) => r['kl/coef']);
+    const records = await runToEnd();
+    const adaptive = records.map((r) => r['kl/coef']);
     const adaptivePath = await linePaths('beta');
     await page.screenshot({ path: join(ARTIFACTS, 'playground_adaptive.png'), fullPage: true });
-    expect(fixed).toEqual(Array(6).fill(DEFAULT_SETTINGS.beta));
+    expect(fixed).toEqual(Array(20).fill(DEFAULT_SETTINGS.beta));
     expect(adaptive[0]).toBe(DEFAULT_SETTINGS.beta); // the first update uses the initial β
+    // Until the first rewarded episode the trainer holds β (no learning signal), then the rule moves it.
+    const firstReward = records.findIndex((r) => (r['charts/episodic_return'] ?? 0) > 0);
+    expect(firstReward).toBeGreaterThan(0);
+    expect(adaptive.slice(0, firstReward + 1)).toEqual(Array(firstReward + 1).fill(DEFAULT_SETTINGS.beta));
     expect(new Set(adaptive).size).toBeGreaterThan(1);
     expect(adaptivePath).not.toEqual(fixedPath);
   });
