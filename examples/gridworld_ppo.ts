@@ -17,18 +17,20 @@ export const DEFAULTS = {
   slippery: true,
   /** PPO objective: 'clip' (CleanRL), 'kl-penalty', 'clip+kl' (clip and a KL(old‖new) penalty) or 'pg'. */
   objective: 'clip+kl' as 'clip' | 'kl-penalty' | 'clip+kl' | 'pg',
-  /** Parallel env copies (CleanRL `num_envs`). */
-  numEnvs: 8,
+  /** Parallel env copies (CleanRL `num_envs`; klip's FrozenLake default, docs/benchmarks.md). */
+  numEnvs: 32,
   /** Steps per env per update (CleanRL `num_steps`). */
-  nSteps: 128,
+  nSteps: 32,
   /** Updates; total env steps = updates · numEnvs · nSteps. */
   updates: 100,
-  /** Adam learning rate (a tabular policy tolerates a large one). */
-  lr: 0.1,
+  /** Adam learning rate (a tabular policy tolerates a large one; Adam ε is 0.01 for tabular policies). */
+  lr: 0.2,
+  /** Entropy bonus coefficient (CleanRL `ent_coef`). */
+  entCoef: 0.01,
   /** Initial KL coefficient β of the penalty, adapted towards `targetKl` (adaptive rule, Schulman et al. 2017 §4). */
   beta: 1,
-  /** Target KL(π_old‖π_new) per update of the adaptive controller (nats). */
-  targetKl: 0.01,
+  /** Target KL(π_rollout‖π_end) per update of the adaptive controller (nats); also caps each update at 1.5× it. */
+  targetKl: 0.005,
   /** Root seed (envs, policy init, rollouts and minibatches each get a labelled stream). */
   seed: 1,
   /** tfjs backend: 'wasm' (klip's default) or 'cpu'. */
@@ -66,7 +68,7 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<Gr
     nSteps: cfg.nSteps,
     totalSteps: cfg.updates * cfg.numEnvs * cfg.nSteps,
     lr: cfg.lr,
-    entCoef: 0,
+    entCoef: cfg.entCoef,
     seed: cfg.seed,
     backend: cfg.backend,
   };
@@ -82,7 +84,7 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<Gr
         const ret = m['charts/policy_return']!;
         console.log(
           `update ${String(m.update).padStart(3)}  exact return ${ret.toFixed(3)} / ${optimalReturn.toFixed(3)}`
-          + `  success ${(m['charts/success_rate'] ?? 0).toFixed(2)}  KL(old‖new) ${m['kl/exact_rollout_end']!.toExponential(2)}  β ${m['kl/coef']!.toPrecision(3)}`,
+          + `  success ${(m['charts/success_rate'] ?? 0).toFixed(2)}  KL of the update ${m['kl/exact_rollout_end']!.toExponential(2)} (target ${cfg.targetKl})  β ${m['kl/coef']!.toPrecision(3)}`,
         );
       }
     }

@@ -3,6 +3,7 @@
  * the previous checkpoint intact and `klip train` reports the file in one line and exits 1.
  * (test/node/atomic.test.ts covers `writeFileAtomic` itself; this file covers the CLI paths.)
  */
+import { WORLD_DEFAULTS } from '../../src/training/world_defaults.js';
 import { spawn } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +47,9 @@ function failingOnCheckpoint(n: number, where: 'write' | 'rename', code: string)
   };
 }
 
-const TRAIN = ['train', '--env', 'bandit', '--steps', String(10 * 1024), '--seed', '4', '--backend', 'cpu', '--checkpoint-every', '2'];
+/** One update of the bandit's defaults: 8 envs × 64 steps (WORLD_DEFAULTS.bandit). */
+const BATCH = WORLD_DEFAULTS.bandit!.numEnvs * WORLD_DEFAULTS.bandit!.nSteps;
+const TRAIN = ['train', '--env', 'bandit', '--steps', String(10 * BATCH), '--seed', '4', '--backend', 'cpu', '--checkpoint-every', '2'];
 
 describe('a checkpoint write fails mid-run (injected file system)', () => {
   it.each([
@@ -77,7 +80,7 @@ describe('a checkpoint write fails mid-run (injected file system)', () => {
 describe('a real unwritable run folder', () => {
   it('klip train --resume exits 1 with one line naming the path; the old checkpoint is untouched and loads', async () => {
     const out = join(tmp(), 'ro');
-    const first = await runCli([...TRAIN, '--steps', String(4 * 1024), '--out', out], { stdout: sink(), stderr: sink(), handleSigint: false });
+    const first = await runCli([...TRAIN, '--steps', String(4 * BATCH), '--out', out], { stdout: sink(), stderr: sink(), handleSigint: false });
     expect(first).toBe(0);
     const before = readFileSync(join(out, 'checkpoint.json'), 'utf8');
     // --resume first rewrites metrics.jsonl from the checkpoint (an atomic write into the folder): that must fail.

@@ -18,6 +18,9 @@ interface ChartDef {
   /** series label → metric key. */
   series: Record<string, string>;
   logY?: boolean;
+  /** A symlog y axis (log-like on both sides of 0, linear within ±1e-7): KL charts, where k1 can be negative and a
+   *  held update's KL can be 0. */
+  symlogY?: boolean;
   /** Extra named datasets drawn before the lines ('optimum' rule or 'target' band). */
   extra?: 'optimum' | 'target';
 }
@@ -34,7 +37,9 @@ function lineLayer(def: ChartDef): Record<string, unknown> {
       x: { field: 'update', type: 'quantitative', title: 'update', axis: { tickMinStep: 1, format: 'd' } },
       y: {
         field: 'value', type: 'quantitative', title: def.yTitle,
-        ...(def.logY ? { scale: { type: 'log' } } : { scale: { zero: false } }),
+        ...(def.symlogY
+          ? { scale: { type: 'symlog', constant: 1e-7 }, axis: { values: [-1e-2, -1e-4, 0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1], format: '~e' } }
+          : def.logY ? { scale: { type: 'log' } } : { scale: { zero: false } }),
       },
       // A legend title is required: an empty/null one makes vega 5.33 size the view to Number.MAX_VALUE.
       color: { field: 'series', type: 'nominal', title: 'series', scale: { scheme: 'category10' }, legend: single ? null : { orient: 'top', direction: 'horizontal' } },
@@ -87,13 +92,13 @@ function chartDefs(opts: { logBeta: boolean }): ChartDef[] {
       series: { 'episodic return': 'charts/episodic_return', 'policy return (exact)': 'charts/policy_return' },
     },
     {
-      id: 'kl_update', title: 'KL of the update vs its target', yTitle: 'KL (nats)', extra: 'target', logY: true,
-      caption: "KL(π_rollout‖π_end): how far one update moved the policy, what the KL controller sees (log scale). Green: the target d and the rule's band (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]).",
+      id: 'kl_update', title: 'KL of the update vs its target', yTitle: 'KL (nats)', extra: 'target', symlogY: true,
+      caption: "KL(π_rollout‖π_end): how far one update moved the policy, what the KL controller sees (log-like axis). Green: the target d and the rule's band (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]).",
       series: { exact: 'kl/exact_rollout_end', k3: 'kl/k3_rollout_end' },
     },
     {
-      id: 'kl', title: 'KL per optimizer step: exact vs k1/k3', yTitle: 'KL (nats)', logY: true,
-      caption: 'KL(π_before‖π_after) of one optimizer step, averaged over the update (log scale): far smaller than the KL of the update, which adds up epochs × minibatches steps.',
+      id: 'kl', title: 'KL per optimizer step: exact vs k1/k3', yTitle: 'KL (nats)', symlogY: true,
+      caption: 'KL(π_before‖π_after) of one optimizer step, averaged over the update (log-like axis; k1 can be negative): far smaller than the KL of the update, which adds up epochs × minibatches steps.',
       series: { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' },
     },
     {
