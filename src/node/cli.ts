@@ -29,7 +29,7 @@ import { computeFrontier, DEFAULT_FRONTIER_INPUTS, formatFrontierTable, frontier
 import { parseNumberList } from './flags.js';
 import { createProgress, progressModeFor, type KlLineOptions, type TextOut } from './progress.js';
 import { renderReportHtml, type ReportRun } from './report.js';
-import { checkCreatable, createRun, diffMetrics, openRun, summarizeMetrics, type FrameLike, type RunFolder, type RunSummary } from './run_folder.js';
+import { checkCreatable, createRun, diffMetrics, meanOfMetric, openRun, summarizeMetrics, type FrameLike, type RunFolder, type RunSummary } from './run_folder.js';
 
 /** Streams and context of one CLI invocation (inject them to run the CLI in-process). */
 export interface CliIo {
@@ -214,11 +214,6 @@ function envFrame(config: ResolvedPpoConfig): FrameLike | undefined {
   }
 }
 
-function meanOf(history: readonly MetricRecord[], key: string): number | null {
-  const xs = history.map((r) => r[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-}
-
 async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSeconds: number): Promise<RunSummary> {
   const cfg = trainer.config;
   const s: RunSummary = {
@@ -234,7 +229,7 @@ async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSeconds: n
     wallTimeSeconds,
     ...summarizeMetrics(trainer.history),
     complete: trainer.done,
-    meanUpdateKl: meanOf(trainer.history, 'kl/exact_rollout_end'),
+    meanUpdateKl: meanOfMetric(trainer.history, 'kl/exact_rollout_end'),
     verdict: controllerVerdict(trainer.history, cfg.klController, hasKlTerm(cfg.objective)),
   };
   if (s.optimalReturn === null && trainer.exactOptimum) s.optimalReturn = trainer.exactOptimum.optimalReturn;
@@ -608,7 +603,7 @@ async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> {
   const results = await runCompare(grid, cells, {
     workers,
     onStart: ({ workers: used }) => io.stderr.write(`Comparing ${cells.length}${shard ? ` of ${all.length}` : ''} runs on ${o.env} (${o.steps} env steps each)${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${used > 1 ? `${used} worker threads` : 'in-process'}\n`),
-    onResult: (r, done, total) => io.stderr.write(`  [${done}/${total}] ${r.objective} / ${r.controller} / seed ${String(r.seed)}: final return ${fmt(r.finalReturn)}, mean per-step KL ${fmt(r.meanStepKl, 6)}\n`),
+    onResult: (r, done, total) => io.stderr.write(`  [${done}/${total}] ${r.objective} / ${r.controller} / seed ${String(r.seed)}: final return ${fmt(r.finalReturn)}, KL per optimizer step (mean) ${fmt(r.meanStepKl, 6)}\n`),
   });
   const file = compareFile(grid, shard, results);
   await writeCompareOutputs(outDir, file, { html: shard === null });

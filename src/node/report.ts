@@ -11,7 +11,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { METRICS, type MetricRecord } from '../training/metrics.js';
 import { controllerVerdict, type VerdictControllerSettings } from '../training/controller_verdict.js';
 import { hasKlTerm, lowerKlEdge, upperKlEdge } from '../training/kl_control.js';
-import type { FrameLike, RunSummary } from './run_folder.js';
+import { meanOfMetric, type FrameLike, type RunSummary } from './run_folder.js';
 
 /** A Vega-Lite v5 specification as a plain JSON object. */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -432,7 +432,8 @@ function fmt(v: unknown, digits = 4): string {
 }
 
 function summaryTable(runs: readonly ReportRun[]): string {
-  const head = ['run', 'env', 'objective', 'updates', 'env steps', 'final return', 'success rate', 'policy return', 'optimum', 'mean per-step KL', 'final β'];
+  const head = ['run', 'env', 'objective', 'updates', 'env steps', 'final return', 'success rate', 'policy return', 'optimum',
+    'KL of the update (mean)', 'KL per optimizer step (mean)', 'final β'];
   const body = runs.map((run) => {
     const s = run.summary;
     const last = run.metrics[run.metrics.length - 1] ?? {};
@@ -446,8 +447,9 @@ function summaryTable(runs: readonly ReportRun[]): string {
       fmt(s?.successRate),
       fmt(s?.policyReturn),
       fmt(s?.optimalReturn),
+      fmt(s?.meanUpdateKl ?? meanOfMetric(run.metrics, 'kl/exact_rollout_end')),
       fmt(s?.meanStepKl),
-      fmt(s?.finalBeta),
+      typeof run.config.objective === 'string' && !hasKlTerm(run.config.objective) ? '–' : fmt(s?.finalBeta),
     ];
     return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });

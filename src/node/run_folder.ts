@@ -110,6 +110,29 @@ function lastNumber(metrics: readonly MetricRecord[], key: string): number | nul
 }
 
 /**
+ * The mean of one metric over the records that report a finite number for it.
+ * @param metrics Metric records.
+ * @param key A metric key, e.g. `kl/exact_rollout_end` (the KL of the update).
+ * @returns The mean, or null when no record has a finite value.
+ * @example
+ * ```ts
+ * meanOfMetric(history, 'kl/exact_rollout_end');
+ * ```
+ */
+export function meanOfMetric(metrics: readonly MetricRecord[], key: string): number | null {
+  let s = 0;
+  let n = 0;
+  for (const r of metrics) {
+    const v = r[key];
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      s += v;
+      n += 1;
+    }
+  }
+  return n ? s / n : null;
+}
+
+/**
  * The summary numbers of a metric history: last non-null value of each chart, mean per-step KL, final β.
  *
  * meanStepKl = (1/U) Σ_u `kl/exact_old_new`_u over the updates u that report it.
@@ -121,21 +144,12 @@ function lastNumber(metrics: readonly MetricRecord[], key: string): number | nul
  * ```
  */
 export function summarizeMetrics(metrics: readonly MetricRecord[]): MetricSummary {
-  let s = 0;
-  let n = 0;
-  for (const r of metrics) {
-    const v = r['kl/exact_old_new'];
-    if (typeof v === 'number' && Number.isFinite(v)) {
-      s += v;
-      n += 1;
-    }
-  }
   return {
     finalReturn: lastNumber(metrics, 'charts/episodic_return'),
     successRate: lastNumber(metrics, 'charts/success_rate'),
     policyReturn: lastNumber(metrics, 'charts/policy_return'),
     optimalReturn: lastNumber(metrics, 'charts/optimal_return'),
-    meanStepKl: n ? s / n : null,
+    meanStepKl: meanOfMetric(metrics, 'kl/exact_old_new'),
     finalBeta: lastNumber(metrics, 'kl/coef'),
   };
 }
