@@ -807,6 +807,12 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   };
   let code = 0;
   const program = buildProgram(full, (c) => (code = c));
+  if (argv.length === 0) {
+    // No command is a usage error (exit 2), not a success: say what is expected after the help.
+    full.stderr.write(program.helpInformation());
+    full.stderr.write(`klip: a command is required (${program.commands.map((c) => c.name()).join(', ')}); try klip train\n`);
+    return 2;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;

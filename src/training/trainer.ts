@@ -622,6 +622,12 @@ function gatherObs<T extends Int32Array | Float64Array>(src: T, idx: Int32Array,
 function buildPolicy(config: ResolvedPpoConfig, env: VectorEnv, rng: Rng): Policy {
   const obsSpace = env.singleObservationSpace;
   const actionSpace = env.singleActionSpace;
+  if (actionSpace.kind === 'discrete' && actionSpace.n < 2) {
+    throw new ConfigError({
+      fn: 'Trainer.create', arg: 'env', expected: 'a world with at least 2 actions (with one, the policy has nothing to choose)',
+      got: `${config.env} with ${actionSpace.n} action`, hint: 'A bandit needs two or more arms in envOptions.probs',
+    });
+  }
   if (config.policy.kind === 'tabular') {
     if (obsSpace.kind !== 'discrete' || actionSpace.kind !== 'discrete') {
       throw new ConfigError({ fn: 'Trainer.create', arg: 'policy.kind', expected: "'mlp' for environments with box observations or actions ('tabular' needs discrete ones)", got: 'tabular' });

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateCheckpoint } from '../../src/training/checkpoint.js';
 import { deterministicPart, METRIC_KEYS, type MetricRecord } from '../../src/training/metrics.js';
-import { readJsonl, runBuiltCli, useCliTestFolder, type CliRun } from '../helpers/built_cli.js';
+import { spawn } from 'node:child_process';
+import { builtCli, readJsonl, ROOT, runBuiltCli, useCliTestFolder, type CliRun } from '../helpers/built_cli.js';
 
 const tmp = useCliTestFolder('klip-cli-');
 
@@ -140,6 +141,26 @@ describe('klip report, compare, kl, help', () => {
     expect(v.tv).toBeCloseTo(0.3, 12);
     const t = await runBuiltCli(['kl', '--p', '0.7,0.3', '--q', '0.4,0.6']);
     expect(t.stdout).toMatch(/KL\(p‖q\)\s+0\.183787\s+0\.265148/); // bits = nats / ln 2 = 0.26514844544032273
+  });
+
+  it('no command is a usage error: the help and one line on stderr, exit 2', async () => {
+    const r = await runBuiltCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Usage: klip');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^klip: a command is required \(train, .*\); try klip train$/);
+  });
+
+  it('a reader that closes early (klip train --json | head -1) ends quietly with exit 0', async () => {
+    const cli = await builtCli();
+    const out = join(tmp(), 'epipe');
+    const child = spawn(process.execPath, [cli, 'train', '--steps', String(1024 * 30), '--json', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy()); // like `head -1`: read a line, close the pipe
+    const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toMatch(/Error|\n\s+at /);
   });
 
   it('--help lists every option with its default', async () => {

@@ -136,6 +136,12 @@ const THUNKS: Record<string, Thunk> = {
   'num-categorical-nan': () => Categorical.fromProbs([Number.NaN, 1]),
   'num-categorical-all-neg-inf': () => Categorical.fromLogits([-Infinity, -Infinity]),
   'num-categorical-float32': () => Categorical.fromLogits([0, 1e300]),
+  'num-controller-beta-overflow': () => {
+    const c = createKlController({ kind: 'adaptive', beta: 1e308, target: 1e-6 });
+    return c.update(c.init(), { kl: 1, nSteps: 128 });
+  },
+  'cfg-ppo-target-kl-renamed': () => resolvePpoConfig({ targetKl: 0.01 } as never),
+  'cfg-trainer-one-action': () => Trainer.create({ env: 'bandit', envOptions: { probs: [0.5] }, backend: 'cpu' }),
   'num-controller-kl-nan': () => {
     const c = createKlController({ kind: 'adaptive' });
     return c.update(c.init(), { kl: Number.NaN, nSteps: 128 });

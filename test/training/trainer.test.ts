@@ -118,6 +118,11 @@ describe('Trainer: KL semantics', () => {
 });
 
 describe('Trainer: guards and errors', () => {
+  it('refuses a world with one action with a ConfigError naming env, before any tensor work', async () => {
+    await expect(Trainer.create({ env: 'bandit', envOptions: { probs: [0.5] }, backend: 'cpu' }))
+      .rejects.toThrow('Trainer.create: env must be a world with at least 2 actions (with one, the policy has nothing to choose), got "bandit with 1 action". A bandit needs two or more arms in envOptions.probs');
+  });
+
   it('stops with a NumericError naming the update when the weights become NaN', async () => {
     const trainer = await Trainer.create({ ...SMALL, backend: 'cpu' });
     try {
