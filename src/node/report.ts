@@ -126,6 +126,19 @@ function lineLayer(
   };
 }
 
+/** Horizontal dashed rules at `y` of each value, coloured by its run like the lines (targets, β bounds). */
+function runRules(values: object[], y: string, dash: number[], tooltip: object[]): VegaLiteSpec {
+  return {
+    data: { values },
+    mark: { type: 'rule', strokeDash: dash },
+    encoding: {
+      y: { field: y, type: 'quantitative' },
+      color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
+      tooltip,
+    },
+  };
+}
+
 function chart(id: string, title: string, cap: string, layers: VegaLiteSpec[]): ReportChart {
   return {
     id,
@@ -195,15 +208,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
           tooltip: [{ field: 'run' }, { field: 'lo', title: 'band low' }, { field: 'hi', title: 'band high' }],
         },
       });
-      layers.push({
-        data: { values: bands },
-        mark: { type: 'rule', strokeDash: [4, 2] },
-        encoding: {
-          y: { field: 'target', type: 'quantitative' },
-          color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
-          tooltip: [{ field: 'run' }, { field: 'target', title: 'target KL' }],
-        },
-      });
+      layers.push(runRules(bands, 'target', [4, 2], [{ field: 'run' }, { field: 'target', title: 'target KL' }]));
     }
     layers.push(lineLayer(klUpdate, 'KL (nats)', { dashBySeries: true, ...klAxis(klUpdate) }));
     const verdicts = runs.map((r) => ({ run: r, ctl: controllerOf(r.config) })).filter((x) => x.ctl !== null);
@@ -243,15 +248,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
       if (isNum(ctl.betaMax)) bounds.push({ run: r.name, bound: 'betaMax', value: ctl.betaMax });
     }
     if (bounds.length) {
-      layers.push({
-        data: { values: bounds },
-        mark: { type: 'rule', strokeDash: [2, 2] },
-        encoding: {
-          y: { field: 'value', type: 'quantitative' },
-          color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
-          tooltip: [{ field: 'run' }, { field: 'bound' }, { field: 'value', type: 'quantitative' }],
-        },
-      });
+      layers.push(runRules(bounds, 'value', [2, 2], [{ field: 'run' }, { field: 'bound' }, { field: 'value', type: 'quantitative' }]));
     }
     out.push(chart('beta', 'KL coefficient β per update', caption(['kl/coef', 'kl/coef_held'],
       `A step line: β is constant within an update.${logY ? ' Log scale.' : ''}${bounds.length ? ' Dotted: betaMin/betaMax.' : ''} Flat stretches are updates where the trainer held β (no learning signal, or the penalty was not what stopped the update).`), layers));

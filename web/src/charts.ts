@@ -21,6 +21,8 @@ interface ChartDef {
   /** A symlog y axis (log-like on both sides of 0, linear within ±1e-7): KL charts, where k1 can be negative and a
    *  held update's KL can be 0. */
   symlogY?: boolean;
+  /** Draw as a step line (β is constant within an update). */
+  step?: boolean;
   /** Extra named datasets drawn before the lines ('optimum' rule or 'target' band). */
   extra?: 'optimum' | 'target';
 }
@@ -32,7 +34,7 @@ function lineLayer(def: ChartDef): Record<string, unknown> {
   const single = Object.keys(def.series).length === 1;
   return {
     data: { name: 'table' },
-    mark: { type: 'line', point: { size: 14 }, strokeWidth: 1.8, clip: true },
+    mark: { type: 'line', point: { size: 14 }, strokeWidth: 1.8, clip: true, ...(def.step ? { interpolate: 'step-after' } : {}) },
     encoding: {
       x: { field: 'update', type: 'quantitative', title: 'update', axis: { tickMinStep: 1, format: 'd' } },
       y: {
@@ -102,7 +104,7 @@ function chartDefs(opts: { logBeta: boolean }): ChartDef[] {
       series: { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' },
     },
     {
-      id: 'beta', title: 'KL coefficient β', yTitle: 'β', logY: opts.logBeta,
+      id: 'beta', title: 'KL coefficient β', yTitle: 'β', logY: opts.logBeta, step: true,
       caption: `β used in each update, set by the KL controller${opts.logBeta ? ' (log scale)' : ''}. Flat stretches: the trainer held β (no reward yet, or the penalty was not what stopped the update). It matters for the kl-penalty and clip+kl objectives.`,
       series: { β: 'kl/coef' },
     },
