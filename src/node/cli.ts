@@ -96,7 +96,51 @@ const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
   backend: { flag: '--backend', path: 'backend' },
   steps: { flag: '--steps', path: 'totalSteps' },
   seed: { flag: '--seed', path: 'seed' },
+  // The hyperparameters a PPO user tunes, under CleanRL's flag names.
+  lr: { flag: '--lr', path: 'lr' },
+  annealLr: { flag: '--anneal-lr', path: 'annealLr' },
+  numEnvs: { flag: '--num-envs', path: 'numEnvs' },
+  nSteps: { flag: '--n-steps', path: 'nSteps' },
+  epochs: { flag: '--epochs', path: 'epochs' },
+  minibatches: { flag: '--minibatches', path: 'numMinibatches' },
+  gamma: { flag: '--gamma', path: 'gamma' },
+  gaeLambda: { flag: '--gae-lambda', path: 'gaeLambda' },
+  clip: { flag: '--clip', path: 'clipEpsilon' },
+  entCoef: { flag: '--ent-coef', path: 'entCoef' },
+  vfCoef: { flag: '--vf-coef', path: 'vfCoef' },
+  maxGradNorm: { flag: '--max-grad-norm', path: 'maxGradNorm' },
+  hidden: { flag: '--hidden', path: 'policy.hidden' },
 };
+
+/** The train flag that sets a config path (`policy.hidden[1]` is set by `--hidden`), if one was given. */
+function flagForPath(path: string, given: readonly string[]): string | undefined {
+  const hit = Object.entries(FLAG_FIELDS).find(([attr, f]) => given.includes(attr) && (f.path === path || path.startsWith(`${f.path}[`)));
+  return hit?.[1].flag;
+}
+
+/** A boolean flag value: `true` or `false`. */
+function parseBool(flag: string) {
+  return (value: string): boolean => {
+    if (value !== 'true' && value !== 'false') throw new InvalidArgumentError(`${flag} must be true or false.`);
+    return value === 'true';
+  };
+}
+
+/** `--max-grad-norm`: a number > 0, or `none` for no clipping (kept as 'none': commander turns a parsed null into ''). */
+function parseMaxGradNorm(value: string): number | 'none' {
+  if (value.trim().toLowerCase() === 'none') return 'none';
+  return parseNumber('--max-grad-norm', { min: 0, minExclusive: true })(value);
+}
+
+/** `--hidden 64,64`: layer sizes. */
+function parseHidden(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const xs = parts.map(Number);
+  if (parts.some((s) => s === '') || xs.some((x) => !Number.isSafeInteger(x) || x < 1)) {
+    throw new InvalidArgumentError('--hidden must be a comma-separated list of layer sizes (integers ≥ 1), e.g. 64,64.');
+  }
+  return xs;
+}
 
 function parseNumber(flag: string, opts: { integer?: boolean; min?: number; minExclusive?: boolean } = {}) {
   const kind = opts.integer ? 'an integer' : 'a number';
@@ -254,6 +298,19 @@ interface TrainOpts {
   backend?: string;
   steps?: number;
   seed?: number | string;
+  lr?: number;
+  annealLr?: boolean;
+  numEnvs?: number;
+  nSteps?: number;
+  epochs?: number;
+  minibatches?: number;
+  gamma?: number;
+  gaeLambda?: number;
+  clip?: number;
+  entCoef?: number;
+  vfCoef?: number;
+  maxGradNorm?: number | 'none';
+  hidden?: number[];
   config?: string;
   preset: 'quickstart' | 'library';
   out?: string;
@@ -276,7 +333,8 @@ async function trainConfig(cmd: Command, o: TrainOpts, io: CliIo): Promise<{ inp
   for (const [attr, { path }] of Object.entries(FLAG_FIELDS)) {
     if (cmd.getOptionValueSource(attr) !== 'cli') continue;
     fromFlags.push(attr);
-    const value = (o as unknown as Record<string, unknown>)[attr];
+    const raw = (o as unknown as Record<string, unknown>)[attr];
+    const value = attr === 'maxGradNorm' && raw === 'none' ? null : raw;
     if (attr === 'klController' && (input.klController?.kind ?? DEFAULT_PPO_CONFIG.klController.kind) !== value) {
       obj.klController = { kind: value }; // another rule: drop the preset's parameters, keep its defaults
     } else if (attr === 'env' && (input.env ?? DEFAULT_PPO_CONFIG.env) !== value) {
@@ -296,8 +354,8 @@ async function trainConfig(cmd: Command, o: TrainOpts, io: CliIo): Promise<{ inp
     return { input, resolved: resolvePpoConfig(input), fromFlags };
   } catch (e) {
     if (e instanceof ConfigError && e.fn === 'resolvePpoConfig') {
-      const flag = Object.entries(FLAG_FIELDS).find(([attr, f]) => f.path === e.arg && fromFlags.includes(attr));
-      if (flag) throw usage('train', flag[1].flag, e.expected, e.got);
+      const flag = flagForPath(e.arg, fromFlags);
+      if (flag) throw usage('train', flag, e.expected, e.got);
       if (o.config !== undefined) throw usage('train', `${e.arg} (in ${o.config})`, e.expected, e.got);
     }
     throw e;
@@ -706,6 +764,19 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend))
     .addOption(new Option('--steps <n>', "total env steps (totalSteps; default: the world's budget, 102400 on frozenlake4x4)").argParser(parseNumber('--steps', { integer: true })))
     .addOption(new Option('--seed <s>', 'root seed (integer or string)').argParser(parseSeed).default(q.seed))
+    .addOption(new Option('--lr <x>', "Adam learning rate (lr; default: the world's, 0.2 tabular, 2.5e-4 MLP)").argParser(parseNumber('--lr', { min: 0, minExclusive: true })))
+    .addOption(new Option('--anneal-lr <bool>', "anneal the learning rate linearly to 0 (annealLr; default: the world's)").argParser(parseBool('--anneal-lr')))
+    .addOption(new Option('--num-envs <n>', "parallel env copies (numEnvs; default: the world's, 32 on the grids)").argParser(parseNumber('--num-envs', { integer: true })))
+    .addOption(new Option('--n-steps <n>', "steps per env per update (nSteps; default: the world's)").argParser(parseNumber('--n-steps', { integer: true })))
+    .addOption(new Option('--epochs <n>', 'passes over each batch (epochs; default: 4)').argParser(parseNumber('--epochs', { integer: true })))
+    .addOption(new Option('--minibatches <n>', 'minibatches per epoch (numMinibatches; default: 4)').argParser(parseNumber('--minibatches', { integer: true })))
+    .addOption(new Option('--gamma <x>', "discount γ (default: the world's, 0.99; 0.995 on frozenlake8x8)").argParser(parseNumber('--gamma')))
+    .addOption(new Option('--gae-lambda <x>', "GAE λ (gaeLambda; default: the world's)").argParser(parseNumber('--gae-lambda')))
+    .addOption(new Option('--clip <x>', 'PPO clip range ε (clipEpsilon; default: 0.2)').argParser(parseNumber('--clip')))
+    .addOption(new Option('--ent-coef <x>', "entropy bonus coefficient (entCoef; default: the world's, 0.01)").argParser(parseNumber('--ent-coef')))
+    .addOption(new Option('--vf-coef <x>', 'value loss coefficient (vfCoef; default: 0.5)').argParser(parseNumber('--vf-coef')))
+    .addOption(new Option('--max-grad-norm <x>', 'global gradient-norm clip, or none (maxGradNorm; default: 0.5)').argParser(parseMaxGradNorm))
+    .addOption(new Option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 64,64 (policy.hidden; default: 64,64)').argParser(parseHidden))
     .addOption(new Option('--config <file.json>', 'partial PpoConfig as JSON; flags override it'))
     .addOption(new Option('--preset <name>', 'base config under --config and flags: the quickstart, or the library defaults').choices(['quickstart', 'library']).default('quickstart'))
     .addOption(new Option('--out <dir>', `run folder (default: ${QUICKSTART_CONFIG.out} for the plain quickstart, else runs/<env>-<objective>-<seed>-<yyyymmdd-hhmmss>)`))

@@ -166,7 +166,9 @@ describe('klip report, compare, kl, help', () => {
   it('--help lists every option with its default', async () => {
     const r = await runBuiltCli(['train', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--env', '--objective', '--kl-controller', '--beta', '--target-kl', '--early-stop-kl', '--kl-estimator', '--policy', '--backend', '--steps', '--seed', '--config', '--out', '--resume', '--json', '--checkpoint-every']) {
+    for (const flag of ['--env', '--objective', '--kl-controller', '--beta', '--target-kl', '--early-stop-kl', '--kl-estimator', '--policy', '--backend', '--steps', '--seed', '--config', '--out', '--resume', '--json', '--checkpoint-every',
+      '--lr', '--anneal-lr', '--num-envs', '--n-steps', '--epochs', '--minibatches', '--gamma', '--gae-lambda', '--clip', '--ent-coef',
+      '--vf-coef', '--max-grad-norm', '--hidden']) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout.replace(/\s+/g, ' ')).toContain("default: the world's budget, 102400 on frozenlake4x4");

@@ -1,0 +1,69 @@
+/**
+ * Every hyperparameter a PPO user tunes has a `klip train` flag under CleanRL's name; `config.json` records the
+ * resolved values, and a bad value is one line naming the flag (the CLI in-process, as a user would call it).
+ */
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/node/cli.js';
+
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'klip-flags-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function quiet(): { io: Parameters<typeof runCli>[1]; err: () => string } {
+  let err = '';
+  return {
+    io: { stdout: { write: () => true }, stderr: { write: (s: string) => ((err += s), true) }, handleSigint: false },
+    err: () => err,
+  };
+}
+
+describe('klip train hyperparameter flags', () => {
+  it('set the config fields they name; config.json holds the resolved values', async () => {
+    const out = join(tmp(), 'run');
+    const { io, err } = quiet();
+    const code = await runCli(['train', '--env', 'grid5x5', '--lr', '0.3', '--anneal-lr', 'true', '--num-envs', '4', '--n-steps', '16',
+      '--epochs', '2', '--minibatches', '2', '--gamma', '0.9', '--gae-lambda', '0.8', '--clip', '0.1', '--ent-coef', '0.02',
+      '--vf-coef', '1', '--max-grad-norm', 'none', '--steps', '128', '--backend', 'cpu', '--out', out], io);
+    expect(code, err()).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(cfg).toMatchObject({
+      lr: 0.3, annealLr: true, numEnvs: 4, nSteps: 16, epochs: 2, numMinibatches: 2, gamma: 0.9, gaeLambda: 0.8,
+      clipEpsilon: 0.1, entCoef: 0.02, vfCoef: 1, maxGradNorm: null, totalSteps: 128, numIterations: 2,
+    });
+  });
+
+  it('--hidden sets the MLP layers', async () => {
+    const out = join(tmp(), 'mlp');
+    const { io, err } = quiet();
+    const code = await runCli(['train', '--env', 'bandit', '--policy', 'mlp', '--hidden', '8,4', '--steps', '512', '--backend', 'cpu', '--out', out], io);
+    expect(code, err()).toBe(0);
+    expect((JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { policy: unknown }).policy).toEqual({ kind: 'mlp', hidden: [8, 4], activation: 'tanh' });
+  });
+
+  it.each([
+    [['--minibatches', '3'], '--minibatches', /--minibatches must be a divisor of the batch size/],
+    [['--clip', '1.5'], '--clip', /--clip must be a number in \(0, 1\), got 1\.5/],
+    [['--gamma', '2'], '--gamma', /--gamma must be a number in \[0, 1\], got 2/],
+    [['--num-envs', '2.5'], '--num-envs', /--num-envs must be an integer/],
+    [['--hidden', '64,x'], '--hidden', /--hidden must be a comma-separated list of layer sizes/],
+    [['--anneal-lr', 'yes'], '--anneal-lr', /--anneal-lr must be true or false/],
+    [['--hidden', '5000', '--policy', 'mlp'], '--hidden', /--hidden must be an integer in \[1, 4096\], got 5000/],
+  ])('%j: exit 2, one line naming %s, nothing written', async (flags, flag, message) => {
+    const out = join(tmp(), 'never');
+    const { io, err } = quiet();
+    const code = await runCli(['train', ...flags, '--steps', '1024', '--out', out], io);
+    expect(code).toBe(2);
+    const lines = err().trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(flag);
+    expect(lines[0]).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+});
