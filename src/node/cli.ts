@@ -118,6 +118,26 @@ function flagForPath(path: string, given: readonly string[]): string | undefined
   return hit?.[1].flag;
 }
 
+/**
+ * `klip compare --seeds`: a count n (seeds 1…n) or a comma-separated list of distinct seeds (integers ≥ 0).
+ * At most {@link MAX_COMPARE_SEEDS} either way, so a typo cannot ask for a billion runs.
+ */
+function parseSeeds(value: string): number | number[] {
+  if (!value.includes(',')) {
+    const n = parsePositiveInt('--seeds')(value);
+    if (n > MAX_COMPARE_SEEDS) throw new InvalidArgumentError(`--seeds must be at most ${MAX_COMPARE_SEEDS} seeds.`);
+    return n;
+  }
+  const xs = value.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
+  if (xs.some((x) => !Number.isSafeInteger(x) || x < 0) || new Set(xs).size !== xs.length || xs.length > MAX_COMPARE_SEEDS) {
+    throw new InvalidArgumentError(`--seeds must be a count or a comma-separated list of distinct integers ≥ 0 (at most ${MAX_COMPARE_SEEDS}), e.g. 3,7,11.`);
+  }
+  return xs;
+}
+
+/** The most seeds `klip compare --seeds` takes. */
+const MAX_COMPARE_SEEDS = 10_000;
+
 /** A boolean flag value: `true` or `false`. */
 function parseBool(flag: string) {
   return (value: string): boolean => {
@@ -602,7 +622,7 @@ interface CompareOpts {
   env: string;
   objectives: string[];
   controllers: string[];
-  seeds: number;
+  seeds: number | number[];
   steps: number;
   backend?: string;
   config?: string;
@@ -638,7 +658,7 @@ async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> {
     env: o.env,
     objectives: o.objectives,
     controllers: o.controllers,
-    seeds: Array.from({ length: o.seeds }, (_, i) => i + 1),
+    seeds: Array.isArray(o.seeds) ? o.seeds : Array.from({ length: o.seeds }, (_, i) => i + 1),
     totalSteps: o.steps,
     base,
   };
@@ -800,7 +820,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(new Option('--env <id>', 'environment').choices([...ENV_IDS]).default('frozenlake4x4'))
     .addOption(new Option('--objectives <list>', 'comma-separated objectives').argParser(parseList('--objectives', OBJECTIVES)).default([...OBJECTIVES], OBJECTIVES.join(',')))
     .addOption(new Option('--controllers <list>', 'comma-separated KL controllers (for kl-penalty and clip+kl)').argParser(parseList('--controllers', CONTROLLER_KINDS)).default(['adaptive'], 'adaptive'))
-    .addOption(new Option('--seeds <n>', 'seeds per cell (1…n)').argParser(parsePositiveInt('--seeds')).default(3))
+    .addOption(new Option('--seeds <n|list>', 'seeds per cell: a count n (seeds 1…n) or a list, e.g. 3,7,11').argParser(parseSeeds).default(3))
     .addOption(new Option('--steps <n>', 'env steps per run').argParser(parsePositiveInt('--steps')).default(20_480))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: from --config, else wasm)').choices([...BACKENDS]))
     .addOption(new Option('--config <file.json>', 'partial PpoConfig shared by every run'))

@@ -67,3 +67,24 @@ describe('klip train hyperparameter flags', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('klip compare --seeds', () => {
+  it('takes a list as well as a count', async () => {
+    const out = join(tmp(), 'cmp');
+    const { io, err } = quiet();
+    const code = await runCli(['compare', '--env', 'bandit', '--objectives', 'clip', '--seeds', '3,7', '--steps', '512', '--backend', 'cpu',
+      '--workers', '1', '--out', out], io);
+    expect(code, err()).toBe(0);
+    const file = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as { grid: { seeds: unknown }; results: Array<{ seed: unknown }> };
+    expect(file.grid.seeds).toEqual([3, 7]);
+    expect(file.results.map((r) => r.seed)).toEqual([3, 7]);
+  });
+
+  it.each([['1,1'], ['3,x'], ['-2'], ['1000000000']])('--seeds %s: exit 2, one line naming --seeds', async (seeds) => {
+    const { io, err } = quiet();
+    const code = await runCli(['compare', '--seeds', seeds, '--out', join(tmp(), 'never')], io);
+    expect(code).toBe(2);
+    expect(err().trimEnd().split('\n')).toHaveLength(1);
+    expect(err()).toContain('--seeds');
+  });
+});
