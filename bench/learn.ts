@@ -23,7 +23,7 @@ import { runLearnJob, type LearnJob, type LearnRun } from './learn_worker.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The worlds and their goals (issue "The KL control loop, made to work"). */
+/** The worlds and the learning goals set for their defaults (docs/benchmarks.md). */
 const WORLDS: ReadonlyArray<{ env: string; goal: string; holds: (s: WorldStats) => boolean }> = [
   { env: 'frozenlake4x4', goal: 'every seed ≥ 0.90, median ≥ 0.95', holds: (s) => s.min >= 0.9 && s.median >= 0.95 },
   { env: 'frozenlake8x8', goal: 'median ≥ 0.90, every seed ≥ 0.80', holds: (s) => s.min >= 0.8 && s.median >= 0.9 },
