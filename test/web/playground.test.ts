@@ -4,7 +4,7 @@
  * charts updating, β following the chosen controller, and the same numbers as Node for the same seed and backend.
  * Skips (with a message) only when no Chromium is found outside CI; in CI (`CI` set) a missing Chromium fails.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { deterministicPart, type MetricRecord } from '../../src/training/metrics
 import { resolvePpoConfig } from '../../src/training/config.js';
 import { setProbability } from '../../web/src/kl_explorer.js';
 import { CONTROLLER_KINDS, DEFAULT_SETTINGS, OBJECTIVE_KINDS, WORLDS, toPpoConfig, type PlaygroundSettings } from '../../web/src/protocol.js';
-import { ARTIFACTS, ROOT, WEB_DIST, ensureWebBuild, findChromium, inCi, launchChromium, serveStatic } from '../helpers/chromium.js';
+import { ARTIFACTS, WEB_DIST, ensureWebBuild, findChromium, inCi, launchChromium, serveStatic } from '../helpers/chromium.js';
 
 const CHROMIUM = findChromium();
 const RUN = CHROMIUM !== null || inCi();
@@ -196,8 +196,6 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const shot = join(ARTIFACTS, 'playground.png');
     await page.screenshot({ path: shot, fullPage: true });
-    mkdirSync(join(ROOT, 'docs', 'img'), { recursive: true });
-    copyFileSync(shot, join(ROOT, 'docs', 'img', 'playground.png'));
     expect(problems).toEqual([]);
   });
 
