@@ -1,5 +1,5 @@
 /**
- * Env stepping speed (issue 4): random-action steps per second on FrozenLake 4x4 (TimeLimit 100) and CliffWalking,
+ * Env stepping speed: random-action steps per second on FrozenLake 4x4 (TimeLimit 100) and CliffWalking,
  * through `makeEnv` (single env) and `VectorEnv` (8 copies, same-step autoreset), beside a minimal hand-written loop
  * over the same transition table in the same run. Random actions come from an Rng in every variant (same cost).
  * Goal: ≥ 0.5× the hand-written loop.

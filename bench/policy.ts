@@ -1,9 +1,9 @@
 /**
- * Policy speed (issue 5): single-observation `act` latency on the plain-JS fast path (tabular and 64-64 MLP), next to
+ * Policy speed: single-observation `act` latency on the plain-JS fast path (tabular and 64-64 MLP), next to
  * the same batch-1 forward done with tensors, and one PPO-style minibatch gradient step (B = 2048, 64-64 tanh MLP,
  * categorical logProb, clipped ratio loss, Adam) on wasm and cpu.
  *
- * Goals (design §14): MLP act ≤ 15 µs per call (plain-JS loop measured at ~12 µs), tabular far below.
+ * Goals (from the plain-JS loop measured when the fast path was written): MLP act ≤ 15 µs per call (plain-JS loop measured at ~12 µs), tabular far below.
  */
 import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
@@ -142,14 +142,14 @@ export async function main(opts: BenchOptions = parseBenchArgs()): Promise<void>
       tensorActCase('cpu', obs),
     ],
     opts,
-    { baseline: 'plain-js', notes: ['goal: MLP plain-js act ≤ 15 µs per call (design §14: ~12 µs); tensor rows show why rollouts use the fast path.'] },
+    { baseline: 'plain-js', notes: ['goal: MLP plain-js act ≤ 15 µs per call (plain-JS loop: ~12 µs); tensor rows show why rollouts use the fast path.'] },
   );
   if (!opts.json) {
     for (const r of actResults) console.log(`${r.bench} [${r.impl}]: ${(1e6 / r.median).toFixed(2)} µs per call (median)`);
   }
   const stepResults = await runSuite('PPO minibatch gradient step', [gradStepCase('wasm'), gradStepCase('cpu')], opts, {
     baseline: 'tfjs-cpu',
-    notes: ['design §14 measured ≈ 71 k samples/s on wasm and ≈ 15 k on cpu for this step.'],
+    notes: ['measured when the backends were chosen: ≈ 71 k samples/s on wasm and ≈ 15 k on cpu for this step.'],
   });
   if (!opts.json) {
     console.log(stepResults.map((r) => `${r.impl}: ${Math.round(r.median).toLocaleString('en')} samples/s`).join('   |   '));

@@ -1,11 +1,11 @@
 /**
- * End-to-end training throughput (issue 6): env steps per second including the updates, on FrozenLake 4x4 with
+ * End-to-end training throughput: env steps per second including the updates, on FrozenLake 4x4 with
  * CleanRL's Atari-less defaults (8 envs × 128 steps, 4 epochs, 4 minibatches, MLP 64-64 tanh, Adam 2.5e-4), on wasm
  * and cpu, and with the tabular policy. Each timed call is one `trainer.step()` (one rollout of 1024 steps + 16
  * optimizer steps). The baseline row steps the same vector env with random actions from an Rng (env-only rate).
  *
  * Reference (not measured here, no Python in the project): a CleanRL-style PyTorch PPO with these settings reaches
- * about 15,000 env steps/s end to end on these 2-core machines (issue 6); the goal is ≥ 2× that with the MLP.
+ * about 15,000 env steps/s end to end on these 2-core machines (../shared/perf-notes.md); the goal is ≥ 2× that with the MLP.
  */
 import { pathToFileURL } from 'node:url';
 import { createRng } from '../src/random/rng.js';
@@ -79,7 +79,7 @@ export async function main(opts: BenchOptions = parseBenchArgs()): Promise<void>
     baseline: 'env-only',
     notes: [
       'the ratio column is the training rate over the env-only rate measured in this run (how much the updates cost).',
-      `reference: CleanRL-style PyTorch PPO ≈ ${TORCH_REFERENCE_STEPS_PER_S.toLocaleString('en')} steps/s on these machines (issue 6); goal ≥ 2× with the MLP.`,
+      `reference: CleanRL-style PyTorch PPO ≈ ${TORCH_REFERENCE_STEPS_PER_S.toLocaleString('en')} steps/s on these machines; goal ≥ 2× with the MLP.`,
     ],
   });
   if (!opts.json) {

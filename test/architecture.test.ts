@@ -1,5 +1,5 @@
 /**
- * The import rules of design §4, made executable: each module imports only from layers below it.
+ * The layer rules of the package, made executable: each module imports only from layers below it.
  * Deliberate deviation (see README "Design notes"): `src/core/errors.ts` imports nothing, so the tfjs-free
  * layers (`src/random`, `src/controllers`, `envs/`) may use it to throw typed errors.
  */
@@ -65,7 +65,7 @@ const RULES: Rule[] = [
 
 const FILES = [...walk('src'), ...walk('envs'), ...walk('examples'), ...walk('web/src')];
 
-describe('architecture (design §4)', () => {
+describe('architecture: layer rules', () => {
   it('finds the source files', () => {
     expect(FILES.length).toBeGreaterThan(10);
   });

@@ -60,7 +60,7 @@ export function globalNorm(tensors: readonly tf.Tensor[]): tf.Scalar {
 
 /**
  * Read a record of scalar tensors into numbers in one async round, then dispose them
- * (the design's "async reads happen outside tidy"). Non-tensor entries are copied as they are.
+ * (async reads cannot happen inside `tf.tidy`, which is synchronous). Non-tensor entries are copied as they are.
  * @throws NumericError naming the key when `requireFinite` and a value is NaN or ±Infinity.
  */
 export async function readScalars<K extends string>(

@@ -1,6 +1,6 @@
 /**
  * Categorical distribution over A actions, as an immutable view over logits or probabilities
- * (distrax `distrax/_src/distributions/categorical.py`; design §9.3).
+ * (distrax `distrax/_src/distributions/categorical.py`).
  *
  * Zero-probability actions (`-Infinity` logits, or zeros given to {@link Categorical.fromProbs}) are valid.
  * Every term p·f with p = 0 is selected away with `tf.where` on a value whose other branch is made finite first
@@ -276,7 +276,7 @@ export class Categorical implements Distribution {
 
   /**
    * One action per row, a ~ π, drawn in JS from `rng` with {@link sampleCategorical} (inverse CDF, one uniform per
-   * row) after reading the probabilities; never `tf.multinomial` (design §8.4).
+   * row) after reading the probabilities; never `tf.multinomial`, whose seed handling is global (src/random/sampling.ts).
    * @param rng The random stream; consumes one `float()` per row.
    * @returns A new int32 tensor of the batch shape; caller disposes.
    * @example

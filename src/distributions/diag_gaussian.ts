@@ -1,5 +1,5 @@
 /**
- * Diagonal Gaussian N(μ, diag σ²) over ℝ^D, batched over rows, as an immutable view (design §9.3;
+ * Diagonal Gaussian N(μ, diag σ²) over ℝ^D, batched over rows, as an immutable view (
  * distrax `distrax/_src/distributions/mvn_diag.py`, SB3 `DiagGaussianDistribution`). All quantities are summed
  * over the D independent coordinates.
  * @module
@@ -226,7 +226,7 @@ export class DiagGaussian implements Distribution {
 
   /**
    * One draw per row, x = μ + σ·ε with ε ~ N(0, I) drawn in JS from `rng.normal()` (row-major order), never from a
-   * tfjs random op (design §8.4).
+   * tfjs random op, so draws follow the caller's Rng.
    * @param rng The random stream; consumes D normals per row.
    * @returns A new float32 tensor of the mean's shape; caller disposes.
    * @example

@@ -1,13 +1,13 @@
 /**
  * The distribution contract shared by categorical and Gaussian policies. Structural: shared code
- * never uses `instanceof` (design §13, distrax style).
+ * never uses `instanceof` (distrax style; it fails across separately bundled entry points).
  * @module
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random/rng.js';
 
 /**
- * An immutable view over distribution parameters (design §9.3): it neither clones nor owns its
+ * An immutable view over distribution parameters (distrax style): it neither clones nor owns its
  * parameter tensors and has no `dispose()`. Create it inside the caller's `tf.tidy`; every method
  * returns new tensors owned by the caller (or by the surrounding tidy).
  *

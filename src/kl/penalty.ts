@@ -1,5 +1,5 @@
 /**
- * The two placements of a KL-to-reference penalty used in RLHF (the TRL split, design §12 pattern 7):
+ * The two placements of a KL-to-reference penalty used in RLHF (the TRL split: `trl/experimental/ppo/ppo_trainer.py` KL in the reward, `trl/trainer/grpo_trainer.py` k3 in the loss):
  *
  * - **in the reward** ({@link klRewardPenalty}): every token is rewarded r_t = −β·KL_t and the task score is added on
  *   the last token (Ziegler et al. 2019, https://arxiv.org/abs/1909.08593 §2; lm-human-preferences

@@ -192,8 +192,8 @@ function usage(fn: string, arg: string, expected: string, got: unknown, hint?: s
 }
 
 /**
- * Re-word a library error about a value the user passed with `flag` so the line names the flag (issue 7: "print one
- * clear line naming the problem"): same class, `fn` = `train`, `arg` = `--flag (where: the inner argument)`.
+ * Re-word a library error about a value the user passed with `flag` so the one line the CLI prints names the flag
+ * (docs/errors.md, CLI table): same class, `fn` = `train`, `arg` = `--flag (where: the inner argument)`.
  */
 function asFlagError(flag: string, e: unknown): unknown {
   if (!(e instanceof KlipError) || e.message.includes(flag)) return e;

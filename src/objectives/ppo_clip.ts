@@ -34,7 +34,7 @@ export interface PpoClipLossArgs {
    * @defaultValue none; 0.2 is CleanRL `clip_coef` / SB3 `clip_range`.
    */
   clip?: ClipRange;
-  /** Alias of a numeric `clip` (the design doc's name, rlax's `epsilon`). */
+  /** Alias of a numeric `clip` (rlax's `epsilon`). */
   epsilon?: number;
   /** Dual-clip constant c > 1 (Ye et al. 2020): for Â < 0 the objective is floored at c·Â. @defaultValue none (no dual clip) */
   dualClip?: number;

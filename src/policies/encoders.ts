@@ -1,6 +1,6 @@
 /**
  * Observation encoders: raw observations from the envs (state indices, flat float arrays) → float32 tensors.
- * The only env ↔ tfjs bridge (design §3). Encoding is done in JS into one `Float32Array` and uploaded once.
+ * The only env ↔ tfjs bridge (test/architecture.test.ts keeps envs free of tfjs). Encoding is done in JS into one `Float32Array` and uploaded once.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +23,7 @@ function assertSize(fn: string, arg: string, n: unknown): asserts n is number {
 /**
  * One-hot encoder for a discrete observation space of n states: e(s) = (𝟙[s = 0], …, 𝟙[s = n−1]).
  * A one-hot row times a table selects that table row, so tabular and MLP policies get gradients without
- * `tf.gather` (whose gradient kernel is missing on wasm, design §14).
+ * `tf.gather` (whose gradient kernel `UnsortedSegmentSum` is missing on wasm).
  *
  * Source: CleanRL `ppo.py` feeds `F.one_hot` for discrete observations in its tabular variants; tfjs `tf.oneHot`.
  * @param n Number of states (positive integer).

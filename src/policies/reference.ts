@@ -1,5 +1,5 @@
 /**
- * Frozen reference policies for KL-to-reference penalties (design §7).
+ * Frozen reference policies for KL-to-reference penalties (TRL's `ref_model`, GRPO's π_ref).
  * @module
  */
 import type { Policy } from './types.js';

@@ -110,7 +110,7 @@ export function trainTokenPolicy(opts: TrainTokenPolicyOptions): TrainTokenPolic
   const fn = 'trainTokenPolicy';
   if (opts === null || typeof opts !== 'object') throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
   const { bandit, placement } = opts;
-  // Structural check (design §13: no instanceof across entry points; 'klip' and 'klip/envs' are separate bundles).
+  // Structural check (no instanceof across entry points: 'klip' and 'klip/envs' are separate bundles).
   const b = bandit as Partial<TokenBandit> | null;
   if (b === null || typeof b !== 'object' || typeof b.score !== 'function' || typeof b.referenceTable !== 'function' ||
     typeof b.expectedScore !== 'function' || typeof b.sequenceKl !== 'function' || typeof b.length !== 'number' || typeof b.vocabSize !== 'number') {

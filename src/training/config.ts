@@ -1,7 +1,7 @@
 /**
  * PPO trainer configuration: `PpoConfig` with a JSDoc per field (default and its source),
  * the frozen `DEFAULT_PPO_CONFIG`, and `resolvePpoConfig(partial)` that merges, derives and validates
- * (design §6; tfjs-models `validateModelConfig`, CleanRL `Args`).
+ * (tfjs-models `validateModelConfig`, CleanRL `Args`).
  * @module
  */
 import { ConfigError } from '../core/errors.js';

@@ -1,5 +1,5 @@
 /**
- * Rollout collection into typed arrays (design §9.8): the vector env steps in plain JS, actions come from the
+ * Rollout collection into typed arrays: the vector env steps in plain JS, actions come from the
  * policy's tensor-free `act` fast path, and no tensor lives between updates except the policy's variables.
  * @module
  */

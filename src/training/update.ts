@@ -1,7 +1,7 @@
 /**
  * One PPO optimizer step on one minibatch, and the per-step KL between the policy before and after it.
  *
- * The step follows the design's idiom (§9.5; tfjs-examples snake-dqn `agent.js`): `tf.variableGrads` of the loss
+ * The step follows tfjs-examples snake-dqn `agent.js`: `tf.variableGrads` of the loss
  * built in a tidy, an optional global-norm clip (`torch.nn.utils.clip_grad_norm_`: scale by
  * min(1, maxNorm / (‖g‖ + 1e-6))), `optimizer.applyGradients`, then dispose. Diagnostics leave the tidy with
  * `tf.keep` as scalars the caller reads once per update.

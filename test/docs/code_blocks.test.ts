@@ -1,6 +1,6 @@
 /**
  * Every code block in README.md and docs/**\/*.md (not docs/api/) is either an excerpt of an example file or run
- * by this test (design §11; Gymnasium doctests, zod's docs tests):
+ * by this test (Gymnasium doctests, zod's docs tests):
  * - `ts`/`js` blocks: verbatim (modulo leading indentation and blank lines) in a file under `examples/`, or else
  *   written to `.tmp/docs-blocks/` and imported through vitest's module loader (so `klip` / `klip/envs` resolve
  *   to the sources) and must finish without throwing;

@@ -1,4 +1,4 @@
-/** docs/metrics.md documents every metric key the trainer reports, and nothing else (issue 6). */
+/** docs/metrics.md documents every metric key the trainer reports, and nothing else. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METRIC_KEYS } from '../../src/training/metrics.js';

@@ -1,5 +1,5 @@
 /**
- * API docs coverage (rlax `docs/ext/coverage_check.py`, design §10): TypeDoc builds the three public entries
+ * API docs coverage (rlax `docs/ext/coverage_check.py`): TypeDoc builds the three public entries
  * (`klip`, `klip/envs`, `klip/node`) with `validation.notDocumented` and `notExported` on (typedoc.json), so an export
  * — or a member of an exported type — without JSDoc, or a public signature that names an unexported type, is a
  * warning. The test fails on any warning or error and prints them.

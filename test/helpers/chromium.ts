@@ -17,7 +17,7 @@ export const WEB_DIST = join(ROOT, 'web', 'dist');
 /** Test artifacts (screenshots); gitignored. */
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 
-/** Flags for headless Chromium in a container (brief of issue 9). */
+/** Flags for headless Chromium in a container (Debian chromium as root, no network: see .ci/run). */
 export const CHROMIUM_FLAGS: readonly string[] = [
   '--headless',
   '--no-sandbox',

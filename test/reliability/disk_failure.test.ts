@@ -1,5 +1,5 @@
 /**
- * Disk failures during training (issue 10): a full disk or an unwritable folder while a checkpoint is written leaves
+ * Disk failures during training: a full disk or an unwritable folder while a checkpoint is written leaves
  * the previous checkpoint intact and `klip train` reports the file in one line and exits 1.
  * (test/node/atomic.test.ts covers `writeFileAtomic` itself; this file covers the CLI paths.)
  */

@@ -1,5 +1,5 @@
 /**
- * Walks the tables of docs/errors.md (issue 10): every row id has a thunk here that reproduces the case, and every
+ * Walks the tables of docs/errors.md: every row id has a thunk here that reproduces the case, and every
  * thunk has a row. For library rows the thrown error must be an instance of the row's class (and of KlipError),
  * `err.fn` must equal the row's function, `err.arg` must contain the row's argument, and the message must start with
  * the documented example (the text before "…"; the whole message when the example is not abridged). CLI rows run

@@ -1,5 +1,5 @@
 /**
- * Fuzzing of the public API with fast-check (issue 10): every call with arbitrary JSON-ish input either returns a
+ * Fuzzing of the public API with fast-check: every call with arbitrary JSON-ish input either returns a
  * well-formed result (finite numbers where finite input was given, the right lengths) or throws a `KlipError`.
  * A `TypeError`, `RangeError` or any other error escaping from inside the library fails the property, and so does
  * NaN returned from finite input. Tensor properties also check that no tensor leaks.

@@ -1,5 +1,5 @@
 /**
- * NaN stop (issue 10): a run that diverges stops with a one-line NumericError naming the update; the checkpoint in
+ * NaN stop: a run that diverges stops with a one-line NumericError naming the update; the checkpoint in
  * the folder is the last good one (loads, finite weights, earlier update) and the metrics hold no row past it
  * that is not finite.
  *

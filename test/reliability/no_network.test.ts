@@ -1,5 +1,5 @@
 /**
- * No network (issue 10): training (wasm backend init included), reports, compare, reproduce and kl make no network
+ * No network: training (wasm backend init included), reports, compare, reproduce and kl make no network
  * request. Every way out of the process is stubbed to record the call and throw: `fetch`, `http(s).request/get`,
  * `net.connect/createConnection`, `net.Socket.prototype.connect`, `tls.connect`, `dns.lookup` (callback and promise
  * forms). `syncBuiltinESMExports()` makes named ESM imports (`import { request } from 'node:http'`) see the stubs.

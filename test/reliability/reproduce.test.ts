@@ -1,5 +1,5 @@
 /**
- * `klip reproduce DIR` (issue 10): a run folder's config.json + seed + version reproduce its metrics.jsonl exactly
+ * `klip reproduce DIR`: a run folder's config.json + seed + version reproduce its metrics.jsonl exactly
  * (same backend), and any tampered value is reported with its update and key.
  */
 import { readFileSync, writeFileSync, cpSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Crash safety (issue 10): SIGKILL the built `klip train` at seeded pseudo-random moments, over and over. After every
+ * Crash safety: SIGKILL the built `klip train` at seeded pseudo-random moments, over and over. After every
  * kill the run folder must hold a checkpoint that validates and restores, and `--resume` until done must give the
  * same metrics.jsonl as an uninterrupted run (wall-clock keys aside).
  */

@@ -1,5 +1,5 @@
 /**
- * Soak test (issue 10): many updates of a tiny run in-process, sampling `tf.memory().numTensors` and the V8 heap at
+ * Soak test: many updates of a tiny run in-process, sampling `tf.memory().numTensors` and the V8 heap at
  * ten evenly spaced points. The tensor count must be exactly flat; the heap must not trend upwards.
  *
  * `KLIP_SOAK=1` (set by .ci/run): 1 000 updates, a sample every 100. Without the flag: the same checks on a

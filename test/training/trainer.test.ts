@@ -1,5 +1,5 @@
 /**
- * Trainer behaviour (issue 6): determinism, bit-exact resume, KL semantics, early stopping, numeric guards,
+ * Trainer behaviour: determinism, bit-exact resume, KL semantics, early stopping, numeric guards,
  * memory, bad input. Learnability lives in `learnability.test.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
