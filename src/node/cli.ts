@@ -58,7 +58,7 @@ export interface QuickstartPreset {
 /**
  * The built-in quickstart: what `klip train` (and `npm start`) does with no flags. PPO with a clip + adaptive-KL
  * objective on slippery FrozenLake 4×4 with a tabular policy and the world's defaults (`WORLD_DEFAULTS`: 102 400 env
- * steps = 100 updates of 8 × 128), seed 1, written to `runs/quickstart` (that one folder is overwritten on each
+ * steps = 100 updates of 32 × 32), seed 1, written to `runs/quickstart` (that one folder is overwritten on each
  * plain run). With `--env`, the same objective and controller on another world with that world's defaults.
  * @example
  * ```ts
@@ -128,9 +128,10 @@ function parseSeeds(value: string): number | number[] {
     if (n > MAX_COMPARE_SEEDS) throw new InvalidArgumentError(`--seeds must be at most ${MAX_COMPARE_SEEDS} seeds.`);
     return n;
   }
-  const xs = value.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
+  const what = `distinct integers ≥ 0 (at most ${MAX_COMPARE_SEEDS}), e.g. 3,7,11`;
+  const xs = parseNumberList('compare', '--seeds', value, what);
   if (xs.some((x) => !Number.isSafeInteger(x) || x < 0) || new Set(xs).size !== xs.length || xs.length > MAX_COMPARE_SEEDS) {
-    throw new InvalidArgumentError(`--seeds must be a count or a comma-separated list of distinct integers ≥ 0 (at most ${MAX_COMPARE_SEEDS}), e.g. 3,7,11.`);
+    throw usage('compare', '--seeds', `a count or a comma-separated list of ${what}`, value);
   }
   return xs;
 }
@@ -154,11 +155,9 @@ function parseMaxGradNorm(value: string): number | 'none' {
 
 /** `--hidden 64,64`: layer sizes. */
 function parseHidden(value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim());
-  const xs = parts.map(Number);
-  if (parts.some((s) => s === '') || xs.some((x) => !Number.isSafeInteger(x) || x < 1)) {
-    throw new InvalidArgumentError('--hidden must be a comma-separated list of layer sizes (integers ≥ 1), e.g. 64,64.');
-  }
+  const what = 'layer sizes (integers ≥ 1), e.g. 64,64';
+  const xs = parseNumberList('train', '--hidden', value, what);
+  if (xs.some((x) => !Number.isSafeInteger(x) || x < 1)) throw usage('train', '--hidden', `a comma-separated list of ${what}`, value);
   return xs;
 }
 

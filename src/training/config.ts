@@ -8,7 +8,7 @@ import { ConfigError } from '../core/errors.js';
 import { BACKENDS, type BackendName } from '../backend/backend.js';
 import type { Schedule } from './schedule.js';
 import type { EarlyStopStatistic } from '../controllers/early_stop.js';
-import { createKlController } from '../controllers/controllers.js';
+import { createKlController, KL_CONTROLLER_KINDS } from '../controllers/controllers.js';
 import { worldDefaults } from './world_defaults.js';
 import { hasKlTerm } from './kl_control.js';
 
@@ -28,7 +28,7 @@ export interface KlControllerSettings {
   kind: 'fixed' | 'adaptive' | 'proportional' | 'rllib';
   /** Initial β. Defaults depend on the rule (see `createKlController`); the fixed rule defaults to 1 here. */
   beta?: number;
-  /** Target KL per update (nats). @defaultValue the world's target (`WORLD_DEFAULTS`, 0.01 for the built-in worlds), for every rule */
+  /** Target KL per update (nats). @defaultValue the world's target (`WORLD_DEFAULTS`: 0.005 on FrozenLake 4×4, 0.01 elsewhere), for every rule */
   target?: number;
   /** Horizon of the proportional rule (env steps). */
   horizon?: number;
@@ -58,25 +58,25 @@ export interface PpoConfig {
   env: string;
   /** Options passed to the preset (e.g. `{ slippery: false }`, `{ maxEpisodeSteps: 50 }`). @defaultValue {} */
   envOptions: Record<string, unknown>;
-  /** Parallel env copies. @defaultValue 4 (CleanRL ppo.py `num_envs`) */
+  /** Parallel env copies. @defaultValue the world's (`WORLD_DEFAULTS`): 32 on the grids; 4 in `DEFAULT_PPO_CONFIG` (CleanRL ppo.py `num_envs`) */
   numEnvs: number;
-  /** Steps per env per rollout. @defaultValue 128 (CleanRL `num_steps`, SB3 uses 2048 with 1 env) */
+  /** Steps per env per rollout. @defaultValue the world's (`WORLD_DEFAULTS`): 32 on the grids; 128 in `DEFAULT_PPO_CONFIG` (CleanRL `num_steps`) */
   nSteps: number;
-  /** Total env steps to train for; the number of updates is ⌊totalSteps / (numEnvs·nSteps)⌋. @defaultValue 51200 */
+  /** Total env steps to train for; the number of updates is ⌊totalSteps / (numEnvs·nSteps)⌋. @defaultValue the world's (`WORLD_DEFAULTS`) budget, at least one batch */
   totalSteps: number;
   /** Passes over each batch. @defaultValue 4 (CleanRL `update_epochs`) */
   epochs: number;
   /** Minibatches per epoch. @defaultValue 4 (CleanRL `num_minibatches`) */
   numMinibatches: number;
-  /** Adam learning rate, or a schedule of progress remaining (1 → 0). `null` picks 2.5e-4 for MLPs (CleanRL) and 0.05 for tabular logits (klip). @defaultValue null */
+  /** Adam learning rate, or a schedule of progress remaining (1 → 0). `null` picks the world's (`WORLD_DEFAULTS`) value for the policy kind. @defaultValue the world's (`WORLD_DEFAULTS`): 2.5e-4 for MLPs (CleanRL), 0.2 for tabular logits */
   lr: Schedule | null;
-  /** Linearly anneal a numeric `lr` to 0 over training. @defaultValue true (CleanRL `anneal_lr`) */
+  /** Linearly anneal a numeric `lr` to 0 over training. @defaultValue the world's (`WORLD_DEFAULTS`): true for MLPs (CleanRL `anneal_lr`), false for tabular policies */
   annealLr: boolean;
-  /** Adam ε. @defaultValue 1e-5 (CleanRL ppo.py optimizer) */
+  /** Adam ε. @defaultValue the world's (`WORLD_DEFAULTS`): 1e-5 for MLPs (CleanRL ppo.py optimizer), 0.01 for tabular policies */
   adamEps: number;
-  /** Discount γ. @defaultValue 0.99 (CleanRL, SB3) */
+  /** Discount γ. @defaultValue the world's (`WORLD_DEFAULTS`): 0.99 (CleanRL, SB3), 0.995 on FrozenLake 8×8 */
   gamma: number;
-  /** GAE λ. @defaultValue 0.95 (CleanRL `gae_lambda`, SB3) */
+  /** GAE λ. @defaultValue the world's (`WORLD_DEFAULTS`): 0.9 on the grids, 0.95 on FrozenLake 4×4 and in `DEFAULT_PPO_CONFIG` (CleanRL `gae_lambda`, SB3) */
   gaeLambda: number;
   /** The objective. @defaultValue 'clip' */
   objective: ObjectiveKind;
@@ -111,7 +111,7 @@ export interface PpoConfig {
   earlyStopFactor: number;
   /** Check per minibatch before the step (SB3) or after each epoch (CleanRL). @defaultValue 'minibatch' */
   earlyStopGranularity: 'minibatch' | 'epoch';
-  /** Entropy bonus coefficient. @defaultValue 0.01 (CleanRL `ent_coef`) */
+  /** Entropy bonus coefficient. @defaultValue the world's (`WORLD_DEFAULTS`): 0.01 (CleanRL `ent_coef`), 0 on CliffWalking */
   entCoef: Schedule;
   /** Value loss coefficient. @defaultValue 0.5 (CleanRL `vf_coef`, SB3) */
   vfCoef: number;
@@ -131,7 +131,7 @@ export interface PpoConfig {
 
 /** A partial configuration as users write it (nested objects may be partial too). */
 export type PpoConfigInput = Partial<Omit<PpoConfig, 'klController' | 'policy'>> & {
-  /** KL controller settings (a different `kind` replaces the default's parameters). @defaultValue adaptive, β 1, target 0.01 */
+  /** KL controller settings (a different `kind` replaces the default's parameters). @defaultValue adaptive, β 1, the world's target */
   klController?: KlControllerSettings;
   /** Policy settings; missing fields take the defaults. @defaultValue tabular for discrete observations */
   policy?: Partial<PolicySettings>;
@@ -340,7 +340,7 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
  * Errors name `klController.<key>`.
  */
 function resolveController(ctl: Record<string, unknown>, worldTarget: number): KlControllerSettings {
-  const kind = oneOf('klController.kind', ctl.kind, ['fixed', 'adaptive', 'proportional', 'rllib'] as const);
+  const kind = oneOf('klController.kind', ctl.kind, KL_CONTROLLER_KINDS);
   const input: Record<string, unknown> = { ...ctl };
   for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
   if (kind === 'fixed' && input.beta === undefined) input.beta = 1;

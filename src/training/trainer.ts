@@ -382,7 +382,9 @@ export class Trainer {
     }
 
     // --- end-of-update KL(π_rollout‖π_end) on the whole batch, exact and estimated, and the surrogate gain ---
-    const end = await this.rolloutToCurrentKl(rollout, oldLogProb!, params, paramShapes, distKind, normalizeAdvantages(advantages), epsilon);
+    // (the gain feeds the binding ratio of the controller loop: only objectives with a KL term need it)
+    const gainAdv = !hasKlTerm(cfg.objective) ? undefined : cfg.normalizeAdvantages === 'batch' ? adv : normalizeAdvantages(advantages);
+    const end = await this.rolloutToCurrentKl(rollout, oldLogProb!, params, paramShapes, distKind, gainAdv, epsilon);
     const probsAfter = this.exact ? await this.allStateProbs() : null; // π_end on every state, for the exact metrics
     let visitationKl: number | null = null;
     if (this.exact?.model && probsBefore && probsAfter) {
