@@ -23,7 +23,7 @@ export { VectorEnv, makeVectorEnv } from './vector.js';
 export type { AutoresetMode, VectorEnvOptions, VectorEpisode, VectorObs, VectorResetResult, VectorStepResult } from './vector.js';
 export { ENV_IDS, makeEnv, isTabularEnv } from './registry.js';
 export type { EnvId, TabularEnvId, MakeEnvOptions } from './registry.js';
-export { valueIteration, policyEvaluation, finiteHorizonValue, expectedStartValue } from './planning.js';
+export { valueIteration, policyEvaluation, finiteHorizonValue, expectedStartValue, stateVisitation } from './planning.js';
 export type {
   PolicyTable, ValueIterationOptions, ValueIterationResult, PolicyEvaluationOptions, FiniteHorizonOptions, FiniteHorizonResult,
 } from './planning.js';

@@ -346,3 +346,61 @@ export function expectedStartValue(env: Pick<TabularModel, 'initialStateDistribu
   for (let s = 0; s < rho.length; s++) if (rho[s]! > 0) j += rho[s]! * V[s]!;
   return j;
 }
+
+/**
+ * Normalised expected state-visitation distribution of a policy over one episode of at most `horizon` steps:
+ *
+ * d(s) ∝ Σ_{t<H} Pr(s_t = s, episode not ended before t), with Pr(s₀) = ρ₀ and
+ * Pr(s_{t+1} = s′) = Σ_s Pr(s_t = s) Σ_a π(a|s) P(s′, not terminal | s, a).
+ *
+ * Stops early once the surviving mass is below 1e-12. The trainer weights `kl/exact_visitation` by it.
+ *
+ * Source: Sutton & Barto (2nd ed.), §9.2 (the on-policy distribution for episodic tasks).
+ * @param env A tabular env or a wrapper forwarding its table.
+ * @param policy The policy as a probability table (`number[][]` or flat row-major nStates × nActions).
+ * @param horizon Maximum episode length H ≥ 1 (the time limit; a large number for envs without one).
+ * @returns A new `Float64Array(nStates)` summing to 1.
+ * @throws EnvError for a bad table, policy or horizon.
+ * @example
+ * ```ts
+ * const env = frozenLake4x4();
+ * const uniform = Array.from({ length: 16 }, () => [0.25, 0.25, 0.25, 0.25]);
+ * stateVisitation(env, uniform, 100)[0]; // the start state gets the largest share
+ * ```
+ */
+export function stateVisitation(env: TabularModel, policy: PolicyTable, horizon: number): Float64Array {
+  const fn = 'stateVisitation';
+  const { m } = checkModel(fn, env);
+  if (typeof horizon !== 'number' || !Number.isSafeInteger(horizon) || horizon < 1) {
+    throw new EnvError({ fn, arg: 'horizon', expected: 'a positive integer (the episode length limit)', got: horizon });
+  }
+  const S = m.nStates;
+  const A = m.nActions;
+  const pi = policyTable(fn, policy, S, A);
+  let cur = Float64Array.from(m.initialStateDistribution);
+  let nxt = new Float64Array(S);
+  const d = new Float64Array(S);
+  for (let t = 0; t < horizon; t++) {
+    let mass = 0;
+    for (let s = 0; s < S; s++) {
+      d[s]! += cur[s]!;
+      mass += cur[s]!;
+    }
+    if (mass < 1e-12) break;
+    nxt.fill(0);
+    for (let s = 0; s < S; s++) {
+      const ps = cur[s]!;
+      if (ps === 0) continue;
+      for (let a = 0; a < A; a++) {
+        const pa = ps * pi[s * A + a]!;
+        if (pa === 0) continue;
+        for (const tr of m.P[s]![a]!) if (!tr.terminated) nxt[tr.next]! += pa * tr.prob;
+      }
+    }
+    [cur, nxt] = [nxt, cur];
+  }
+  let total = 0;
+  for (let s = 0; s < S; s++) total += d[s]!;
+  for (let s = 0; s < S; s++) d[s]! /= total;
+  return d;
+}

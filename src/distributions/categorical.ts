@@ -14,7 +14,7 @@ import { ConfigError, NumericError, ShapeError } from '../core/errors.js';
 import { toTensor, type TensorLike } from '../core/tensor.js';
 import type { Rng } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
-import type { Distribution } from './types.js';
+import type { Distribution, DistributionParams } from './types.js';
 
 /** Parameters of a categorical: a tensor or (nested) number arrays / typed arrays, shape [A] or [B, A]. */
 export type CategoricalParams = tf.Tensor | number[] | number[][] | Float32Array | Float64Array;
@@ -180,6 +180,19 @@ export class Categorical implements Distribution {
    */
   logits(): tf.Tensor {
     return tf.tidy(() => this.logitsUnscoped());
+  }
+
+  /**
+   * The defining parameters: `{ kind: 'categorical', logits }` with the normalised log-probabilities of
+   * {@link Categorical.logits}.
+   * @returns New tensors; caller disposes.
+   * @example
+   * ```ts
+   * Categorical.fromProbs([0.25, 0.75]).params().logits; // [-1.3863, -0.2877]
+   * ```
+   */
+  params(): DistributionParams {
+    return { kind: 'categorical', logits: this.logits() };
   }
 
   /**

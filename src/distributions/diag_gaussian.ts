@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, NumericError, ShapeError } from '../core/errors.js';
 import { toTensor, type TensorLike } from '../core/tensor.js';
 import type { Rng } from '../random/rng.js';
-import type { Distribution } from './types.js';
+import type { Distribution, DistributionParams } from './types.js';
 
 /** A Gaussian parameter: a tensor or (nested) number arrays / typed arrays. */
 export type GaussianParam = tf.Tensor | number[] | number[][] | Float32Array | Float64Array;
@@ -168,6 +168,18 @@ export class DiagGaussian implements Distribution {
    */
   logStd(): tf.Tensor {
     return tf.tidy(() => tf.clone(this.#logStdT()));
+  }
+
+  /**
+   * The defining parameters: `{ kind: 'diag-gaussian', mean, logStd }`, log σ broadcast to the mean's shape.
+   * @returns New tensors; caller disposes.
+   * @example
+   * ```ts
+   * DiagGaussian.create({ mean: [[0, 1]], logStd: [-1, 0] }).params().logStd; // [[-1, 0]]
+   * ```
+   */
+  params(): DistributionParams {
+    return { kind: 'diag-gaussian', mean: this.mean(), logStd: this.logStd() };
   }
 
   /**

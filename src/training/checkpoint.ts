@@ -48,7 +48,7 @@ export interface Checkpoint {
   /** The optimizer's moments and step count (bit-exact resume). */
   optimizer: AdamState;
   /** The KL controller's state (`KlController.init/update` output). */
-  controller: Record<string, unknown>;
+  controller: { readonly beta: number } & Record<string, unknown>;
   /** The trainer's random streams, so the resumed run draws the same numbers. */
   rng: CheckpointRngStates;
   /** The vector env's state (`VectorEnv.getState()`). */

@@ -52,6 +52,12 @@ export interface PolicySettings {
   activation: 'tanh' | 'relu';
 }
 
+/**
+ * Where PPO normalizes advantages, Â ← (Â − mean)/(std + 1e-8): per minibatch (SB3 `ppo.py`, CleanRL `norm_adv`),
+ * once over the whole batch, or not at all.
+ */
+export type AdvantageNormalization = 'minibatch' | 'batch' | 'none';
+
 /** The full trainer configuration. Every field has a default; pass a partial to {@link resolvePpoConfig}. */
 export interface PpoConfig {
   /** Environment preset id (see `ENV_IDS` in `klip/envs`). @defaultValue 'frozenlake4x4' */
@@ -120,7 +126,7 @@ export interface PpoConfig {
   /** Global gradient-norm clip; `null` = off. @defaultValue 0.5 (CleanRL `max_grad_norm`, SB3) */
   maxGradNorm: number | null;
   /** Advantage normalization: per minibatch (CleanRL), per batch, or none. @defaultValue 'minibatch' */
-  normalizeAdvantages: 'minibatch' | 'batch' | 'none';
+  normalizeAdvantages: AdvantageNormalization;
   /** Policy kind and sizes. */
   policy: PolicySettings;
   /** tfjs backend. @defaultValue 'wasm' */

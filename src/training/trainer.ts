@@ -9,72 +9,49 @@ import * as tf from '@tensorflow/tfjs';
 import { setBackend } from '../backend/backend.js';
 import { ConfigError, KlipError, NumericError } from '../core/errors.js';
 import { createKlController, type KlController } from '../controllers/controllers.js';
-import { klEstimate } from '../kl/estimators.js';
-import { gae, normalizeAdvantages } from '../objectives/advantages.js';
+import type { KlControllerState } from '../controllers/types.js';
+import { normalizeAdvantages } from '../objectives/advantages.js';
 import { encoderFor } from '../policies/encoders.js';
-import type { ObsEncoder as ObservationEncoder } from '../policies/types.js';
-import { MlpPolicy } from '../policies/mlp.js';
 import { GaussianMlpPolicy } from '../policies/gaussian_mlp.js';
+import { MlpPolicy } from '../policies/mlp.js';
 import { TabularPolicy } from '../policies/tabular.js';
-import type { Policy } from '../policies/types.js';
+import type { ObsEncoder, Policy } from '../policies/types.js';
 import { createRng, type Rng } from '../random/rng.js';
-import { permutation } from '../random/sampling.js';
 import { KLIP_VERSION } from '../version.js';
-import { isTabularEnv, makeEnv } from '../../envs/registry.js';
-import type { Env } from '../../envs/types.js';
+import { makeEnv } from '../../envs/registry.js';
 import { VectorEnv } from '../../envs/vector.js';
-import { finiteHorizonValue } from '../../envs/planning.js';
 import { Adam } from './adam.js';
+import { minibatchTensors, RolloutBuffer } from './buffer.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, validateCheckpoint, type Checkpoint } from './checkpoint.js';
 import { hasKlTerm, resolvePpoConfig, type PpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from './config.js';
-import type { MetricRecord } from './metrics.js';
-import { collectRollout, type CurrentObs, type EpisodeRecord } from './rollout.js';
-import { evaluateSchedule } from './schedule.js';
-import { stateVisitation, weightedTabularKl, type TabularModel } from './tabular_metrics.js';
-import { distributionFromParams, ppoUpdateStep, type DistParams, type StepScalars } from './update.js';
+import { exactEvaluator, visitationKl, type ExactEvaluator } from './exact_metrics.js';
 import { controllerDecision, lowerKlEdge, penaltyBindingRatio, rolloutHasSignal, upperKlEdge } from './kl_control.js';
+import type { MetricRecord } from './metrics.js';
+import { collectRollout, type CurrentObs, type EpisodeRecord, type Rollout } from './rollout.js';
+import { rolloutToCurrentKl, type RolloutKl } from './rollout_kl.js';
+import { evaluateSchedule } from './schedule.js';
+import { ppoUpdateStep, type StepCoefficients, type StepScalars } from './update.js';
+import { assertFiniteRecord, readStepScalars, updateRecord } from './update_metrics.js';
 
 /** Episodes kept for the rolling `charts/*` means (SB3 `ep_info_buffer`, maxlen 100). */
 const EPISODE_WINDOW = 100;
-/**
- * Horizon used for exact tabular values when the env has no time limit (CliffWalking): the expected return within
- * 1000 steps. With γ = 1 a poor stochastic policy may take very long to terminate, so infinite-horizon policy
- * evaluation does not converge in reasonable time; 1000 steps is far beyond any sensible episode in these worlds.
- */
-const UNBOUNDED_HORIZON = 1000;
+/** The scheduled numbers of one update. */
+interface UpdateCoefficients {
+  /** Learning rate. */
+  lr: number;
+  /** Clip range ε (also the value clip range). */
+  epsilon: number;
+  /** Entropy bonus weight. */
+  entCoef: number;
+  /** KL coefficient β. */
+  beta: number;
+}
 
 /** A listener receives each metric record; returning `'stop'` asks `train()` to stop after this update. */
 export type UpdateListener = (record: MetricRecord, trainer: Trainer) => void | 'stop' | Promise<void | 'stop'>;
 
 function now(): number {
   return globalThis.performance ? globalThis.performance.now() : Date.now();
-}
-
-function mean(xs: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i]!;
-  return xs.length ? s / xs.length : NaN;
-}
-
-/**
- * The exact-metrics capability of a world, found by duck typing (no `instanceof`): policies that condition on the
- * discrete observation only, given as a float64 table `probs[s·A + a]`, can be scored exactly, and the best score is
- * known. Built by {@link exactEvaluator} from a tabular MDP (`P` table) or from a sequence world exposing
- * `expectedScore(table)` (the token bandit).
- */
-interface ExactEvaluator {
-  /** Rows of the policy table (observation states). */
-  nStates: number;
-  /** Columns of the policy table (actions). */
-  nActions: number;
-  /** Horizon of the values: the time limit, UNBOUNDED_HORIZON, or the sequence length T. */
-  horizon: number;
-  /** Best expected return reachable (charts/optimal_return). */
-  optimalReturn: number;
-  /** Exact expected return of a policy table (charts/policy_return). */
-  policyReturn(probs: Float64Array): number;
-  /** The MDP model when the world has one (kl/exact_visitation needs its state visitation), else null. */
-  model: TabularModel | null;
 }
 
 /**
@@ -96,10 +73,10 @@ export class Trainer {
   readonly env: VectorEnv;
   /** One metric record per completed update. */
   readonly history: MetricRecord[] = [];
-  private readonly encoder: ObservationEncoder;
+  private readonly encoder: ObsEncoder;
   private readonly optimizer: Adam;
   private readonly controller: KlController;
-  private controllerState: { beta: number } & Record<string, unknown>;
+  private controllerState: KlControllerState;
   private readonly rolloutRng: Rng;
   private readonly minibatchRng: Rng;
   private obs: CurrentObs;
@@ -132,7 +109,7 @@ export class Trainer {
     this.encoder = encoderFor(this.env.singleObservationSpace);
     this.optimizer = new Adam(this.policy.trainableVariables, { eps: this.config.adamEps });
     this.controller = createKlController(this.config.klController as never) as KlController;
-    this.controllerState = this.controller.init() as { beta: number };
+    this.controllerState = this.controller.init();
     const os = this.env.singleObservationSpace;
     const as = this.env.singleActionSpace;
     this.obsDim = os.kind === 'discrete' ? 1 : os.shape.reduce((a: number, b: number) => a * b, 1);
@@ -177,7 +154,7 @@ export class Trainer {
     try {
       trainer.policy.setWeights(ckpt.policy);
       trainer.optimizer.setState(ckpt.optimizer);
-      trainer.controllerState = ckpt.controller as { beta: number };
+      trainer.controllerState = ckpt.controller;
       (trainer as unknown as { rolloutRng: Rng }).rolloutRng = createRng.fromState(ckpt.rng.rollout);
       (trainer as unknown as { minibatchRng: Rng }).minibatchRng = createRng.fromState(ckpt.rng.minibatch);
       trainer.env.setState(ckpt.env as never);
@@ -211,7 +188,7 @@ export class Trainer {
 
   /** The current KL coefficient β. */
   get beta(): number {
-    return this.controller.coef(this.controllerState as never);
+    return this.controller.coef(this.controllerState);
   }
 
   /**
@@ -258,155 +235,153 @@ export class Trainer {
   }
 
   /**
-   * Run one update: collect numEnvs × nSteps env steps, compute GAE advantages, run epochs × minibatches optimizer
-   * steps (stopping early if target-KL says so), update the KL controller, and report the metrics.
+   * Run one update, in the phases of PPO (Schulman et al. 2017, Algorithm 1; SB3 `collect_rollouts` then `train`):
+   * collect numEnvs × nSteps env steps, fill the rollout buffer (advantages by GAE), optimize epochs × minibatches
+   * (stopping early when the KL says so), measure the KL of the update, feed the KL controller, report the metrics.
    * @returns The metric record of this update (also appended to `history` and sent to listeners).
    * @throws KlipError when training is already done or the trainer was disposed; NumericError when a loss or
    *   a weight becomes NaN/±Infinity (the message names the update and the metric).
    */
   async step(): Promise<MetricRecord> {
+    this.assertCanStep();
+    await this.assertFiniteWeights(); // the caller may have set the weights since the last update
+    const t0 = now();
+    const coef = this.coefficients();
+    const probsBefore = this.exact?.model ? await this.allStateProbs() : null;
+    const rollout = this.collect();
+    const buffer = await RolloutBuffer.fromRollout({
+      rollout, policy: this.policy, encoder: this.encoder, gamma: this.config.gamma, gaeLambda: this.config.gaeLambda,
+      normalizeAdvantages: this.config.normalizeAdvantages,
+    });
+    let record: MetricRecord;
+    try {
+      const { steps, earlyStopped } = await this.optimize(buffer, coef);
+      const end = await this.measureUpdateKl(buffer, coef.epsilon);
+      const probsAfter = this.exact ? await this.allStateProbs() : null;
+      const control = this.feedController(rollout, end, coef.beta);
+      this.countRollout(rollout);
+      const policyReturn = this.exact && probsAfter ? this.exact.policyReturn(probsAfter) : null;
+      record = updateRecord({
+        update: this.updates,
+        globalStep: this.steps,
+        steps: await readStepScalars(steps, this.config.earlyStopStatistic),
+        end,
+        visitationKl: this.exact?.model && probsBefore && probsAfter ? visitationKl(this.exact.model, probsBefore, probsAfter, this.exact.horizon) : null,
+        beta: coef.beta,
+        fedRule: control.fedRule,
+        binding: control.binding,
+        earlyStopped,
+        window: this.window,
+        episodes: this.episodeCount,
+        lr: coef.lr,
+        envStepsPerSecond: rollout.T * rollout.N / Math.max((now() - t0) / 1000, 1e-9),
+        policyReturn,
+        optimalReturn: this.exact ? this.exact.optimalReturn : null,
+      });
+    } finally {
+      buffer.dispose();
+    }
+    assertFiniteRecord(record);
+    await this.assertFiniteWeights();
+    this.history.push(record);
+    for (const l of this.listeners) await l(record, this);
+    return record;
+  }
+
+  /** Refuse to step a disposed or finished trainer. */
+  private assertCanStep(): void {
     if (this.disposed) throw new KlipError({ fn: 'Trainer.step', arg: 'trainer', expected: 'not disposed', got: 'a disposed trainer' });
     if (this.done) {
       throw new KlipError({ fn: 'Trainer.step', arg: 'trainer', expected: `not done (all ${this.config.numIterations} updates ran)`, got: this.updates });
     }
-    await this.assertFiniteWeights();
+  }
+
+  /** This update's scheduled numbers: learning rate (annealed linearly when asked), clip range, entropy weight, β. */
+  private coefficients(): UpdateCoefficients {
     const cfg = this.config;
-    const t0 = now();
     const progressRemaining = 1 - this.updates / cfg.numIterations;
     const baseLr = cfg.lr!; // resolvePpoConfig fills in the world's default
     let lr = evaluateSchedule(baseLr, progressRemaining, 'lr');
     if (cfg.annealLr && typeof baseLr === 'number') lr = baseLr * progressRemaining;
-    const epsilon = evaluateSchedule(cfg.clipEpsilon, progressRemaining, 'clipEpsilon');
-    const entCoef = evaluateSchedule(cfg.entCoef, progressRemaining, 'entCoef');
-    const beta = this.beta;
+    return {
+      lr,
+      epsilon: evaluateSchedule(cfg.clipEpsilon, progressRemaining, 'clipEpsilon'),
+      entCoef: evaluateSchedule(cfg.entCoef, progressRemaining, 'entCoef'),
+      beta: this.beta,
+    };
+  }
 
-    // --- rollout (typed arrays) ---
-    const probsBefore = this.exact?.model ? await this.allStateProbs() : null;
+  /** Phase 1: nSteps steps of every env copy with the policy's tensor-free fast path (weights synced once here). */
+  private collect(): Rollout {
+    this.policy.syncFastPath?.();
     const { rollout, obs } = collectRollout({
-      venv: this.env, policy: this.policy, rng: this.rolloutRng, T: cfg.nSteps, obs: this.obs, obsDim: this.obsDim, actDim: this.actDim,
+      venv: this.env, policy: this.policy, rng: this.rolloutRng, T: this.config.nSteps, obs: this.obs, obsDim: this.obsDim, actDim: this.actDim,
     });
     this.obs = obs;
-    const B = cfg.batchSize;
+    return rollout;
+  }
 
-    // --- one batched forward for log π_rollout, V, the distribution parameters and bootstrap values ---
-    const fwd = tf.tidy(() => {
-      const obsT = this.encoder.encode(rollout.obs);
-      const actT = this.actionsTensor(rollout.actions, B);
-      const dist = this.policy.distribution(obsT);
-      const params = dist.kind === 'categorical'
-        ? [(dist as unknown as { logits(): tf.Tensor }).logits()]
-        : [(dist as unknown as { mean(): tf.Tensor }).mean(), tf.log((dist as unknown as { std(): tf.Tensor }).std())];
-      const boot = rollout.bootstrapIndex.length > 0 ? this.policy.value!(this.encoder.encode(rollout.bootstrapObs)) : tf.zeros([0]);
-      return { logProb: dist.logProb(actT), values: this.policy.value!(obsT), params, boot, kind: dist.kind };
-    });
-    const [oldLogProb, values, boot, ...params] = await Promise.all(
-      [fwd.logProb, fwd.values, fwd.boot, ...fwd.params].map((t) => t.data() as Promise<Float32Array>),
-    );
-    const paramShapes = fwd.params.map((t) => t.shape);
-    const distKind = fwd.kind;
-    tf.dispose([fwd.logProb, fwd.values, fwd.boot, ...fwd.params]);
-
-    const bootstrapValues = new Float64Array(B);
-    rollout.bootstrapIndex.forEach((k, j) => (bootstrapValues[k] = boot![j]!));
-    const { advantages, returns } = gae({
-      rewards: rollout.rewards,
-      values: Float64Array.from(values!),
-      terminated: rollout.terminated,
-      truncated: rollout.truncated,
-      bootstrapValues,
-      gamma: cfg.gamma,
-      lambda: cfg.gaeLambda,
-      numEnvs: rollout.N,
-    });
-    const adv = cfg.normalizeAdvantages === 'batch' ? normalizeAdvantages(advantages) : advantages;
-
-    // --- optimisation: epochs × minibatches ---
-    const M = cfg.minibatchSize;
+  /**
+   * Phase 2: epochs × minibatches optimizer steps on the buffer. Early stopping (when `earlyStopKl` is set) refuses
+   * the first step whose pre-step KL(π_rollout‖π_θ) statistic exceeds earlyStopFactor × earlyStopKl (per minibatch),
+   * or ends the update after an epoch whose KL over the whole batch does (per epoch).
+   */
+  private async optimize(buffer: RolloutBuffer, coef: UpdateCoefficients): Promise<{ steps: StepScalars[]; earlyStopped: boolean }> {
+    const cfg = this.config;
     const steps: StepScalars[] = [];
-    let earlyStopped = false;
     const threshold = cfg.earlyStopKl === null ? null : cfg.earlyStopFactor * cfg.earlyStopKl;
     const shouldStop = threshold === null || cfg.earlyStopGranularity !== 'minibatch' ? undefined : (kl: number) => kl > threshold;
-    const clip = cfg.clipEpsilonHigh === null ? epsilon : { low: epsilon, high: cfg.clipEpsilonHigh };
-    outer: for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-      const perm = permutation(B, this.minibatchRng);
-      for (let start = 0; start < B; start += M) {
-        const idx = perm.subarray(start, start + M);
-        const mbAdv = gatherF64(adv, idx);
-        const batch = tf.tidy(() => ({
-          obs: this.encoder.encode(gatherObs(rollout.obs, idx, this.obsDim)),
-          actions: this.actionsTensor(gatherObs(rollout.actions, idx, this.actDim), M),
-          oldLogProb: tf.tensor1d(gatherF32(oldLogProb!, idx, 1)),
-          advantages: tf.tensor1d(Float32Array.from(cfg.normalizeAdvantages === 'minibatch' ? normalizeAdvantages(mbAdv) : mbAdv), 'float32'),
-          returns: tf.tensor1d(Float32Array.from(gatherF64(returns, idx)), 'float32'),
-          oldValues: tf.tensor1d(gatherF32(values!, idx, 1)),
-          oldParams: (distKind === 'categorical'
-            ? { kind: 'categorical', logits: tf.tensor2d(gatherF32(params[0]!, idx, paramShapes[0]![1]!), [M, paramShapes[0]![1]!]) }
-            : {
-                kind: 'diag-gaussian',
-                mean: tf.tensor2d(gatherF32(params[0]!, idx, this.actDim), [M, this.actDim]),
-                logStd: paramShapes[1]!.length === 2
-                  ? tf.tensor2d(gatherF32(params[1]!, idx, this.actDim), [M, this.actDim])
-                  : tf.tensor1d(params[1]!),
-              }) as DistParams,
-        }));
+    const stepCoef: StepCoefficients = {
+      objective: cfg.objective,
+      clip: cfg.clipEpsilonHigh === null ? coef.epsilon : { low: coef.epsilon, high: cfg.clipEpsilonHigh },
+      dualClip: cfg.dualClip,
+      beta: coef.beta,
+      klEstimator: cfg.klEstimator,
+      entCoef: coef.entCoef,
+      vfCoef: cfg.vfCoef,
+      valueClip: cfg.clipValueLoss ? coef.epsilon : null,
+      maxGradNorm: cfg.maxGradNorm,
+      lr: coef.lr,
+    };
+    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      for (const idx of buffer.epochIndices(this.minibatchRng, cfg.minibatchSize)) {
+        const batch = buffer.minibatch(idx);
         try {
           const res = await ppoUpdateStep({
-            policy: this.policy,
-            optimizer: this.optimizer,
-            batch,
-            coef: {
-              objective: cfg.objective, clip, dualClip: cfg.dualClip, beta, klEstimator: cfg.klEstimator, entCoef,
-              vfCoef: cfg.vfCoef, valueClip: cfg.clipValueLoss ? epsilon : null, maxGradNorm: cfg.maxGradNorm, lr,
-            },
+            policy: this.policy, optimizer: this.optimizer, batch, coef: stepCoef,
             ...(shouldStop ? { shouldStop, preStepStatistic: cfg.earlyStopStatistic } : {}),
           });
           steps.push(res.scalars);
-          if (!res.applied) {
-            earlyStopped = true;
-            break outer;
-          }
-          this.policy.syncFastPath?.();
+          if (!res.applied) return { steps, earlyStopped: true };
         } finally {
-          tf.dispose([batch.obs, batch.actions, batch.oldLogProb, batch.advantages, batch.returns, batch.oldValues,
-            ...Object.values(batch.oldParams).filter((v): v is tf.Tensor => v instanceof tf.Tensor)]);
+          tf.dispose(minibatchTensors(batch));
         }
       }
       if (threshold !== null && cfg.earlyStopGranularity === 'epoch' && epoch < cfg.epochs - 1) {
-        const end = await this.rolloutToCurrentKl(rollout, oldLogProb!, params, paramShapes, distKind);
-        const stat = end[cfg.earlyStopStatistic];
-        if (stat > threshold) {
-          earlyStopped = true;
-          break;
-        }
+        const kl = await rolloutToCurrentKl(buffer, this.policy);
+        if (kl[cfg.earlyStopStatistic] > threshold) return { steps, earlyStopped: true };
       }
     }
+    return { steps, earlyStopped: false };
+  }
 
-    // --- end-of-update KL(π_rollout‖π_end) on the whole batch, exact and estimated, and the surrogate gain ---
-    // (the gain feeds the binding ratio of the controller loop: only objectives with a KL term need it)
-    const gainAdv = !hasKlTerm(cfg.objective) ? undefined : cfg.normalizeAdvantages === 'batch' ? adv : normalizeAdvantages(advantages);
-    const end = await this.rolloutToCurrentKl(rollout, oldLogProb!, params, paramShapes, distKind, gainAdv, epsilon);
-    const probsAfter = this.exact ? await this.allStateProbs() : null; // π_end on every state, for the exact metrics
-    let visitationKl: number | null = null;
-    if (this.exact?.model && probsBefore && probsAfter) {
-      const d = stateVisitation(this.exact.model, probsBefore, this.exact.horizon);
-      visitationKl = weightedTabularKl(probsBefore, probsAfter, d, this.exact.model.nActions);
-    }
+  /**
+   * Phase 3: the KL of the update, KL(π_rollout‖π_end) on the whole batch, and (for objectives with a KL term, whose
+   * controller loop needs the binding ratio) the surrogate gain on the advantages the loss saw.
+   */
+  private measureUpdateKl(buffer: RolloutBuffer, epsilon: number): Promise<RolloutKl> {
+    const cfg = this.config;
+    if (!hasKlTerm(cfg.objective)) return rolloutToCurrentKl(buffer, this.policy, { epsilon });
+    const advantages = cfg.normalizeAdvantages === 'batch' ? buffer.policyAdvantages : normalizeAdvantages(buffer.advantages);
+    return rolloutToCurrentKl(buffer, this.policy, { advantages, epsilon });
+  }
 
-    // --- read the per-step scalars once ---
-    const applied = steps.filter((s) => s.stepKlExact !== undefined);
-    const read = async (pick: (s: StepScalars) => tf.Scalar | undefined, from: StepScalars[]): Promise<number[]> =>
-      Promise.all(from.map(async (s) => (await pick(s)!.data())[0]!));
-    const [pl, vl, kp, ent, cf, tot, gn, skl, sk1, sk3] = await Promise.all([
-      read((s) => s.policyLoss, steps), read((s) => s.valueLoss, steps), read((s) => s.klPenalty, steps),
-      read((s) => s.entropy, steps), read((s) => s.clipFraction, steps), read((s) => s.totalLoss, steps),
-      read((s) => s.gradNorm, steps), read((s) => s.stepKlExact, applied), read((s) => s.stepKlK1, applied),
-      read((s) => s.stepKlK3, applied),
-    ]);
-    const preStat = cfg.earlyStopStatistic;
-    const pre = await read((s) => (preStat === 'exact' ? s.rolloutKlExact : preStat === 'k1' ? s.rolloutKlK1 : s.rolloutKlK3), applied);
-    for (const s of steps) tf.dispose(Object.values(s) as tf.Tensor[]);
-
-    // --- KL controller: observed KL(π_rollout‖π_end) with the penalty's own estimator, on updates that are evidence ---
+  /**
+   * Phase 4: the KL controller sees the observed KL(π_rollout‖π_end), with the penalty's own estimator, on updates
+   * that are evidence about β (see `kl_control.ts`; `klControllerHold: false` feeds every update, the published loop).
+   */
+  private feedController(rollout: Rollout, end: RolloutKl, beta: number): { fedRule: boolean; binding: number | null } {
+    const cfg = this.config;
     const observed = Math.max(cfg.klEstimator === 'exact' ? end.exact : cfg.klEstimator === 'k1' ? end.k1 : end.k3, 0);
     const klTerm = hasKlTerm(cfg.objective);
     const binding = klTerm ? penaltyBindingRatio({ beta, kl: observed, gain: cfg.objective === 'clip+kl' ? end.clipGain : end.gain }) : null;
@@ -414,65 +389,20 @@ export class Trainer {
       hasKlTerm: klTerm, signal: rolloutHasSignal(rollout), kl: observed,
       lowerEdge: lowerKlEdge(this.controller.config), upperEdge: upperKlEdge(this.controller.config), binding,
     });
-    const feedRule = klTerm && (decision === 'applied' || !cfg.klControllerHold); // klControllerHold: false = the published loop
-    if (feedRule) {
-      this.controllerState = this.controller.update(this.controllerState as never, { kl: observed, nSteps: B }) as { beta: number };
-    }
+    const fedRule = klTerm && (decision === 'applied' || !cfg.klControllerHold);
+    if (fedRule) this.controllerState = this.controller.update(this.controllerState, { kl: observed, nSteps: rollout.T * rollout.N });
+    return { fedRule, binding };
+  }
 
-    // --- bookkeeping and metrics ---
+  /** Bookkeeping: update and step counters, the rolling episode window. */
+  private countRollout(rollout: Rollout): void {
     this.updates += 1;
-    this.steps += B;
+    this.steps += rollout.T * rollout.N;
     for (const e of rollout.episodes) {
       this.window.push(e);
       if (this.window.length > EPISODE_WINDOW) this.window.shift();
     }
     this.episodeCount += rollout.episodes.length;
-    const policyReturn = this.exact && probsAfter ? this.exact.policyReturn(probsAfter) : null;
-    const w = this.window;
-    const record: MetricRecord = {
-      update: this.updates,
-      global_step: this.steps,
-      'kl/exact_old_new': applied.length ? mean(skl!) : 0,
-      'kl/exact_old_new_max': applied.length ? Math.max(...skl!) : 0,
-      'kl/k1': applied.length ? mean(sk1!) : 0,
-      'kl/k3': applied.length ? mean(sk3!) : 0,
-      'kl/exact_rollout_end': end.exact,
-      'kl/k1_rollout_end': end.k1,
-      'kl/k3_rollout_end': end.k3,
-      'kl/exact_visitation': visitationKl,
-      'kl/pre_step_max': applied.length ? Math.max(...pre) : 0,
-      'kl/coef': beta,
-      'kl/coef_held': feedRule ? 0 : 1,
-      'kl/binding': binding,
-      'kl/early_stopped': earlyStopped ? 1 : 0,
-      'kl/optimizer_steps': applied.length,
-      'policy/clip_fraction': mean(cf!),
-      'policy/entropy': mean(ent!),
-      'loss/policy': mean(pl!),
-      'loss/value': mean(vl!),
-      'loss/kl_penalty': mean(kp!),
-      'loss/total': mean(tot!),
-      'loss/grad_norm': mean(gn!),
-      'charts/episodic_return': w.length ? mean(w.map((e) => e.return)) : null,
-      'charts/episode_length': w.length ? mean(w.map((e) => e.length)) : null,
-      'charts/success_rate': w.length ? mean(w.map((e) => (e.success ? 1 : 0))) : null,
-      'charts/episodes': this.episodeCount,
-      'charts/lr': lr,
-      'charts/env_steps_per_s': B / Math.max((now() - t0) / 1000, 1e-9),
-      'charts/policy_return': policyReturn,
-      'charts/optimal_return': this.exact ? this.exact.optimalReturn : null,
-      'charts/regret': this.exact && policyReturn !== null ? this.exact.optimalReturn - policyReturn : null,
-    };
-    for (const key of ['loss/policy', 'loss/value', 'loss/total', 'kl/exact_rollout_end', 'policy/entropy'] as const) {
-      const v = record[key];
-      if (typeof v !== 'number' || Number.isNaN(v) || (key !== 'kl/exact_rollout_end' && !Number.isFinite(v))) {
-        throw new NumericError({ fn: 'Trainer.step', arg: `${key} at update ${this.updates}`, expected: 'a finite number', got: v });
-      }
-    }
-    await this.assertFiniteWeights();
-    this.history.push(record);
-    for (const l of this.listeners) await l(record, this);
-    return record;
   }
 
   /** Async iterator form: `for await (const record of trainer) …` runs the remaining updates. */
@@ -519,50 +449,6 @@ export class Trainer {
     this.env.close();
   }
 
-  private actionsTensor(actions: Int32Array | Float64Array, n: number): tf.Tensor {
-    return actions instanceof Int32Array ? tf.tensor1d(actions, 'int32') : tf.tensor2d(Float32Array.from(actions), [n, this.actDim]);
-  }
-
-  /** KL(π_rollout‖π_current) on the whole batch: exact, k1, k3 (samples = the rollout actions). */
-  private async rolloutToCurrentKl(
-    rollout: { obs: Int32Array | Float64Array; actions: Int32Array | Float64Array },
-    oldLogProb: Float32Array,
-    params: Float32Array[],
-    paramShapes: number[][],
-    kind: string,
-    advantages?: Float64Array,
-    epsilon = 0.2,
-  ): Promise<{ exact: number; k1: number; k3: number; gain: number; clipGain: number }> {
-    const B = this.config.batchSize;
-    const t = tf.tidy(() => {
-      const dist = this.policy.distribution(this.encoder.encode(rollout.obs));
-      const oldP: DistParams = kind === 'categorical'
-        ? { kind: 'categorical', logits: tf.tensor(params[0]!, paramShapes[0]) }
-        : { kind: 'diag-gaussian', mean: tf.tensor(params[0]!, paramShapes[0]), logStd: tf.tensor(params[1]!, paramShapes[1]) };
-      const oldDist = distributionFromParams(oldP);
-      const lp = dist.logProb(this.actionsTensor(rollout.actions, B));
-      // Estimates of KL(π_rollout‖π_current) from the rollout actions: logProb = log π_rollout, refLogProb = log π_current.
-      const est = { logProb: tf.tensor1d(oldLogProb), refLogProb: lp };
-      const out = [
-        tf.mean(oldDist.kl(dist)),
-        tf.mean(klEstimate({ estimator: 'k1', ...est })),
-        tf.mean(klEstimate({ estimator: 'k3', ...est })),
-      ];
-      if (advantages) {
-        // Surrogate gain on the batch: L(π_end) − L(π_rollout) with L = mean(r·Â) (and its clipped form), r = π_end/π_rollout.
-        const adv = tf.tensor1d(Float32Array.from(advantages));
-        const ratio = tf.exp(tf.sub(lp, est.logProb));
-        const plain = tf.mul(tf.sub(ratio, 1), adv);
-        const clipped = tf.sub(tf.minimum(tf.mul(ratio, adv), tf.mul(tf.clipByValue(ratio, 1 - epsilon, 1 + epsilon), adv)), adv);
-        out.push(tf.mean(plain), tf.mean(clipped));
-      }
-      return tf.stack(out);
-    });
-    const [exact, k1, k3, gain, clipGain] = Array.from(await t.data());
-    t.dispose();
-    return { exact: exact!, k1: k1!, k3: k3!, gain: gain ?? NaN, clipGain: clipGain ?? NaN };
-  }
-
   /** Probabilities of every state's action distribution, float64, row-major nStates × nActions. */
   private async allStateProbs(): Promise<Float64Array> {
     const n = this.exact!.nStates;
@@ -603,24 +489,6 @@ function copyObs(obs: CurrentObs): CurrentObs {
   return obs instanceof Int32Array ? Int32Array.from(obs) : Float64Array.from(obs);
 }
 
-function gatherF64(src: Float64Array, idx: Int32Array): Float64Array {
-  const out = new Float64Array(idx.length);
-  for (let i = 0; i < idx.length; i++) out[i] = src[idx[i]!]!;
-  return out;
-}
-
-function gatherF32(src: ArrayLike<number>, idx: Int32Array, width: number): Float32Array {
-  const out = new Float32Array(idx.length * width);
-  for (let i = 0; i < idx.length; i++) for (let d = 0; d < width; d++) out[i * width + d] = src[idx[i]! * width + d]!;
-  return out;
-}
-
-function gatherObs<T extends Int32Array | Float64Array>(src: T, idx: Int32Array, width: number): T {
-  const out = new (src.constructor as { new (n: number): T })(idx.length * width);
-  for (let i = 0; i < idx.length; i++) for (let d = 0; d < width; d++) out[i * width + d] = src[idx[i]! * width + d]!;
-  return out;
-}
-
 function buildPolicy(config: ResolvedPpoConfig, env: VectorEnv, rng: Rng): Policy {
   const obsSpace = env.singleObservationSpace;
   const actionSpace = env.singleActionSpace;
@@ -640,59 +508,6 @@ function buildPolicy(config: ResolvedPpoConfig, env: VectorEnv, rng: Rng): Polic
     return new MlpPolicy({ obsSpace, actionSpace, hidden: config.policy.hidden, activation: config.policy.activation, rng });
   }
   return new GaussianMlpPolicy({ obsSpace, actionSpace, hidden: config.policy.hidden, activation: config.policy.activation, rng });
-}
-
-/** A tabular MDP: exact values by finite-horizon dynamic programming (envs/planning.ts). */
-function mdpEvaluator(one: unknown): ExactEvaluator | null {
-  const env = one as Env<number, number>;
-  if (!isTabularEnv(env)) return null;
-  const model: TabularModel = env;
-  const m = one as { maxEpisodeSteps?: number; spec?: { maxEpisodeSteps?: number } };
-  const limit = m.maxEpisodeSteps ?? m.spec?.maxEpisodeSteps;
-  const horizon = limit !== undefined && Number.isFinite(limit) ? limit : UNBOUNDED_HORIZON;
-  return {
-    nStates: model.nStates,
-    nActions: model.nActions,
-    horizon,
-    optimalReturn: finiteHorizonValue(model as never, { horizon }).startValue,
-    policyReturn: (probs) => finiteHorizonValue(model as never, { horizon, policy: probs }).startValue,
-    model,
-  };
-}
-
-/**
- * What the trainer reads from a sequence world such as `TokenBandit` (observation = position t ∈ [0, T), action = a
- * token in [0, V)): the exact scorer `expectedScore(table)` and the best reachable score `optimalScore()`.
- */
-interface SequenceScorer {
-  readonly vocabSize: number;
-  readonly length: number;
-  expectedScore(policy: ArrayLike<number>): number;
-  optimalScore(): number;
-}
-
-/** A sequence world with an exact scorer: policy return = expectedScore(table), optimum = optimalScore(). */
-function sequenceEvaluator(one: unknown, obsN: number, actN: number): ExactEvaluator | null {
-  const e = one as Partial<SequenceScorer> | null;
-  if (!e || typeof e.expectedScore !== 'function' || typeof e.optimalScore !== 'function' || e.length !== obsN || e.vocabSize !== actN) return null;
-  const scorer = e as SequenceScorer;
-  let optimalReturn: number;
-  try {
-    optimalReturn = scorer.optimalScore();
-  } catch (e) {
-    if (e instanceof KlipError) return null; // a custom score too large to enumerate: no exact reference values
-    throw e;
-  }
-  return { nStates: obsN, nActions: actN, horizon: obsN, optimalReturn, policyReturn: (probs) => scorer.expectedScore(probs), model: null };
-}
-
-/** The exact evaluator of the vector env's worlds (all copies are alike), or null when there is none. */
-function exactEvaluator(env: VectorEnv): ExactEvaluator | null {
-  const one = env.envs[0];
-  const os = env.singleObservationSpace;
-  const as = env.singleActionSpace;
-  if (!one || os.kind !== 'discrete' || as.kind !== 'discrete') return null;
-  return mdpEvaluator(one) ?? sequenceEvaluator(one, os.n, as.n);
 }
 
 /** A policy on every discrete state, as plain arrays (see {@link Trainer.policySnapshot}). */

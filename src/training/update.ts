@@ -15,9 +15,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { globalNorm } from '../core/tensor.js';
 import { klEstimate } from '../kl/estimators.js';
-import type { Distribution } from '../distributions/types.js';
-import { Categorical } from '../distributions/categorical.js';
-import { DiagGaussian } from '../distributions/diag_gaussian.js';
+import { distributionFromParams, paramsTensors } from '../distributions/from_params.js';
+import type { DistributionParams } from '../distributions/types.js';
 import { ppoClipLoss } from '../objectives/ppo_clip.js';
 import { klPenaltyLoss } from '../objectives/kl_penalty.js';
 import { reinforceLoss } from '../objectives/policy_gradient.js';
@@ -25,16 +24,6 @@ import { valueLoss } from '../objectives/value.js';
 import type { Policy } from '../policies/types.js';
 import type { Adam } from './adam.js';
 import type { ObjectiveKind, PenaltyKlKind } from './config.js';
-
-/** Parameters of a stored (rollout-time) distribution, as tensors. */
-export type DistParams =
-  | { kind: 'categorical'; logits: tf.Tensor }
-  | { kind: 'diag-gaussian'; mean: tf.Tensor; logStd: tf.Tensor };
-
-/** Build a distribution view from stored parameters (no copy). */
-export function distributionFromParams(p: DistParams): Distribution {
-  return p.kind === 'categorical' ? Categorical.fromLogits(p.logits) : DiagGaussian.create({ mean: p.mean, logStd: p.logStd });
-}
 
 /** One minibatch as tensors (created by the caller inside its scope; not disposed here). */
 export interface Minibatch {
@@ -51,7 +40,7 @@ export interface Minibatch {
   /** V_rollout(s) [M]. */
   oldValues: tf.Tensor;
   /** π_rollout's parameters on these states. */
-  oldParams: DistParams;
+  oldParams: DistributionParams;
 }
 
 /** Coefficients of one step (numbers, evaluated from schedules by the trainer). */
@@ -89,21 +78,17 @@ export interface StepScalars {
   stepKlK3?: tf.Scalar;
 }
 
+function keepAll(p: DistributionParams): DistributionParams {
+  for (const t of paramsTensors(p)) tf.keep(t);
+  return p;
+}
+
 interface Forward {
   scalars: Omit<StepScalars, 'gradNorm'>;
-  beforeParams: DistParams;
+  beforeParams: DistributionParams;
   logProbBefore: tf.Tensor;
 }
 
-function keepParams(d: Distribution): DistParams {
-  if (d.kind === 'categorical') return { kind: 'categorical', logits: tf.keep((d as Categorical).logits()) };
-  const g = d as DiagGaussian;
-  return { kind: 'diag-gaussian', mean: tf.keep(g.mean()), logStd: tf.keep(tf.log(g.std())) };
-}
-
-function paramsTensors(p: DistParams): tf.Tensor[] {
-  return p.kind === 'categorical' ? [p.logits] : [p.mean, p.logStd];
-}
 
 /**
  * Compute the loss of one minibatch and its gradients; optionally stop before applying them when
@@ -173,7 +158,7 @@ export async function ppoUpdateStep(args: {
           rolloutKlK1: tf.keep(clipped.approxKlK1),
           rolloutKlK3: tf.keep(clipped.approxKlK3),
         },
-        beforeParams: keepParams(dist),
+        beforeParams: keepAll(dist.params()),
         logProbBefore: tf.keep(logProb),
       };
       return total;

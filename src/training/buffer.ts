@@ -1,0 +1,198 @@
+/**
+ * The rollout buffer of one PPO update (SB3 `common/buffers.py` `RolloutBuffer`): the batch of one rollout as
+ * tensors, the rollout policy's distribution parameters on every visited state, GAE advantages and λ-returns, and
+ * minibatches drawn from an Rng. Everything is uploaded once per update and gathered on the device per minibatch.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { paramsTensors } from '../distributions/from_params.js';
+import type { DistributionParams } from '../distributions/types.js';
+import { KlipError } from '../core/errors.js';
+import { gae, normalizeAdvantages } from '../objectives/advantages.js';
+import type { ObsEncoder, Policy } from '../policies/types.js';
+import type { Rng } from '../random/rng.js';
+import { permutation } from '../random/sampling.js';
+import type { AdvantageNormalization } from './config.js';
+import type { Rollout } from './rollout.js';
+import type { Minibatch } from './update.js';
+
+
+/** Row gather of every tensor of a parameter set. */
+function gatherParams(p: DistributionParams, idx: tf.Tensor): DistributionParams {
+  return p.kind === 'categorical'
+    ? { kind: 'categorical', logits: tf.gather(p.logits, idx) }
+    : { kind: 'diag-gaussian', mean: tf.gather(p.mean, idx), logStd: tf.gather(p.logStd, idx) };
+}
+
+/** Options of {@link RolloutBuffer.fromRollout}. */
+export interface RolloutBufferOptions {
+  /** The rollout (typed arrays, time-major). */
+  rollout: Rollout;
+  /** The policy that collected it (π_rollout); its critic gives V(s_t) and the bootstrap values. */
+  policy: Policy;
+  /** The observation encoder of the policy's observation space. */
+  encoder: ObsEncoder;
+  /** Discount γ. */
+  gamma: number;
+  /** GAE λ. */
+  gaeLambda: number;
+  /** Advantage normalization: per minibatch (SB3, CleanRL), once per batch, or none. */
+  normalizeAdvantages: AdvantageNormalization;
+}
+
+/**
+ * One update's batch, held as tensors from the rollout's forward pass to the end of the update.
+ *
+ * Build it with {@link RolloutBuffer.fromRollout} (one batched forward pass for log π_rollout(a_t|s_t), V(s_t), the
+ * distribution parameters and the bootstrap values, then GAE on the CPU); draw minibatches with
+ * {@link RolloutBuffer.epochIndices} and {@link RolloutBuffer.minibatch}; `dispose()` at the end of the update.
+ * @example
+ * ```ts
+ * const buffer = await RolloutBuffer.fromRollout({ rollout, policy, encoder, gamma: 0.99, gaeLambda: 0.95, normalizeAdvantages: 'minibatch' });
+ * for (const idx of buffer.epochIndices(rng, 256)) { const mb = buffer.minibatch(idx); … tf.dispose(minibatchTensors(mb)); }
+ * buffer.dispose();
+ * ```
+ */
+export class RolloutBuffer {
+  /** Batch size B = T·N. */
+  readonly size: number;
+  /** The rollout in typed arrays. */
+  readonly rollout: Rollout;
+  /** Encoded observations [B, …]. */
+  readonly obs: tf.Tensor;
+  /** Actions [B] (int32) or [B, D] (float32). */
+  readonly actions: tf.Tensor;
+  /** log π_rollout(a_t|s_t) [B]. */
+  readonly oldLogProb: tf.Tensor;
+  /** V_rollout(s_t) [B]. */
+  readonly oldValues: tf.Tensor;
+  /** λ-returns [B] (float32). */
+  readonly returns: tf.Tensor;
+  /** π_rollout's distribution parameters on every s_t. */
+  readonly params: DistributionParams;
+  /** GAE advantages Â_t (float64, not normalized). */
+  readonly advantages: Float64Array;
+  /** The advantages the policy loss sees before minibatch normalization: Â, normalized over the batch when asked. */
+  readonly policyAdvantages: Float64Array;
+  private readonly normalization: AdvantageNormalization;
+  private disposed = false;
+
+  private constructor(parts: {
+    rollout: Rollout;
+    obs: tf.Tensor;
+    actions: tf.Tensor;
+    oldLogProb: tf.Tensor;
+    oldValues: tf.Tensor;
+    returns: tf.Tensor;
+    params: DistributionParams;
+    advantages: Float64Array;
+    normalization: AdvantageNormalization;
+  }) {
+    this.rollout = parts.rollout;
+    this.size = parts.rollout.T * parts.rollout.N;
+    this.obs = parts.obs;
+    this.actions = parts.actions;
+    this.oldLogProb = parts.oldLogProb;
+    this.oldValues = parts.oldValues;
+    this.returns = parts.returns;
+    this.params = parts.params;
+    this.advantages = parts.advantages;
+    this.normalization = parts.normalization;
+    this.policyAdvantages = parts.normalization === 'batch' ? normalizeAdvantages(parts.advantages) : parts.advantages;
+  }
+
+  /**
+   * Upload a rollout and compute its advantages: one forward pass of `policy` on the batch and on the bootstrap
+   * observations, then GAE(γ, λ) on the CPU in float64 (truncated steps bootstrap from V(final obs)).
+   * @returns The buffer; the caller disposes it.
+   */
+  static async fromRollout(o: RolloutBufferOptions): Promise<RolloutBuffer> {
+    const { rollout, policy, encoder } = o;
+    const B = rollout.T * rollout.N;
+    const t = tf.tidy(() => {
+      const obs = encoder.encode(rollout.obs);
+      const actions = rollout.actions instanceof Int32Array
+        ? tf.tensor1d(rollout.actions, 'int32')
+        : tf.tensor2d(Float32Array.from(rollout.actions), [B, rollout.actDim]);
+      const dist = policy.distribution(obs);
+      const boot = rollout.bootstrapIndex.length > 0 ? policy.value(encoder.encode(rollout.bootstrapObs)) : tf.zeros([0]);
+      return { obs, actions, logProb: dist.logProb(actions), values: policy.value(obs), params: dist.params(), boot };
+    });
+    const [values, boot] = (await Promise.all([t.values.data(), t.boot.data()])) as Float32Array[];
+    t.boot.dispose();
+    const bootstrapValues = new Float64Array(B);
+    rollout.bootstrapIndex.forEach((k, j) => (bootstrapValues[k] = boot![j]!));
+    const { advantages, returns } = gae({
+      rewards: rollout.rewards,
+      values: Float64Array.from(values!),
+      terminated: rollout.terminated,
+      truncated: rollout.truncated,
+      bootstrapValues,
+      gamma: o.gamma,
+      lambda: o.gaeLambda,
+      numEnvs: rollout.N,
+    });
+    return new RolloutBuffer({
+      rollout,
+      obs: t.obs,
+      actions: t.actions,
+      oldLogProb: t.logProb,
+      oldValues: t.values,
+      returns: tf.tensor1d(Float32Array.from(returns), 'float32'),
+      params: t.params,
+      advantages,
+      normalization: o.normalizeAdvantages,
+    });
+  }
+
+  /**
+   * The minibatch index sets of one epoch: a fresh permutation of [0, B) from `rng`, cut into slices of
+   * `minibatchSize` (the last one shorter when B is not a multiple).
+   */
+  epochIndices(rng: Rng, minibatchSize: number): Int32Array[] {
+    const perm = permutation(this.size, rng);
+    const out: Int32Array[] = [];
+    for (let start = 0; start < this.size; start += minibatchSize) out.push(perm.subarray(start, start + minibatchSize));
+    return out;
+  }
+
+  /**
+   * The minibatch at `idx`: rows gathered on the device, advantages normalized over the minibatch in float64 when
+   * the buffer's normalization is `'minibatch'` (Â ← (Â − mean)/(std + 1e-8), SB3 `ppo.py`).
+   * @returns New tensors; free them with `tf.dispose(minibatchTensors(mb))`.
+   */
+  minibatch(idx: Int32Array): Minibatch {
+    this.alive('minibatch');
+    const adv = new Float64Array(idx.length);
+    for (let i = 0; i < idx.length; i++) adv[i] = this.policyAdvantages[idx[i]!]!;
+    const advantages = Float32Array.from(this.normalization === 'minibatch' ? normalizeAdvantages(adv) : adv);
+    return tf.tidy(() => {
+      const at = tf.tensor1d(idx, 'int32');
+      return {
+        obs: tf.gather(this.obs, at),
+        actions: tf.gather(this.actions, at),
+        oldLogProb: tf.gather(this.oldLogProb, at),
+        advantages: tf.tensor1d(advantages, 'float32'),
+        returns: tf.gather(this.returns, at),
+        oldValues: tf.gather(this.oldValues, at),
+        oldParams: gatherParams(this.params, at),
+      };
+    });
+  }
+
+  /** Free the buffer's tensors (idempotent). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose([this.obs, this.actions, this.oldLogProb, this.oldValues, this.returns, ...paramsTensors(this.params)]);
+  }
+
+  private alive(fn: string): void {
+    if (this.disposed) throw new KlipError({ fn: `RolloutBuffer.${fn}`, arg: 'buffer', expected: 'not disposed', got: 'a disposed buffer' });
+  }
+}
+
+/** Every tensor of a minibatch, to dispose them together. */
+export function minibatchTensors(mb: Minibatch): tf.Tensor[] {
+  return [mb.obs, mb.actions, mb.oldLogProb, mb.advantages, mb.returns, mb.oldValues, ...paramsTensors(mb.oldParams)];
+}

@@ -1,0 +1,126 @@
+/**
+ * Exact metrics of worlds whose right answer is known: the policy's exact expected return, the best reachable
+ * return, and the visitation-weighted exact KL between the policies before and after an update. Plain float64,
+ * no tensors; the trainer hands in the policy as a probability table `probs[s·A + a]`.
+ * @module
+ */
+import { KlipError } from '../core/errors.js';
+import { klProbs } from '../kl/probs.js';
+import { finiteHorizonValue, stateVisitation } from '../../envs/planning.js';
+import { isTabularEnv } from '../../envs/registry.js';
+import type { Env, TabularModel } from '../../envs/types.js';
+import type { VectorEnv } from '../../envs/vector.js';
+
+/**
+ * Horizon of the exact values when the world has no time limit (CliffWalking): the expected return within 1000
+ * steps. With γ = 1 a poor stochastic policy may take very long to terminate, so infinite-horizon policy evaluation
+ * does not converge in reasonable time; 1000 steps is far beyond any sensible episode in these worlds.
+ */
+export const UNBOUNDED_HORIZON = 1000;
+
+/**
+ * The exact-metrics capability of a world, found by duck typing (no `instanceof`): policies that condition on the
+ * discrete observation only, given as a float64 table `probs[s·A + a]`, can be scored exactly, and the best score is
+ * known. Built by {@link exactEvaluator} from a tabular MDP (`P` table) or from a sequence world exposing
+ * `expectedScore(table)` (the token bandit).
+ */
+export interface ExactEvaluator {
+  /** Rows of the policy table (observation states). */
+  nStates: number;
+  /** Columns of the policy table (actions). */
+  nActions: number;
+  /** Horizon of the values: the time limit, {@link UNBOUNDED_HORIZON}, or the sequence length T. */
+  horizon: number;
+  /** Best expected return reachable (`charts/optimal_return`). */
+  optimalReturn: number;
+  /** Exact expected return of a policy table (`charts/policy_return`). */
+  policyReturn(probs: Float64Array): number;
+  /** The MDP model when the world has one (`kl/exact_visitation` needs its state visitation), else null. */
+  model: TabularModel | null;
+}
+
+/** A tabular MDP: exact values by finite-horizon dynamic programming (envs/planning.ts). */
+function mdpEvaluator(one: Env<number, number>): ExactEvaluator | null {
+  if (!isTabularEnv(one)) return null;
+  const model: TabularModel = one;
+  const limit = (one as { maxEpisodeSteps?: number }).maxEpisodeSteps ?? one.spec?.maxEpisodeSteps;
+  const horizon = limit !== undefined && Number.isFinite(limit) ? limit : UNBOUNDED_HORIZON;
+  return {
+    nStates: model.nStates,
+    nActions: model.nActions,
+    horizon,
+    optimalReturn: finiteHorizonValue(model, { horizon }).startValue,
+    policyReturn: (probs) => finiteHorizonValue(model, { horizon, policy: probs }).startValue,
+    model,
+  };
+}
+
+/**
+ * What the trainer reads from a sequence world such as `TokenBandit` (observation = position t ∈ [0, T), action = a
+ * token in [0, V)): the exact scorer `expectedScore(table)` and the best reachable score `optimalScore()`.
+ */
+interface SequenceScorer {
+  readonly vocabSize: number;
+  readonly length: number;
+  expectedScore(policy: ArrayLike<number>): number;
+  optimalScore(): number;
+}
+
+/** A sequence world with an exact scorer: policy return = expectedScore(table), optimum = optimalScore(). */
+function sequenceEvaluator(one: unknown, obsN: number, actN: number): ExactEvaluator | null {
+  const e = one as Partial<SequenceScorer> | null;
+  if (!e || typeof e.expectedScore !== 'function' || typeof e.optimalScore !== 'function' || e.length !== obsN || e.vocabSize !== actN) return null;
+  const scorer = e as SequenceScorer;
+  let optimalReturn: number;
+  try {
+    optimalReturn = scorer.optimalScore();
+  } catch (err) {
+    if (err instanceof KlipError) return null; // a custom score too large to enumerate: no exact reference values
+    throw err;
+  }
+  return { nStates: obsN, nActions: actN, horizon: obsN, optimalReturn, policyReturn: (probs) => scorer.expectedScore(probs), model: null };
+}
+
+/**
+ * The exact evaluator of a vector env's worlds (all copies are alike), or null when there is none: discrete
+ * observations and actions, and either an explicit MDP table or a sequence scorer.
+ * @param env The trainer's vector env.
+ * @returns The evaluator, or null.
+ */
+export function exactEvaluator(env: VectorEnv): ExactEvaluator | null {
+  const one = env.envs[0] as Env<number, number> | undefined;
+  const os = env.singleObservationSpace;
+  const as = env.singleActionSpace;
+  if (!one || os.kind !== 'discrete' || as.kind !== 'discrete') return null;
+  return mdpEvaluator(one) ?? sequenceEvaluator(one, os.n, as.n);
+}
+
+/**
+ * Visitation-weighted exact KL between the policies before and after an update:
+ *
+ * KL_d = Σ_s d_before(s) · KL(π_before(·|s) ‖ π_after(·|s)),
+ *
+ * with d_before the before-policy's expected state visitation within the horizon (`stateVisitation`), so states the
+ * agent actually reaches count in proportion to how often it reaches them (Kakade & Langford 2002, the
+ * policy-advantage bound; Schulman et al. 2015, TRPO eq. 12, average KL over the state distribution).
+ * @param model The MDP.
+ * @param before π_before as a row-major probability table nStates × nActions.
+ * @param after π_after, same layout.
+ * @param horizon Episode length limit for the visitation.
+ * @returns KL_d ≥ 0 in nats (`Infinity` when π_after drops an action π_before uses in a visited state).
+ * @example
+ * ```ts
+ * visitationKl(frozenLake4x4(), before, after, 100);
+ * ```
+ */
+export function visitationKl(model: TabularModel, before: Float64Array, after: Float64Array, horizon: number): number {
+  const d = stateVisitation(model, before, horizon);
+  const A = model.nActions;
+  let total = 0;
+  for (let s = 0; s < d.length; s++) {
+    const w = d[s]!;
+    if (w === 0) continue;
+    total += w * klProbs(before.subarray(s * A, (s + 1) * A), after.subarray(s * A, (s + 1) * A));
+  }
+  return total;
+}
