@@ -48,7 +48,7 @@ export type { KlController, KlControllerConfig, KlControllerKind, KlControllerSt
 export { createEarlyStopping, EARLY_STOP_STATISTICS, EARLY_STOP_GRANULARITIES, EARLY_STOPPING_DEFAULTS } from './controllers/early_stop.js';
 export type { EarlyStopping, EarlyStoppingConfig, EarlyStopGranularity, EarlyStopStatistic } from './controllers/early_stop.js';
 export { evaluateSchedule, linearSchedule, constantSchedule } from './training/schedule.js';
-export type { Schedule } from './training/schedule.js';
+export type { Schedule, LinearScheduleSpec } from './training/schedule.js';
 export { TabularPolicy } from './policies/tabular.js';
 export type { TabularPolicyOptions } from './policies/tabular.js';
 export { MlpPolicyBase } from './policies/mlp_base.js';

@@ -18,6 +18,7 @@ import { controllerVerdict, formatControllerVerdict } from '../training/controll
 import { DEFAULT_PPO_CONFIG, hasKlTerm, OBJECTIVES, resolvePpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from '../training/config.js';
 import { WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
 import { Trainer } from '../training/trainer.js';
+import type { LinearScheduleSpec } from '../training/schedule.js';
 import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS, makeEnv } from '../../envs/registry.js';
 import { readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
@@ -114,8 +115,10 @@ const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
 
 /** The train flag that sets a config path (`policy.hidden[1]` is set by `--hidden`), if one was given. */
 function flagForPath(path: string, given: readonly string[]): string | undefined {
-  const hit = Object.entries(FLAG_FIELDS).find(([attr, f]) => given.includes(attr) && (f.path === path || path.startsWith(`${f.path}[`)));
-  return hit?.[1].flag;
+  const hit = Object.entries(FLAG_FIELDS).find(([attr, f]) => given.includes(attr) && (f.path === path || path.startsWith(`${f.path}[`) || path.startsWith(`${f.path}.`)));
+  if (!hit) return undefined;
+  const inner = path.startsWith(`${hit[1].path}.`) ? path.slice(hit[1].path.length + 1) : '';
+  return inner ? `${hit[1].flag} (${inner})` : hit[1].flag;
 }
 
 /**
@@ -171,6 +174,22 @@ function parseNumber(flag: string, opts: { integer?: boolean; min?: number; minE
       throw new InvalidArgumentError(`${flag} must be ${kind}${bound}.`);
     }
     return x;
+  };
+}
+
+/**
+ * A schedule flag: a number, or a linear ramp `START:END` / `START:END:FRACTION` (from START to END over the first
+ * FRACTION of training, SB3 `LinearSchedule`), e.g. `--ent-coef 0.5:0:0.9`.
+ */
+function parseScheduleFlag(flag: string) {
+  return (value: string): number | LinearScheduleSpec => {
+    const parts = value.split(':').map((p) => p.trim());
+    const xs = parts.map(Number);
+    const bad = parts.length > 3 || parts.some((p) => p === '') || xs.some((x) => !Number.isFinite(x)) ||
+      (parts.length === 3 && !(xs[2]! > 0 && xs[2]! <= 1));
+    if (bad) throw new InvalidArgumentError(`${flag} must be a number, or START:END[:FRACTION] for a linear ramp (FRACTION in (0, 1]), got ${value}.`);
+    if (parts.length === 1) return xs[0]!;
+    return { kind: 'linear', start: xs[0]!, end: xs[1]!, endFraction: parts.length === 3 ? xs[2]! : 1 };
   };
 }
 
@@ -325,8 +344,8 @@ interface TrainOpts {
   minibatches?: number;
   gamma?: number;
   gaeLambda?: number;
-  clip?: number;
-  entCoef?: number;
+  clip?: number | LinearScheduleSpec;
+  entCoef?: number | LinearScheduleSpec;
   vfCoef?: number;
   maxGradNorm?: number | 'none';
   hidden?: number[];
@@ -791,8 +810,8 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(new Option('--minibatches <n>', 'minibatches per epoch (numMinibatches; default: 4)').argParser(parseNumber('--minibatches', { integer: true })))
     .addOption(new Option('--gamma <x>', "discount γ (default: the world's, 0.99; 0.995 on frozenlake8x8)").argParser(parseNumber('--gamma')))
     .addOption(new Option('--gae-lambda <x>', "GAE λ (gaeLambda; default: the world's)").argParser(parseNumber('--gae-lambda')))
-    .addOption(new Option('--clip <x>', 'PPO clip range ε (clipEpsilon; default: 0.2)').argParser(parseNumber('--clip')))
-    .addOption(new Option('--ent-coef <x>', "entropy bonus coefficient (entCoef; default: the world's, 0.01)").argParser(parseNumber('--ent-coef')))
+    .addOption(new Option('--clip <x>', 'PPO clip range ε, or START:END[:FRACTION] for a linear ramp (clipEpsilon; default: 0.2)').argParser(parseScheduleFlag('--clip')))
+    .addOption(new Option('--ent-coef <x>', "entropy bonus coefficient, or START:END[:FRACTION] for a linear ramp (entCoef; default: the world's, 0.01)").argParser(parseScheduleFlag('--ent-coef')))
     .addOption(new Option('--vf-coef <x>', 'value loss coefficient (vfCoef; default: 0.5)').argParser(parseNumber('--vf-coef')))
     .addOption(new Option('--max-grad-norm <x>', 'global gradient-norm clip, or none (maxGradNorm; default: 0.5)').argParser(parseMaxGradNorm))
     .addOption(new Option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 64,64 (policy.hidden; default: 64,64)').argParser(parseHidden))

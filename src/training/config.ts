@@ -215,8 +215,21 @@ function oneOf<T extends string>(arg: string, x: unknown, allowed: readonly T[])
   return x as T;
 }
 
+const LINEAR_KEYS = ['kind', 'start', 'end', 'endFraction'] as const;
+
+/** A number in range, a function, or a linear spec whose start and end are in range (returned with its endFraction). */
 function schedule(arg: string, x: unknown, lo: number, hi: number, opts: { loOpen?: boolean; hiOpen?: boolean } = {}): Schedule {
   if (typeof x === 'function') return x as Schedule;
+  if (isPlainObject(x)) {
+    if (x.kind !== 'linear') fail(`${arg}.kind`, "'linear' (a schedule object is { kind: 'linear', start, end, endFraction? })", x.kind);
+    checkKeys(x, LINEAR_KEYS, arg);
+    return Object.freeze({
+      kind: 'linear' as const,
+      start: num(`${arg}.start`, x.start, lo, hi, opts),
+      end: num(`${arg}.end`, x.end, lo, hi, opts),
+      endFraction: x.endFraction === undefined ? 1 : num(`${arg}.endFraction`, x.endFraction, 0, 1, { loOpen: true }),
+    });
+  }
   return num(arg, x, lo, hi, opts);
 }
 

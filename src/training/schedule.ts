@@ -1,16 +1,38 @@
 /**
- * Hyper-parameter schedules: a number, or a function of the remaining progress (1 at the start of training, 0 at
- * the end), as SB3 `common/utils.py` (`FloatSchedule`, `LinearSchedule`, `ConstantSchedule`).
+ * Hyper-parameter schedules: a number, a linear ramp given as data, or a function of the remaining progress (1 at
+ * the start of training, 0 at the end), as SB3 `common/utils.py` (`FloatSchedule`, `LinearSchedule`,
+ * `ConstantSchedule`).
  * @module
  */
 import { assertFiniteNumber } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
 
 /**
- * A constant, or a function of `progressRemaining` ∈ [0, 1] (1 → 0 over training).
- * Only numbers can be stored in checkpoints.
+ * A linear ramp as plain data (so that checkpoints and `config.json` can hold it): SB3 `LinearSchedule(start, end,
+ * end_fraction)`. The value goes from `start` to `end` over the first `endFraction` of training and stays at `end`.
+ *
+ * s(p) = start + (end − start)·min(1, (1 − p)/endFraction),  p = progressRemaining
+ * @example
+ * ```ts
+ * const entCoef: LinearScheduleSpec = { kind: 'linear', start: 0.5, end: 0, endFraction: 0.9 };
+ * ```
  */
-export type Schedule = number | ((progressRemaining: number) => number);
+export interface LinearScheduleSpec {
+  /** Discriminant. */
+  kind: 'linear';
+  /** Value at the start of training. */
+  start: number;
+  /** Value from `endFraction` of training on. */
+  end: number;
+  /** Fraction of training the ramp takes, in (0, 1]. @defaultValue 1 */
+  endFraction?: number;
+}
+
+/**
+ * A constant, a {@link LinearScheduleSpec}, or a function of `progressRemaining` ∈ [0, 1] (1 → 0 over training).
+ * Numbers and linear specs can be stored in checkpoints; functions cannot.
+ */
+export type Schedule = number | LinearScheduleSpec | ((progressRemaining: number) => number);
 
 /**
  * Evaluate a schedule at `progressRemaining`.
@@ -35,7 +57,12 @@ export function evaluateSchedule(schedule: Schedule, progressRemaining: number, 
   let value: unknown;
   if (typeof schedule === 'number') value = schedule;
   else if (typeof schedule === 'function') value = schedule(progressRemaining);
-  else throw new ConfigError({ fn, arg: name, expected: 'a number or a function of progressRemaining', got: schedule });
+  else if (isLinearSpec(schedule)) {
+    const f = schedule.endFraction ?? 1;
+    value = schedule.start + (schedule.end - schedule.start) * Math.min(1, (1 - progressRemaining) / f);
+  } else {
+    throw new ConfigError({ fn, arg: name, expected: "a number, { kind: 'linear', start, end, endFraction? } or a function of progressRemaining", got: schedule });
+  }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ConfigError({
       fn,
@@ -46,6 +73,12 @@ export function evaluateSchedule(schedule: Schedule, progressRemaining: number, 
     });
   }
   return value;
+}
+
+function isLinearSpec(x: unknown): x is LinearScheduleSpec {
+  const o = x as Partial<LinearScheduleSpec> | null;
+  return o !== null && typeof o === 'object' && o.kind === 'linear' && typeof o.start === 'number' && typeof o.end === 'number' &&
+    (o.endFraction === undefined || (typeof o.endFraction === 'number' && o.endFraction > 0 && o.endFraction <= 1));
 }
 
 /**

@@ -417,7 +417,7 @@ export class Trainer {
   async save(): Promise<Checkpoint> {
     for (const k of ['lr', 'clipEpsilon', 'entCoef'] as const) {
       if (typeof this.config[k] === 'function') {
-        throw new ConfigError({ fn: 'Trainer.save', arg: `config.${k}`, expected: 'a number (function schedules cannot be saved in a checkpoint)', got: 'a function' });
+        throw new ConfigError({ fn: 'Trainer.save', arg: `config.${k}`, expected: "a number or { kind: 'linear', start, end, endFraction? } (function schedules cannot be saved in a checkpoint)", got: 'a function' });
       }
     }
     const { batchSize: _b, minibatchSize: _m, numIterations: _n, ...config } = this.config;

@@ -39,6 +39,17 @@ describe('klip train hyperparameter flags', () => {
     });
   });
 
+  it('--ent-coef and --clip take a linear ramp START:END[:FRACTION]', async () => {
+    const out = join(tmp(), 'ramp');
+    const { io, err } = quiet();
+    const code = await runCli(['train', '--env', 'grid5x5', '--ent-coef', '0.5:0:0.9', '--clip', '0.3:0.1', '--num-envs', '4', '--n-steps', '16',
+      '--steps', '128', '--backend', 'cpu', '--out', out], io);
+    expect(code, err()).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(cfg.entCoef).toEqual({ kind: 'linear', start: 0.5, end: 0, endFraction: 0.9 });
+    expect(cfg.clipEpsilon).toEqual({ kind: 'linear', start: 0.3, end: 0.1, endFraction: 1 });
+  });
+
   it('--hidden sets the MLP layers', async () => {
     const out = join(tmp(), 'mlp');
     const { io, err } = quiet();
@@ -51,6 +62,9 @@ describe('klip train hyperparameter flags', () => {
     [['--minibatches', '3'], '--minibatches', /--minibatches must be a divisor of the batch size/],
     [['--clip', '1.5'], '--clip', /--clip must be a number in \(0, 1\), got 1\.5/],
     [['--gamma', '2'], '--gamma', /--gamma must be a number in \[0, 1\], got 2/],
+    [['--ent-coef', '0.5:0:2'], '--ent-coef', /--ent-coef must be a number, or START:END\[:FRACTION\]/],
+    [['--ent-coef', '0.5::0.9'], '--ent-coef', /--ent-coef must be a number, or START:END/],
+    [['--clip', '0.3:1.5'], '--clip', /--clip \(end\) must be a number in \(0, 1\), got 1\.5/],
     [['--num-envs', '2.5'], '--num-envs', /--num-envs must be an integer/],
     [['--hidden', '64,x'], '--hidden', /--hidden must be a comma-separated list of layer sizes/],
     [['--anneal-lr', 'yes'], '--anneal-lr', /--anneal-lr must be true or false/],

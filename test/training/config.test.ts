@@ -19,6 +19,15 @@ describe('resolvePpoConfig', () => {
     expect([m.lr, m.adamEps, m.annealLr, m.totalSteps, m.gamma]).toEqual([2.5e-4, 1e-5, true, 512_000, 0.995]);
   });
 
+  it('accepts linear schedule specs, filling endFraction, and names a bad field inside one', () => {
+    expect(resolvePpoConfig({ entCoef: { kind: 'linear', start: 0.5, end: 0 } }).entCoef).toEqual({ kind: 'linear', start: 0.5, end: 0, endFraction: 1 });
+    expect(resolvePpoConfig({ env: 'cliffwalking' }).entCoef).toEqual(WORLD_DEFAULTS.cliffwalking!.entCoef);
+    expect(() => resolvePpoConfig({ entCoef: { kind: 'cosine', start: 1, end: 0 } as never })).toThrow(/resolvePpoConfig: entCoef\.kind must be 'linear'/);
+    expect(() => resolvePpoConfig({ clipEpsilon: { kind: 'linear', start: 0.2, end: 1.5 } })).toThrow(/resolvePpoConfig: clipEpsilon\.end must be a number in \(0, 1\), got 1\.5/);
+    expect(() => resolvePpoConfig({ entCoef: { kind: 'linear', start: 0.1, end: 0, endFraction: 0 } })).toThrow(/entCoef\.endFraction must be a number in \(0, 1\]/);
+    expect(() => resolvePpoConfig({ entCoef: { kind: 'linear', start: 0.1, end: 0, steps: 3 } as never })).toThrow(/entCoef\.steps/);
+  });
+
   it('records the controller fully resolved, with the world target for every rule and β = 1 for fixed', () => {
     const d = WORLD_DEFAULTS.frozenlake4x4!.klTarget; // 0.005
     expect(d).toBe(0.005);

@@ -70,11 +70,13 @@ describe.each(SEEDS)('learnability of the defaults, seed %i', (seed) => {
     trainer.dispose();
   });
 
-  it('CliffWalking: the greedy policy reaches the goal on a path no longer than the safe one (−17)', async () => {
-    const { trainer } = await trainKeep({ env: 'cliffwalking', seed });
+  it('CliffWalking: the policy walks the cliff edge (−13, the optimum), not a safe row (−15, −17)', async () => {
+    // Seeds 1–20 of this default end between −13.00 and −13.03 (docs/benchmarks.md, CliffWalking table).
+    const { last, trainer } = await trainKeep({ env: 'cliffwalking', seed });
+    expect(last['charts/policy_return']).toBeGreaterThanOrEqual(-13.5);
     const walk = greedyWalk('cliffwalking', (await trainer.policySnapshot())!.probs);
     expect(walk.ended).toBe(true);
-    expect(walk.ret).toBeGreaterThanOrEqual(-17);
+    expect(walk.ret).toBe(-13);
     trainer.dispose();
   });
 

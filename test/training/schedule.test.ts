@@ -26,4 +26,17 @@ describe('schedules', () => {
     expect(() => evaluateSchedule('0.1' as unknown as number, 1, 'lr')).toThrow(ConfigError);
     expect(() => linearSchedule(NaN, 0)).toThrow(ConfigError);
   });
+
+  it("evaluates a linear spec as SB3's LinearSchedule(start, end, end_fraction)", () => {
+    // s(p) = start + (end − start)·min(1, (1 − p)/f): at p = 1 the start, at 1 − p = f/2 halfway, from 1 − p = f on the end.
+    const spec = { kind: 'linear', start: 0.5, end: 0, endFraction: 0.8 } as const;
+    expect(evaluateSchedule(spec, 1, 'entCoef')).toBe(0.5);
+    expect(evaluateSchedule(spec, 0.6, 'entCoef')).toBeCloseTo(0.25, 15);
+    expect(evaluateSchedule(spec, 0.2, 'entCoef')).toBe(0);
+    expect(evaluateSchedule(spec, 0, 'entCoef')).toBe(0);
+    // endFraction defaults to 1: the whole run
+    expect(evaluateSchedule({ kind: 'linear', start: 0.3, end: 0.1 }, 0.5, 'clipEpsilon')).toBeCloseTo(0.2, 15);
+    expect(() => evaluateSchedule({ kind: 'linear', start: 0.3, end: 0.1, endFraction: 0 }, 0.5, 'x')).toThrow(/evaluateSchedule: x must be a number, \{ kind: 'linear'/);
+    expect(() => evaluateSchedule({ kind: 'step' } as never, 0.5, 'x')).toThrow(ConfigError);
+  });
 });

@@ -57,6 +57,19 @@ describe.each(TEST_BACKENDS)('Trainer on %s', (backend) => {
     expect(history).toEqual(full);
   });
 
+  it('resume with linear schedules (entCoef, clipEpsilon) matches the uninterrupted run; the ramp changes the run', async () => {
+    const ramp = { ...SMALL, backend, entCoef: { kind: 'linear', start: 0.5, end: 0, endFraction: 0.5 }, clipEpsilon: { kind: 'linear', start: 0.3, end: 0.1 } } as const;
+    const full = await runAll(ramp);
+    const first = await Trainer.create(ramp);
+    for (let i = 0; i < 2; i++) await first.step();
+    const resumed = await Trainer.restore(JSON.parse(JSON.stringify(await first.save())));
+    first.dispose();
+    while (!resumed.done) await resumed.step();
+    expect(resumed.history.map(deterministicPart)).toEqual(full);
+    resumed.dispose();
+    expect(full).not.toEqual(await runAll({ ...SMALL, backend }));
+  });
+
   it('reports every documented metric key in every record, numbers or null, never NaN', async () => {
     const history = await runAll({ ...SMALL, backend, totalSteps: 128 });
     for (const rec of history) {
