@@ -6,7 +6,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertFiniteNumber, assertOneOf } from '../core/assert.js';
 import { ConfigError, KlipError, ShapeError, type KlipErrorDetails } from '../core/errors.js';
-import { Categorical } from '../distributions/categorical.js';
 import { klDivergence } from '../kl/exact.js';
 import { klProbs } from '../kl/probs.js';
 import { groupRelativeAdvantages } from '../objectives/advantages.js';

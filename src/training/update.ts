@@ -171,37 +171,40 @@ export async function ppoUpdateStep(args: {
   const scalars: StepScalars = { ...f.scalars, gradNorm };
   const release = (): void => tf.dispose([value, ...Object.values(grads), f.logProbBefore, ...paramsTensors(f.beforeParams)]);
 
-  if (args.shouldStop) {
-    const stat = args.preStepStatistic ?? 'k3';
-    const t = stat === 'exact' ? f.scalars.rolloutKlExact : stat === 'k1' ? f.scalars.rolloutKlK1 : f.scalars.rolloutKlK3;
-    const kl = (await t.data())[0]!;
-    if (args.shouldStop(kl)) {
-      release();
-      return { applied: false, scalars };
+  try {
+    if (args.shouldStop) {
+      const stat = args.preStepStatistic ?? 'k3';
+      const t = stat === 'exact' ? f.scalars.rolloutKlExact : stat === 'k1' ? f.scalars.rolloutKlK1 : f.scalars.rolloutKlK3;
+      const kl = (await t.data())[0]!;
+      if (args.shouldStop(kl)) return { applied: false, scalars };
     }
+
+    const clippedGrads = tf.tidy(() => {
+      if (coef.maxGradNorm === null) return gradList.map((g) => tf.clone(g));
+      const scale = tf.minimum(1, tf.div(coef.maxGradNorm, tf.add(gradNorm, 1e-6)));
+      return gradList.map((g) => tf.mul(g, scale));
+    });
+    optimizer.applyGradients(clippedGrads, coef.lr);
+    tf.dispose(clippedGrads);
+
+    const after = tf.tidy(() => {
+      const before = distributionFromParams(f.beforeParams);
+      const dist = policy.distribution(batch.obs);
+      const logProbAfter = dist.logProb(batch.actions);
+      const w = tf.exp(tf.sub(f.logProbBefore, batch.oldLogProb));
+      // Estimates of KL(π_b‖π_a) per sample: logProb = log π_b, refLogProb = log π_a.
+      const est = { logProb: f.logProbBefore, refLogProb: logProbAfter };
+      return {
+        stepKlExact: tf.mean(before.kl(dist)) as tf.Scalar,
+        stepKlK1: tf.mean(tf.mul(w, klEstimate({ estimator: 'k1', ...est }))) as tf.Scalar,
+        stepKlK3: tf.mean(tf.mul(w, klEstimate({ estimator: 'k3', ...est }))) as tf.Scalar,
+      };
+    });
+    return { applied: true, scalars: { ...scalars, ...after } };
+  } catch (e) {
+    tf.dispose(Object.values(scalars)); // the caller never receives them
+    throw e;
+  } finally {
+    release();
   }
-
-  const clippedGrads = tf.tidy(() => {
-    if (coef.maxGradNorm === null) return gradList.map((g) => tf.clone(g));
-    const scale = tf.minimum(1, tf.div(coef.maxGradNorm, tf.add(gradNorm, 1e-6)));
-    return gradList.map((g) => tf.mul(g, scale));
-  });
-  optimizer.applyGradients(clippedGrads, coef.lr);
-  tf.dispose(clippedGrads);
-
-  const after = tf.tidy(() => {
-    const before = distributionFromParams(f.beforeParams);
-    const dist = policy.distribution(batch.obs);
-    const logProbAfter = dist.logProb(batch.actions);
-    const w = tf.exp(tf.sub(f.logProbBefore, batch.oldLogProb));
-    // Estimates of KL(π_b‖π_a) per sample: logProb = log π_b, refLogProb = log π_a.
-    const est = { logProb: f.logProbBefore, refLogProb: logProbAfter };
-    return {
-      stepKlExact: tf.mean(before.kl(dist)) as tf.Scalar,
-      stepKlK1: tf.mean(tf.mul(w, klEstimate({ estimator: 'k1', ...est }))) as tf.Scalar,
-      stepKlK3: tf.mean(tf.mul(w, klEstimate({ estimator: 'k3', ...est }))) as tf.Scalar,
-    };
-  });
-  release();
-  return { applied: true, scalars: { ...scalars, ...after } };
 }

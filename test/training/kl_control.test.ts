@@ -104,7 +104,7 @@ describe('the trainer’s controller loop (seeded runs)', () => {
       numEnvs: 4, nSteps: 64, totalSteps: 256 * 30, seed, backend: 'cpu',
     }, {
       // stop one update after the first informative one
-      onIteration: (r, t) => (t.history.some((h, i) => i < t.history.length - 1 && (h['charts/episodic_return'] ?? 0) > 0) ? 'stop' : undefined),
+      onIteration: (_r, t) => (t.history.some((h, i) => i < t.history.length - 1 && (h['charts/episodic_return'] ?? 0) > 0) ? 'stop' : undefined),
     });
     // The first rewarded batch is the first update whose episodic return is > 0 (a success ends its episode there).
     const firstRewarded = history.findIndex((r) => (r['charts/episodic_return'] ?? 0) > 0);
