@@ -108,7 +108,8 @@ function walk(dir: string, skip: (rel: string) => boolean): string[] {
 }
 
 const DOCS = ['README.md', ...walk('docs', (rel) => rel === join('docs', 'api')).filter((f) => f.endsWith('.md'))].filter((f) => existsSync(join(ROOT, f)));
-const EXAMPLES = walk('examples', () => false).filter((f) => /\.(ts|js|mjs)$/.test(f)).map((f) => readFileSync(join(ROOT, f), 'utf8'));
+const EXAMPLE_FILES = walk('examples', () => false).filter((f) => /\.(ts|js|mjs)$/.test(f));
+const EXAMPLES = EXAMPLE_FILES.map((f) => readFileSync(join(ROOT, f), 'utf8'));
 const CODE_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs']);
 const SHELL_LANGS = new Set(['sh', 'bash', 'shell', 'console', 'zsh']);
 const TMP = join(ROOT, '.tmp', 'docs-blocks');
@@ -157,9 +158,13 @@ describe('code blocks in README.md and docs/', () => {
           expect(shellProblems(f.code)).toEqual([]);
         });
       } else if (CODE_LANGS.has(f.lang)) {
-        if (EXAMPLES.some((src) => isExcerptOf(f.code, src))) {
-          it(`${name} is an excerpt of an example`, () => {
-            expect(EXAMPLES.some((src) => isExcerptOf(f.code, src))).toBe(true);
+        const source = EXAMPLE_FILES.find((_, i) => isExcerptOf(f.code, EXAMPLES[i]!));
+        if (source !== undefined) {
+          // An excerpt is not run here: it is checked by running its example, so that example must have a test.
+          it(`${name} is an excerpt of ${source}, which test/examples runs`, () => {
+            const test = join(ROOT, 'test', 'examples', source.replace(/^examples[\\/]/, '').replace(/\.(ts|js|mjs)$/, '.test.ts'));
+            expect(existsSync(test), `${relative(ROOT, test)} should exist`).toBe(true);
+            expect(readFileSync(test, 'utf8')).toMatch(/\bexpect\(/);
           });
         } else {
           it(`${name} runs`, async () => {

@@ -25,11 +25,6 @@ describe('examples/gridworld_ppo', () => {
     expect(r.history).toHaveLength(25);
     expect(r.firstPolicyReturn).toBeLessThan(0.2); // near-uniform start: rarely reaches G
     expect(r.finalPolicyReturn).toBeGreaterThan(0.9);
-    for (const m of r.history) {
-      expect(m['charts/policy_return']!).toBeGreaterThanOrEqual(0);
-      expect(m['charts/policy_return']!).toBeLessThanOrEqual(r.optimalReturn + 1e-9);
-      expect(Number.isFinite(m['kl/exact_rollout_end']!) && Number.isFinite(m['kl/coef']!)).toBe(true);
-    }
     expect(r.greedy).toHaveLength(16);
     expect(greedyWalk(r.greedy)).toBe('G');
   });

@@ -437,7 +437,7 @@ describe('fuzz: environments', () => {
     resultOrKlipError(() => env.step(actions[0] as never), () => {
       throw new Error('step() before reset() must throw');
     });
-    resultOrKlipError(() => env.reset({ seed } as never), (r) => expect(r.obs).toBeDefined());
+    resultOrKlipError(() => env.reset({ seed } as never), (r) => expect(env.observationSpace.contains(r.obs), String(r.obs)).toBe(true));
     for (const a of actions) {
       resultOrKlipError(() => env.step(a as never), (r) => {
         expect(Number.isFinite(r.reward), String(r.reward)).toBe(true);

@@ -79,8 +79,6 @@ describe.each(TEST_BACKENDS)('Trainer on %s', (backend) => {
         const v = rec[key];
         expect(v === null || (typeof v === 'number' && !Number.isNaN(v)), key).toBe(true);
       }
-      expect(rec['kl/exact_old_new']).toBeGreaterThanOrEqual(0);
-      expect(rec['kl/exact_old_new_max']).toBeGreaterThanOrEqual(rec['kl/exact_old_new']!);
       expect(rec['kl/exact_visitation']).toBeGreaterThanOrEqual(0);
       expect(rec['charts/regret']).toBeGreaterThanOrEqual(-1e-9);
     }
