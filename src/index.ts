@@ -72,7 +72,7 @@ export {
 export type { ControllerDecision } from './training/kl_control.js';
 export { controllerVerdict, formatControllerVerdict } from './training/controller_verdict.js';
 export type { ControllerVerdict, VerdictControllerSettings } from './training/controller_verdict.js';
-export type { PpoConfig, PpoConfigInput, ResolvedPpoConfig, ObjectiveKind, PenaltyKlKind, KlControllerSettings, PolicySettings } from './training/config.js';
+export type { PpoConfig, PpoConfigInput, ResolvedPpoConfig, ObjectiveKind, PenaltyKlKind, KlControllerSettings, PolicySettings, AdvantageNormalization } from './training/config.js';
 export { validateCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './training/checkpoint.js';
 export type { Checkpoint, CheckpointRngStates, WeightRecord } from './training/checkpoint.js';
 export type { EpisodeRecord } from './training/rollout.js';

@@ -7,6 +7,7 @@
  */
 import { CheckpointError } from '../core/errors.js';
 import type { RngState } from '../random/rng.js';
+import type { KlControllerState } from '../controllers/types.js';
 import type { AdamState } from './adam.js';
 import type { PpoConfig } from './config.js';
 import type { EpisodeRecord } from './rollout.js';
@@ -48,7 +49,7 @@ export interface Checkpoint {
   /** The optimizer's moments and step count (bit-exact resume). */
   optimizer: AdamState;
   /** The KL controller's state (`KlController.init/update` output). */
-  controller: { readonly beta: number } & Record<string, unknown>;
+  controller: KlControllerState & Record<string, unknown>;
   /** The trainer's random streams, so the resumed run draws the same numbers. */
   rng: CheckpointRngStates;
   /** The vector env's state (`VectorEnv.getState()`). */
