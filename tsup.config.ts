@@ -5,7 +5,13 @@ import { defineConfig } from 'tsup';
 // `compare_worker` is the worker-thread script of `klip compare --workers N`; src/node/compare.ts loads it as
 // `new URL('./compare_worker.js', import.meta.url)`, so it must sit in dist/ beside the chunks.
 export default defineConfig({
-  entry: { index: 'src/index.ts', envs: 'envs/index.ts', node: 'src/node/index.ts', cli: 'src/node/bin.ts', compare_worker: 'src/node/compare_worker.ts' },
+  entry: {
+    index: 'src/index.ts',
+    envs: 'envs/index.ts',
+    node: 'src/node/index.ts',
+    cli: 'src/node/bin.ts',
+    compare_worker: 'src/node/compare_worker.ts',
+  },
   format: ['esm'],
   dts: { entry: { index: 'src/index.ts', envs: 'envs/index.ts', node: 'src/node/index.ts' } },
   splitting: true,
@@ -13,5 +19,13 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'node',
-  external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'seedrandom', 'commander', 'cli-progress', 'vega', 'vega-lite'],
+  external: [
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+    'seedrandom',
+    'commander',
+    'cli-progress',
+    'vega',
+    'vega-lite',
+  ],
 });

@@ -116,7 +116,10 @@ function vectorCase(bench: string, id: string): BenchCase {
 /** Run the env benchmark and print the table (or JSON lines). */
 export async function main(opts: BenchOptions = parseBenchArgs()): Promise<void> {
   const cases: BenchCase[] = [];
-  for (const [id, limit] of [['frozenlake4x4', 100], ['cliffwalking', Number.MAX_SAFE_INTEGER]] as const) {
+  for (const [id, limit] of [
+    ['frozenlake4x4', 100],
+    ['cliffwalking', Number.MAX_SAFE_INTEGER],
+  ] as const) {
     const bench = `${id} random steps`;
     cases.push(handLoopCase(bench, id, limit), envCase(bench, id), vectorCase(bench, id));
   }

@@ -47,7 +47,8 @@ export function parseBenchArgs(argv: readonly string[] = process.argv.slice(2)):
   const get = (flag: string, dflt: number): number => {
     const i = argv.indexOf(flag);
     const v = i >= 0 ? Number(argv[i + 1]) : dflt;
-    if (!Number.isInteger(v) || v < 0) throw new Error(`bench: ${flag} must be a non-negative integer, got ${argv[i + 1]}`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new Error(`bench: ${flag} must be a non-negative integer, got ${argv[i + 1]}`);
     return v;
   };
   return { json: argv.includes('--json'), reps: Math.max(1, get('--reps', 7)), warmup: get('--warmup', 2) };
@@ -71,7 +72,14 @@ export async function measure(c: BenchCase, opts: BenchOptions): Promise<BenchRe
     rates.push(c.work / Math.max(dt, 1e-9));
   }
   await c.teardown?.();
-  return { bench: c.bench, impl: c.impl, median: median(rates), min: Math.min(...rates), max: Math.max(...rates), unit: c.unit };
+  return {
+    bench: c.bench,
+    impl: c.impl,
+    median: median(rates),
+    min: Math.min(...rates),
+    max: Math.max(...rates),
+    unit: c.unit,
+  };
 }
 
 function fmt(x: number): string {
@@ -98,17 +106,30 @@ export async function runSuite(
     return results;
   }
   const base = report.baseline;
-  const baseOf = (bench: string): number | undefined => results.find((r) => r.bench === bench && r.impl === base)?.median;
+  const baseOf = (bench: string): number | undefined =>
+    results.find((r) => r.bench === bench && r.impl === base)?.median;
   const rows = results.map((r) => {
     const b = base ? baseOf(r.bench) : undefined;
     const ratio = b ? r.median / b : undefined;
     const goal = report.goals?.[r.impl];
-    const verdict = ratio !== undefined && goal !== undefined ? (ratio >= goal ? `meets ≥ ${goal}×` : `below ${goal}×`) : '';
-    return [r.bench, r.impl, `${fmt(r.median)} ${r.unit}`, `${fmt(r.min)} – ${fmt(r.max)}`, ratio !== undefined ? `${ratio.toFixed(2)}×` : '', verdict];
+    const verdict =
+      ratio !== undefined && goal !== undefined ? (ratio >= goal ? `meets ≥ ${goal}×` : `below ${goal}×`) : '';
+    return [
+      r.bench,
+      r.impl,
+      `${fmt(r.median)} ${r.unit}`,
+      `${fmt(r.min)} – ${fmt(r.max)}`,
+      ratio !== undefined ? `${ratio.toFixed(2)}×` : '',
+      verdict,
+    ];
   });
   const header = ['bench', 'impl', 'median', 'min – max', base ? `vs ${base}` : '', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${title} (${opts.reps} reps after ${opts.warmup} warm-up; rates are work per second)`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));

@@ -23,12 +23,15 @@ const names = readdirSync(here)
 const selected = only ? names.filter((n) => only.includes(n)) : names;
 if (only) {
   const unknown = only.filter((n) => !names.includes(n));
-  if (unknown.length) throw new Error(`bench: --only ${unknown.join(',')} matches no module; available: ${names.join(', ')}`);
+  if (unknown.length)
+    throw new Error(`bench: --only ${unknown.join(',')} matches no module; available: ${names.join(', ')}`);
 }
 
 const opts: BenchOptions = parseBenchArgs(argv);
 for (const name of selected) {
-  const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as { main?: (o: BenchOptions) => Promise<unknown> };
+  const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as {
+    main?: (o: BenchOptions) => Promise<unknown>;
+  };
   if (typeof mod.main !== 'function') throw new Error(`bench: bench/${name}.ts does not export main(opts)`);
   await mod.main(opts);
 }

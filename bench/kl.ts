@@ -24,7 +24,13 @@ function makeLogits(seed: string): Float32Array {
 }
 
 /** The plain-loop reference: per row, stable log-softmax of both rows, then Σ p (log p − log q). */
-export function plainCategoricalKl(p: Float32Array, q: Float32Array, rows: number, actions: number, out: Float32Array): Float32Array {
+export function plainCategoricalKl(
+  p: Float32Array,
+  q: Float32Array,
+  rows: number,
+  actions: number,
+  out: Float32Array,
+): Float32Array {
   for (let r = 0; r < rows; r++) {
     const o = r * actions;
     let mp = -Infinity;
@@ -80,7 +86,13 @@ export async function main(opts: BenchOptions = parseBenchArgs()): Promise<void>
   const q = makeLogits('bench-kl/q');
   const out = new Float32Array(ROWS);
   const cases: BenchCase[] = [
-    { bench: BENCH, impl: 'plain-js', work: ROWS, unit: 'rows/s', run: () => plainCategoricalKl(p, q, ROWS, ACTIONS, out) },
+    {
+      bench: BENCH,
+      impl: 'plain-js',
+      work: ROWS,
+      unit: 'rows/s',
+      run: () => plainCategoricalKl(p, q, ROWS, ACTIONS, out),
+    },
     tfCase('wasm', p, q),
     tfCase('cpu', p, q),
   ];

@@ -27,7 +27,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const WORLDS: ReadonlyArray<{ env: string; goal: string; holds: (s: WorldStats) => boolean }> = [
   { env: 'frozenlake4x4', goal: 'every seed ≥ 0.90, median ≥ 0.95', holds: (s) => s.min >= 0.9 && s.median >= 0.95 },
   { env: 'frozenlake8x8', goal: 'median ≥ 0.90, every seed ≥ 0.80', holds: (s) => s.min >= 0.8 && s.median >= 0.9 },
-  { env: 'cliffwalking', goal: 'median exact return ≥ −14', holds: (s) => s.medianReturn !== null && s.medianReturn >= -14 },
+  {
+    env: 'cliffwalking',
+    goal: 'median exact return ≥ −14',
+    holds: (s) => s.medianReturn !== null && s.medianReturn >= -14,
+  },
   { env: 'grid5x5', goal: 'every seed ≥ 0.95', holds: (s) => s.min >= 0.95 },
   { env: 'bandit', goal: 'every seed ≥ 0.95', holds: (s) => s.min >= 0.95 },
   { env: 'token-bandit', goal: 'every seed ≥ 0.95', holds: (s) => s.min >= 0.95 },
@@ -66,13 +70,16 @@ function parseArgs(argv: readonly string[]): { seeds: number; worlds: string[]; 
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const seeds = argv.includes('--quick') ? 3 : Number(at('--seeds') ?? 10);
-  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`bench:learn: --seeds must be a positive integer, got ${at('--seeds')}`);
+  if (!Number.isInteger(seeds) || seeds < 1)
+    throw new Error(`bench:learn: --seeds must be a positive integer, got ${at('--seeds')}`);
   const worlds = (at('--worlds') ?? WORLDS.map((w) => w.env).join(',')).split(',').filter(Boolean);
   for (const w of worlds) {
-    if (!WORLDS.some((x) => x.env === w)) throw new Error(`bench:learn: --worlds takes ${WORLDS.map((x) => x.env).join(', ')}, got ${w}`);
+    if (!WORLDS.some((x) => x.env === w))
+      throw new Error(`bench:learn: --worlds takes ${WORLDS.map((x) => x.env).join(', ')}, got ${w}`);
   }
   const workers = Number(at('--workers') ?? availableParallelism());
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`bench:learn: --workers must be a positive integer, got ${at('--workers')}`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(`bench:learn: --workers must be a positive integer, got ${at('--workers')}`);
   return { seeds, worlds, workers };
 }
 
@@ -83,7 +90,9 @@ function defaultConfig(env: string, seed: number): PpoConfigInput {
 
 /** Start a worker (a tsx bootstrap: Node 20 does not pass `--import tsx` on to a worker's entry file). */
 function startWorker(): Worker {
-  const api = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+  const api = createRequire(import.meta.url)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs');
   const entry = pathToFileURL(join(here, 'learn_worker.ts')).href;
   const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(code, { eval: true });
@@ -103,20 +112,28 @@ async function runAll(jobs: LearnJob[], n: number, onDone: (r: LearnRun, done: n
   let next = 0;
   const workers = Array.from({ length: Math.min(n, jobs.length) }, startWorker);
   try {
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      const give = (): void => {
-        if (next >= jobs.length) return resolve();
-        w.postMessage(jobs[next++]);
-      };
-      w.on('message', (m: { type: string; run?: LearnRun; message?: string; pos?: number }) => {
-        if (m.type === 'ready') return give();
-        if (m.type === 'error') return reject(new Error(`bench:learn: job ${m.pos}: ${m.message}`));
-        out[m.run!.pos] = m.run!;
-        onDone(m.run!, ++done);
-        give();
-      });
-      w.on('error', reject);
-    })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const give = (): void => {
+              if (next >= jobs.length) {
+                resolve();
+                return;
+              }
+              w.postMessage(jobs[next++]);
+            };
+            w.on('message', (m: { type: string; run?: LearnRun; message?: string; pos?: number }) => {
+              if (m.type === 'ready') return give();
+              if (m.type === 'error') return reject(new Error(`bench:learn: job ${m.pos}: ${m.message}`));
+              out[m.run!.pos] = m.run!;
+              onDone(m.run!, ++done);
+              give();
+            });
+            w.on('error', reject);
+          }),
+      ),
+    );
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -137,7 +154,8 @@ function aggregate(env: string, goal: (typeof WORLDS)[number], runs: LearnRun[])
   const scores = runs.map(score);
   const returns = runs.map((r) => r.policyReturn).filter((x): x is number => x !== null);
   const updates = runs.reduce((s, r) => s + r.verdict.updates, 0);
-  const sum = (k: 'inBand' | 'over2x' | 'over5x' | 'betaAtBound' | 'held' | 'earlyStops'): number => runs.reduce((s, r) => s + r.verdict[k], 0);
+  const sum = (k: 'inBand' | 'over2x' | 'over5x' | 'betaAtBound' | 'held' | 'earlyStops'): number =>
+    runs.reduce((s, r) => s + r.verdict[k], 0);
   const opt = runs[0]?.optimalReturn ?? null;
   const over5x = sum('over5x');
   const over2xShare = sum('over2x') / updates;
@@ -163,21 +181,60 @@ function aggregate(env: string, goal: (typeof WORLDS)[number], runs: LearnRun[])
     wallTimeSeconds: runs.reduce((s, r) => s + r.wallTimeSeconds, 0),
     goal: goal.goal,
     goalHolds: false,
-    kl: { over5x, over2xShare, betaAtBoundShare, holds: over5x === 0 && over2xShare <= 0.05 && betaAtBoundShare <= 0.1 },
+    kl: {
+      over5x,
+      over2xShare,
+      betaAtBoundShare,
+      holds: over5x === 0 && over2xShare <= 0.05 && betaAtBoundShare <= 0.1,
+    },
   };
   stats.goalHolds = goal.holds(stats);
   return stats;
 }
 
 function table(rows: WorldStats[]): string {
-  const head = ['world', 'budget', 'seeds', 'median', 'min', 'max', '≥0.95', 'return (med)', 'regret (med)', 'in band', '>2×', '>5×',
-    'β bound', 'β held', 'early stops', 'wall s', 'goal', 'KL goal'];
+  const head = [
+    'world',
+    'budget',
+    'seeds',
+    'median',
+    'min',
+    'max',
+    '≥0.95',
+    'return (med)',
+    'regret (med)',
+    'in band',
+    '>2×',
+    '>5×',
+    'β bound',
+    'β held',
+    'early stops',
+    'wall s',
+    'goal',
+    'KL goal',
+  ];
   const f = (x: number | null, d = 3): string => (x === null || Number.isNaN(x) ? '–' : x.toFixed(d));
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-  const body = rows.map((s) => [s.env, String(s.budget), String(s.seeds), f(s.median), f(s.min), f(s.max), `${s.reaching95}/${s.seeds}`,
-    f(s.medianReturn), f(s.medianRegret), pct(s.inBandShare), pct(s.over2xShare), pct(s.over5xShare), pct(s.betaAtBoundShare),
-    pct(s.heldShare), String(s.earlyStops), s.wallTimeSeconds.toFixed(0), `${s.goalHolds ? 'met' : 'MISSED'} (${s.goal})`,
-    s.kl.holds ? 'met' : 'MISSED']);
+  const body = rows.map((s) => [
+    s.env,
+    String(s.budget),
+    String(s.seeds),
+    f(s.median),
+    f(s.min),
+    f(s.max),
+    `${s.reaching95}/${s.seeds}`,
+    f(s.medianReturn),
+    f(s.medianRegret),
+    pct(s.inBandShare),
+    pct(s.over2xShare),
+    pct(s.over5xShare),
+    pct(s.betaAtBoundShare),
+    pct(s.heldShare),
+    String(s.earlyStops),
+    s.wallTimeSeconds.toFixed(0),
+    `${s.goalHolds ? 'met' : 'MISSED'} (${s.goal})`,
+    s.kl.holds ? 'met' : 'MISSED',
+  ]);
   const all = [head, ...body];
   const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   return all.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`).join('\n');
@@ -187,23 +244,42 @@ function table(rows: WorldStats[]): string {
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<WorldStats[]> {
   const { seeds, worlds, workers } = parseArgs(argv);
   const jobs: LearnJob[] = [];
-  for (const env of worlds) for (let s = 1; s <= seeds; s++) jobs.push({ pos: jobs.length, config: defaultConfig(env, s) });
+  for (const env of worlds)
+    for (let s = 1; s <= seeds; s++) jobs.push({ pos: jobs.length, config: defaultConfig(env, s) });
   process.stderr.write(`bench:learn: ${worlds.length} worlds × ${seeds} seeds on ${workers} worker(s)\n`);
   const t0 = performance.now();
   const runs = await runAll(jobs, workers, (r, done) => {
-    const ratio = r.policyReturn !== null && r.optimalReturn !== null ? ` ${r.policyReturn.toFixed(3)} / ${r.optimalReturn.toFixed(3)}` : '';
-    process.stderr.write(`  [${done}/${jobs.length}] ${r.env} seed ${String(r.seed)}:${ratio} (${r.wallTimeSeconds.toFixed(1)} s)\n`);
+    const ratio =
+      r.policyReturn !== null && r.optimalReturn !== null
+        ? ` ${r.policyReturn.toFixed(3)} / ${r.optimalReturn.toFixed(3)}`
+        : '';
+    process.stderr.write(
+      `  [${done}/${jobs.length}] ${r.env} seed ${String(r.seed)}:${ratio} (${r.wallTimeSeconds.toFixed(1)} s)\n`,
+    );
   });
-  const stats = worlds.map((env) => aggregate(env, WORLDS.find((w) => w.env === env)!, runs.filter((r) => r.env === env)));
+  const stats = worlds.map((env) =>
+    aggregate(
+      env,
+      WORLDS.find((w) => w.env === env)!,
+      runs.filter((r) => r.env === env),
+    ),
+  );
   const wall = (performance.now() - t0) / 1000;
-  process.stdout.write(`\nLearning benchmark: default \`klip train --env E\` (clip+kl, adaptive β), ${seeds} seeds per world, ${wall.toFixed(0)} s wall\n`);
+  process.stdout.write(
+    `\nLearning benchmark: default \`klip train --env E\` (clip+kl, adaptive β), ${seeds} seeds per world, ${wall.toFixed(0)} s wall\n`,
+  );
   process.stdout.write(`${table(stats)}\n`);
-  process.stdout.write('median/min/max: exact policy return ÷ exact optimum (CliffWalking: optimum ÷ return); in band: KL of the update in the\n' +
-    "rule's band; >2×/>5×: above that multiple of the target; KL goal: no update > 5×, ≤ 5% > 2×, β at a bound ≤ 10%.\n");
+  process.stdout.write(
+    'median/min/max: exact policy return ÷ exact optimum (CliffWalking: optimum ÷ return); in band: KL of the update in the\n' +
+      "rule's band; >2×/>5×: above that multiple of the target; KL goal: no update > 5×, ≤ 5% > 2×, β at a bound ≤ 10%.\n",
+  );
   const out = join(here, 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, 'learn.json');
-  writeFileSync(file, `${JSON.stringify({ seeds, worlds, wallTimeSeconds: wall, defaults: Object.fromEntries(worlds.map((w) => [w, worldDefaults(w)])), stats, runs }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ seeds, worlds, wallTimeSeconds: wall, defaults: Object.fromEntries(worlds.map((w) => [w, worldDefaults(w)])), stats, runs }, null, 2)}\n`,
+  );
   process.stdout.write(`Wrote ${file}\n`);
   return stats;
 }

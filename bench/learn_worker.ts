@@ -63,7 +63,8 @@ if (parentPort) {
   port.on('message', (job: LearnJob) => {
     runLearnJob(job).then(
       (run) => port.postMessage({ type: 'done', run }),
-      (e: unknown) => port.postMessage({ type: 'error', pos: job.pos, message: e instanceof Error ? e.message : String(e) }),
+      (e: unknown) =>
+        port.postMessage({ type: 'error', pos: job.pos, message: e instanceof Error ? e.message : String(e) }),
     );
   });
   port.postMessage({ type: 'ready' });

@@ -21,11 +21,21 @@ const OBS_DIM = 4;
 const NUM_ACTIONS = 4;
 
 function mlp(seed: string): MlpPolicy {
-  return new MlpPolicy({ obsSpace: { kind: 'box', shape: [OBS_DIM] }, actionSpace: { kind: 'discrete', n: NUM_ACTIONS }, hidden: [64, 64], rng: createRng(seed) });
+  return new MlpPolicy({
+    obsSpace: { kind: 'box', shape: [OBS_DIM] },
+    actionSpace: { kind: 'discrete', n: NUM_ACTIONS },
+    hidden: [64, 64],
+    rng: createRng(seed),
+  });
 }
 
 /** `calls` fast-path acts on a rotating set of observations. */
-function actCase(bench: string, impl: string, make: () => Policy, obsOf: (i: number) => number | Float64Array): BenchCase {
+function actCase(
+  bench: string,
+  impl: string,
+  make: () => Policy,
+  obsOf: (i: number) => number | Float64Array,
+): BenchCase {
   let policy: Policy | undefined;
   const rng = createRng('bench-act');
   let sink = 0;
@@ -80,7 +90,9 @@ function tensorActCase(backend: 'wasm' | 'cpu', obs: readonly Float64Array[]): B
 function gradStepCase(backend: 'wasm' | 'cpu'): BenchCase {
   let policy: MlpPolicy | undefined;
   let optimizer: tf.Optimizer | undefined;
-  let batch: { x: tf.Tensor; actions: tf.Tensor; oldLogProb: tf.Tensor; advantages: tf.Tensor; returns: tf.Tensor } | undefined;
+  let batch:
+    | { x: tf.Tensor; actions: tf.Tensor; oldLogProb: tf.Tensor; advantages: tf.Tensor; returns: tf.Tensor }
+    | undefined;
   return {
     bench: `PPO grad step, B=${BATCH}, 64-64 MLP`,
     impl: `tfjs-${backend}`,
@@ -96,7 +108,9 @@ function gradStepCase(backend: 'wasm' | 'cpu'): BenchCase {
       batch = {
         x: policy.encoder.encode(obs),
         actions: tf.tensor1d(actions, 'int32'),
-        oldLogProb: tf.tensor1d(Float32Array.from({ length: BATCH }, () => Math.log(1 / NUM_ACTIONS) + 0.05 * rng.normal())),
+        oldLogProb: tf.tensor1d(
+          Float32Array.from({ length: BATCH }, () => Math.log(1 / NUM_ACTIONS) + 0.05 * rng.normal()),
+        ),
         advantages: tf.tensor1d(Float32Array.from({ length: BATCH }, () => rng.normal())),
         returns: tf.tensor1d(Float32Array.from({ length: BATCH }, () => rng.normal())),
       };
@@ -136,23 +150,48 @@ export async function main(opts: BenchOptions = parseBenchArgs()): Promise<void>
   const actResults = await runSuite(
     'Policy act latency (one observation)',
     [
-      actCase('act tabular 16×4', 'plain-js', () => new TabularPolicy({ numStates: 16, numActions: NUM_ACTIONS, init: 'random', initScale: 1, rng: createRng('t') }), (i) => i & 15),
-      actCase('act 64-64 MLP, batch 1', 'plain-js', () => mlp('bench-mlp'), (i) => obs[i & 63]!),
+      actCase(
+        'act tabular 16×4',
+        'plain-js',
+        () =>
+          new TabularPolicy({
+            numStates: 16,
+            numActions: NUM_ACTIONS,
+            init: 'random',
+            initScale: 1,
+            rng: createRng('t'),
+          }),
+        (i) => i & 15,
+      ),
+      actCase(
+        'act 64-64 MLP, batch 1',
+        'plain-js',
+        () => mlp('bench-mlp'),
+        (i) => obs[i & 63]!,
+      ),
       tensorActCase('wasm', obs),
       tensorActCase('cpu', obs),
     ],
     opts,
-    { baseline: 'plain-js', notes: ['goal: MLP plain-js act ≤ 15 µs per call (plain-JS loop: ~12 µs); tensor rows show why rollouts use the fast path.'] },
+    {
+      baseline: 'plain-js',
+      notes: [
+        'goal: MLP plain-js act ≤ 15 µs per call (plain-JS loop: ~12 µs); tensor rows show why rollouts use the fast path.',
+      ],
+    },
   );
   if (!opts.json) {
-    for (const r of actResults) console.log(`${r.bench} [${r.impl}]: ${(1e6 / r.median).toFixed(2)} µs per call (median)`);
+    for (const r of actResults)
+      console.log(`${r.bench} [${r.impl}]: ${(1e6 / r.median).toFixed(2)} µs per call (median)`);
   }
   const stepResults = await runSuite('PPO minibatch gradient step', [gradStepCase('wasm'), gradStepCase('cpu')], opts, {
     baseline: 'tfjs-cpu',
     notes: ['measured when the backends were chosen: ≈ 71 k samples/s on wasm and ≈ 15 k on cpu for this step.'],
   });
   if (!opts.json) {
-    console.log(stepResults.map((r) => `${r.impl}: ${Math.round(r.median).toLocaleString('en')} samples/s`).join('   |   '));
+    console.log(
+      stepResults.map((r) => `${r.impl}: ${Math.round(r.median).toLocaleString('en')} samples/s`).join('   |   '),
+    );
   }
   await setBackend('wasm');
 }

@@ -48,7 +48,10 @@ function trainerCase(impl: string, config: PpoConfigInput): BenchCase {
 }
 
 function envOnlyCase(): BenchCase {
-  const venv = new VectorEnv(Array.from({ length: 8 }, () => () => makeEnv('frozenlake4x4')), { autoreset: 'same-step' });
+  const venv = new VectorEnv(
+    Array.from({ length: 8 }, () => () => makeEnv('frozenlake4x4')),
+    { autoreset: 'same-step' },
+  );
   const rng = createRng(1);
   const actions = new Int32Array(8);
   return {
@@ -70,18 +73,31 @@ function envOnlyCase(): BenchCase {
 export async function main(opts: BenchOptions = parseBenchArgs()): Promise<void> {
   const cases = [
     envOnlyCase(),
-    trainerCase('mlp-wasm', { ...CLEANRL, backend: 'wasm', policy: { kind: 'mlp', hidden: [64, 64], activation: 'tanh' } }),
-    trainerCase('mlp-cpu', { ...CLEANRL, backend: 'cpu', policy: { kind: 'mlp', hidden: [64, 64], activation: 'tanh' } }),
+    trainerCase('mlp-wasm', {
+      ...CLEANRL,
+      backend: 'wasm',
+      policy: { kind: 'mlp', hidden: [64, 64], activation: 'tanh' },
+    }),
+    trainerCase('mlp-cpu', {
+      ...CLEANRL,
+      backend: 'cpu',
+      policy: { kind: 'mlp', hidden: [64, 64], activation: 'tanh' },
+    }),
     trainerCase('tabular-wasm', { ...CLEANRL, backend: 'wasm', policy: { kind: 'tabular' }, lr: null }),
     trainerCase('tabular-cpu', { ...CLEANRL, backend: 'cpu', policy: { kind: 'tabular' }, lr: null }),
   ];
-  const results = await runSuite('End-to-end PPO training throughput', cases, { ...opts, reps: Math.min(opts.reps, 5), warmup: Math.max(1, Math.min(opts.warmup, 1)) }, {
-    baseline: 'env-only',
-    notes: [
-      'the ratio column is the training rate over the env-only rate measured in this run (how much the updates cost).',
-      `reference: CleanRL-style PyTorch PPO ≈ ${TORCH_REFERENCE_STEPS_PER_S.toLocaleString('en')} steps/s on these machines; goal ≥ 2× with the MLP.`,
-    ],
-  });
+  const results = await runSuite(
+    'End-to-end PPO training throughput',
+    cases,
+    { ...opts, reps: Math.min(opts.reps, 5), warmup: Math.max(1, Math.min(opts.warmup, 1)) },
+    {
+      baseline: 'env-only',
+      notes: [
+        'the ratio column is the training rate over the env-only rate measured in this run (how much the updates cost).',
+        `reference: CleanRL-style PyTorch PPO ≈ ${TORCH_REFERENCE_STEPS_PER_S.toLocaleString('en')} steps/s on these machines; goal ≥ 2× with the MLP.`,
+      ],
+    },
+  );
   if (!opts.json) {
     for (const r of results.filter((x) => x.impl !== 'env-only')) {
       console.log(`${r.impl}: ${(r.median / TORCH_REFERENCE_STEPS_PER_S).toFixed(2)}× the PyTorch reference figure`);

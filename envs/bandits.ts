@@ -7,13 +7,25 @@ import { EnvError } from '../src/core/errors.js';
 import type { Rng } from '../src/random/rng.js';
 import { sampleCategorical } from '../src/random/sampling.js';
 import {
-  boolField, checkCanStep, checkDiscreteAction, expectState, intField, nullableIntField, rngField, rngForReset,
+  boolField,
+  checkCanStep,
+  checkDiscreteAction,
+  expectState,
+  intField,
+  nullableIntField,
+  rngField,
+  rngForReset,
 } from './base.js';
 import { Discrete } from './spaces.js';
 import type { BanditFrame, EnvState, ResetOptions, ResetResult, StepResult, TabularEnv, Transition } from './types.js';
 
 function checkVector(fn: string, arg: string, v: unknown, check: (x: number) => boolean, expected: string): number[] {
-  if (v === null || typeof v !== 'object' || typeof (v as ArrayLike<unknown>).length !== 'number' || (v as ArrayLike<unknown>).length === 0) {
+  if (
+    v === null ||
+    typeof v !== 'object' ||
+    typeof (v as ArrayLike<unknown>).length !== 'number' ||
+    (v as ArrayLike<unknown>).length === 0
+  ) {
     throw new EnvError({ fn, arg, expected: 'a non-empty array of numbers', got: v });
   }
   const out = Array.from(v as ArrayLike<unknown>);
@@ -24,7 +36,7 @@ function checkVector(fn: string, arg: string, v: unknown, check: (x: number) => 
 }
 
 const isProb = (x: number): boolean => x >= 0 && x <= 1;
-const isFinite = (x: number): boolean => Number.isFinite(x);
+const finite = (x: number): boolean => Number.isFinite(x);
 
 function argmax(v: readonly number[]): number {
   let best = 0;
@@ -68,7 +80,13 @@ export abstract class BanditBase implements TabularEnv {
   #lastArm: number | null = null;
   #lastReward: number | null = null;
 
-  protected constructor(name: string, kind: string, values: number[][], P: Transition[][][], contextProbs: Float64Array) {
+  protected constructor(
+    name: string,
+    kind: string,
+    values: number[][],
+    P: Transition[][][],
+    contextProbs: Float64Array,
+  ) {
     this.#kind = kind;
     this.#name = name;
     this.#stepFn = `${name}.step`;
@@ -104,7 +122,10 @@ export abstract class BanditBase implements TabularEnv {
     this.#needsReset = false;
     // lastArm / lastReward are kept until the next step: a VectorEnv in 'same-step' mode resets a bandit on the
     // step that pulled the arm, and the frame must still show that pull.
-    return { obs: this.#context, info: { prob: this.initialStateDistribution[this.#context]!, context: this.#context } };
+    return {
+      obs: this.#context,
+      info: { prob: this.initialStateDistribution[this.#context]!, context: this.#context },
+    };
   }
 
   /**
@@ -135,7 +156,16 @@ export abstract class BanditBase implements TabularEnv {
   render(): string {
     const row = this.values[this.#context]!;
     const head = this.nStates > 1 ? `context ${this.#context}\n` : '';
-    return head + row.map((v, a) => `${a === this.#lastArm ? '>' : ' '} arm ${a}: value ${v.toFixed(3)}${a === this.#lastArm ? `  reward ${String(this.#lastReward)}` : ''}`).join('\n') + '\n';
+    return (
+      head +
+      row
+        .map(
+          (v, a) =>
+            `${a === this.#lastArm ? '>' : ' '} arm ${a}: value ${v.toFixed(3)}${a === this.#lastArm ? `  reward ${String(this.#lastReward)}` : ''}`,
+        )
+        .join('\n') +
+      '\n'
+    );
   }
 
   /**
@@ -144,7 +174,12 @@ export abstract class BanditBase implements TabularEnv {
    * @returns A new {@link BanditFrame}.
    */
   renderFrame(): BanditFrame {
-    const frame: BanditFrame = { kind: 'bandit', armValues: [...this.values[this.#context]!], lastArm: this.#lastArm, lastReward: this.#lastReward };
+    const frame: BanditFrame = {
+      kind: 'bandit',
+      armValues: [...this.values[this.#context]!],
+      lastArm: this.#lastArm,
+      lastReward: this.#lastReward,
+    };
     if (this.nStates > 1) frame.context = this.#context;
     return frame;
   }
@@ -179,7 +214,8 @@ export abstract class BanditBase implements TabularEnv {
     const needsReset = boolField(fn, s, 'needsReset');
     const lastArm = nullableIntField(fn, s, 'lastArm', 0, this.nActions);
     const lr = s.lastReward;
-    if (lr !== null && (typeof lr !== 'number' || Number.isNaN(lr))) throw new EnvError({ fn, arg: 'state.lastReward', expected: 'null or a number', got: lr });
+    if (lr !== null && (typeof lr !== 'number' || Number.isNaN(lr)))
+      throw new EnvError({ fn, arg: 'state.lastReward', expected: 'null or a number', got: lr });
     this.#rng = rng;
     this.#context = context;
     this.#started = started;
@@ -230,7 +266,13 @@ export class BernoulliBandit extends BanditBase {
    * @throws EnvError for an empty list or a value outside [0, 1] (NaN included).
    */
   constructor(options: BernoulliBanditOptions) {
-    const probs = checkVector('BernoulliBandit', 'probs', (options as Partial<BernoulliBanditOptions> | null)?.probs, isProb, 'a probability in [0, 1]');
+    const probs = checkVector(
+      'BernoulliBandit',
+      'probs',
+      (options as Partial<BernoulliBanditOptions> | null)?.probs,
+      isProb,
+      'a probability in [0, 1]',
+    );
     super('BernoulliBandit', 'bernoulli-bandit', [probs], [probs.map(bernoulliRow)], Float64Array.of(1));
     this.armValues = Float64Array.from(probs);
     this.optimalArm = argmax(probs);
@@ -279,15 +321,33 @@ export class GaussianBandit extends BanditBase {
    */
   constructor(options: GaussianBanditOptions) {
     const o = options as Partial<GaussianBanditOptions> | null;
-    const means = checkVector('GaussianBandit', 'means', o?.means, isFinite, 'a finite number');
+    const means = checkVector('GaussianBandit', 'means', o?.means, finite, 'a finite number');
     const stdsIn = o?.stds ?? 1;
-    const stds = typeof stdsIn === 'number'
-      ? checkVector('GaussianBandit', 'stds', means.map(() => stdsIn), (x) => Number.isFinite(x) && x >= 0, 'a finite number ≥ 0')
-      : checkVector('GaussianBandit', 'stds', stdsIn, (x) => Number.isFinite(x) && x >= 0, 'a finite number ≥ 0');
+    const stds =
+      typeof stdsIn === 'number'
+        ? checkVector(
+            'GaussianBandit',
+            'stds',
+            means.map(() => stdsIn),
+            (x) => Number.isFinite(x) && x >= 0,
+            'a finite number ≥ 0',
+          )
+        : checkVector('GaussianBandit', 'stds', stdsIn, (x) => Number.isFinite(x) && x >= 0, 'a finite number ≥ 0');
     if (stds.length !== means.length) {
-      throw new EnvError({ fn: 'GaussianBandit', arg: 'stds', expected: `of length ${means.length} like means`, got: stdsIn });
+      throw new EnvError({
+        fn: 'GaussianBandit',
+        arg: 'stds',
+        expected: `of length ${means.length} like means`,
+        got: stdsIn,
+      });
     }
-    super('GaussianBandit', 'gaussian-bandit', [means], [means.map((m) => [{ prob: 1, next: 0, reward: m, terminated: true }])], Float64Array.of(1));
+    super(
+      'GaussianBandit',
+      'gaussian-bandit',
+      [means],
+      [means.map((m) => [{ prob: 1, next: 0, reward: m, terminated: true }])],
+      Float64Array.of(1),
+    );
     this.armValues = Float64Array.from(means);
     this.stds = Float64Array.from(stds);
     this.optimalArm = argmax(means);
@@ -343,33 +403,68 @@ export class ContextualBandit extends BanditBase {
     const fn = 'ContextualBandit';
     const o = options as Partial<ContextualBanditOptions> | null;
     const rewardKind = o?.reward ?? 'bernoulli';
-    if (rewardKind !== 'bernoulli' && rewardKind !== 'gaussian') throw new EnvError({ fn, arg: 'reward', expected: "'bernoulli' or 'gaussian'", got: rewardKind });
+    if (rewardKind !== 'bernoulli' && rewardKind !== 'gaussian')
+      throw new EnvError({ fn, arg: 'reward', expected: "'bernoulli' or 'gaussian'", got: rewardKind });
     const std = o?.std ?? 1;
-    if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std)) throw new EnvError({ fn, arg: 'std', expected: 'a finite number ≥ 0', got: std });
+    if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std))
+      throw new EnvError({ fn, arg: 'std', expected: 'a finite number ≥ 0', got: std });
     const m = o?.means;
-    if (!Array.isArray(m) || m.length === 0) throw new EnvError({ fn, arg: 'means', expected: 'a non-empty array of rows (one per context)', got: m });
-    const rows = m.map((row, c) => rewardKind === 'bernoulli'
-      ? checkVector(fn, `means[${c}]`, row, isProb, 'a probability in [0, 1] (Bernoulli rewards)')
-      : checkVector(fn, `means[${c}]`, row, isFinite, 'a finite number'));
+    if (!Array.isArray(m) || m.length === 0)
+      throw new EnvError({ fn, arg: 'means', expected: 'a non-empty array of rows (one per context)', got: m });
+    const rows = m.map((row, c) =>
+      rewardKind === 'bernoulli'
+        ? checkVector(fn, `means[${c}]`, row, isProb, 'a probability in [0, 1] (Bernoulli rewards)')
+        : checkVector(fn, `means[${c}]`, row, finite, 'a finite number'),
+    );
     rows.forEach((r, c) => {
-      if (r.length !== rows[0]!.length) throw new EnvError({ fn, arg: `means[${c}]`, expected: `a row of ${rows[0]!.length} arms like means[0]`, got: r });
+      if (r.length !== rows[0]!.length)
+        throw new EnvError({
+          fn,
+          arg: `means[${c}]`,
+          expected: `a row of ${rows[0]!.length} arms like means[0]`,
+          got: r,
+        });
     });
-    const w = o?.contextProbs === undefined ? rows.map(() => 1) : checkVector(fn, 'contextProbs', o.contextProbs, (x) => Number.isFinite(x) && x >= 0, 'a finite number ≥ 0');
-    if (w.length !== rows.length) throw new EnvError({ fn, arg: 'contextProbs', expected: `of length ${rows.length} (one per context)`, got: o?.contextProbs });
+    const w =
+      o?.contextProbs === undefined
+        ? rows.map(() => 1)
+        : checkVector(fn, 'contextProbs', o.contextProbs, (x) => Number.isFinite(x) && x >= 0, 'a finite number ≥ 0');
+    if (w.length !== rows.length)
+      throw new EnvError({
+        fn,
+        arg: 'contextProbs',
+        expected: `of length ${rows.length} (one per context)`,
+        got: o?.contextProbs,
+      });
     const total = w.reduce((a, b) => a + b, 0);
-    if (!(total > 0)) throw new EnvError({ fn, arg: 'contextProbs', expected: 'weights with a positive sum', got: o?.contextProbs });
-    const P = rows.map((r) => r.map((mu): Transition[] => rewardKind === 'bernoulli'
-      ? bernoulliRow(mu).map((t) => ({ ...t }))
-      : [{ prob: 1, next: 0, reward: mu, terminated: true }]));
+    if (!(total > 0))
+      throw new EnvError({ fn, arg: 'contextProbs', expected: 'weights with a positive sum', got: o?.contextProbs });
+    const P = rows.map((r) =>
+      r.map((mu): Transition[] =>
+        rewardKind === 'bernoulli'
+          ? bernoulliRow(mu).map((t) => ({ ...t }))
+          : [{ prob: 1, next: 0, reward: mu, terminated: true }],
+      ),
+    );
     // The outcome's `next` is the (unchanged) context.
-    P.forEach((rowC, c) => rowC.forEach((list) => list.forEach((t) => { t.next = c; })));
-    super('ContextualBandit', 'contextual-bandit', rows, P, Float64Array.from(w, (x) => x / total));
+    P.forEach((rowC, c) => {
+      for (const list of rowC) for (const t of list) t.next = c;
+    });
+    super(
+      'ContextualBandit',
+      'contextual-bandit',
+      rows,
+      P,
+      Float64Array.from(w, (x) => x / total),
+    );
     this.rewardKind = rewardKind;
     this.std = std;
     this.armValues = rows.map((r) => Float64Array.from(r));
     this.optimalArms = Int32Array.from(rows, argmax);
     let v = 0;
-    rows.forEach((r, c) => { v += this.initialStateDistribution[c]! * Math.max(...r); });
+    rows.forEach((r, c) => {
+      v += this.initialStateDistribution[c]! * Math.max(...r);
+    });
     this.optimalValue = v;
   }
 

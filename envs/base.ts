@@ -24,7 +24,12 @@ export function rngForReset(fn: string, current: Rng | null, opts: ResetOptions 
   }
   const seed = opts?.seed;
   if (seed !== undefined) {
-    if (!((typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0) || (typeof seed === 'string' && seed.length > 0))) {
+    if (
+      !(
+        (typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0) ||
+        (typeof seed === 'string' && seed.length > 0)
+      )
+    ) {
       throw new EnvError({ fn, arg: 'seed', expected: 'a non-negative safe integer or a non-empty string', got: seed });
     }
     return createRng(seed);
@@ -34,9 +39,16 @@ export function rngForReset(fn: string, current: Rng | null, opts: ResetOptions 
 
 /** Throw `EnvError` when stepping is not allowed now. */
 export function checkCanStep(fn: string, started: boolean, needsReset: boolean): void {
-  if (!started) throw new EnvError({ fn, arg: 'env', expected: 'reset before the first step', got: 'step() before reset()' });
+  if (!started)
+    throw new EnvError({ fn, arg: 'env', expected: 'reset before the first step', got: 'step() before reset()' });
   if (needsReset) {
-    throw new EnvError({ fn, arg: 'env', expected: 'reset after an episode ends', got: 'step() after terminated or truncated', hint: 'Call reset() to start a new episode' });
+    throw new EnvError({
+      fn,
+      arg: 'env',
+      expected: 'reset after an episode ends',
+      got: 'step() after terminated or truncated',
+      hint: 'Call reset() to start a new episode',
+    });
   }
 }
 
@@ -58,7 +70,13 @@ export function intField(fn: string, s: Record<string, unknown>, key: string, lo
 }
 
 /** Read a nullable integer field. */
-export function nullableIntField(fn: string, s: Record<string, unknown>, key: string, lo: number, hi: number): number | null {
+export function nullableIntField(
+  fn: string,
+  s: Record<string, unknown>,
+  key: string,
+  lo: number,
+  hi: number,
+): number | null {
   return s[key] === null ? null : intField(fn, s, key, lo, hi);
 }
 
@@ -72,7 +90,8 @@ export function boolField(fn: string, s: Record<string, unknown>, key: string): 
 /** Read a number field. */
 export function numField(fn: string, s: Record<string, unknown>, key: string): number {
   const v = s[key];
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new EnvError({ fn, arg: `state.${key}`, expected: 'a number', got: v });
+  if (typeof v !== 'number' || Number.isNaN(v))
+    throw new EnvError({ fn, arg: `state.${key}`, expected: 'a number', got: v });
   return v;
 }
 

@@ -50,15 +50,20 @@ function checkTable(env: Env, problems: string[]): void {
   const S = m.nStates;
   const A = m.nActions;
   if (!Number.isSafeInteger(S) || !Number.isSafeInteger(A) || (S as number) < 1 || (A as number) < 1) {
-    problems.push(`transition table: nStates and nActions must be positive integers, got ${String(S)} and ${String(A)}`);
+    problems.push(
+      `transition table: nStates and nActions must be positive integers, got ${String(S)} and ${String(A)}`,
+    );
     return;
   }
   const nS = S as number;
   const nA = A as number;
-  if (env.observationSpace.kind === 'discrete' && env.observationSpace.n !== nS) problems.push(`transition table: nStates = ${nS} but the observation space is Discrete(${env.observationSpace.n})`);
-  if (env.actionSpace.kind === 'discrete' && env.actionSpace.n !== nA) problems.push(`transition table: nActions = ${nA} but the action space is Discrete(${env.actionSpace.n})`);
+  if (env.observationSpace.kind === 'discrete' && env.observationSpace.n !== nS)
+    problems.push(`transition table: nStates = ${nS} but the observation space is Discrete(${env.observationSpace.n})`);
+  if (env.actionSpace.kind === 'discrete' && env.actionSpace.n !== nA)
+    problems.push(`transition table: nActions = ${nA} but the action space is Discrete(${env.actionSpace.n})`);
   const rho = m.initialStateDistribution;
-  if (!rho || rho.length !== nS) problems.push(`initialStateDistribution must have length nStates = ${nS}, got ${rho ? rho.length : 'none'}`);
+  if (!rho || rho.length !== nS)
+    problems.push(`initialStateDistribution must have length nStates = ${nS}, got ${rho ? rho.length : 'none'}`);
   else {
     let sum = 0;
     for (let s = 0; s < nS; s++) {
@@ -68,7 +73,9 @@ function checkTable(env: Env, problems: string[]): void {
     if (Math.abs(sum - 1) > 1e-9) problems.push(`initialStateDistribution must sum to 1, got ${sum}`);
   }
   if (!Array.isArray(m.P) || m.P.length !== nS) {
-    problems.push(`transition table: P must have nStates = ${nS} rows, got ${Array.isArray(m.P) ? m.P.length : describe(m.P)}`);
+    problems.push(
+      `transition table: P must have nStates = ${nS} rows, got ${Array.isArray(m.P) ? m.P.length : describe(m.P)}`,
+    );
     return;
   }
   for (let s = 0; s < nS; s++) {
@@ -85,10 +92,14 @@ function checkTable(env: Env, problems: string[]): void {
       }
       let sum = 0;
       for (const t of list) {
-        if (!(t.prob >= 0 && t.prob <= 1)) problems.push(`transition table: P[${s}][${a}] has prob ${t.prob} outside [0, 1]`);
-        if (!Number.isInteger(t.next) || t.next < 0 || t.next >= nS) problems.push(`transition table: P[${s}][${a}] has next = ${t.next} outside [0, ${nS})`);
-        if (typeof t.reward !== 'number' || !Number.isFinite(t.reward)) problems.push(`transition table: P[${s}][${a}] has a non-finite reward ${t.reward}`);
-        if (typeof t.terminated !== 'boolean') problems.push(`transition table: P[${s}][${a}] has terminated = ${describe(t.terminated)}, not a boolean`);
+        if (!(t.prob >= 0 && t.prob <= 1))
+          problems.push(`transition table: P[${s}][${a}] has prob ${t.prob} outside [0, 1]`);
+        if (!Number.isInteger(t.next) || t.next < 0 || t.next >= nS)
+          problems.push(`transition table: P[${s}][${a}] has next = ${t.next} outside [0, ${nS})`);
+        if (typeof t.reward !== 'number' || !Number.isFinite(t.reward))
+          problems.push(`transition table: P[${s}][${a}] has a non-finite reward ${t.reward}`);
+        if (typeof t.terminated !== 'boolean')
+          problems.push(`transition table: P[${s}][${a}] has terminated = ${describe(t.terminated)}, not a boolean`);
         sum += t.prob;
       }
       if (Math.abs(sum - 1) > 1e-9) problems.push(`transition table: P[${s}][${a}] probabilities sum to ${sum}, not 1`);
@@ -130,7 +141,13 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
   const finish = (): CheckEnvReport => {
     const report = { ok: problems.length === 0, problems, warnings };
     if (options.throwOnProblem && !report.ok) {
-      throw new EnvError({ fn: 'checkEnv', arg: 'env', expected: 'an env that passes every check', got: `${problems.length} problem(s)`, hint: problems.join('; ') });
+      throw new EnvError({
+        fn: 'checkEnv',
+        arg: 'env',
+        expected: 'an env that passes every check',
+        got: `${problems.length} problem(s)`,
+        hint: problems.join('; '),
+      });
     }
     return report;
   };
@@ -138,10 +155,13 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
   // (1) spaces
   const os = env?.observationSpace;
   const as = env?.actionSpace;
-  if (!os || (os.kind !== 'discrete' && os.kind !== 'box') || typeof os.contains !== 'function') problems.push('observationSpace must be a Discrete or Box space');
-  if (!as || (as.kind !== 'discrete' && as.kind !== 'box') || typeof as.sample !== 'function') problems.push('actionSpace must be a Discrete or Box space');
+  if (!os || (os.kind !== 'discrete' && os.kind !== 'box') || typeof os.contains !== 'function')
+    problems.push('observationSpace must be a Discrete or Box space');
+  if (!as || (as.kind !== 'discrete' && as.kind !== 'box') || typeof as.sample !== 'function')
+    problems.push('actionSpace must be a Discrete or Box space');
   if (problems.length > 0 || typeof env.reset !== 'function' || typeof env.step !== 'function') {
-    if (typeof env?.reset !== 'function' || typeof env?.step !== 'function') problems.push('env must have reset() and step() methods');
+    if (typeof env?.reset !== 'function' || typeof env?.step !== 'function')
+      problems.push('env must have reset() and step() methods');
     return finish();
   }
   const actRng = createRng(`checkEnv/${seed}`);
@@ -160,19 +180,28 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
     const out: Rec[] = [];
     try {
       const r0 = env.reset({ seed });
-      if (!os.contains(r0.obs)) problems.push(`${label}: reset() returned an observation outside observationSpace: ${describe(r0.obs)}`);
-      if (r0.info === null || typeof r0.info !== 'object') problems.push(`${label}: reset() info must be an object, got ${describe(r0.info)}`);
+      if (!os.contains(r0.obs))
+        problems.push(`${label}: reset() returned an observation outside observationSpace: ${describe(r0.obs)}`);
+      if (r0.info === null || typeof r0.info !== 'object')
+        problems.push(`${label}: reset() info must be an object, got ${describe(r0.info)}`);
       out.push({ obs: describe(r0.obs), reward: 0, terminated: false, truncated: false });
       for (const a of actions) {
         const r: StepResult<unknown> = env.step(a as never);
-        if (!os.contains(r.obs)) problems.push(`${label}: step() returned an observation outside observationSpace: ${describe(r.obs)}`);
-        if (typeof r.reward !== 'number' || !Number.isFinite(r.reward)) problems.push(`${label}: step() reward must be a finite number, got ${describe(r.reward)}`);
-        if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') problems.push(`${label}: step() terminated and truncated must be booleans, got ${describe(r.terminated)} and ${describe(r.truncated)}`);
-        if (r.info === null || typeof r.info !== 'object') problems.push(`${label}: step() info must be an object, got ${describe(r.info)}`);
+        if (!os.contains(r.obs))
+          problems.push(`${label}: step() returned an observation outside observationSpace: ${describe(r.obs)}`);
+        if (typeof r.reward !== 'number' || !Number.isFinite(r.reward))
+          problems.push(`${label}: step() reward must be a finite number, got ${describe(r.reward)}`);
+        if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean')
+          problems.push(
+            `${label}: step() terminated and truncated must be booleans, got ${describe(r.terminated)} and ${describe(r.truncated)}`,
+          );
+        if (r.info === null || typeof r.info !== 'object')
+          problems.push(`${label}: step() info must be an object, got ${describe(r.info)}`);
         out.push({ obs: describe(r.obs), reward: r.reward, terminated: r.terminated, truncated: r.truncated });
         if (r.terminated || r.truncated) {
           const rr = env.reset();
-          if (!os.contains(rr.obs)) problems.push(`${label}: reset() returned an observation outside observationSpace: ${describe(rr.obs)}`);
+          if (!os.contains(rr.obs))
+            problems.push(`${label}: reset() returned an observation outside observationSpace: ${describe(rr.obs)}`);
           out.push({ obs: describe(rr.obs), reward: 0, terminated: false, truncated: false });
         }
       }
@@ -188,10 +217,18 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
   if (a && b) {
     const k = a.findIndex((x, i) => {
       const y = b[i];
-      return !y || x.obs !== y.obs || !Object.is(x.reward, y.reward) || x.terminated !== y.terminated || x.truncated !== y.truncated;
+      return (
+        !y ||
+        x.obs !== y.obs ||
+        !Object.is(x.reward, y.reward) ||
+        x.terminated !== y.terminated ||
+        x.truncated !== y.truncated
+      );
     });
     if (k >= 0 || a.length !== b.length) {
-      problems.push(`determinism: two rollouts after reset({ seed: ${seed} }) with the same actions differ at record ${k >= 0 ? k : Math.min(a.length, b.length)} (${describe(a[k])} vs ${describe(b[k])})`);
+      problems.push(
+        `determinism: two rollouts after reset({ seed: ${seed} }) with the same actions differ at record ${k >= 0 ? k : Math.min(a.length, b.length)} (${describe(a[k])} vs ${describe(b[k])})`,
+      );
     }
   }
 
@@ -203,13 +240,15 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
       const r = env.step(sampleAction() as never);
       ended = r.terminated || r.truncated;
     }
-    if (!ended) warnings.push(`no episode ended within ${budget} random steps; the "step after the end" check was skipped`);
+    if (!ended)
+      warnings.push(`no episode ended within ${budget} random steps; the "step after the end" check was skipped`);
     else {
       try {
         env.step(sampleAction() as never);
         problems.push('step() after an episode ended (without reset) must throw EnvError, but it returned normally');
       } catch (e) {
-        if (!(e instanceof EnvError)) problems.push(`step() after an episode ended must throw EnvError, got ${errName(e)}`);
+        if (!(e instanceof EnvError))
+          problems.push(`step() after an episode ended must throw EnvError, got ${errName(e)}`);
       }
     }
   } catch (e) {
@@ -222,7 +261,9 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
       try {
         env.reset({ seed });
         env.step(bad as never);
-        problems.push(`step(${String(bad)}) with action space Discrete(${as.n}) must throw EnvError, but it returned normally`);
+        problems.push(
+          `step(${String(bad)}) with action space Discrete(${as.n}) must throw EnvError, but it returned normally`,
+        );
       } catch (e) {
         if (!(e instanceof EnvError)) problems.push(`step(${String(bad)}) must throw EnvError, got ${errName(e)}`);
       }
@@ -252,7 +293,8 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
       const first = JSON.stringify(run(Math.min(steps, 50)));
       env.setState(saved);
       const second = JSON.stringify(run(Math.min(steps, 50)));
-      if (first !== second) problems.push('getState()/setState(): after restoring a JSON round-tripped state the rollout differs');
+      if (first !== second)
+        problems.push('getState()/setState(): after restoring a JSON round-tripped state the rollout differs');
     } catch (e) {
       problems.push(`getState()/setState(): unexpected error: ${errName(e)}`);
     }
@@ -264,7 +306,8 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
   try {
     if (typeof env.render() !== 'string') problems.push('render() must return a string');
     const f = env.renderFrame();
-    if (f === null || typeof f !== 'object' || typeof (f as { kind?: unknown }).kind !== 'string') problems.push('renderFrame() must return an object with a string kind');
+    if (f === null || typeof f !== 'object' || typeof (f as { kind?: unknown }).kind !== 'string')
+      problems.push('renderFrame() must return an object with a string kind');
   } catch (e) {
     problems.push(`rendering: unexpected error: ${errName(e)}`);
   }

@@ -6,11 +6,29 @@
 import { EnvError } from '../src/core/errors.js';
 import type { Rng } from '../src/random/rng.js';
 import {
-  boolField, checkCanStep, checkDiscreteAction, compileTable, expectState, intField, nullableIntField, rngField,
-  rngForReset, sampleRow, type CompiledTable,
+  boolField,
+  checkCanStep,
+  checkDiscreteAction,
+  compileTable,
+  expectState,
+  intField,
+  nullableIntField,
+  rngField,
+  rngForReset,
+  sampleRow,
+  type CompiledTable,
 } from './base.js';
 import { Discrete } from './spaces.js';
-import type { EnvSpec, EnvState, GridFrame, ResetOptions, ResetResult, StepResult, TabularEnv, Transition } from './types.js';
+import type {
+  EnvSpec,
+  EnvState,
+  GridFrame,
+  ResetOptions,
+  ResetResult,
+  StepResult,
+  TabularEnv,
+  Transition,
+} from './types.js';
 
 /** Options of {@link Gridworld.fromMap}. */
 export interface GridworldOptions {
@@ -110,20 +128,43 @@ export class Gridworld implements TabularEnv {
   constructor(lines: readonly string[] | string, options: GridworldOptions = {}) {
     const fn = 'Gridworld.fromMap';
     let rowsIn: readonly string[];
-    if (typeof lines === 'string') rowsIn = lines.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    if (typeof lines === 'string')
+      rowsIn = lines
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0);
     else if (Array.isArray(lines)) rowsIn = lines;
-    else throw new EnvError({ fn, arg: 'lines', expected: 'an array of strings or a string with one row per line', got: lines });
+    else
+      throw new EnvError({
+        fn,
+        arg: 'lines',
+        expected: 'an array of strings or a string with one row per line',
+        got: lines,
+      });
     if (rowsIn.length === 0) throw new EnvError({ fn, arg: 'lines', expected: 'at least one row', got: rowsIn });
-    if (options === null || typeof options !== 'object') throw new EnvError({ fn, arg: 'options', expected: 'an object', got: options });
+    if (options === null || typeof options !== 'object')
+      throw new EnvError({ fn, arg: 'options', expected: 'an object', got: options });
     const known = ['slippery', 'slipProbability', 'stepReward', 'goalReward', 'holeReward', 'cliffReward'];
     for (const k of Object.keys(options)) {
-      if (!known.includes(k)) throw new EnvError({ fn, arg: `options.${k}`, expected: `one of the known options ${known.join(', ')}`, got: k });
+      if (!known.includes(k))
+        throw new EnvError({
+          fn,
+          arg: `options.${k}`,
+          expected: `one of the known options ${known.join(', ')}`,
+          got: k,
+        });
     }
     const slippery = options.slippery ?? false;
-    if (typeof slippery !== 'boolean') throw new EnvError({ fn, arg: 'options.slippery', expected: 'a boolean', got: slippery });
+    if (typeof slippery !== 'boolean')
+      throw new EnvError({ fn, arg: 'options.slippery', expected: 'a boolean', got: slippery });
     const slipProbability = options.slipProbability ?? 2 / 3;
     if (typeof slipProbability !== 'number' || !(slipProbability >= 0 && slipProbability <= 1)) {
-      throw new EnvError({ fn, arg: 'options.slipProbability', expected: 'a probability in [0, 1]', got: slipProbability });
+      throw new EnvError({
+        fn,
+        arg: 'options.slipProbability',
+        expected: 'a probability in [0, 1]',
+        got: slipProbability,
+      });
     }
     this.options = Object.freeze({
       slippery,
@@ -141,17 +182,32 @@ export class Gridworld implements TabularEnv {
       const line = rowsIn[r];
       if (typeof line !== 'string') throw new EnvError({ fn, arg: `lines[${r}]`, expected: 'a string', got: line });
       if (line.length !== cols || cols === 0) {
-        throw new EnvError({ fn, arg: `lines[${r}] (row ${r})`, expected: `a row of ${cols} cells like row 0 (ragged map)`, got: line });
+        throw new EnvError({
+          fn,
+          arg: `lines[${r}] (row ${r})`,
+          expected: `a row of ${cols} cells like row 0 (ragged map)`,
+          got: line,
+        });
       }
       const row: string[] = [];
       for (let c = 0; c < cols; c++) {
         const ch = line[c]!;
         if (!LETTERS.has(ch)) {
-          throw new EnvError({ fn, arg: `map[${r}][${c}] (row ${r}, column ${c})`, expected: 'one of S, F, ., H, G, C, W', got: ch });
+          throw new EnvError({
+            fn,
+            arg: `map[${r}][${c}] (row ${r}, column ${c})`,
+            expected: 'one of S, F, ., H, G, C, W',
+            got: ch,
+          });
         }
         if (ch === 'S') {
           if (start) {
-            throw new EnvError({ fn, arg: `map[${r}][${c}] (row ${r}, column ${c})`, expected: `the only start S (another S is at row ${start[0]}, column ${start[1]})`, got: ch });
+            throw new EnvError({
+              fn,
+              arg: `map[${r}][${c}] (row ${r}, column ${c})`,
+              expected: `the only start S (another S is at row ${start[0]}, column ${start[1]})`,
+              got: ch,
+            });
           }
           start = [r, c];
         }
@@ -173,7 +229,9 @@ export class Gridworld implements TabularEnv {
     this.#checkGoalReachable(start);
     this.#table = compileTable(this.P, 4);
     // goal[k] = 1 when outcome k of the compiled table enters a goal cell (info.success), precomputed for step().
-    this.#goal = Uint8Array.from(this.#table.next, (n, k) => (this.#table.terminated[k] === 1 && this.#letter(n) === 'G' ? 1 : 0));
+    this.#goal = Uint8Array.from(this.#table.next, (n, k) =>
+      this.#table.terminated[k] === 1 && this.#letter(n) === 'G' ? 1 : 0,
+    );
   }
 
   /**
@@ -236,7 +294,11 @@ export class Gridworld implements TabularEnv {
         }
         // 1/3 exactly for Gymnasium's rule (1 − 2/3 would round to 0.33333333333333337).
         const intended = slip === 2 / 3 ? 1 / 3 : 1 - slip;
-        const candidates: [number, number][] = [[(a + 3) % 4, slip / 2], [a, intended], [(a + 1) % 4, slip / 2]];
+        const candidates: [number, number][] = [
+          [(a + 3) % 4, slip / 2],
+          [a, intended],
+          [(a + 1) % 4, slip / 2],
+        ];
         const list: Transition[] = [];
         for (const [b, p] of candidates) {
           if (p <= 0) continue;
@@ -299,7 +361,8 @@ export class Gridworld implements TabularEnv {
    */
   step(action: number): StepResult<number> {
     if (!this.#started || this.#needsReset) checkCanStep('Gridworld.step', this.#started, this.#needsReset);
-    if (typeof action !== 'number' || !(action >= 0 && action < 4) || (action | 0) !== action) checkDiscreteAction('Gridworld.step', action, 4);
+    if (typeof action !== 'number' || !(action >= 0 && action < 4) || (action | 0) !== action)
+      checkDiscreteAction('Gridworld.step', action, 4);
     const t = this.#table;
     const k = sampleRow(t, this.#state * 4 + action, this.#rng!);
     const next = t.next[k]!;
@@ -310,7 +373,8 @@ export class Gridworld implements TabularEnv {
     this.#steps++;
     if (t.terminated[k] === 1) {
       this.#needsReset = true;
-      if (this.#goal[k] === 1) return { obs: next, reward, terminated: true, truncated: false, info: { prob, success: true } };
+      if (this.#goal[k] === 1)
+        return { obs: next, reward, terminated: true, truncated: false, info: { prob, success: true } };
       return { obs: next, reward, terminated: true, truncated: false, info: { prob } };
     }
     return { obs: next, reward, terminated: false, truncated: false, info: { prob } };

@@ -9,23 +9,63 @@ export { EnvError } from '../src/core/errors.js';
 export { Discrete, Box } from './spaces.js';
 export type { Space } from './spaces.js';
 export type {
-  Env, TabularEnv, TabularModel, Transition, EnvState, EnvSpec, ResetOptions, ResetResult, StepResult, StepInfo,
-  EpisodeInfo, RenderFrame, GridFrame, GridCell, BanditFrame,
+  Env,
+  TabularEnv,
+  TabularModel,
+  Transition,
+  EnvState,
+  EnvSpec,
+  ResetOptions,
+  ResetResult,
+  StepResult,
+  StepInfo,
+  EpisodeInfo,
+  RenderFrame,
+  GridFrame,
+  GridCell,
+  BanditFrame,
 } from './types.js';
 export { Gridworld } from './gridworld.js';
 export type { GridworldOptions } from './gridworld.js';
-export { FROZEN_LAKE_4X4, FROZEN_LAKE_8X8, CLIFF_WALKING, GRID_5X5, frozenLake4x4, frozenLake8x8, cliffWalking, grid5x5 } from './maps.js';
+export {
+  FROZEN_LAKE_4X4,
+  FROZEN_LAKE_8X8,
+  CLIFF_WALKING,
+  GRID_5X5,
+  frozenLake4x4,
+  frozenLake8x8,
+  cliffWalking,
+  grid5x5,
+} from './maps.js';
 export { BanditBase, BernoulliBandit, GaussianBandit, ContextualBandit } from './bandits.js';
 export type { BernoulliBanditOptions, GaussianBanditOptions, ContextualBanditOptions } from './bandits.js';
 export { Wrapper, TimeLimit, timeLimit, EpisodeStats } from './wrappers.js';
 export type { ObsOf, ActOf, TabularPart } from './wrappers.js';
 export { VectorEnv, makeVectorEnv } from './vector.js';
-export type { AutoresetMode, VectorEnvOptions, VectorEpisode, VectorObs, VectorResetResult, VectorStepResult } from './vector.js';
+export type {
+  AutoresetMode,
+  VectorEnvOptions,
+  VectorEpisode,
+  VectorObs,
+  VectorResetResult,
+  VectorStepResult,
+} from './vector.js';
 export { ENV_IDS, makeEnv, isTabularEnv } from './registry.js';
 export type { EnvId, TabularEnvId, MakeEnvOptions } from './registry.js';
-export { valueIteration, policyEvaluation, finiteHorizonValue, expectedStartValue, stateVisitation } from './planning.js';
+export {
+  valueIteration,
+  policyEvaluation,
+  finiteHorizonValue,
+  expectedStartValue,
+  stateVisitation,
+} from './planning.js';
 export type {
-  PolicyTable, ValueIterationOptions, ValueIterationResult, PolicyEvaluationOptions, FiniteHorizonOptions, FiniteHorizonResult,
+  PolicyTable,
+  ValueIterationOptions,
+  ValueIterationResult,
+  PolicyEvaluationOptions,
+  FiniteHorizonOptions,
+  FiniteHorizonResult,
 } from './planning.js';
 export { checkEnv } from './check_env.js';
 export type { CheckEnvOptions, CheckEnvReport } from './check_env.js';

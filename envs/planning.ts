@@ -36,22 +36,52 @@ const TABLES = new WeakMap<object, CompiledTable>();
 
 function checkModel(fn: string, env: unknown): { m: TabularModel; t: CompiledTable } {
   const m = env as Partial<TabularModel> | null;
-  if (m === null || typeof m !== 'object' || !Array.isArray(m.P) || !Number.isSafeInteger(m.nStates) || !Number.isSafeInteger(m.nActions)) {
-    throw new EnvError({ fn, arg: 'env', expected: 'a tabular env with P, nStates, nActions (or a wrapper forwarding them)', got: env });
+  if (
+    m === null ||
+    typeof m !== 'object' ||
+    !Array.isArray(m.P) ||
+    !Number.isSafeInteger(m.nStates) ||
+    !Number.isSafeInteger(m.nActions)
+  ) {
+    throw new EnvError({
+      fn,
+      arg: 'env',
+      expected: 'a tabular env with P, nStates, nActions (or a wrapper forwarding them)',
+      got: env,
+    });
   }
   const model = m as TabularModel;
   let t = TABLES.get(model.P);
   if (!t) {
-    if (model.P.length !== model.nStates) throw new EnvError({ fn, arg: 'env.P', expected: `${model.nStates} rows (nStates)`, got: `${model.P.length} rows` });
+    if (model.P.length !== model.nStates)
+      throw new EnvError({
+        fn,
+        arg: 'env.P',
+        expected: `${model.nStates} rows (nStates)`,
+        got: `${model.P.length} rows`,
+      });
     for (let s = 0; s < model.nStates; s++) {
       const row = model.P[s];
-      if (!Array.isArray(row) || row.length !== model.nActions) throw new EnvError({ fn, arg: `env.P[${s}]`, expected: `${model.nActions} action lists (nActions)`, got: row });
+      if (!Array.isArray(row) || row.length !== model.nActions)
+        throw new EnvError({ fn, arg: `env.P[${s}]`, expected: `${model.nActions} action lists (nActions)`, got: row });
       for (let a = 0; a < model.nActions; a++) {
         const list = row[a];
-        if (!Array.isArray(list) || list.length === 0) throw new EnvError({ fn, arg: `env.P[${s}][${a}]`, expected: 'a non-empty list of transitions', got: list });
+        if (!Array.isArray(list) || list.length === 0)
+          throw new EnvError({ fn, arg: `env.P[${s}][${a}]`, expected: 'a non-empty list of transitions', got: list });
         for (const tr of list) {
-          if (!(tr.prob >= 0) || !Number.isFinite(tr.reward) || !Number.isInteger(tr.next) || tr.next < 0 || tr.next >= model.nStates) {
-            throw new EnvError({ fn, arg: `env.P[${s}][${a}]`, expected: 'transitions { prob ≥ 0, next in [0, nStates), finite reward, terminated }', got: tr });
+          if (
+            !(tr.prob >= 0) ||
+            !Number.isFinite(tr.reward) ||
+            !Number.isInteger(tr.next) ||
+            tr.next < 0 ||
+            tr.next >= model.nStates
+          ) {
+            throw new EnvError({
+              fn,
+              arg: `env.P[${s}][${a}]`,
+              expected: 'transitions { prob ≥ 0, next in [0, nStates), finite reward, terminated }',
+              got: tr,
+            });
           }
         }
       }
@@ -63,7 +93,8 @@ function checkModel(fn: string, env: unknown): { m: TabularModel; t: CompiledTab
 }
 
 function checkGamma(fn: string, gamma: unknown): number {
-  if (typeof gamma !== 'number' || !(gamma >= 0 && gamma <= 1)) throw new EnvError({ fn, arg: 'gamma', expected: 'a number in [0, 1]', got: gamma });
+  if (typeof gamma !== 'number' || !(gamma >= 0 && gamma <= 1))
+    throw new EnvError({ fn, arg: 'gamma', expected: 'a number in [0, 1]', got: gamma });
   return gamma;
 }
 
@@ -75,7 +106,8 @@ function checkPositive(fn: string, arg: string, v: unknown, integer: boolean): n
 }
 
 function checkOptions(fn: string, options: unknown): Record<string, unknown> {
-  if (options === null || typeof options !== 'object') throw new EnvError({ fn, arg: 'options', expected: 'an object', got: options });
+  if (options === null || typeof options !== 'object')
+    throw new EnvError({ fn, arg: 'options', expected: 'an object', got: options });
   return options as Record<string, unknown>;
 }
 
@@ -96,7 +128,16 @@ function backup(t: CompiledTable, row: number, gamma: number, V: Float64Array): 
  * finiteHorizonValue passes Q and sums every action, as it always did).
  * @returns max_s |W(s) − V(s)| (Infinity when a difference is NaN).
  */
-function sweep(t: CompiledTable, S: number, A: number, gamma: number, V: Float64Array, W: Float64Array, pi: Float64Array | null, Q: Float64Array | null): number {
+function sweep(
+  t: CompiledTable,
+  S: number,
+  A: number,
+  gamma: number,
+  V: Float64Array,
+  W: Float64Array,
+  pi: Float64Array | null,
+  Q: Float64Array | null,
+): number {
   let delta = 0;
   for (let s = 0; s < S; s++) {
     let best = -Infinity;
@@ -186,22 +227,40 @@ function policyTable(fn: string, policy: unknown, S: number, A: number): Float64
   if (Array.isArray(policy) && policy.length === S && policy.every((r) => Array.isArray(r) || ArrayBuffer.isView(r))) {
     for (let s = 0; s < S; s++) {
       const row = policy[s] as ArrayLike<number>;
-      if (row.length !== A) throw new EnvError({ fn, arg: `policy[${s}]`, expected: `a row of ${A} probabilities (nActions)`, got: row });
+      if (row.length !== A)
+        throw new EnvError({ fn, arg: `policy[${s}]`, expected: `a row of ${A} probabilities (nActions)`, got: row });
       for (let a = 0; a < A; a++) out[s * A + a] = row[a]!;
     }
-  } else if (policy !== null && typeof policy === 'object' && (policy as ArrayLike<unknown>).length === S * A && typeof (policy as ArrayLike<unknown>)[0] === 'number') {
+  } else if (
+    policy !== null &&
+    typeof policy === 'object' &&
+    (policy as ArrayLike<unknown>).length === S * A &&
+    typeof (policy as ArrayLike<unknown>)[0] === 'number'
+  ) {
     out.set(policy as ArrayLike<number>);
   } else {
-    throw new EnvError({ fn, arg: 'policy', expected: `a probability table ${S} × ${A} (number[][] or a flat array of ${S * A})`, got: policy });
+    throw new EnvError({
+      fn,
+      arg: 'policy',
+      expected: `a probability table ${S} × ${A} (number[][] or a flat array of ${S * A})`,
+      got: policy,
+    });
   }
   for (let s = 0; s < S; s++) {
     let sum = 0;
     for (let a = 0; a < A; a++) {
       const p = out[s * A + a]!;
-      if (!(p >= 0 && p <= 1)) throw new EnvError({ fn, arg: `policy[${s}][${a}]`, expected: 'a probability in [0, 1]', got: p });
+      if (!(p >= 0 && p <= 1))
+        throw new EnvError({ fn, arg: `policy[${s}][${a}]`, expected: 'a probability in [0, 1]', got: p });
       sum += p;
     }
-    if (Math.abs(sum - 1) > 1e-6) throw new EnvError({ fn, arg: `policy[${s}]`, expected: 'a row summing to 1 (±1e-6)', got: Array.from(out.subarray(s * A, s * A + A)) });
+    if (Math.abs(sum - 1) > 1e-6)
+      throw new EnvError({
+        fn,
+        arg: `policy[${s}]`,
+        expected: 'a row summing to 1 (±1e-6)',
+        got: Array.from(out.subarray(s * A, s * A + A)),
+      });
   }
   return out;
 }
@@ -233,7 +292,11 @@ export interface PolicyEvaluationOptions {
  * const V = policyEvaluation(env, uniform, { gamma: 1 });
  * ```
  */
-export function policyEvaluation(env: TabularModel, policy: PolicyTable, options: PolicyEvaluationOptions): Float64Array {
+export function policyEvaluation(
+  env: TabularModel,
+  policy: PolicyTable,
+  options: PolicyEvaluationOptions,
+): Float64Array {
   const fn = 'policyEvaluation';
   const o = checkOptions(fn, options);
   const { m, t } = checkModel(fn, env);
@@ -304,7 +367,8 @@ export function finiteHorizonValue(env: TabularModel, options: FiniteHorizonOpti
   const o = checkOptions(fn, options);
   const { m, t } = checkModel(fn, env);
   const H = o.horizon;
-  if (typeof H !== 'number' || !Number.isSafeInteger(H) || H < 0) throw new EnvError({ fn, arg: 'horizon', expected: 'a non-negative integer', got: H });
+  if (typeof H !== 'number' || !Number.isSafeInteger(H) || H < 0)
+    throw new EnvError({ fn, arg: 'horizon', expected: 'a non-negative integer', got: H });
   const gamma = checkGamma(fn, o.gamma ?? 1);
   const S = m.nStates;
   const A = m.nActions;

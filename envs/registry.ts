@@ -82,7 +82,15 @@ function gridOptions(o: MakeEnvOptions): GridworldOptions {
  * for (const id of ENV_IDS) makeEnv(id).reset({ seed: 0 });
  * ```
  */
-export const ENV_IDS = Object.freeze(['frozenlake4x4', 'frozenlake8x8', 'cliffwalking', 'grid5x5', 'bandit', 'contextual-bandit', 'token-bandit'] as const);
+export const ENV_IDS = Object.freeze([
+  'frozenlake4x4',
+  'frozenlake8x8',
+  'cliffwalking',
+  'grid5x5',
+  'bandit',
+  'contextual-bandit',
+  'token-bandit',
+] as const);
 
 /** One of {@link ENV_IDS}. */
 export type EnvId = (typeof ENV_IDS)[number];
@@ -104,7 +112,13 @@ function makeTokenBandit(o: MakeEnvOptions): TokenBandit {
     return new TokenBandit(tokenBanditOptions(o));
   } catch (e) {
     if (e instanceof EnvError && e.fn === 'TokenBandit') {
-      throw new EnvError({ fn: 'makeEnv', arg: `options.${e.arg}`, expected: e.expected, got: e.got, ...(e.hint ? { hint: e.hint } : {}) });
+      throw new EnvError({
+        fn: 'makeEnv',
+        arg: `options.${e.arg}`,
+        expected: e.expected,
+        got: e.got,
+        ...(e.hint ? { hint: e.hint } : {}),
+      });
     }
     throw e;
   }
@@ -113,22 +127,43 @@ function makeTokenBandit(o: MakeEnvOptions): TokenBandit {
 const REGISTRY: Record<EnvId, RegistryEntry> = {
   frozenlake4x4: { maxEpisodeSteps: 100, limitable: true, keys: GRID_KEYS, make: (o) => frozenLake4x4(gridOptions(o)) },
   frozenlake8x8: { maxEpisodeSteps: 200, limitable: true, keys: GRID_KEYS, make: (o) => frozenLake8x8(gridOptions(o)) },
-  cliffwalking: { maxEpisodeSteps: undefined, limitable: true, keys: GRID_KEYS, make: (o) => cliffWalking(gridOptions(o)) },
+  cliffwalking: {
+    maxEpisodeSteps: undefined,
+    limitable: true,
+    keys: GRID_KEYS,
+    make: (o) => cliffWalking(gridOptions(o)),
+  },
   grid5x5: { maxEpisodeSteps: 50, limitable: true, keys: GRID_KEYS, make: (o) => grid5x5(gridOptions(o)) },
-  bandit: { maxEpisodeSteps: undefined, limitable: true, keys: ['probs'], make: (o) => new BernoulliBandit({ probs: o.probs ?? [0.2, 0.5, 0.8] }) },
+  bandit: {
+    maxEpisodeSteps: undefined,
+    limitable: true,
+    keys: ['probs'],
+    make: (o) => new BernoulliBandit({ probs: o.probs ?? [0.2, 0.5, 0.8] }),
+  },
   'contextual-bandit': {
     maxEpisodeSteps: undefined,
     limitable: true,
     keys: ['means', 'contextProbs', 'reward', 'std'],
     rewards: ['bernoulli', 'gaussian'],
-    make: (o) => new ContextualBandit({
-      means: o.means ?? [[0.8, 0.2, 0.1], [0.1, 0.7, 0.3], [0.2, 0.3, 0.9]],
-      ...(o.contextProbs !== undefined ? { contextProbs: o.contextProbs } : {}),
-      ...(o.reward !== undefined ? { reward: o.reward as 'bernoulli' | 'gaussian' } : {}),
-      ...(o.std !== undefined ? { std: o.std } : {}),
-    }),
+    make: (o) =>
+      new ContextualBandit({
+        means: o.means ?? [
+          [0.8, 0.2, 0.1],
+          [0.1, 0.7, 0.3],
+          [0.2, 0.3, 0.9],
+        ],
+        ...(o.contextProbs !== undefined ? { contextProbs: o.contextProbs } : {}),
+        ...(o.reward !== undefined ? { reward: o.reward as 'bernoulli' | 'gaussian' } : {}),
+        ...(o.std !== undefined ? { std: o.std } : {}),
+      }),
   },
-  'token-bandit': { maxEpisodeSteps: undefined, limitable: false, keys: TOKEN_KEYS, rewards: TOKEN_REWARD_PRESETS, make: makeTokenBandit },
+  'token-bandit': {
+    maxEpisodeSteps: undefined,
+    limitable: false,
+    keys: TOKEN_KEYS,
+    rewards: TOKEN_REWARD_PRESETS,
+    make: makeTokenBandit,
+  },
 };
 
 /**
@@ -145,8 +180,14 @@ const REGISTRY: Record<EnvId, RegistryEntry> = {
  */
 export function isTabularEnv(env: Env<number, number>): env is TabularEnv {
   const m = env as Partial<TabularEnv> | null;
-  return m !== null && typeof m === 'object' && Number.isSafeInteger(m.nStates) && Number.isSafeInteger(m.nActions)
-    && Array.isArray(m.P) && m.initialStateDistribution !== undefined;
+  return (
+    m !== null &&
+    typeof m === 'object' &&
+    Number.isSafeInteger(m.nStates) &&
+    Number.isSafeInteger(m.nActions) &&
+    Array.isArray(m.P) &&
+    m.initialStateDistribution !== undefined
+  );
 }
 
 /**
@@ -199,18 +240,34 @@ export function makeEnv(id: string, options: MakeEnvOptions | Record<string, unk
     throw new EnvError({ fn, arg: 'id', expected: `one of ${ENV_IDS.join(', ')}`, got: id });
   }
   const entry = REGISTRY[id as EnvId];
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new EnvError({ fn, arg: 'options', expected: 'an object', got: options });
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new EnvError({ fn, arg: 'options', expected: 'an object', got: options });
   const o = options as MakeEnvOptions;
   for (const k of Object.keys(o)) {
     if (k !== 'maxEpisodeSteps' && !entry.keys.includes(k)) {
-      throw new EnvError({ fn, arg: `options.${k}`, expected: `an option of ${id}: one of ${['maxEpisodeSteps', ...entry.keys].join(', ')}`, got: k });
+      throw new EnvError({
+        fn,
+        arg: `options.${k}`,
+        expected: `an option of ${id}: one of ${['maxEpisodeSteps', ...entry.keys].join(', ')}`,
+        got: k,
+      });
     }
   }
   if (entry.rewards && o.reward !== undefined && !entry.rewards.includes(o.reward as string)) {
-    throw new EnvError({ fn, arg: 'options.reward', expected: `one of ${entry.rewards.map((r) => `'${r}'`).join(', ')} for ${id}`, got: o.reward });
+    throw new EnvError({
+      fn,
+      arg: 'options.reward',
+      expected: `one of ${entry.rewards.map((r) => `'${r}'`).join(', ')} for ${id}`,
+      got: o.reward,
+    });
   }
   if (!entry.limitable && o.maxEpisodeSteps !== undefined && o.maxEpisodeSteps !== null) {
-    throw new EnvError({ fn, arg: 'options.maxEpisodeSteps', expected: `null or left out for ${id} (its episodes end by themselves)`, got: o.maxEpisodeSteps });
+    throw new EnvError({
+      fn,
+      arg: 'options.maxEpisodeSteps',
+      expected: `null or left out for ${id} (its episodes end by themselves)`,
+      got: o.maxEpisodeSteps,
+    });
   }
   const limit = o.maxEpisodeSteps === undefined ? entry.maxEpisodeSteps : o.maxEpisodeSteps;
   if (limit !== null && limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {

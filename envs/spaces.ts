@@ -65,7 +65,8 @@ function broadcast(fn: string, arg: string, v: number | ArrayLike<number>, size:
   if (v.length !== size) throw new EnvError({ fn, arg, expected: `of length ${size} (the product of shape)`, got: v });
   const out = Float64Array.from(v);
   for (let i = 0; i < size; i++) {
-    if (Number.isNaN(out[i]!)) throw new EnvError({ fn, arg: `${arg}[${i}]`, expected: 'a number (not NaN)', got: out[i] });
+    if (Number.isNaN(out[i]!))
+      throw new EnvError({ fn, arg: `${arg}[${i}]`, expected: 'a number (not NaN)', got: out[i] });
   }
   return out;
 }
@@ -111,7 +112,12 @@ export class Box {
     this.high = broadcast('Box', 'high', high, this.size);
     for (let i = 0; i < this.size; i++) {
       if (this.low[i]! > this.high[i]!) {
-        throw new EnvError({ fn: 'Box', arg: `low[${i}]`, expected: `≤ high[${i}] = ${this.high[i]}`, got: this.low[i] });
+        throw new EnvError({
+          fn: 'Box',
+          arg: `low[${i}]`,
+          expected: `≤ high[${i}] = ${this.high[i]}`,
+          got: this.low[i],
+        });
       }
     }
   }

@@ -23,7 +23,11 @@ import type { BanditFrame, Env, EnvSpec, EnvState, ResetOptions, ResetResult, St
  */
 export type TokenRewardPreset = 'count' | 'pattern' | 'length-penalized';
 /** All values of {@link TokenRewardPreset}. */
-export const TOKEN_REWARD_PRESETS: readonly TokenRewardPreset[] = Object.freeze(['count', 'pattern', 'length-penalized'] as const);
+export const TOKEN_REWARD_PRESETS: readonly TokenRewardPreset[] = Object.freeze([
+  'count',
+  'pattern',
+  'length-penalized',
+] as const);
 
 /** Options of {@link TokenBandit}. */
 export interface TokenBanditOptions {
@@ -54,7 +58,12 @@ const SUM_TOL = 1e-6;
 const MAX_ENUMERATED = 2 ** 20;
 
 function checkDist(fn: string, arg: string, p: unknown, V: number): Float64Array {
-  if (p === null || typeof p !== 'object' || typeof (p as ArrayLike<unknown>).length !== 'number' || (p as ArrayLike<unknown>).length !== V) {
+  if (
+    p === null ||
+    typeof p !== 'object' ||
+    typeof (p as ArrayLike<unknown>).length !== 'number' ||
+    (p as ArrayLike<unknown>).length !== V
+  ) {
     throw new EnvError({ fn, arg, expected: `an array of ${V} probabilities`, got: p });
   }
   const out = Float64Array.from(p as ArrayLike<number>);
@@ -65,12 +74,20 @@ function checkDist(fn: string, arg: string, p: unknown, V: number): Float64Array
     }
     s += v;
   });
-  if (Math.abs(s - 1) > SUM_TOL) throw new EnvError({ fn, arg, expected: `probabilities summing to 1 (±${SUM_TOL})`, got: p, hint: `Its sum is ${s}` });
+  if (Math.abs(s - 1) > SUM_TOL)
+    throw new EnvError({
+      fn,
+      arg,
+      expected: `probabilities summing to 1 (±${SUM_TOL})`,
+      got: p,
+      hint: `Its sum is ${s}`,
+    });
   return out;
 }
 
 function checkInt(fn: string, arg: string, x: unknown, lo: number, hi: number): number {
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x >= hi) throw new EnvError({ fn, arg, expected: `an integer in [${lo}, ${hi})`, got: x });
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x >= hi)
+    throw new EnvError({ fn, arg, expected: `an integer in [${lo}, ${hi})`, got: x });
   return x;
 }
 
@@ -130,7 +147,8 @@ export class TokenBandit implements Env<number, number> {
    */
   constructor(opts: TokenBanditOptions = {}) {
     const fn = 'TokenBandit';
-    if (opts === null || typeof opts !== 'object') throw new EnvError({ fn, arg: 'opts', expected: 'an options object', got: opts });
+    if (opts === null || typeof opts !== 'object')
+      throw new EnvError({ fn, arg: 'opts', expected: 'an options object', got: opts });
     const V = checkInt(fn, 'vocabSize', opts.vocabSize ?? 8, 2, 2 ** 16);
     const T = checkInt(fn, 'length', opts.length ?? 6, 1, 2 ** 16);
     this.vocabSize = V;
@@ -143,30 +161,46 @@ export class TokenBandit implements Env<number, number> {
       this.#custom = reward;
     } else {
       if (!(TOKEN_REWARD_PRESETS as readonly unknown[]).includes(reward)) {
-        throw new EnvError({ fn, arg: 'reward', expected: `one of ${TOKEN_REWARD_PRESETS.map((p) => `'${p}'`).join(' | ')} or a function`, got: reward });
+        throw new EnvError({
+          fn,
+          arg: 'reward',
+          expected: `one of ${TOKEN_REWARD_PRESETS.map((p) => `'${p}'`).join(' | ')} or a function`,
+          got: reward,
+        });
       }
       this.rewardKind = reward;
       this.#custom = null;
     }
     this.target = checkInt(fn, 'target', opts.target ?? 0, 0, V);
     const pattern = opts.pattern ?? Array.from({ length: T }, (_, t) => t % V);
-    if (!Array.isArray(pattern) || pattern.length !== T) throw new EnvError({ fn, arg: 'pattern', expected: `an array of ${T} tokens`, got: pattern });
-    pattern.forEach((p, i) => checkInt(fn, `pattern[${i}]`, p, 0, V));
+    if (!Array.isArray(pattern) || pattern.length !== T)
+      throw new EnvError({ fn, arg: 'pattern', expected: `an array of ${T} tokens`, got: pattern });
+    pattern.forEach((p, i) => {
+      checkInt(fn, `pattern[${i}]`, p, 0, V);
+    });
     this.pattern = Object.freeze([...pattern]);
     if (this.rewardKind === 'length-penalized') {
       this.eos = checkInt(fn, 'eos', opts.eos ?? V - 1, 0, V);
-      if (this.eos === this.target) throw new EnvError({ fn, arg: 'eos', expected: `a token other than target (${this.target})`, got: this.eos });
+      if (this.eos === this.target)
+        throw new EnvError({ fn, arg: 'eos', expected: `a token other than target (${this.target})`, got: this.eos });
     } else {
       this.eos = -1;
     }
     const lp = opts.lengthPenalty ?? 0.5;
-    if (typeof lp !== 'number' || !Number.isFinite(lp)) throw new EnvError({ fn, arg: 'lengthPenalty', expected: 'a finite number', got: lp });
+    if (typeof lp !== 'number' || !Number.isFinite(lp))
+      throw new EnvError({ fn, arg: 'lengthPenalty', expected: 'a finite number', got: lp });
     this.lengthPenalty = lp;
     const ref = opts.reference ?? 'uniform';
     if (ref === 'uniform') {
       this.#ref = Array.from({ length: T }, () => new Float64Array(V).fill(1 / V));
     } else if (Array.isArray(ref) && ref.length > 0 && Array.isArray(ref[0])) {
-      if (ref.length !== T) throw new EnvError({ fn, arg: 'reference', expected: `'uniform', an array of ${V} probabilities or a table [${T}][${V}]`, got: `${ref.length} rows` });
+      if (ref.length !== T)
+        throw new EnvError({
+          fn,
+          arg: 'reference',
+          expected: `'uniform', an array of ${V} probabilities or a table [${T}][${V}]`,
+          got: `${ref.length} rows`,
+        });
       this.#ref = (ref as readonly (readonly number[])[]).map((row, t) => checkDist(fn, `reference[${t}]`, row, V));
     } else {
       const row = checkDist(fn, 'reference', ref, V);
@@ -215,7 +249,9 @@ export class TokenBandit implements Env<number, number> {
     if (!Array.isArray(tokens) || tokens.length === 0 || tokens.length > this.length) {
       throw new EnvError({ fn, arg: 'tokens', expected: `an array of 1…${this.length} tokens`, got: tokens });
     }
-    tokens.forEach((y, i) => checkInt(fn, `tokens[${i}]`, y, 0, this.vocabSize));
+    tokens.forEach((y, i) => {
+      checkInt(fn, `tokens[${i}]`, y, 0, this.vocabSize);
+    });
     return this.#score(tokens);
   }
 
@@ -237,7 +273,8 @@ export class TokenBandit implements Env<number, number> {
       }
       case 'custom': {
         const r = this.#custom!(tokens);
-        if (typeof r !== 'number' || !Number.isFinite(r)) throw new EnvError({ fn: 'TokenBandit.score', arg: 'reward(tokens)', expected: 'a finite number', got: r });
+        if (typeof r !== 'number' || !Number.isFinite(r))
+          throw new EnvError({ fn: 'TokenBandit.score', arg: 'reward(tokens)', expected: 'a finite number', got: r });
         return r;
       }
     }
@@ -249,8 +286,12 @@ export class TokenBandit implements Env<number, number> {
    * @returns A new table `[T][V]`, or `null` for `length-penalized` and custom scores.
    */
   tokenRewards(): number[][] | null {
-    if (this.rewardKind === 'count') return Array.from({ length: this.length }, () => Array.from({ length: this.vocabSize }, (_, v) => (v === this.target ? 1 : 0)));
-    if (this.rewardKind === 'pattern') return this.pattern.map((p) => Array.from({ length: this.vocabSize }, (_, v) => (v === p ? 1 : 0)));
+    if (this.rewardKind === 'count')
+      return Array.from({ length: this.length }, () =>
+        Array.from({ length: this.vocabSize }, (_, v) => (v === this.target ? 1 : 0)),
+      );
+    if (this.rewardKind === 'pattern')
+      return this.pattern.map((p) => Array.from({ length: this.vocabSize }, (_, v) => (v === p ? 1 : 0)));
     return null;
   }
 
@@ -280,13 +321,19 @@ export class TokenBandit implements Env<number, number> {
       let w = 0; // W_{t+1}, from W_T = 0
       for (let t = T - 1; t >= 0; t--) {
         let b = 0; // write eos
-        for (let v = 0; v < V; v++) if (v !== this.eos) b = Math.max(b, (v === this.target ? 1 : 0) - this.lengthPenalty + w);
+        for (let v = 0; v < V; v++)
+          if (v !== this.eos) b = Math.max(b, (v === this.target ? 1 : 0) - this.lengthPenalty + w);
         w = b;
       }
       best = w;
     } else {
       if (V ** T > MAX_ENUMERATED) {
-        throw new EnvError({ fn: 'TokenBandit.optimalScore', arg: 'vocabSize^length', expected: `at most 2^20 sequences for a custom score`, got: V ** T });
+        throw new EnvError({
+          fn: 'TokenBandit.optimalScore',
+          arg: 'vocabSize^length',
+          expected: `at most 2^20 sequences for a custom score`,
+          got: V ** T,
+        });
       }
       best = -Infinity;
       const y = new Array<number>(T).fill(0);
@@ -302,16 +349,23 @@ export class TokenBandit implements Env<number, number> {
   #checkTable(fn: string, table: ArrayLike<number>): void {
     const n = this.length * this.vocabSize;
     if (table === null || typeof table !== 'object' || table.length !== n) {
-      throw new EnvError({ fn, arg: 'policy', expected: `a flat table of T·V = ${n} probabilities (row t holds π(·|t))`, got: table });
+      throw new EnvError({
+        fn,
+        arg: 'policy',
+        expected: `a flat table of T·V = ${n} probabilities (row t holds π(·|t))`,
+        got: table,
+      });
     }
     for (let t = 0; t < this.length; t++) {
       let s = 0;
       for (let v = 0; v < this.vocabSize; v++) {
         const p = table[t * this.vocabSize + v]!;
-        if (!(p >= 0) || !Number.isFinite(p)) throw new EnvError({ fn, arg: `policy[${t * this.vocabSize + v}]`, expected: 'a probability ≥ 0', got: p });
+        if (!(p >= 0) || !Number.isFinite(p))
+          throw new EnvError({ fn, arg: `policy[${t * this.vocabSize + v}]`, expected: 'a probability ≥ 0', got: p });
         s += p;
       }
-      if (Math.abs(s - 1) > 1e-4) throw new EnvError({ fn, arg: `policy row ${t}`, expected: 'probabilities summing to 1', got: s });
+      if (Math.abs(s - 1) > 1e-4)
+        throw new EnvError({ fn, arg: `policy row ${t}`, expected: 'probabilities summing to 1', got: s });
     }
   }
 
@@ -349,10 +403,17 @@ export class TokenBandit implements Env<number, number> {
     if (this.rewardKind === 'length-penalized') {
       const alive = this.#alive(policy);
       let e = 0;
-      for (let t = 0; t < T; t++) e += alive[t]! * (policy[t * V + this.target]! - this.lengthPenalty * (1 - policy[t * V + this.eos]!));
+      for (let t = 0; t < T; t++)
+        e += alive[t]! * (policy[t * V + this.target]! - this.lengthPenalty * (1 - policy[t * V + this.eos]!));
       return e;
     }
-    if (V ** T > MAX_ENUMERATED) throw new EnvError({ fn, arg: 'policy', expected: `a world with at most 2^20 sequences for a custom score (V^T = ${V}^${T})`, got: V ** T });
+    if (V ** T > MAX_ENUMERATED)
+      throw new EnvError({
+        fn,
+        arg: 'policy',
+        expected: `a world with at most 2^20 sequences for a custom score (V^T = ${V}^${T})`,
+        got: V ** T,
+      });
     const y = new Array<number>(T).fill(0);
     let e = 0;
     const rec = (t: number, p: number): void => {
@@ -441,8 +502,17 @@ export class TokenBandit implements Env<number, number> {
     const reward = this.#score(this.#tokens);
     this.#needsReset = true;
     this.#lastReward = reward;
-    const success = this.rewardKind === 'custom' && this.vocabSize ** this.length > MAX_ENUMERATED ? false : reward >= this.optimalScore() - 1e-9;
-    return { obs: this.#tokens.length - 1, reward, terminated: true, truncated: false, info: { tokens: [...this.#tokens], success } };
+    const success =
+      this.rewardKind === 'custom' && this.vocabSize ** this.length > MAX_ENUMERATED
+        ? false
+        : reward >= this.optimalScore() - 1e-9;
+    return {
+      obs: this.#tokens.length - 1,
+      reward,
+      terminated: true,
+      truncated: false,
+      info: { tokens: [...this.#tokens], success },
+    };
   }
 
   /**
@@ -460,7 +530,12 @@ export class TokenBandit implements Env<number, number> {
    */
   renderFrame(): BanditFrame {
     const t = Math.min(this.#tokens.length, this.length - 1);
-    return { kind: 'bandit', armValues: Array.from(this.#ref[t]!), lastArm: this.#tokens.at(-1) ?? null, lastReward: this.#lastReward };
+    return {
+      kind: 'bandit',
+      armValues: Array.from(this.#ref[t]!),
+      lastArm: this.#tokens.at(-1) ?? null,
+      lastReward: this.#lastReward,
+    };
   }
 
   /**
@@ -468,7 +543,14 @@ export class TokenBandit implements Env<number, number> {
    * @returns A new plain object.
    */
   getState(): EnvState {
-    return { kind: 'token-bandit', rng: this.#rng ? this.#rng.state() : null, tokens: [...this.#tokens], started: this.#started, needsReset: this.#needsReset, lastReward: this.#lastReward };
+    return {
+      kind: 'token-bandit',
+      rng: this.#rng ? this.#rng.state() : null,
+      tokens: [...this.#tokens],
+      started: this.#started,
+      needsReset: this.#needsReset,
+      lastReward: this.#lastReward,
+    };
   }
 
   /**
@@ -481,12 +563,21 @@ export class TokenBandit implements Env<number, number> {
     const s = expectState(fn, state, 'token-bandit');
     const rng = rngField(fn, s);
     const tokens = s.tokens;
-    if (!Array.isArray(tokens) || tokens.length > this.length) throw new EnvError({ fn, arg: 'state.tokens', expected: `an array of at most ${this.length} tokens`, got: tokens });
-    tokens.forEach((y, i) => checkInt(fn, `state.tokens[${i}]`, y, 0, this.vocabSize));
+    if (!Array.isArray(tokens) || tokens.length > this.length)
+      throw new EnvError({
+        fn,
+        arg: 'state.tokens',
+        expected: `an array of at most ${this.length} tokens`,
+        got: tokens,
+      });
+    tokens.forEach((y, i) => {
+      checkInt(fn, `state.tokens[${i}]`, y, 0, this.vocabSize);
+    });
     const started = boolField(fn, s, 'started');
     const needsReset = boolField(fn, s, 'needsReset');
     const lr = s.lastReward;
-    if (lr !== null && (typeof lr !== 'number' || Number.isNaN(lr))) throw new EnvError({ fn, arg: 'state.lastReward', expected: 'null or a number', got: lr });
+    if (lr !== null && (typeof lr !== 'number' || Number.isNaN(lr)))
+      throw new EnvError({ fn, arg: 'state.lastReward', expected: 'null or a number', got: lr });
     this.#rng = rng;
     this.#tokens = [...(tokens as number[])];
     this.#started = started;

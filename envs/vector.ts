@@ -70,7 +70,9 @@ export interface VectorStepResult<Obs = unknown> {
 }
 
 function spaceKey(s: Space): string {
-  return s.kind === 'discrete' ? `discrete:${s.n}` : `box:${s.shape.join('x')}:${Array.from(s.low).join(',')}:${Array.from(s.high).join(',')}`;
+  return s.kind === 'discrete'
+    ? `discrete:${s.n}`
+    : `box:${s.shape.join('x')}:${Array.from(s.low).join(',')}:${Array.from(s.high).join(',')}`;
 }
 
 /**
@@ -120,7 +122,12 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
   constructor(factories: readonly (() => Env<Obs, Act>)[], options: VectorEnvOptions = {}) {
     const fn = 'VectorEnv';
     if (!Array.isArray(factories) || factories.length === 0) {
-      throw new EnvError({ fn, arg: 'factories', expected: 'a non-empty array of functions returning envs', got: factories });
+      throw new EnvError({
+        fn,
+        arg: 'factories',
+        expected: 'a non-empty array of functions returning envs',
+        got: factories,
+      });
     }
     const mode = options.autoreset ?? 'next-step';
     if (mode !== 'next-step' && mode !== 'same-step') {
@@ -128,7 +135,8 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
     }
     this.autoreset = mode;
     this.envs = factories.map((f, i) => {
-      if (typeof f !== 'function') throw new EnvError({ fn, arg: `factories[${i}]`, expected: 'a function returning an env', got: f });
+      if (typeof f !== 'function')
+        throw new EnvError({ fn, arg: `factories[${i}]`, expected: 'a function returning an env', got: f });
       return f();
     });
     this.numEnvs = this.envs.length;
@@ -138,7 +146,12 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
     const ka = spaceKey(this.singleActionSpace);
     this.envs.forEach((e, i) => {
       if (spaceKey(e.observationSpace) !== ko || spaceKey(e.actionSpace) !== ka) {
-        throw new EnvError({ fn, arg: `factories[${i}]`, expected: 'an env with the same spaces as copy 0', got: `observation ${spaceKey(e.observationSpace)}, action ${spaceKey(e.actionSpace)}` });
+        throw new EnvError({
+          fn,
+          arg: `factories[${i}]`,
+          expected: 'an env with the same spaces as copy 0',
+          got: `observation ${spaceKey(e.observationSpace)}, action ${spaceKey(e.actionSpace)}`,
+        });
       }
     });
     this.#obsSize = this.singleObservationSpace.kind === 'discrete' ? 1 : this.singleObservationSpace.size;
@@ -163,7 +176,9 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
   }
 
   #newObs(): VectorObs {
-    return this.singleObservationSpace.kind === 'discrete' ? new Int32Array(this.numEnvs) : new Float64Array(this.numEnvs * this.#obsSize);
+    return this.singleObservationSpace.kind === 'discrete'
+      ? new Int32Array(this.numEnvs)
+      : new Float64Array(this.numEnvs * this.#obsSize);
   }
 
   #write(buf: VectorObs, i: number, o: unknown): void {
@@ -186,8 +201,19 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
    */
   reset(opts: ResetOptions = {}): VectorResetResult {
     const seed = opts.seed;
-    if (seed !== undefined && !((typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0) || (typeof seed === 'string' && seed.length > 0))) {
-      throw new EnvError({ fn: 'VectorEnv.reset', arg: 'seed', expected: 'a non-negative safe integer or a non-empty string', got: seed });
+    if (
+      seed !== undefined &&
+      !(
+        (typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0) ||
+        (typeof seed === 'string' && seed.length > 0)
+      )
+    ) {
+      throw new EnvError({
+        fn: 'VectorEnv.reset',
+        arg: 'seed',
+        expected: 'a non-negative safe integer or a non-empty string',
+        got: seed,
+      });
     }
     const obs = this.#newObs();
     const infos: StepInfo[] = [];
@@ -221,11 +247,17 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
    */
   step(actions: ArrayLike<number>): VectorStepResult<Obs> {
     const fn = 'VectorEnv.step';
-    if (!this.#started) throw new EnvError({ fn, arg: 'env', expected: 'reset before the first step', got: 'step() before reset()' });
+    if (!this.#started)
+      throw new EnvError({ fn, arg: 'env', expected: 'reset before the first step', got: 'step() before reset()' });
     const N = this.numEnvs;
     const actSize = this.#actSize;
     if (actions === null || typeof actions !== 'object' || actions.length !== N * actSize) {
-      throw new EnvError({ fn, arg: 'actions', expected: `an array of ${N * actSize} numbers (${N} envs × ${actSize})`, got: actions });
+      throw new EnvError({
+        fn,
+        arg: 'actions',
+        expected: `an array of ${N * actSize} numbers (${N} envs × ${actSize})`,
+        got: actions,
+      });
     }
     const out = this.#out;
     const { obs, rewards, terminated, truncated, finalObs, finalInfo, infos, episodes } = out;
@@ -307,7 +339,13 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
     const fn = 'VectorEnv.setState';
     const s = expectState(fn, state, 'vector');
     const N = this.numEnvs;
-    if (s.autoreset !== this.autoreset) throw new EnvError({ fn, arg: 'state.autoreset', expected: `'${this.autoreset}' like this vector env`, got: s.autoreset });
+    if (s.autoreset !== this.autoreset)
+      throw new EnvError({
+        fn,
+        arg: 'state.autoreset',
+        expected: `'${this.autoreset}' like this vector env`,
+        got: s.autoreset,
+      });
     const arr = (key: string, len: number): number[] => {
       const v = s[key];
       if (!Array.isArray(v) || v.length !== len || v.some((x) => typeof x !== 'number' || Number.isNaN(x))) {
@@ -316,13 +354,17 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
       return v as number[];
     };
     const envs = s.envs;
-    if (!Array.isArray(envs) || envs.length !== N) throw new EnvError({ fn, arg: 'state.envs', expected: `an array of ${N} env states`, got: envs });
-    if (typeof s.started !== 'boolean') throw new EnvError({ fn, arg: 'state.started', expected: 'a boolean', got: s.started });
+    if (!Array.isArray(envs) || envs.length !== N)
+      throw new EnvError({ fn, arg: 'state.envs', expected: `an array of ${N} env states`, got: envs });
+    if (typeof s.started !== 'boolean')
+      throw new EnvError({ fn, arg: 'state.started', expected: 'a boolean', got: s.started });
     const pending = arr('pending', N);
     const returns = arr('returns', N);
     const lengths = arr('lengths', N);
     const obs = arr('obs', N * this.#obsSize);
-    envs.forEach((e, i) => this.envs[i]!.setState(e as EnvState));
+    envs.forEach((e, i) => {
+      this.envs[i]!.setState(e as EnvState);
+    });
     this.#started = s.started;
     this.#pending = Uint8Array.from(pending);
     this.#returns = Float64Array.from(returns);
@@ -357,8 +399,17 @@ export class VectorEnv<Obs = unknown, Act = unknown> {
  * const venv = makeVectorEnv(() => makeEnv('cliffwalking'), 4);
  * ```
  */
-export function makeVectorEnv<Obs, Act>(makeOne: () => Env<Obs, Act>, n: number, options: VectorEnvOptions = {}): VectorEnv<Obs, Act> {
-  if (!Number.isSafeInteger(n) || n < 1) throw new EnvError({ fn: 'makeVectorEnv', arg: 'n', expected: 'a positive integer', got: n });
-  if (typeof makeOne !== 'function') throw new EnvError({ fn: 'makeVectorEnv', arg: 'makeOne', expected: 'a function returning an env', got: makeOne });
-  return new VectorEnv(Array.from({ length: n }, () => makeOne), options);
+export function makeVectorEnv<Obs, Act>(
+  makeOne: () => Env<Obs, Act>,
+  n: number,
+  options: VectorEnvOptions = {},
+): VectorEnv<Obs, Act> {
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new EnvError({ fn: 'makeVectorEnv', arg: 'n', expected: 'a positive integer', got: n });
+  if (typeof makeOne !== 'function')
+    throw new EnvError({ fn: 'makeVectorEnv', arg: 'makeOne', expected: 'a function returning an env', got: makeOne });
+  return new VectorEnv(
+    Array.from({ length: n }, () => makeOne),
+    options,
+  );
 }

@@ -7,18 +7,32 @@
 import { EnvError } from '../src/core/errors.js';
 import { boolField, expectState, intField, numField } from './base.js';
 import type { Space } from './spaces.js';
-import type { Env, EnvSpec, EnvState, RenderFrame, ResetOptions, ResetResult, StepResult, TabularModel, Transition } from './types.js';
+import type {
+  Env,
+  EnvSpec,
+  EnvState,
+  RenderFrame,
+  ResetOptions,
+  ResetResult,
+  StepResult,
+  TabularModel,
+  Transition,
+} from './types.js';
 
 /** The observation type of an env type. */
 export type ObsOf<E> = E extends {
   /** The env's reset, whose result carries the observation type. */
   reset(opts?: ResetOptions): ResetResult<infer O>;
-} ? O : unknown;
+}
+  ? O
+  : unknown;
 /** The action type of an env type. */
 export type ActOf<E> = E extends {
   /** The env's step, whose argument is the action type. */
   step(action: infer A): unknown;
-} ? A : unknown;
+}
+  ? A
+  : unknown;
 /** The tabular model fields a wrapper forwards when it wraps a tabular env (nothing otherwise). */
 export type TabularPart<E> = E extends TabularModel ? TabularModel : unknown;
 
@@ -167,7 +181,12 @@ export class TimeLimit<E extends Env = Env> extends Wrapper<E> {
   constructor(env: E, maxEpisodeSteps: number) {
     super(env, 'TimeLimit');
     if (!Number.isSafeInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
-      throw new EnvError({ fn: 'TimeLimit', arg: 'maxEpisodeSteps', expected: 'a positive integer', got: maxEpisodeSteps });
+      throw new EnvError({
+        fn: 'TimeLimit',
+        arg: 'maxEpisodeSteps',
+        expected: 'a positive integer',
+        got: maxEpisodeSteps,
+      });
     }
     this.maxEpisodeSteps = maxEpisodeSteps;
     if (this.spec) this.spec = { ...this.spec, maxEpisodeSteps };
@@ -198,9 +217,21 @@ export class TimeLimit<E extends Env = Env> extends Wrapper<E> {
    * @throws EnvError before the first reset or after the episode ended (terminated or truncated).
    */
   step(action: ActOf<E>): StepResult<ObsOf<E>> {
-    if (!this.#started) throw new EnvError({ fn: 'TimeLimit.step', arg: 'env', expected: 'reset before the first step', got: 'step() before reset()' });
+    if (!this.#started)
+      throw new EnvError({
+        fn: 'TimeLimit.step',
+        arg: 'env',
+        expected: 'reset before the first step',
+        got: 'step() before reset()',
+      });
     if (this.#needsReset) {
-      throw new EnvError({ fn: 'TimeLimit.step', arg: 'env', expected: 'reset after an episode ends', got: 'step() after terminated or truncated', hint: 'Call reset() to start a new episode' });
+      throw new EnvError({
+        fn: 'TimeLimit.step',
+        arg: 'env',
+        expected: 'reset after an episode ends',
+        got: 'step() after terminated or truncated',
+        hint: 'Call reset() to start a new episode',
+      });
     }
     const out = this.env.step(action) as StepResult<ObsOf<E>>;
     this.#elapsed++;
@@ -214,7 +245,13 @@ export class TimeLimit<E extends Env = Env> extends Wrapper<E> {
    * @returns A new plain object.
    */
   getState(): EnvState {
-    return { kind: 'time-limit', elapsed: this.#elapsed, started: this.#started, needsReset: this.#needsReset, inner: this.env.getState() };
+    return {
+      kind: 'time-limit',
+      elapsed: this.#elapsed,
+      started: this.#started,
+      needsReset: this.#needsReset,
+      inner: this.env.getState(),
+    };
   }
 
   /**
@@ -233,7 +270,6 @@ export class TimeLimit<E extends Env = Env> extends Wrapper<E> {
     this.#started = started;
     this.#needsReset = needsReset;
   }
-
 }
 
 /**
@@ -301,7 +337,10 @@ export class EpisodeStats<E extends Env = Env> extends Wrapper<E> {
     this.#return += out.reward;
     this.#length++;
     if (out.terminated || out.truncated) {
-      out.info = { ...out.info, episode: { return: this.#return, length: this.#length, success: out.info.success === true } };
+      out.info = {
+        ...out.info,
+        episode: { return: this.#return, length: this.#length, success: out.info.success === true },
+      };
     }
     return out;
   }
@@ -328,5 +367,4 @@ export class EpisodeStats<E extends Env = Env> extends Wrapper<E> {
     this.#return = ret;
     this.#length = len;
   }
-
 }

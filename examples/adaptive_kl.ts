@@ -65,7 +65,9 @@ function median(xs: number[]): number {
 }
 
 /** Run the three controllers and return their per-update KL and β. */
-export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ target: number; optimalReturn: number; runs: ControllerRun[] }> {
+export async function main(
+  overrides: Partial<typeof DEFAULTS> = {},
+): Promise<{ target: number; optimalReturn: number; runs: ControllerRun[] }> {
   const cfg = { ...DEFAULTS, ...overrides };
   const controllers: Record<ControllerRun['kind'], KlControllerSettings> = {
     fixed: { kind: 'fixed', beta: cfg.beta },
@@ -113,14 +115,22 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
 
   // --- logging ---
   if (cfg.print) {
-    console.log(`KL(π_old‖π_new) per update, target ${cfg.targetKl}; β in brackets (exact optimum ${optimalReturn.toFixed(3)})`);
-    console.log('update  ' + runs.map((r) => r.kind.padEnd(24)).join(''));
+    console.log(
+      `KL(π_old‖π_new) per update, target ${cfg.targetKl}; β in brackets (exact optimum ${optimalReturn.toFixed(3)})`,
+    );
+    console.log(`update  ${runs.map((r) => r.kind.padEnd(24)).join('')}`);
     const every = Math.max(1, Math.floor(cfg.updates / 12));
     for (let u = 0; u < cfg.updates; u += every) {
-      console.log(String(u + 1).padStart(6) + '  ' + runs.map((r) => `${r.kl[u]!.toExponential(2)} [β ${r.beta[u]!.toPrecision(3)}]`.padEnd(24)).join(''));
+      console.log(
+        String(u + 1).padStart(6) +
+          '  ' +
+          runs.map((r) => `${r.kl[u]!.toExponential(2)} [β ${r.beta[u]!.toPrecision(3)}]`.padEnd(24)).join(''),
+      );
     }
     for (const r of runs) {
-      console.log(`${r.kind.padEnd(13)} second half: ${(100 * r.withinBand).toFixed(0).padStart(3)}% of updates within [target/2, 2·target], median |log(KL/target)| ${r.medianLogError.toFixed(2)}, final exact return ${r.policyReturn.at(-1)!.toFixed(3)}`);
+      console.log(
+        `${r.kind.padEnd(13)} second half: ${(100 * r.withinBand).toFixed(0).padStart(3)}% of updates within [target/2, 2·target], median |log(KL/target)| ${r.medianLogError.toFixed(2)}, final exact return ${r.policyReturn.at(-1)!.toFixed(3)}`,
+      );
     }
   }
   return { target: cfg.targetKl, optimalReturn, runs };

@@ -42,7 +42,9 @@ export interface StudentFit {
 }
 
 /** Run both parts and return the numbers. */
-export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ forwardKl: number; reverseKl: number; jsd: { beta: number; value: number }[]; fits: StudentFit[] }> {
+export async function main(
+  overrides: Partial<typeof DEFAULTS> = {},
+): Promise<{ forwardKl: number; reverseKl: number; jsd: { beta: number; value: number }[]; fits: StudentFit[] }> {
   const cfg = { ...DEFAULTS, ...overrides };
   await setBackend(cfg.backend);
 
@@ -51,7 +53,8 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
   const values = tf.tidy(() => {
     const studentLogits = tf.log(tf.tensor2d([cfg.student]));
     const teacherLogits = tf.log(tf.tensor2d([cfg.teacher]));
-    const one = (kind: 'forward' | 'reverse' | 'jsd', beta = 0.5): tf.Tensor => distillationLoss({ studentLogits, teacherLogits, kind, beta }).loss;
+    const one = (kind: 'forward' | 'reverse' | 'jsd', beta = 0.5): tf.Tensor =>
+      distillationLoss({ studentLogits, teacherLogits, kind, beta }).loss;
     return tf.stack([one('forward'), one('reverse'), ...cfg.jsdBetas.map((b) => one('jsd', b))]);
   });
   const v = Array.from(await values.data());
@@ -71,12 +74,19 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
   if (cfg.print) {
     console.log(`teacher T = [${cfg.teacher.join(', ')}], student S = [${cfg.student.join(', ')}]`);
     console.log(`forward KL(T‖S) = ${forwardKl.toFixed(4)} nats, reverse KL(S‖T) = ${reverseKl.toFixed(4)} nats`);
-    console.log('GKD JSD(β) = β·KL(T‖M) + (1−β)·KL(S‖M), M = β·T + (1−β)·S: ' + jsd.map((j) => `β=${j.beta}: ${j.value.toFixed(4)}`).join(', '));
+    console.log(
+      'GKD JSD(β) = β·KL(T‖M) + (1−β)·KL(S‖M), M = β·T + (1−β)·S: ' +
+        jsd.map((j) => `β=${j.beta}: ${j.value.toFixed(4)}`).join(', '),
+    );
     console.log('bimodal teacher (modes 5 and 15), one-mode student:');
     for (const f of fits) {
-      console.log(`  ${f.kind.padEnd(8)} μ = ${f.mean.toFixed(2).padStart(6)}, σ = ${f.std.toFixed(2).padStart(5)}, mass near 5 / 15 = ${f.massNearModes[0].toFixed(3)} / ${f.massNearModes[1].toFixed(3)}, loss ${f.loss.toFixed(4)}`);
+      console.log(
+        `  ${f.kind.padEnd(8)} μ = ${f.mean.toFixed(2).padStart(6)}, σ = ${f.std.toFixed(2).padStart(5)}, mass near 5 / 15 = ${f.massNearModes[0].toFixed(3)} / ${f.massNearModes[1].toFixed(3)}, loss ${f.loss.toFixed(4)}`,
+      );
     }
-    console.log('forward KL covers both modes (mode-covering); reverse KL sits on one (mode-seeking), at a loss ≈ ln 2.');
+    console.log(
+      'forward KL covers both modes (mode-covering); reverse KL sits on one (mode-seeking), at a loss ≈ ln 2.',
+    );
   }
   return { forwardKl, reverseKl, jsd, fits };
 }

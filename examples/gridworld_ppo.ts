@@ -83,8 +83,8 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<Gr
       if (cfg.print && (m.update === 1 || m.update! % 10 === 0)) {
         const ret = m['charts/policy_return']!;
         console.log(
-          `update ${String(m.update).padStart(3)}  exact return ${ret.toFixed(3)} / ${optimalReturn.toFixed(3)}`
-          + `  success ${(m['charts/success_rate'] ?? 0).toFixed(2)}  KL of the update ${m['kl/exact_rollout_end']!.toExponential(2)} (target ${cfg.targetKl})  β ${m['kl/coef']!.toPrecision(3)}`,
+          `update ${String(m.update).padStart(3)}  exact return ${ret.toFixed(3)} / ${optimalReturn.toFixed(3)}` +
+            `  success ${(m['charts/success_rate'] ?? 0).toFixed(2)}  KL of the update ${m['kl/exact_rollout_end']!.toExponential(2)} (target ${cfg.targetKl})  β ${m['kl/coef']!.toPrecision(3)}`,
         );
       }
     }
@@ -96,7 +96,10 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<Gr
       const arrows = ['←', '↓', '→', '↑'];
       console.log('greedy policy (H hole, G goal):');
       FROZEN_LAKE_4X4.forEach((row, r) => {
-        console.log('  ' + [...row].map((c, col) => (c === 'H' || c === 'G' ? c : arrows[greedy[r * row.length + col]!])).join(' '));
+        console.log(
+          '  ' +
+            [...row].map((c, col) => (c === 'H' || c === 'G' ? c : arrows[greedy[r * row.length + col]!])).join(' '),
+        );
       });
     }
     return {

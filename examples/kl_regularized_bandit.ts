@@ -37,13 +37,24 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<Re
 
   // --- algorithm ---
   const frontier = rewardKlFrontier({
-    piRef: cfg.piRef, rewards: cfg.rewards, betas: cfg.betas, mode: cfg.mode, steps: cfg.steps, lr: cfg.lr, seed: cfg.seed, curvePoints: 25,
+    piRef: cfg.piRef,
+    rewards: cfg.rewards,
+    betas: cfg.betas,
+    mode: cfg.mode,
+    steps: cfg.steps,
+    lr: cfg.lr,
+    seed: cfg.seed,
+    curvePoints: 25,
   });
 
   // --- logging ---
   if (cfg.print) {
-    console.log(`π_ref = [${cfg.piRef.join(', ')}], r = [${cfg.rewards.join(', ')}], mode = ${cfg.mode}, ${cfg.steps} Adam steps`);
-    console.log(`${'β'.padStart(6)} ${'π*'.padEnd(34)} ${'KL* '.padStart(8)} ${'E*[r]'.padStart(8)} ${'KL(π‖π_ref)'.padStart(12)} ${'E_π[r]'.padStart(8)} ${'KL(π‖π*)'.padStart(10)}`);
+    console.log(
+      `π_ref = [${cfg.piRef.join(', ')}], r = [${cfg.rewards.join(', ')}], mode = ${cfg.mode}, ${cfg.steps} Adam steps`,
+    );
+    console.log(
+      `${'β'.padStart(6)} ${'π*'.padEnd(34)} ${'KL* '.padStart(8)} ${'E*[r]'.padStart(8)} ${'KL(π‖π_ref)'.padStart(12)} ${'E_π[r]'.padStart(8)} ${'KL(π‖π*)'.padStart(10)}`,
+    );
     frontier.trained.forEach((t, i) => {
       const o = frontier.optimal[i]!;
       const pi = Array.from(klRegularizedOptimum(cfg.piRef, cfg.rewards, t.beta).probs, (p) => p.toFixed(3)).join(', ');
@@ -52,7 +63,14 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<Re
           `${t.kl.toFixed(4).padStart(12)} ${t.expectedReward.toFixed(4).padStart(8)} ${t.klToOptimum.toExponential(1).padStart(10)}`,
       );
     });
-    console.log('closed-form frontier (KL, E[r]) as β falls: ' + frontier.curve.filter((_, i) => i % 6 === 0).map((p) => `(${p.kl.toFixed(3)}, ${p.expectedReward.toFixed(3)})`).reverse().join(' '));
+    console.log(
+      'closed-form frontier (KL, E[r]) as β falls: ' +
+        frontier.curve
+          .filter((_, i) => i % 6 === 0)
+          .map((p) => `(${p.kl.toFixed(3)}, ${p.expectedReward.toFixed(3)})`)
+          .reverse()
+          .join(' '),
+    );
     console.log('Each trained point lies on the curve: no policy earns more reward for the same KL budget.');
   }
   return frontier;

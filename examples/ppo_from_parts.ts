@@ -15,8 +15,21 @@
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
-  Adam, Categorical, createKlController, createRng, encoderFor, gae, globalNorm, klPenaltyLoss, normalizeAdvantages,
-  permutation, ppoClipLoss, setBackend, TabularPolicy, valueLoss, type BackendName,
+  Adam,
+  Categorical,
+  createKlController,
+  createRng,
+  encoderFor,
+  gae,
+  globalNorm,
+  klPenaltyLoss,
+  normalizeAdvantages,
+  permutation,
+  ppoClipLoss,
+  setBackend,
+  TabularPolicy,
+  valueLoss,
+  type BackendName,
 } from 'klip';
 import { finiteHorizonValue, frozenLake4x4, makeEnv, VectorEnv } from 'klip/envs';
 
@@ -67,13 +80,18 @@ export interface PartsUpdateLog {
 }
 
 /** Train and return the log and the final weights. */
-export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ log: PartsUpdateLog[]; weights: ReturnType<TabularPolicy['getWeights']>; optimalReturn: number }> {
+export async function main(
+  overrides: Partial<typeof DEFAULTS> = {},
+): Promise<{ log: PartsUpdateLog[]; weights: ReturnType<TabularPolicy['getWeights']>; optimalReturn: number }> {
   const c = { ...DEFAULTS, ...overrides };
   await setBackend(c.backend);
 
   // --- setup: seeded streams, envs, policy, optimizer, controller ---
   const root = createRng(c.seed);
-  const envs = new VectorEnv(Array.from({ length: c.numEnvs }, () => () => makeEnv('frozenlake4x4')), { autoreset: 'same-step' });
+  const envs = new VectorEnv(
+    Array.from({ length: c.numEnvs }, () => () => makeEnv('frozenlake4x4')),
+    { autoreset: 'same-step' },
+  );
   let obs = Int32Array.from(envs.reset({ seed: root.fork('env').int(1, 2 ** 31 - 1) }).obs as Int32Array);
   const S = 16;
   const A = 4;
@@ -107,10 +125,23 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
       const res = envs.step(step);
       for (let i = 0; i < c.numEnvs; i++) {
         const k = t * c.numEnvs + i;
-        [states[k], actions[k], rewards[k], terminated[k], truncated[k]] = [obs[i]!, step[i]!, res.rewards[i]!, res.terminated[i]!, res.truncated[i]!];
+        [states[k], actions[k], rewards[k], terminated[k], truncated[k]] = [
+          obs[i]!,
+          step[i]!,
+          res.rewards[i]!,
+          res.terminated[i]!,
+          res.truncated[i]!,
+        ];
         if (terminated[k]) continue;
-        if (truncated[k]) bootstrapAt.push(k), bootstrapObs.push(res.finalObs[i] as number);
-        else if (t === c.nSteps - 1) bootstrapAt.push(k), bootstrapObs.push((res.obs as Int32Array)[i]!);
+        const next = truncated[k]
+          ? (res.finalObs[i] as number)
+          : t === c.nSteps - 1
+            ? (res.obs as Int32Array)[i]!
+            : null;
+        if (next !== null) {
+          bootstrapAt.push(k);
+          bootstrapObs.push(next);
+        }
       }
       obs = Int32Array.from(res.obs as Int32Array);
     }
@@ -119,7 +150,12 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
     const rollout = tf.tidy(() => {
       const dist = policy.distribution(encode(states));
       const boot = bootstrapAt.length ? policy.value(encode(Int32Array.from(bootstrapObs))) : tf.zeros([0]);
-      return { logProb: dist.logProb(tf.tensor1d(actions, 'int32')), logits: dist.logits(), values: policy.value(encode(states)), boot };
+      return {
+        logProb: dist.logProb(tf.tensor1d(actions, 'int32')),
+        logits: dist.logits(),
+        values: policy.value(encode(states)),
+        boot,
+      };
     });
     const values = Float64Array.from(await rollout.values.data());
     const bootValues = await rollout.boot.data();
@@ -129,9 +165,18 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
 
     // --- 3. advantages: GAE(γ, λ), returns = Â + V ---
     const bootstrapValues = new Float64Array(B);
-    bootstrapAt.forEach((k, j) => (bootstrapValues[k] = bootValues[j]!));
+    bootstrapAt.forEach((k, j) => {
+      bootstrapValues[k] = bootValues[j]!;
+    });
     const { advantages, returns } = gae({
-      rewards, values, terminated, truncated, bootstrapValues, gamma: c.gamma, lambda: c.gaeLambda, numEnvs: c.numEnvs,
+      rewards,
+      values,
+      terminated,
+      truncated,
+      bootstrapValues,
+      gamma: c.gamma,
+      lambda: c.gaeLambda,
+      numEnvs: c.numEnvs,
     });
 
     // --- 4. optimize: epochs × minibatches; stop the update before a step whose KL(π_rollout‖π_θ) > 1.5 × target ---
@@ -143,25 +188,46 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
         const idx = Array.from(perm.subarray(start, start + M));
         const mbAdv = Float32Array.from(normalizeAdvantages(idx.map((k) => advantages[k]!)));
         let preStepKl = 0;
-        const { grads, value } = tf.variableGrads(() => tf.tidy(() => {
-          const obsT = encode(Int32Array.from(idx, (k) => states[k]!));
-          const dist = policy.distribution(obsT);
-          const rolloutDist = Categorical.fromLogits(tf.tensor2d(idx.flatMap((k) => Array.from(oldLogits.subarray(k * A, k * A + A))), [M, A]));
-          const logProb = dist.logProb(tf.tensor1d(Int32Array.from(idx, (k) => actions[k]!), 'int32'));
-          const old = tf.tensor1d(Float32Array.from(idx, (k) => oldLogProb[k]!));
-          const adv = tf.tensor1d(mbAdv);
-          const exactKl = rolloutDist.kl(dist); // KL(π_rollout‖π_θ) per state
-          const clipped = ppoClipLoss({ logProb, oldLogProb: old, advantages: adv, clip: c.clip });
-          const penalty = klPenaltyLoss({ logProb, oldLogProb: old, advantages: adv, beta, kl: exactKl });
-          const vLoss = valueLoss({
-            values: policy.value(obsT), returns: tf.tensor1d(Float32Array.from(idx, (k) => returns[k]!)),
-            oldValues: tf.tensor1d(Float32Array.from(idx, (k) => values[k]!)), clipRange: c.clip,
-          }).loss;
-          const entropy = tf.mean(dist.entropy());
-          preStepKl = tf.mean(exactKl).dataSync()[0]!;
-          // loss = clipped surrogate + β·KL + vfCoef·value loss − entCoef·entropy
-          return tf.addN([clipped.loss, tf.mul(beta, penalty.klMean), tf.mul(c.vfCoef, vLoss), tf.mul(-c.entCoef, entropy)]) as tf.Scalar;
-        }), policy.trainableVariables);
+        const { grads, value } = tf.variableGrads(
+          () =>
+            tf.tidy(() => {
+              const obsT = encode(Int32Array.from(idx, (k) => states[k]!));
+              const dist = policy.distribution(obsT);
+              const rolloutDist = Categorical.fromLogits(
+                tf.tensor2d(
+                  idx.flatMap((k) => Array.from(oldLogits.subarray(k * A, k * A + A))),
+                  [M, A],
+                ),
+              );
+              const logProb = dist.logProb(
+                tf.tensor1d(
+                  Int32Array.from(idx, (k) => actions[k]!),
+                  'int32',
+                ),
+              );
+              const old = tf.tensor1d(Float32Array.from(idx, (k) => oldLogProb[k]!));
+              const adv = tf.tensor1d(mbAdv);
+              const exactKl = rolloutDist.kl(dist); // KL(π_rollout‖π_θ) per state
+              const clipped = ppoClipLoss({ logProb, oldLogProb: old, advantages: adv, clip: c.clip });
+              const penalty = klPenaltyLoss({ logProb, oldLogProb: old, advantages: adv, beta, kl: exactKl });
+              const vLoss = valueLoss({
+                values: policy.value(obsT),
+                returns: tf.tensor1d(Float32Array.from(idx, (k) => returns[k]!)),
+                oldValues: tf.tensor1d(Float32Array.from(idx, (k) => values[k]!)),
+                clipRange: c.clip,
+              }).loss;
+              const entropy = tf.mean(dist.entropy());
+              preStepKl = tf.mean(exactKl).dataSync()[0]!;
+              // loss = clipped surrogate + β·KL + vfCoef·value loss − entCoef·entropy
+              return tf.addN([
+                clipped.loss,
+                tf.mul(beta, penalty.klMean),
+                tf.mul(c.vfCoef, vLoss),
+                tf.mul(-c.entCoef, entropy),
+              ]) as tf.Scalar;
+            }),
+          policy.trainableVariables,
+        );
         const gradList = policy.trainableVariables.map((v) => grads[v.name]!);
         if (preStepKl > 1.5 * c.targetKl) {
           stopped = true; // early stopping (SB3 ppo.py target_kl): this step is not taken
@@ -178,18 +244,25 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
     }
 
     // --- 5. the KL of the update, KL(π_rollout‖π_end) on the whole batch, feeds the adaptive rule ---
-    const klT = tf.tidy(() => tf.mean(Categorical.fromLogits(tf.tensor2d(oldLogits, [B, A])).kl(policy.distribution(encode(states)))));
+    const klT = tf.tidy(() =>
+      tf.mean(Categorical.fromLogits(tf.tensor2d(oldLogits, [B, A])).kl(policy.distribution(encode(states)))),
+    );
     const klOfUpdate = Math.max((await klT.data())[0]!, 0);
     klT.dispose();
     controllerState = controller.update(controllerState, { kl: klOfUpdate, nSteps: B });
 
     // --- logging: the exact return of the new policy, from the known transition table ---
     const probsT = tf.tidy(() => policy.distribution(encode(Int32Array.from({ length: S }, (_, s) => s))).probs());
-    const policyReturn = finiteHorizonValue(model, { horizon: 100, policy: Float64Array.from(await probsT.data()) }).startValue;
+    const policyReturn = finiteHorizonValue(model, {
+      horizon: 100,
+      policy: Float64Array.from(await probsT.data()),
+    }).startValue;
     probsT.dispose();
     log.push({ update, beta, klOfUpdate, optimizerSteps, policyReturn });
     if (c.print) {
-      console.log(`update ${String(update).padStart(3)}  β ${beta.toPrecision(3).padStart(8)}  KL of the update ${klOfUpdate.toFixed(5)} (target ${c.targetKl})  steps ${optimizerSteps}  exact return ${policyReturn.toFixed(3)} of ${optimalReturn.toFixed(3)}`);
+      console.log(
+        `update ${String(update).padStart(3)}  β ${beta.toPrecision(3).padStart(8)}  KL of the update ${klOfUpdate.toFixed(5)} (target ${c.targetKl})  steps ${optimizerSteps}  exact return ${policyReturn.toFixed(3)} of ${optimalReturn.toFixed(3)}`,
+      );
     }
   }
 

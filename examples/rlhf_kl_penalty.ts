@@ -52,7 +52,9 @@ export interface RunSummary {
 }
 
 /** Train the four runs and print them beside the closed-form optimum. */
-export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ optimum: { expectedScore: number; klToRef: number }; runs: RunSummary[] }> {
+export async function main(
+  overrides: Partial<typeof DEFAULTS> = {},
+): Promise<{ optimum: { expectedScore: number; klToRef: number }; runs: RunSummary[] }> {
   const cfg = { ...DEFAULTS, ...overrides };
   await setBackend(cfg.backend);
   const bandit = new TokenBandit({ vocabSize: cfg.vocabSize, length: cfg.length, reward: 'count', target: cfg.target });
@@ -68,27 +70,52 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{ 
   // --- algorithm ---
   const common = { bandit, steps: cfg.steps, batchSize: cfg.batchSize, lr: cfg.lr, seed: cfg.seed };
   const configs = [
-    { name: 'reward/k1', run: () => trainTokenPolicy({ ...common, placement: 'reward', estimator: 'k1', beta: cfg.beta }) },
-    { name: 'reward/k3', run: () => trainTokenPolicy({ ...common, placement: 'reward', estimator: 'k3', beta: cfg.beta }) },
+    {
+      name: 'reward/k1',
+      run: () => trainTokenPolicy({ ...common, placement: 'reward', estimator: 'k1', beta: cfg.beta }),
+    },
+    {
+      name: 'reward/k3',
+      run: () => trainTokenPolicy({ ...common, placement: 'reward', estimator: 'k3', beta: cfg.beta }),
+    },
     { name: 'loss/k3 (GRPO)', run: () => trainTokenPolicy({ ...common, placement: 'loss', beta: cfg.beta }) },
     {
       name: `reward/k1 + controller (target ${cfg.klTarget})`,
-      run: () => trainTokenPolicy({ ...common, placement: 'reward', estimator: 'k1', controller: { kind: 'proportional', beta: cfg.beta, target: cfg.klTarget, horizon: 1000 } }),
+      run: () =>
+        trainTokenPolicy({
+          ...common,
+          placement: 'reward',
+          estimator: 'k1',
+          controller: { kind: 'proportional', beta: cfg.beta, target: cfg.klTarget, horizon: 1000 },
+        }),
     },
   ] as const;
   const runs: RunSummary[] = configs.map(({ name, run }) => {
     const { history } = run();
     const tail = history.slice(-Math.min(20, history.length));
     const mean = (k: 'expectedScore' | 'klToRef'): number => tail.reduce((s, h) => s + h[k], 0) / tail.length;
-    return { name, expectedScore: mean('expectedScore'), klToRef: mean('klToRef'), beta: history.at(-1)?.beta ?? cfg.beta, history };
+    return {
+      name,
+      expectedScore: mean('expectedScore'),
+      klToRef: mean('klToRef'),
+      beta: history.at(-1)?.beta ?? cfg.beta,
+      history,
+    };
   });
 
   // --- logging ---
   if (cfg.print) {
-    console.log(`token bandit: V = ${cfg.vocabSize}, T = ${cfg.length}, score = #token ${cfg.target}, π_ref uniform, β = ${cfg.beta}`);
+    console.log(
+      `token bandit: V = ${cfg.vocabSize}, T = ${cfg.length}, score = #token ${cfg.target}, π_ref uniform, β = ${cfg.beta}`,
+    );
     console.log(`${'run'.padEnd(34)} ${'E[score]'.padStart(9)} ${'KL(π‖π_ref)'.padStart(12)} ${'β'.padStart(7)}`);
-    console.log(`${'closed-form optimum π*'.padEnd(34)} ${optimum.expectedScore.toFixed(3).padStart(9)} ${optimum.klToRef.toFixed(3).padStart(12)} ${cfg.beta.toFixed(3).padStart(7)}`);
-    for (const r of runs) console.log(`${r.name.padEnd(34)} ${r.expectedScore.toFixed(3).padStart(9)} ${r.klToRef.toFixed(3).padStart(12)} ${r.beta.toFixed(3).padStart(7)}`);
+    console.log(
+      `${'closed-form optimum π*'.padEnd(34)} ${optimum.expectedScore.toFixed(3).padStart(9)} ${optimum.klToRef.toFixed(3).padStart(12)} ${cfg.beta.toFixed(3).padStart(7)}`,
+    );
+    for (const r of runs)
+      console.log(
+        `${r.name.padEnd(34)} ${r.expectedScore.toFixed(3).padStart(9)} ${r.klToRef.toFixed(3).padStart(12)} ${r.beta.toFixed(3).padStart(7)}`,
+      );
     console.log(
       'k1 in the reward reaches π*; k3 in the reward overshoots (its score-function gradient is not ∇KL); k3 in the loss lands near π* here ' +
         'but optimises another objective (rewards scaled by 1/std, gradient of KL(π_ref‖π)); the controller holds the KL near its target.',

@@ -61,7 +61,13 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{
 
   // --- algorithm ---
   // float64, plain numbers
-  const f64 = { klTS: klProbs(T, S), klST: klProbs(S, T), js: jsProbs(T, S), tv: tvProbs(T, S), ceTS: crossEntropyProbs(T, S) };
+  const f64 = {
+    klTS: klProbs(T, S),
+    klST: klProbs(S, T),
+    js: jsProbs(T, S),
+    tv: tvProbs(T, S),
+    ceTS: crossEntropyProbs(T, S),
+  };
   // float32 tensors on the backend; distributions are views, created inside the tidy
   const tensors = tf.tidy(() => {
     const teacher = Categorical.fromProbs(T);
@@ -99,10 +105,14 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<{
   if (cfg.print) {
     const n = (x: number): string => (Number.isFinite(x) ? x.toFixed(6) : String(x));
     console.log(`teacher T = [${T.join(', ')}], student S = [${S.join(', ')}]`);
-    console.log(`${'divergence'.padEnd(10)} ${'nats (f64)'.padStart(12)} ${'bits (f64)'.padStart(12)} ${`nats (${backend})`.padStart(14)}`);
+    console.log(
+      `${'divergence'.padEnd(10)} ${'nats (f64)'.padStart(12)} ${'bits (f64)'.padStart(12)} ${`nats (${backend})`.padStart(14)}`,
+    );
     for (const r of rows) {
       const bits = r === out.tv ? '(no unit)' : n(r.bits);
-      console.log(`${r.name.padEnd(10)} ${n(r.nats).padStart(12)} ${bits.padStart(12)} ${n(r.tensorNats).padStart(14)}`);
+      console.log(
+        `${r.name.padEnd(10)} ${n(r.nats).padStart(12)} ${bits.padStart(12)} ${n(r.tensorNats).padStart(14)}`,
+      );
     }
     console.log(`float64 and ${backend} tensors agree to ${out.maxAbsDiff.toExponential(1)} nats.`);
     console.log(

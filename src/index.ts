@@ -3,7 +3,15 @@
  * The isomorphic core: runs in Node and in the browser. Explicit named re-exports only (no `export *`).
  * @module klip
  */
-export { KlipError, ShapeError, ConfigError, EnvError, CheckpointError, NumericError, describeValue } from './core/errors.js';
+export {
+  KlipError,
+  ShapeError,
+  ConfigError,
+  EnvError,
+  CheckpointError,
+  NumericError,
+  describeValue,
+} from './core/errors.js';
 export type { KlipErrorDetails } from './core/errors.js';
 export { createRng } from './random/rng.js';
 export type { Rng, RngState, AleaState, Seed } from './random/rng.js';
@@ -16,15 +24,40 @@ export type { TensorLike } from './core/tensor.js';
 export type { Distribution, DistributionParams } from './distributions/types.js';
 export { distributionFromParams } from './distributions/from_params.js';
 export { klRewardPenalty, klLossPenalty, REWARD_KL_ESTIMATORS } from './kl/penalty.js';
-export type { RewardKlEstimator, KlRewardPenaltyArgs, KlRewardPenaltyResult, KlLossPenaltyArgs, KlLossPenaltyResult } from './kl/penalty.js';
+export type {
+  RewardKlEstimator,
+  KlRewardPenaltyArgs,
+  KlRewardPenaltyResult,
+  KlLossPenaltyArgs,
+  KlLossPenaltyResult,
+} from './kl/penalty.js';
 export { klRegularizedOptimum, klRegularizedObjective, klRegularizedFrontier } from './rlhf/bandit_optimum.js';
 export type { KlRegularizedOptimum, FrontierPoint } from './rlhf/bandit_optimum.js';
 export { trainKlBandit, rewardKlFrontier, KL_BANDIT_MODES } from './rlhf/frontier.js';
-export type { KlBanditMode, TrainKlBanditOptions, TrainKlBanditResult, KlBanditStep, TrainedFrontierPoint, RewardKlFrontier } from './rlhf/frontier.js';
+export type {
+  KlBanditMode,
+  TrainKlBanditOptions,
+  TrainKlBanditResult,
+  KlBanditStep,
+  TrainedFrontierPoint,
+  RewardKlFrontier,
+} from './rlhf/frontier.js';
 export { trainTokenPolicy, KL_PLACEMENTS } from './rlhf/token_training.js';
-export type { KlPlacement, TrainTokenPolicyOptions, TrainTokenPolicyResult, TokenTrainingStep } from './rlhf/token_training.js';
+export type {
+  KlPlacement,
+  TrainTokenPolicyOptions,
+  TrainTokenPolicyResult,
+  TokenTrainingStep,
+} from './rlhf/token_training.js';
 export { distillationLoss, bimodalTeacher, fitGaussianStudent, DISTILLATION_KINDS } from './distill/distillation.js';
-export type { DistillationKind, DistillationLossArgs, DistillationLossResult, BimodalTeacherOptions, FitGaussianStudentOptions, FitGaussianStudentResult } from './distill/distillation.js';
+export type {
+  DistillationKind,
+  DistillationLossArgs,
+  DistillationLossResult,
+  BimodalTeacherOptions,
+  FitGaussianStudentOptions,
+  FitGaussianStudentResult,
+} from './distill/distillation.js';
 export { Categorical } from './distributions/categorical.js';
 export type { CategoricalParams, CategoricalActions } from './distributions/categorical.js';
 export { DiagGaussian } from './distributions/diag_gaussian.js';
@@ -36,17 +69,66 @@ export type { KlEstimator, KlEstimateArgs } from './kl/estimators.js';
 export { ppoClipLoss } from './objectives/ppo_clip.js';
 export type { ClipRange, AsymmetricClip, PpoClipLossArgs, PpoClipLossResult } from './objectives/ppo_clip.js';
 export { klPenaltyLoss, ppoClipKlLoss, PENALTY_KL_ESTIMATORS } from './objectives/kl_penalty.js';
-export type { KlPenaltyLossArgs, KlPenaltyLossResult, PenaltyKlEstimator, PpoClipKlLossArgs, PpoClipKlLossResult } from './objectives/kl_penalty.js';
+export type {
+  KlPenaltyLossArgs,
+  KlPenaltyLossResult,
+  PenaltyKlEstimator,
+  PpoClipKlLossArgs,
+  PpoClipKlLossResult,
+} from './objectives/kl_penalty.js';
 export { reinforceLoss, entropyBonus } from './objectives/policy_gradient.js';
 export type { ReinforceLossArgs, LossResult } from './objectives/policy_gradient.js';
 export { valueLoss } from './objectives/value.js';
 export type { ValueLossArgs } from './objectives/value.js';
-export { gae, discountedReturns, normalizeAdvantages, groupRelativeAdvantages, GROUP_SCALES } from './objectives/advantages.js';
-export type { GaeResult, GaeArgs, DiscountedReturnsArgs, NormalizeAdvantagesOptions, GroupRelativeOptions, GroupScale, StepFlags } from './objectives/advantages.js';
-export { createKlController, KL_CONTROLLER_KINDS, ADAPTIVE_KL_DEFAULTS, PROPORTIONAL_KL_DEFAULTS, PROPORTIONAL_KL_ERROR_CLIP, RLLIB_KL_DEFAULTS } from './controllers/controllers.js';
-export type { KlController, KlControllerConfig, KlControllerKind, KlControllerState, KlObservation, KlBetaBounds, FixedKlControllerConfig, AdaptiveKlControllerConfig, ProportionalKlControllerConfig, RllibKlControllerConfig, ResolvedKlControllerConfig } from './controllers/types.js';
-export { createEarlyStopping, EARLY_STOP_STATISTICS, EARLY_STOP_GRANULARITIES, EARLY_STOPPING_DEFAULTS } from './controllers/early_stop.js';
-export type { EarlyStopping, EarlyStoppingConfig, EarlyStopGranularity, EarlyStopStatistic } from './controllers/early_stop.js';
+export {
+  gae,
+  discountedReturns,
+  normalizeAdvantages,
+  groupRelativeAdvantages,
+  GROUP_SCALES,
+} from './objectives/advantages.js';
+export type {
+  GaeResult,
+  GaeArgs,
+  DiscountedReturnsArgs,
+  NormalizeAdvantagesOptions,
+  GroupRelativeOptions,
+  GroupScale,
+  StepFlags,
+} from './objectives/advantages.js';
+export {
+  createKlController,
+  KL_CONTROLLER_KINDS,
+  ADAPTIVE_KL_DEFAULTS,
+  PROPORTIONAL_KL_DEFAULTS,
+  PROPORTIONAL_KL_ERROR_CLIP,
+  RLLIB_KL_DEFAULTS,
+} from './controllers/controllers.js';
+export type {
+  KlController,
+  KlControllerConfig,
+  KlControllerKind,
+  KlControllerState,
+  KlObservation,
+  KlBetaBounds,
+  FixedKlControllerConfig,
+  AdaptiveKlControllerConfig,
+  ProportionalKlControllerConfig,
+  RllibKlControllerConfig,
+  ResolvedKlControllerConfig,
+} from './controllers/types.js';
+export {
+  createEarlyStopping,
+  EARLY_STOP_STATISTICS,
+  EARLY_STOP_GRANULARITIES,
+  EARLY_STOPPING_DEFAULTS,
+} from './controllers/early_stop.js';
+export type {
+  EarlyStopping,
+  EarlyStoppingConfig,
+  EarlyStopGranularity,
+  EarlyStopStatistic,
+} from './controllers/early_stop.js';
 export { evaluateSchedule, linearSchedule, constantSchedule } from './training/schedule.js';
 export type { Schedule, LinearScheduleSpec } from './training/schedule.js';
 export { TabularPolicy } from './policies/tabular.js';
@@ -58,7 +140,17 @@ export { GaussianMlpPolicy } from './policies/gaussian_mlp.js';
 export type { GaussianMlpPolicyOptions } from './policies/gaussian_mlp.js';
 export { frozenReference } from './policies/reference.js';
 export { encoderFor, oneHotEncoder, identityEncoder } from './policies/encoders.js';
-export type { Policy, PolicyWeight, ActResult, ObsEncoder, RawObservation, SpaceLike, DiscreteSpaceLike, BoxSpaceLike, Activation } from './policies/types.js';
+export type {
+  Policy,
+  PolicyWeight,
+  ActResult,
+  ObsEncoder,
+  RawObservation,
+  SpaceLike,
+  DiscreteSpaceLike,
+  BoxSpaceLike,
+  Activation,
+} from './policies/types.js';
 export { Trainer, train } from './training/trainer.js';
 export type { UpdateListener, PolicySnapshot } from './training/trainer.js';
 export { METRICS, METRIC_KEYS, WALL_CLOCK_METRICS, deterministicPart } from './training/metrics.js';
@@ -67,12 +159,27 @@ export { DEFAULT_PPO_CONFIG, resolvePpoConfig, OBJECTIVES } from './training/con
 export { WORLD_DEFAULTS, FALLBACK_WORLD_DEFAULTS, worldDefaults } from './training/world_defaults.js';
 export type { WorldDefaults, WorldOptimizerDefaults } from './training/world_defaults.js';
 export {
-  rolloutHasSignal, penaltyBindingRatio, controllerDecision, lowerKlEdge, upperKlEdge, hasKlTerm, MIN_PENALTY_BINDING,
+  rolloutHasSignal,
+  penaltyBindingRatio,
+  controllerDecision,
+  lowerKlEdge,
+  upperKlEdge,
+  hasKlTerm,
+  MIN_PENALTY_BINDING,
 } from './training/kl_control.js';
 export type { ControllerDecision } from './training/kl_control.js';
 export { controllerVerdict, formatControllerVerdict } from './training/controller_verdict.js';
 export type { ControllerVerdict, VerdictControllerSettings } from './training/controller_verdict.js';
-export type { PpoConfig, PpoConfigInput, ResolvedPpoConfig, ObjectiveKind, PenaltyKlKind, KlControllerSettings, PolicySettings, AdvantageNormalization } from './training/config.js';
+export type {
+  PpoConfig,
+  PpoConfigInput,
+  ResolvedPpoConfig,
+  ObjectiveKind,
+  PenaltyKlKind,
+  KlControllerSettings,
+  PolicySettings,
+  AdvantageNormalization,
+} from './training/config.js';
 export { validateCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './training/checkpoint.js';
 export type { Checkpoint, CheckpointRngStates, WeightRecord } from './training/checkpoint.js';
 export type { EpisodeRecord } from './training/rollout.js';

@@ -12,14 +12,17 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRIES = ['src/index.ts', 'envs/index.ts', 'src/node/index.ts'].filter((e) => existsSync(join(ROOT, e)));
 
 function program(): ts.Program {
-  return ts.createProgram(ENTRIES.map((e) => join(ROOT, e)), {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-  });
+  return ts.createProgram(
+    ENTRIES.map((e) => join(ROOT, e)),
+    {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+    },
+  );
 }
 
 function hasDoc(decl: ts.Declaration): boolean {

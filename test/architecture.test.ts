@@ -28,7 +28,7 @@ function walk(dir: string): string[] {
 }
 
 /** Runtime imports (type-only imports are erased and do not count). */
-export function importsOf(source: string): string[] {
+function importsOf(source: string): string[] {
   const specs: string[] = [];
   const re = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/g;
   for (let m = re.exec(source); m; m = re.exec(source)) if (!m[2]) specs.push(m[3]!);
@@ -45,22 +45,85 @@ function target(file: string, spec: string): string {
 type Rule = { files: RegExp; allow: RegExp[]; why: string };
 const ERRORS = /^src\/core\/errors\.ts$/;
 const RULES: Rule[] = [
-  { files: /^envs\//, allow: [/^envs\//, /^src\/random\//, ERRORS], why: 'envs import only src/random and core/errors (never tfjs)' },
+  {
+    files: /^envs\//,
+    allow: [/^envs\//, /^src\/random\//, ERRORS],
+    why: 'envs import only src/random and core/errors (never tfjs)',
+  },
   { files: /^src\/random\//, allow: [/^seedrandom$/, /^src\/random\//, ERRORS], why: 'random imports only seedrandom' },
-  { files: /^src\/controllers\//, allow: [/^src\/controllers\//, ERRORS, /^src\/core\/assert\.ts$/], why: 'controllers are plain numbers' },
+  {
+    files: /^src\/controllers\//,
+    allow: [/^src\/controllers\//, ERRORS, /^src\/core\/assert\.ts$/],
+    why: 'controllers are plain numbers',
+  },
   { files: /^src\/core\//, allow: [/^@tensorflow\/tfjs$/, /^src\/core\//], why: 'core sits at the bottom' },
-  { files: /^src\/backend\//, allow: [/^@tensorflow\/tfjs(-backend-wasm)?$/, /^src\/core\//, /^src\/backend\//], why: 'backend sits at the bottom' },
-  { files: /^src\/distributions\//, allow: [/^@tensorflow\/tfjs$/, /^src\/(core|random|distributions)\//], why: 'distributions → core, random' },
-  { files: /^src\/kl\/probs\.ts$/, allow: [/^src\/core\/(errors|assert)\.ts$/], why: 'kl/probs is float64 with no tensors' },
-  { files: /^src\/kl\//, allow: [/^@tensorflow\/tfjs$/, /^src\/(core|random|distributions|kl)\//], why: 'kl → distributions, core' },
-  { files: /^src\/objectives\/advantages\.ts$/, allow: [/^src\/core\/(errors|assert)\.ts$/], why: 'advantages are typed arrays, no tfjs' },
-  { files: /^src\/objectives\//, allow: [/^@tensorflow\/tfjs$/, /^src\/(core|kl|distributions|objectives)\//], why: 'objectives → kl, distributions, core' },
-  { files: /^src\/policies\//, allow: [/^@tensorflow\/tfjs$/, /^src\/(core|random|backend|distributions|kl|policies)\//, /^envs\/(types|spaces)\.ts$/], why: 'policies → distributions, core, random, backend, env types' },
-  { files: /^src\/(training|rlhf|distill)\//, allow: [/^src\/version\.ts$/, /^@tensorflow\/tfjs$/, /^src\/(core|random|backend|distributions|kl|objectives|controllers|policies|training|rlhf|distill)\//, /^envs\//], why: 'training/rlhf/distill → the core layers and envs' },
-  { files: /^src\/node\//, allow: [/^node:/, /^(?!\.)[^/]/, /^@/, /^src\//, /^envs\//], why: 'node may use everything' },
+  {
+    files: /^src\/backend\//,
+    allow: [/^@tensorflow\/tfjs(-backend-wasm)?$/, /^src\/core\//, /^src\/backend\//],
+    why: 'backend sits at the bottom',
+  },
+  {
+    files: /^src\/distributions\//,
+    allow: [/^@tensorflow\/tfjs$/, /^src\/(core|random|distributions)\//],
+    why: 'distributions → core, random',
+  },
+  {
+    files: /^src\/kl\/probs\.ts$/,
+    allow: [/^src\/core\/(errors|assert)\.ts$/],
+    why: 'kl/probs is float64 with no tensors',
+  },
+  {
+    files: /^src\/kl\//,
+    allow: [/^@tensorflow\/tfjs$/, /^src\/(core|random|distributions|kl)\//],
+    why: 'kl → distributions, core',
+  },
+  {
+    files: /^src\/objectives\/advantages\.ts$/,
+    allow: [/^src\/core\/(errors|assert)\.ts$/],
+    why: 'advantages are typed arrays, no tfjs',
+  },
+  {
+    files: /^src\/objectives\//,
+    allow: [/^@tensorflow\/tfjs$/, /^src\/(core|kl|distributions|objectives)\//],
+    why: 'objectives → kl, distributions, core',
+  },
+  {
+    files: /^src\/policies\//,
+    allow: [
+      /^@tensorflow\/tfjs$/,
+      /^src\/(core|random|backend|distributions|kl|policies)\//,
+      /^envs\/(types|spaces)\.ts$/,
+    ],
+    why: 'policies → distributions, core, random, backend, env types',
+  },
+  {
+    files: /^src\/(training|rlhf|distill)\//,
+    allow: [
+      /^src\/version\.ts$/,
+      /^@tensorflow\/tfjs$/,
+      /^src\/(core|random|backend|distributions|kl|objectives|controllers|policies|training|rlhf|distill)\//,
+      /^envs\//,
+    ],
+    why: 'training/rlhf/distill → the core layers and envs',
+  },
+  {
+    files: /^src\/node\//,
+    allow: [/^node:/, /^(?!\.)[^/]/, /^@/, /^src\//, /^envs\//],
+    why: 'node may use everything',
+  },
   { files: /^src\/index\.ts$/, allow: [/^src\//, /^envs\//], why: 'barrel' },
   { files: /^src\/version\.ts$/, allow: [], why: 'a constant, imports nothing' },
-  { files: /^(examples|web)\//, allow: [/^klip(\/envs|\/node)?$/, /^node:/, /^(?!\.)(?!src\/)(?!envs\/)[^/]/, /^@(?!tensorflow\/tfjs-node)/, /^(examples|web)\//], why: 'examples and the web page use only the public entries' },
+  {
+    files: /^(examples|web)\//,
+    allow: [
+      /^klip(\/envs|\/node)?$/,
+      /^node:/,
+      /^(?!\.)(?!src\/)(?!envs\/)[^/]/,
+      /^@(?!tensorflow\/tfjs-node)/,
+      /^(examples|web)\//,
+    ],
+    why: 'examples and the web page use only the public entries',
+  },
 ];
 
 const FILES = [...walk('src'), ...walk('envs'), ...walk('examples'), ...walk('web/src')];
@@ -92,7 +155,11 @@ describe('architecture: layer rules', () => {
       const src = readFileSync(join(ROOT, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
       if (/Math\.random\s*\(/.test(src)) bad.push(`${file}: Math.random`);
       if (src.includes('@tensorflow/tfjs-node')) bad.push(`${file}: @tensorflow/tfjs-node`);
-      if (!file.startsWith('src/node/') && !file.startsWith('examples/') && /\bprocess\.(?!env\.NODE_ENV)|from ['"](node:)?fs['"]/.test(src)) {
+      if (
+        !file.startsWith('src/node/') &&
+        !file.startsWith('examples/') &&
+        /\bprocess\.(?!env\.NODE_ENV)|from ['"](node:)?fs['"]/.test(src)
+      ) {
         bad.push(`${file}: fs/process outside src/node`);
       }
     }
@@ -100,7 +167,8 @@ describe('architecture: layer rules', () => {
   });
 
   it('the import scanner sees runtime imports and ignores type-only ones', () => {
-    const src = "import type { A } from './a.js';\nimport * as tf from '@tensorflow/tfjs';\nexport { b } from './b.js';\nconst m = await import('./c.js');";
+    const src =
+      "import type { A } from './a.js';\nimport * as tf from '@tensorflow/tfjs';\nexport { b } from './b.js';\nconst m = await import('./c.js');";
     expect(importsOf(src)).toEqual(['@tensorflow/tfjs', './b.js', './c.js']);
   });
 });

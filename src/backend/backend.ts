@@ -28,7 +28,12 @@ export const BACKENDS: readonly BackendName[] = Object.freeze(['wasm', 'cpu'] as
  */
 export async function setBackend(name: BackendName = 'wasm', opts: { wasmPaths?: string } = {}): Promise<BackendName> {
   if (name !== 'wasm' && name !== 'cpu') {
-    throw new ConfigError({ fn: 'setBackend', arg: 'name', expected: `one of ${BACKENDS.map((b) => `'${b}'`).join(' | ')}`, got: name });
+    throw new ConfigError({
+      fn: 'setBackend',
+      arg: 'name',
+      expected: `one of ${BACKENDS.map((b) => `'${b}'`).join(' | ')}`,
+      got: name,
+    });
   }
   if (name === 'wasm' && opts.wasmPaths !== undefined) setWasmPaths(opts.wasmPaths);
   let ok: boolean;
@@ -36,10 +41,21 @@ export async function setBackend(name: BackendName = 'wasm', opts: { wasmPaths?:
     ok = await tf.setBackend(name);
     await tf.ready();
   } catch (e) {
-    throw new ConfigError({ fn: 'setBackend', arg: 'name', expected: 'a backend that initialises on this platform', got: name, hint: (e as Error).message });
+    throw new ConfigError({
+      fn: 'setBackend',
+      arg: 'name',
+      expected: 'a backend that initialises on this platform',
+      got: name,
+      hint: (e as Error).message,
+    });
   }
   if (!ok || tf.getBackend() !== name) {
-    throw new ConfigError({ fn: 'setBackend', arg: 'name', expected: 'a backend that initialises on this platform', got: name });
+    throw new ConfigError({
+      fn: 'setBackend',
+      arg: 'name',
+      expected: 'a backend that initialises on this platform',
+      got: name,
+    });
   }
   return name;
 }

@@ -38,20 +38,29 @@ export type {
 } from './types.js';
 
 /** The controller rules accepted by {@link createKlController}. */
-export const KL_CONTROLLER_KINDS: readonly KlControllerKind[] = Object.freeze(['fixed', 'adaptive', 'proportional', 'rllib'] as const);
+export const KL_CONTROLLER_KINDS: readonly KlControllerKind[] = Object.freeze([
+  'fixed',
+  'adaptive',
+  'proportional',
+  'rllib',
+] as const);
 
 /**
  * Defaults of the `adaptive` rule (Schulman et al. 2017, https://arxiv.org/abs/1707.06347 §4).
  * @defaultValue `{ beta: 1, target: 0.01, factor: 2, band: 1.5 }` (factor and band from the paper; β₀ and target are klip's choice)
  */
-export const ADAPTIVE_KL_DEFAULTS: Readonly<Required<Pick<AdaptiveKlControllerConfig, 'beta' | 'target' | 'factor' | 'band'>>> = Object.freeze({ beta: 1, target: 0.01, factor: 2, band: 1.5 });
+export const ADAPTIVE_KL_DEFAULTS: Readonly<
+  Required<Pick<AdaptiveKlControllerConfig, 'beta' | 'target' | 'factor' | 'band'>>
+> = Object.freeze({ beta: 1, target: 0.01, factor: 2, band: 1.5 });
 
 /**
  * Defaults of the `proportional` rule (Ziegler et al. 2019, https://arxiv.org/abs/1909.08593 §2.2; TRL
  * `trainer/utils.py` `AdaptiveKLController`, `PPOConfig.init_kl_coef/target/horizon`).
  * @defaultValue `{ beta: 0.2, target: 6, horizon: 10000 }`
  */
-export const PROPORTIONAL_KL_DEFAULTS: Readonly<Required<Pick<ProportionalKlControllerConfig, 'beta' | 'target' | 'horizon'>>> = Object.freeze({ beta: 0.2, target: 6, horizon: 10000 });
+export const PROPORTIONAL_KL_DEFAULTS: Readonly<
+  Required<Pick<ProportionalKlControllerConfig, 'beta' | 'target' | 'horizon'>>
+> = Object.freeze({ beta: 0.2, target: 6, horizon: 10000 });
 
 /**
  * The clip on the proportional error e of the `proportional` rule.
@@ -64,7 +73,10 @@ export const PROPORTIONAL_KL_ERROR_CLIP = 0.2;
  * and by 0.5 below 0.5·target).
  * @defaultValue `{ beta: 0.2, target: 0.01 }`
  */
-export const RLLIB_KL_DEFAULTS: Readonly<Required<Pick<RllibKlControllerConfig, 'beta' | 'target'>>> = Object.freeze({ beta: 0.2, target: 0.01 });
+export const RLLIB_KL_DEFAULTS: Readonly<Required<Pick<RllibKlControllerConfig, 'beta' | 'target'>>> = Object.freeze({
+  beta: 0.2,
+  target: 0.01,
+});
 
 const BOUND_KEYS = ['betaMin', 'betaMax'] as const;
 const KEYS: Record<KlControllerKind, readonly string[]> = {
@@ -77,25 +89,41 @@ const KEYS: Record<KlControllerKind, readonly string[]> = {
 const FN = 'createKlController';
 
 function num(arg: string, x: unknown, check: (v: number) => boolean, expected: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || !check(x)) throw new ConfigError({ fn: FN, arg: `config.${arg}`, expected, got: x });
+  if (typeof x !== 'number' || !Number.isFinite(x) || !check(x))
+    throw new ConfigError({ fn: FN, arg: `config.${arg}`, expected, got: x });
   return x;
 }
 
 function resolve(config: unknown): ResolvedKlControllerConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new ConfigError({ fn: FN, arg: 'config', expected: `an object { kind: ${KL_CONTROLLER_KINDS.map((k) => `'${k}'`).join(' | ')}, … }`, got: config });
+    throw new ConfigError({
+      fn: FN,
+      arg: 'config',
+      expected: `an object { kind: ${KL_CONTROLLER_KINDS.map((k) => `'${k}'`).join(' | ')}, … }`,
+      got: config,
+    });
   }
   const c = config as Record<string, unknown>;
   const kind = c.kind;
   if (typeof kind !== 'string' || !(KL_CONTROLLER_KINDS as readonly string[]).includes(kind)) {
-    throw new ConfigError({ fn: FN, arg: 'config.kind', expected: `one of ${KL_CONTROLLER_KINDS.map((k) => `'${k}'`).join(' | ')}`, got: kind });
+    throw new ConfigError({
+      fn: FN,
+      arg: 'config.kind',
+      expected: `one of ${KL_CONTROLLER_KINDS.map((k) => `'${k}'`).join(' | ')}`,
+      got: kind,
+    });
   }
   const k = kind as KlControllerKind;
   const allowed = KEYS[k];
   for (const key of Object.keys(c)) {
     if (c[key] === undefined) continue;
     if (!allowed.includes(key)) {
-      throw new ConfigError({ fn: FN, arg: `config.${key}`, expected: `one of the keys of the '${k}' rule: ${allowed.join(', ')}`, got: c[key] });
+      throw new ConfigError({
+        fn: FN,
+        arg: `config.${key}`,
+        expected: `one of the keys of the '${k}' rule: ${allowed.join(', ')}`,
+        got: c[key],
+      });
     }
   }
   const nonNeg = (v: number): boolean => v >= 0;
@@ -108,11 +136,21 @@ function resolve(config: unknown): ResolvedKlControllerConfig {
   }
   const beta0 = (fallback: number | undefined): number => {
     if (c.beta === undefined && fallback === undefined) {
-      throw new ConfigError({ fn: FN, arg: 'config.beta', expected: "given for the 'fixed' rule (a finite number ≥ 0)", got: undefined });
+      throw new ConfigError({
+        fn: FN,
+        arg: 'config.beta',
+        expected: "given for the 'fixed' rule (a finite number ≥ 0)",
+        got: undefined,
+      });
     }
     const b = num('beta', c.beta ?? fallback, nonNeg, 'a finite number ≥ 0');
     if ((bounds.betaMin !== undefined && b < bounds.betaMin) || (bounds.betaMax !== undefined && b > bounds.betaMax)) {
-      throw new ConfigError({ fn: FN, arg: 'config.beta', expected: `within [betaMin, betaMax] = [${bounds.betaMin ?? 0}, ${bounds.betaMax ?? '∞'}]`, got: b });
+      throw new ConfigError({
+        fn: FN,
+        arg: 'config.beta',
+        expected: `within [betaMin, betaMax] = [${bounds.betaMin ?? 0}, ${bounds.betaMax ?? '∞'}]`,
+        got: b,
+      });
     }
     return b;
   };
@@ -206,7 +244,12 @@ export function createKlController(config: KlControllerConfig): KlController {
   const checkState = (fn: string, state: unknown): number => {
     const beta = state !== null && typeof state === 'object' ? (state as { beta?: unknown }).beta : undefined;
     if (typeof beta !== 'number' || !Number.isFinite(beta) || beta < 0) {
-      throw new ConfigError({ fn, arg: 'state.beta', expected: 'a finite number ≥ 0 (a state from init() or update())', got: state });
+      throw new ConfigError({
+        fn,
+        arg: 'state.beta',
+        expected: 'a finite number ≥ 0 (a state from init() or update())',
+        got: state,
+      });
     }
     return beta;
   };
@@ -223,8 +266,15 @@ export function createKlController(config: KlControllerConfig): KlController {
         throw new ConfigError({ fn, arg: 'observation', expected: 'an object { kl, nSteps }', got: observation });
       }
       const { kl, nSteps } = observation;
-      if (typeof kl !== 'number' || !Number.isFinite(kl)) throw new NumericError({ fn, arg: 'kl', expected: 'a finite number ≥ 0', got: kl });
-      if (kl < 0) throw new ConfigError({ fn, arg: 'kl', expected: 'a finite number ≥ 0 (clamp negative k1 estimates first)', got: kl });
+      if (typeof kl !== 'number' || !Number.isFinite(kl))
+        throw new NumericError({ fn, arg: 'kl', expected: 'a finite number ≥ 0', got: kl });
+      if (kl < 0)
+        throw new ConfigError({
+          fn,
+          arg: 'kl',
+          expected: 'a finite number ≥ 0 (clamp negative k1 estimates first)',
+          got: kl,
+        });
       if (typeof nSteps !== 'number' || !Number.isInteger(nSteps) || nSteps < 1) {
         throw new ConfigError({ fn, arg: 'nSteps', expected: 'a positive integer', got: nSteps });
       }
@@ -256,7 +306,12 @@ export function createKlController(config: KlControllerConfig): KlController {
       const beta1 = clamp(next);
       if (!Number.isFinite(beta1)) {
         // e.g. the adaptive rule doubling β past 1.8e308 under a target it never reaches, with no betaMax
-        throw new NumericError({ fn, arg: 'beta', expected: 'a finite β after the update (set betaMax to bound it)', got: beta1 });
+        throw new NumericError({
+          fn,
+          arg: 'beta',
+          expected: 'a finite β after the update (set betaMax to bound it)',
+          got: beta1,
+        });
       }
       return Object.freeze({ beta: beta1 });
     },

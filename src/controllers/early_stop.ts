@@ -51,7 +51,9 @@ export const EARLY_STOP_GRANULARITIES: readonly EarlyStopGranularity[] = Object.
  * Defaults of {@link createEarlyStopping}.
  * @defaultValue `{ statistic: 'k3', factor: 1.5, granularity: 'minibatch' }` (SB3 `ppo/ppo.py`)
  */
-export const EARLY_STOPPING_DEFAULTS: Readonly<Required<Pick<EarlyStoppingConfig, 'statistic' | 'factor' | 'granularity'>>> = Object.freeze({ statistic: 'k3', factor: 1.5, granularity: 'minibatch' });
+export const EARLY_STOPPING_DEFAULTS: Readonly<
+  Required<Pick<EarlyStoppingConfig, 'statistic' | 'factor' | 'granularity'>>
+> = Object.freeze({ statistic: 'k3', factor: 1.5, granularity: 'minibatch' });
 
 /**
  * Build a target-KL early-stopping rule.
@@ -72,11 +74,22 @@ export const EARLY_STOPPING_DEFAULTS: Readonly<Required<Pick<EarlyStoppingConfig
 export function createEarlyStopping(config: EarlyStoppingConfig): EarlyStopping {
   const fn = 'createEarlyStopping';
   if (config === null || typeof config !== 'object') {
-    throw new ConfigError({ fn, arg: 'config', expected: 'an object { targetKl, statistic?, factor?, granularity? }', got: config });
+    throw new ConfigError({
+      fn,
+      arg: 'config',
+      expected: 'an object { targetKl, statistic?, factor?, granularity? }',
+      got: config,
+    });
   }
   const allowed = ['targetKl', 'statistic', 'factor', 'granularity'];
   for (const key of Object.keys(config)) {
-    if (!allowed.includes(key)) throw new ConfigError({ fn, arg: `config.${key}`, expected: `one of the keys ${allowed.join(', ')}`, got: (config as unknown as Record<string, unknown>)[key] });
+    if (!allowed.includes(key))
+      throw new ConfigError({
+        fn,
+        arg: `config.${key}`,
+        expected: `one of the keys ${allowed.join(', ')}`,
+        got: (config as unknown as Record<string, unknown>)[key],
+      });
   }
   const { targetKl } = config;
   const statistic = config.statistic ?? EARLY_STOPPING_DEFAULTS.statistic;
@@ -88,7 +101,12 @@ export function createEarlyStopping(config: EarlyStoppingConfig): EarlyStopping 
   assertOneOf(fn, 'config.granularity', granularity, EARLY_STOP_GRANULARITIES);
   const threshold = factor * targetKl;
   if (!Number.isFinite(threshold)) {
-    throw new ConfigError({ fn, arg: 'config.factor', expected: `small enough that factor·targetKl is finite (targetKl = ${targetKl})`, got: factor });
+    throw new ConfigError({
+      fn,
+      arg: 'config.factor',
+      expected: `small enough that factor·targetKl is finite (targetKl = ${targetKl})`,
+      got: factor,
+    });
   }
   return Object.freeze({
     targetKl,

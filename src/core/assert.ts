@@ -30,7 +30,8 @@ export function assertFiniteNumber(
 ): asserts x is number {
   const { min, max, minExclusive = false, maxExclusive = false, integer = false } = opts;
   const ok =
-    typeof x === 'number' && Number.isFinite(x) &&
+    typeof x === 'number' &&
+    Number.isFinite(x) &&
     (!integer || Number.isInteger(x)) &&
     (min === undefined || (minExclusive ? x > min : x >= min)) &&
     (max === undefined || (maxExclusive ? x < max : x <= max));
@@ -38,12 +39,22 @@ export function assertFiniteNumber(
     const lo = min === undefined ? '' : `${minExclusive ? '>' : '≥'} ${min}`;
     const hi = max === undefined ? '' : `${maxExclusive ? '<' : '≤'} ${max}`;
     const range = [lo, hi].filter(Boolean).join(' and ');
-    throw new ConfigError({ fn, arg, expected: `a finite ${integer ? 'integer' : 'number'}${range ? ` ${range}` : ''}`, got: x });
+    throw new ConfigError({
+      fn,
+      arg,
+      expected: `a finite ${integer ? 'integer' : 'number'}${range ? ` ${range}` : ''}`,
+      got: x,
+    });
   }
 }
 
 /** Throw `ConfigError` unless `x` is one of `allowed`; the message lists them. */
-export function assertOneOf<T extends string>(fn: string, arg: string, x: unknown, allowed: readonly T[]): asserts x is T {
+export function assertOneOf<T extends string>(
+  fn: string,
+  arg: string,
+  x: unknown,
+  allowed: readonly T[],
+): asserts x is T {
   if (typeof x !== 'string' || !(allowed as readonly string[]).includes(x)) {
     throw new ConfigError({ fn, arg, expected: `one of ${allowed.map((a) => `'${a}'`).join(' | ')}`, got: x });
   }
@@ -68,13 +79,30 @@ export function assertProbabilities(fn: string, arg: string, p: ArrayLike<number
     sum += v;
   }
   if (Math.abs(sum - 1) > tol) {
-    throw new ConfigError({ fn, arg, expected: `a probability vector summing to 1 (±${tol})`, got: p, hint: `Its sum is ${sum}` });
+    throw new ConfigError({
+      fn,
+      arg,
+      expected: `a probability vector summing to 1 (±${tol})`,
+      got: p,
+      hint: `Its sum is ${sum}`,
+    });
   }
 }
 
 /** Throw `ShapeError` unless arrays `a` and `b` have equal lengths. */
-export function assertSameLength(fn: string, argA: string, a: ArrayLike<unknown>, argB: string, b: ArrayLike<unknown>): void {
+export function assertSameLength(
+  fn: string,
+  argA: string,
+  a: ArrayLike<unknown>,
+  argB: string,
+  b: ArrayLike<unknown>,
+): void {
   if (a.length !== b.length) {
-    throw new ShapeError({ fn, arg: argB, expected: `of the same length as ${argA} (${a.length})`, got: `length ${b.length}` });
+    throw new ShapeError({
+      fn,
+      arg: argB,
+      expected: `of the same length as ${argA} (${a.length})`,
+      got: `length ${b.length}`,
+    });
   }
 }

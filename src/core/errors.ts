@@ -39,7 +39,10 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (ArrayBuffer.isView(value) || Array.isArray(value)) {
     const arr = Array.from(value as ArrayLike<unknown>);
-    const inner = arr.slice(0, 12).map((v) => (typeof v === 'number' ? String(v) : describeValue(v))).join(',');
+    const inner = arr
+      .slice(0, 12)
+      .map((v) => (typeof v === 'number' ? String(v) : describeValue(v)))
+      .join(',');
     const text = `[${inner}${arr.length > 12 ? `,… (${arr.length} items)` : ''}]`;
     return text.length > 100 ? `${text.slice(0, 97)}...` : text;
   }
@@ -47,7 +50,9 @@ export function describeValue(value: unknown): string {
     const shape = (value as { shape?: unknown }).shape;
     if (Array.isArray(shape)) return `a tensor of shape [${shape.join(',')}]`;
     try {
-      const json = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+      const json = JSON.stringify(value, (_k, v: unknown) =>
+        typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
+      );
       return json.length > 100 ? `${json.slice(0, 97)}...` : json;
     } catch {
       return 'an object';

@@ -97,13 +97,30 @@ export interface DistillationLossResult {
 export function distillationLoss(args: DistillationLossArgs): DistillationLossResult {
   const fn = 'distillationLoss';
   if (args === null || typeof args !== 'object') {
-    throw new ConfigError({ fn, arg: 'args', expected: 'an object { studentLogits, teacherLogits, kind, beta?, temperature?, mask? }', got: args });
+    throw new ConfigError({
+      fn,
+      arg: 'args',
+      expected: 'an object { studentLogits, teacherLogits, kind, beta?, temperature?, mask? }',
+      got: args,
+    });
   }
   const { studentLogits, teacherLogits, kind, mask } = args;
   const beta = args.beta ?? 0.5;
   const temperature = args.temperature ?? 1;
-  if (!(studentLogits instanceof tf.Tensor)) throw new ConfigError({ fn, arg: 'studentLogits', expected: 'a tensor of shape [B, V] or [B, T, V]', got: studentLogits });
-  if (!(teacherLogits instanceof tf.Tensor)) throw new ConfigError({ fn, arg: 'teacherLogits', expected: 'a tensor of shape [B, V] or [B, T, V]', got: teacherLogits });
+  if (!(studentLogits instanceof tf.Tensor))
+    throw new ConfigError({
+      fn,
+      arg: 'studentLogits',
+      expected: 'a tensor of shape [B, V] or [B, T, V]',
+      got: studentLogits,
+    });
+  if (!(teacherLogits instanceof tf.Tensor))
+    throw new ConfigError({
+      fn,
+      arg: 'teacherLogits',
+      expected: 'a tensor of shape [B, V] or [B, T, V]',
+      got: teacherLogits,
+    });
   assertRank(fn, 'studentLogits', studentLogits, [2, 3]);
   assertSameShape(fn, 'studentLogits', studentLogits, 'teacherLogits', teacherLogits);
   assertOneOf(fn, 'kind', kind, DISTILLATION_KINDS);
@@ -112,9 +129,15 @@ export function distillationLoss(args: DistillationLossArgs): DistillationLossRe
   const posShape = studentLogits.shape.slice(0, -1);
   const V = studentLogits.shape[studentLogits.rank - 1]!;
   if (mask !== undefined) {
-    if (!(mask instanceof tf.Tensor)) throw new ConfigError({ fn, arg: 'mask', expected: `a tensor of shape [${posShape.join(',')}]`, got: mask });
+    if (!(mask instanceof tf.Tensor))
+      throw new ConfigError({ fn, arg: 'mask', expected: `a tensor of shape [${posShape.join(',')}]`, got: mask });
     if (mask.rank !== posShape.length || mask.shape.some((d, i) => d !== posShape[i])) {
-      throw new ShapeError({ fn, arg: 'mask', expected: `of shape [${posShape.join(',')}] (the logits' shape without V)`, got: mask });
+      throw new ShapeError({
+        fn,
+        arg: 'mask',
+        expected: `of shape [${posShape.join(',')}] (the logits' shape without V)`,
+        got: mask,
+      });
     }
   }
   const n = posShape.reduce((a, d) => a * d, 1);
@@ -181,18 +204,33 @@ export function bimodalTeacher(opts: BimodalTeacherOptions = {}): Float64Array {
   const weights = opts.weights ?? [0.5, 0.5];
   assertFiniteNumber(fn, 'size', size, { min: 2, integer: true });
   assertFiniteNumber(fn, 'width', width, { min: 0, minExclusive: true });
-  if (!Array.isArray(modes) || modes.length !== 2) throw new ConfigError({ fn, arg: 'modes', expected: 'a pair [m1, m2]', got: modes });
-  if (!Array.isArray(weights) || weights.length !== 2) throw new ConfigError({ fn, arg: 'weights', expected: 'a pair [w1, w2]', got: weights });
-  modes.forEach((m, i) => assertFiniteNumber(fn, `modes[${i}]`, m));
-  weights.forEach((w, i) => assertFiniteNumber(fn, `weights[${i}]`, w, { min: 0 }));
-  if (!(weights[0] + weights[1] > 0)) throw new ConfigError({ fn, arg: 'weights', expected: 'non-negative weights with a positive sum', got: weights });
+  if (!Array.isArray(modes) || modes.length !== 2)
+    throw new ConfigError({ fn, arg: 'modes', expected: 'a pair [m1, m2]', got: modes });
+  if (!Array.isArray(weights) || weights.length !== 2)
+    throw new ConfigError({ fn, arg: 'weights', expected: 'a pair [w1, w2]', got: weights });
+  modes.forEach((m, i) => {
+    assertFiniteNumber(fn, `modes[${i}]`, m);
+  });
+  weights.forEach((w, i) => {
+    assertFiniteNumber(fn, `weights[${i}]`, w, { min: 0 });
+  });
+  if (!(weights[0] + weights[1] > 0))
+    throw new ConfigError({ fn, arg: 'weights', expected: 'non-negative weights with a positive sum', got: weights });
   const p = new Float64Array(size);
   let sum = 0;
   for (let i = 0; i < size; i++) {
-    p[i] = weights[0] * Math.exp(-((i - modes[0]) ** 2) / (2 * width * width)) + weights[1] * Math.exp(-((i - modes[1]) ** 2) / (2 * width * width));
+    p[i] =
+      weights[0] * Math.exp(-((i - modes[0]) ** 2) / (2 * width * width)) +
+      weights[1] * Math.exp(-((i - modes[1]) ** 2) / (2 * width * width));
     sum += p[i]!;
   }
-  if (!(sum > 0)) throw new ConfigError({ fn, arg: 'modes', expected: 'modes close enough to the bins 0…size−1 to give them mass', got: modes });
+  if (!(sum > 0))
+    throw new ConfigError({
+      fn,
+      arg: 'modes',
+      expected: 'modes close enough to the bins 0…size−1 to give them mass',
+      got: modes,
+    });
   for (let i = 0; i < size; i++) p[i]! /= sum;
   return p;
 }
@@ -256,7 +294,8 @@ export interface FitGaussianStudentResult {
  */
 export function fitGaussianStudent(opts: FitGaussianStudentOptions): FitGaussianStudentResult {
   const fn = 'fitGaussianStudent';
-  if (opts === null || typeof opts !== 'object') throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
+  if (opts === null || typeof opts !== 'object')
+    throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
   const { teacher, kind } = opts;
   assertProbabilities(fn, 'teacher', teacher);
   const V = teacher.length;
@@ -271,7 +310,8 @@ export function fitGaussianStudent(opts: FitGaussianStudentOptions): FitGaussian
   assertFiniteNumber(fn, 'initStd', initStd, { min: 0, minExclusive: true });
   let initMean = opts.initMean;
   if (initMean === undefined) {
-    if (opts.rng === undefined) throw new ConfigError({ fn, arg: 'rng', expected: 'an Rng when initMean is not given', got: undefined });
+    if (opts.rng === undefined)
+      throw new ConfigError({ fn, arg: 'rng', expected: 'an Rng when initMean is not given', got: undefined });
     assertRng(fn, 'rng', opts.rng);
     initMean = sampleCategorical(teacher, opts.rng);
   }
@@ -284,8 +324,7 @@ export function fitGaussianStudent(opts: FitGaussianStudentOptions): FitGaussian
   const opt = new Adam(vars);
   const teacherLogits = tf.tidy(() => tf.log(tf.tensor2d(Array.from(teacher), [1, V])));
   const bins = tf.tidy(() => tf.range(0, V, 1, 'float32').reshape([1, V]));
-  const logitsOf = (): tf.Tensor =>
-    tf.div(tf.neg(tf.square(tf.sub(bins, mu))), tf.mul(2, tf.exp(tf.mul(2, logStd))));
+  const logitsOf = (): tf.Tensor => tf.div(tf.neg(tf.square(tf.sub(bins, mu))), tf.mul(2, tf.exp(tf.mul(2, logStd))));
   const history: number[] = [];
   try {
     for (let i = 0; i < steps; i++) {
@@ -293,13 +332,19 @@ export function fitGaussianStudent(opts: FitGaussianStudentOptions): FitGaussian
         () => distillationLoss({ studentLogits: logitsOf(), teacherLogits, kind, beta }).loss,
         vars,
       );
-      opt.applyGradients(vars.map((v) => grads[v.name]!), lr);
+      opt.applyGradients(
+        vars.map((v) => grads[v.name]!),
+        lr,
+      );
       history.push(value.dataSync()[0]!);
       tf.dispose([value, grads]);
     }
     const [probs, loss] = tf.tidy(() => {
       const logits = logitsOf();
-      return [tf.softmax(logits).reshape([V]), distillationLoss({ studentLogits: logits, teacherLogits, kind, beta }).loss];
+      return [
+        tf.softmax(logits).reshape([V]),
+        distillationLoss({ studentLogits: logits, teacherLogits, kind, beta }).loss,
+      ];
     });
     const p = Float64Array.from(probs.dataSync());
     const result: FitGaussianStudentResult = {

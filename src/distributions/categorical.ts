@@ -28,13 +28,19 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 function shapeOf(fn: string, arg: string, x: CategoricalParams): number[] {
   if (x instanceof tf.Tensor) return x.shape;
   if (ArrayBuffer.isView(x)) return [x.length];
-  if (!Array.isArray(x)) throw new ShapeError({ fn, arg, expected: 'a tensor or an array of numbers of shape [A] or [B, A]', got: x });
+  if (!Array.isArray(x))
+    throw new ShapeError({ fn, arg, expected: 'a tensor or an array of numbers of shape [A] or [B, A]', got: x });
   if (x.length > 0 && Array.isArray(x[0])) {
     const a = (x[0] as number[]).length;
     for (let i = 0; i < x.length; i++) {
       const row = x[i];
       if (!Array.isArray(row) || row.length !== a) {
-        throw new ShapeError({ fn, arg: `${arg}[${i}]`, expected: `a row of length ${a} (rectangular [B, A] array)`, got: row });
+        throw new ShapeError({
+          fn,
+          arg: `${arg}[${i}]`,
+          expected: `a row of length ${a} (rectangular [B, A] array)`,
+          got: row,
+        });
       }
     }
     return [x.length, a];
@@ -111,12 +117,22 @@ export class Categorical implements Distribution {
             throw new NumericError({ fn, arg: at(), expected: 'a finite number or -Infinity', got: v });
           }
           if (v !== -Infinity && Math.abs(v) > FLOAT32_MAX) {
-            throw new NumericError({ fn, arg: at(), expected: 'within the float32 range (|x| ≤ 3.4e38) or -Infinity', got: v });
+            throw new NumericError({
+              fn,
+              arg: at(),
+              expected: 'within the float32 range (|x| ≤ 3.4e38) or -Infinity',
+              got: v,
+            });
           }
           if (v !== -Infinity) anyFinite = true;
         }
         if (!anyFinite) {
-          throw new NumericError({ fn, arg: shape.length === 2 ? `logits[${r}]` : 'logits', expected: 'a row with at least one finite logit', got: row });
+          throw new NumericError({
+            fn,
+            arg: shape.length === 2 ? `logits[${r}]` : 'logits',
+            expected: 'a row with at least one finite logit',
+            got: row,
+          });
         }
       });
     }
@@ -142,7 +158,9 @@ export class Categorical implements Distribution {
     const fn = 'Categorical.fromProbs';
     const shape = checkShape(fn, 'probs', probs);
     if (!(probs instanceof tf.Tensor)) {
-      rowsOf(probs).forEach((row, r) => assertProbabilities(fn, shape.length === 2 ? `probs[${r}]` : 'probs', row));
+      rowsOf(probs).forEach((row, r) => {
+        assertProbabilities(fn, shape.length === 2 ? `probs[${r}]` : 'probs', row);
+      });
     }
     return new Categorical(probs, true, shape);
   }
@@ -231,17 +249,25 @@ export class Categorical implements Distribution {
       else if (Array.isArray(actions) || ArrayBuffer.isView(actions)) {
         const arr = actions as ArrayLike<unknown>;
         for (let i = 0; i < arr.length; i++) checkAction(fn, `actions[${i}]`, arr[i], A);
-      } else throw new ShapeError({ fn, arg: 'actions', expected: 'a tensor or an array of action indices', got: actions });
+      } else
+        throw new ShapeError({ fn, arg: 'actions', expected: 'a tensor or an array of action indices', got: actions });
     }
-    const aShape = actions instanceof tf.Tensor ? actions.shape : typeof actions === 'number' ? [] : [(actions as ArrayLike<number>).length];
-    const ok = this.batchShape.length === 0
-      ? aShape.length <= 1
-      : aShape.length === 1 && aShape[0] === this.batchShape[0];
+    const aShape =
+      actions instanceof tf.Tensor
+        ? actions.shape
+        : typeof actions === 'number'
+          ? []
+          : [(actions as ArrayLike<number>).length];
+    const ok =
+      this.batchShape.length === 0 ? aShape.length <= 1 : aShape.length === 1 && aShape[0] === this.batchShape[0];
     if (!ok) {
       throw new ShapeError({
         fn,
         arg: 'actions',
-        expected: this.batchShape.length === 0 ? 'a scalar or a vector of action indices' : `a vector of ${this.batchShape[0]} action indices (one per row)`,
+        expected:
+          this.batchShape.length === 0
+            ? 'a scalar or a vector of action indices'
+            : `a vector of ${this.batchShape[0]} action indices (one per row)`,
         got: actions instanceof tf.Tensor ? actions : `shape [${aShape.join(',')}]`,
       });
     }
@@ -361,10 +387,20 @@ export function positiveMask(x: tf.Tensor): tf.Tensor {
 function checkShape(fn: string, arg: string, x: CategoricalParams): number[] {
   const shape = shapeOf(fn, arg, x);
   if (shape.length !== 1 && shape.length !== 2) {
-    throw new ShapeError({ fn, arg, expected: 'of shape [A] or [B, A]', got: x instanceof tf.Tensor ? x : `shape [${shape.join(',')}]` });
+    throw new ShapeError({
+      fn,
+      arg,
+      expected: 'of shape [A] or [B, A]',
+      got: x instanceof tf.Tensor ? x : `shape [${shape.join(',')}]`,
+    });
   }
   if (shape[shape.length - 1]! < 1) {
-    throw new ShapeError({ fn, arg, expected: 'at least one action (A ≥ 1)', got: x instanceof tf.Tensor ? x : `shape [${shape.join(',')}]` });
+    throw new ShapeError({
+      fn,
+      arg,
+      expected: 'at least one action (A ≥ 1)',
+      got: x instanceof tf.Tensor ? x : `shape [${shape.join(',')}]`,
+    });
   }
   return shape;
 }
@@ -380,11 +416,23 @@ function checkAction(fn: string, arg: string, a: unknown, A: number): void {
  * @internal
  */
 export function asCategoricalLike(fn: string, arg: string, self: Categorical, other: Distribution): Categorical {
-  if (other === null || typeof other !== 'object' || other.kind !== 'categorical' || typeof (other as Categorical).logitsUnscoped !== 'function') {
-    throw new ConfigError({ fn, arg, expected: "a Categorical (kind 'categorical')", got: (other as { kind?: unknown } | null)?.kind ?? other });
+  if (
+    other === null ||
+    typeof other !== 'object' ||
+    other.kind !== 'categorical' ||
+    typeof (other as Categorical).logitsUnscoped !== 'function'
+  ) {
+    throw new ConfigError({
+      fn,
+      arg,
+      expected: "a Categorical (kind 'categorical')",
+      got: (other as { kind?: unknown } | null)?.kind ?? other,
+    });
   }
   const q = other as Categorical;
-  const same = q.numActions === self.numActions && q.batchShape.length === self.batchShape.length &&
+  const same =
+    q.numActions === self.numActions &&
+    q.batchShape.length === self.batchShape.length &&
     q.batchShape.every((d, i) => d === self.batchShape[i]);
   if (!same) {
     throw new ShapeError({

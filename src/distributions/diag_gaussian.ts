@@ -32,7 +32,13 @@ function paramShape(fn: string, arg: string, x: GaussianParam): number[] {
     const d = (x[0] as number[]).length;
     for (let i = 0; i < x.length; i++) {
       const row = x[i];
-      if (!Array.isArray(row) || row.length !== d) throw new ShapeError({ fn, arg: `${arg}[${i}]`, expected: `a row of length ${d} (rectangular array)`, got: row });
+      if (!Array.isArray(row) || row.length !== d)
+        throw new ShapeError({
+          fn,
+          arg: `${arg}[${i}]`,
+          expected: `a row of length ${d} (rectangular array)`,
+          got: row,
+        });
     }
     return [x.length, d];
   }
@@ -41,12 +47,21 @@ function paramShape(fn: string, arg: string, x: GaussianParam): number[] {
 
 function checkFiniteArray(fn: string, arg: string, x: GaussianParam): void {
   if (x instanceof tf.Tensor) return;
-  const rows: ArrayLike<unknown>[] = ArrayBuffer.isView(x) ? [x] : x.length > 0 && Array.isArray(x[0]) ? (x as number[][]) : [x as number[]];
+  const rows: ArrayLike<unknown>[] = ArrayBuffer.isView(x)
+    ? [x]
+    : x.length > 0 && Array.isArray(x[0])
+      ? (x as number[][])
+      : [x as number[]];
   rows.forEach((row, r) => {
     for (let i = 0; i < row.length; i++) {
       const v = row[i];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new NumericError({ fn, arg: rows.length > 1 || (Array.isArray(x) && Array.isArray(x[0])) ? `${arg}[${r}][${i}]` : `${arg}[${i}]`, expected: 'a finite number', got: v });
+        throw new NumericError({
+          fn,
+          arg: rows.length > 1 || (Array.isArray(x) && Array.isArray(x[0])) ? `${arg}[${r}][${i}]` : `${arg}[${i}]`,
+          expected: 'a finite number',
+          got: v,
+        });
       }
     }
   });
@@ -105,17 +120,28 @@ export class DiagGaussian implements Distribution {
    */
   static create(args: DiagGaussianArgs): DiagGaussian {
     const fn = 'DiagGaussian.create';
-    if (args === null || typeof args !== 'object') throw new ConfigError({ fn, arg: 'args', expected: 'an object { mean, logStd }', got: args });
+    if (args === null || typeof args !== 'object')
+      throw new ConfigError({ fn, arg: 'args', expected: 'an object { mean, logStd }', got: args });
     const { mean, logStd } = args;
     const ms = paramShape(fn, 'mean', mean);
     if ((ms.length !== 1 && ms.length !== 2) || ms[ms.length - 1]! < 1) {
-      throw new ShapeError({ fn, arg: 'mean', expected: 'of shape [D] or [B, D] with D ≥ 1', got: mean instanceof tf.Tensor ? mean : `shape [${ms.join(',')}]` });
+      throw new ShapeError({
+        fn,
+        arg: 'mean',
+        expected: 'of shape [D] or [B, D] with D ≥ 1',
+        got: mean instanceof tf.Tensor ? mean : `shape [${ms.join(',')}]`,
+      });
     }
     const ls = paramShape(fn, 'logStd', logStd);
     const D = ms[ms.length - 1]!;
     const okLs = (ls.length === 1 && ls[0] === D) || (ls.length === ms.length && ls.every((d, i) => d === ms[i]));
     if (!okLs) {
-      throw new ShapeError({ fn, arg: 'logStd', expected: `of shape [${D}] or [${ms.join(',')}] (the mean's shape)`, got: logStd instanceof tf.Tensor ? logStd : `shape [${ls.join(',')}]` });
+      throw new ShapeError({
+        fn,
+        arg: 'logStd',
+        expected: `of shape [${D}] or [${ms.join(',')}] (the mean's shape)`,
+        got: logStd instanceof tf.Tensor ? logStd : `shape [${ls.join(',')}]`,
+      });
     }
     checkFiniteArray(fn, 'mean', mean);
     checkFiniteArray(fn, 'logStd', logStd);
@@ -198,7 +224,12 @@ export class DiagGaussian implements Distribution {
     const fn = 'DiagGaussian.logProb';
     const xs = paramShape(fn, 'x', x);
     if (xs.length !== this.#shape.length || xs.some((d, i) => d !== this.#shape[i])) {
-      throw new ShapeError({ fn, arg: 'x', expected: `of the mean's shape [${this.#shape.join(',')}]`, got: x instanceof tf.Tensor ? x : `shape [${xs.join(',')}]` });
+      throw new ShapeError({
+        fn,
+        arg: 'x',
+        expected: `of the mean's shape [${this.#shape.join(',')}]`,
+        got: x instanceof tf.Tensor ? x : `shape [${xs.join(',')}]`,
+      });
     }
     return tf.tidy(() => {
       let xt = toTensor(fn, 'x', x as TensorLike);
@@ -290,9 +321,17 @@ export class DiagGaussian implements Distribution {
  */
 export function asGaussianLike(fn: string, arg: string, self: DiagGaussian, other: Distribution): DiagGaussian {
   if (!(other instanceof DiagGaussian)) {
-    throw new ConfigError({ fn, arg, expected: "a DiagGaussian (kind 'diag-gaussian')", got: (other as { kind?: unknown } | null)?.kind ?? other });
+    throw new ConfigError({
+      fn,
+      arg,
+      expected: "a DiagGaussian (kind 'diag-gaussian')",
+      got: (other as { kind?: unknown } | null)?.kind ?? other,
+    });
   }
-  const same = other.dim === self.dim && other.batchShape.length === self.batchShape.length && other.batchShape.every((d, i) => d === self.batchShape[i]);
+  const same =
+    other.dim === self.dim &&
+    other.batchShape.length === self.batchShape.length &&
+    other.batchShape.every((d, i) => d === self.batchShape[i]);
   if (!same) {
     throw new ShapeError({
       fn,

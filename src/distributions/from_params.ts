@@ -20,7 +20,9 @@ import type { Distribution, DistributionParams } from './types.js';
  * ```
  */
 export function distributionFromParams(p: DistributionParams): Distribution {
-  return p.kind === 'categorical' ? Categorical.fromLogits(p.logits) : DiagGaussian.create({ mean: p.mean, logStd: p.logStd });
+  return p.kind === 'categorical'
+    ? Categorical.fromLogits(p.logits)
+    : DiagGaussian.create({ mean: p.mean, logStd: p.logStd });
 }
 
 /**

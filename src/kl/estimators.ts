@@ -63,16 +63,31 @@ export function klEstimate(args: KlEstimateArgs<tf.Tensor>): tf.Tensor;
 export function klEstimate(args: KlEstimateArgs<ArrayLike<number>>): Float64Array;
 export function klEstimate(args: KlEstimateArgs<tf.Tensor | ArrayLike<number>>): tf.Tensor | Float64Array {
   if (args === null || typeof args !== 'object') {
-    throw new ConfigError({ fn: 'klEstimate', arg: 'args', expected: 'an object { estimator, logProb, refLogProb }', got: args });
+    throw new ConfigError({
+      fn: 'klEstimate',
+      arg: 'args',
+      expected: 'an object { estimator, logProb, refLogProb }',
+      got: args,
+    });
   }
   const { estimator, logProb, refLogProb } = args;
   assertOneOf('klEstimate', 'estimator', estimator, KL_ESTIMATORS);
   if (logProb instanceof tf.Tensor || refLogProb instanceof tf.Tensor) {
     if (!(logProb instanceof tf.Tensor) || !(refLogProb instanceof tf.Tensor)) {
-      throw new ShapeError({ fn: 'klEstimate', arg: 'refLogProb', expected: 'of the same kind as logProb (both tensors or both arrays)', got: refLogProb });
+      throw new ShapeError({
+        fn: 'klEstimate',
+        arg: 'refLogProb',
+        expected: 'of the same kind as logProb (both tensors or both arrays)',
+        got: refLogProb,
+      });
     }
     if (logProb.rank !== refLogProb.rank || logProb.shape.some((d, i) => d !== refLogProb.shape[i])) {
-      throw new ShapeError({ fn: 'klEstimate', arg: 'refLogProb', expected: `of the same shape as logProb [${logProb.shape.join(',')}]`, got: refLogProb });
+      throw new ShapeError({
+        fn: 'klEstimate',
+        arg: 'refLogProb',
+        expected: `of the same shape as logProb [${logProb.shape.join(',')}]`,
+        got: refLogProb,
+      });
     }
     return tf.tidy(() => {
       const l = tf.sub(logProb, refLogProb);
@@ -91,10 +106,27 @@ export function klEstimate(args: KlEstimateArgs<tf.Tensor | ArrayLike<number>>):
   }
   const isArrayLike = (x: unknown): x is ArrayLike<number> =>
     x !== null && typeof x === 'object' && typeof (x as { length?: unknown }).length === 'number';
-  if (!isArrayLike(logProb)) throw new ShapeError({ fn: 'klEstimate', arg: 'logProb', expected: 'a tensor or an array of numbers', got: logProb });
-  if (!isArrayLike(refLogProb)) throw new ShapeError({ fn: 'klEstimate', arg: 'refLogProb', expected: 'a tensor or an array of numbers', got: refLogProb });
+  if (!isArrayLike(logProb))
+    throw new ShapeError({
+      fn: 'klEstimate',
+      arg: 'logProb',
+      expected: 'a tensor or an array of numbers',
+      got: logProb,
+    });
+  if (!isArrayLike(refLogProb))
+    throw new ShapeError({
+      fn: 'klEstimate',
+      arg: 'refLogProb',
+      expected: 'a tensor or an array of numbers',
+      got: refLogProb,
+    });
   if (logProb.length !== refLogProb.length) {
-    throw new ShapeError({ fn: 'klEstimate', arg: 'refLogProb', expected: `of the same length as logProb (${logProb.length})`, got: `length ${refLogProb.length}` });
+    throw new ShapeError({
+      fn: 'klEstimate',
+      arg: 'refLogProb',
+      expected: `of the same length as logProb (${logProb.length})`,
+      got: `length ${refLogProb.length}`,
+    });
   }
   const out = new Float64Array(logProb.length);
   for (let i = 0; i < out.length; i++) {
@@ -102,10 +134,20 @@ export function klEstimate(args: KlEstimateArgs<tf.Tensor | ArrayLike<number>>):
     const rp = refLogProb[i];
     // log π(a) of a sampled action is finite; log ref(a) may be −∞ (an action ref never takes: the KL is +∞).
     if (typeof lp !== 'number' || !Number.isFinite(lp)) {
-      throw new NumericError({ fn: 'klEstimate', arg: `logProb[${i}]`, expected: 'a finite number (the log-probability of a sampled action)', got: lp });
+      throw new NumericError({
+        fn: 'klEstimate',
+        arg: `logProb[${i}]`,
+        expected: 'a finite number (the log-probability of a sampled action)',
+        got: lp,
+      });
     }
     if (typeof rp !== 'number' || Number.isNaN(rp) || rp === Infinity) {
-      throw new NumericError({ fn: 'klEstimate', arg: `refLogProb[${i}]`, expected: 'a finite number or -Infinity', got: rp });
+      throw new NumericError({
+        fn: 'klEstimate',
+        arg: `refLogProb[${i}]`,
+        expected: 'a finite number or -Infinity',
+        got: rp,
+      });
     }
     out[i] = estimateNumber(estimator, lp, rp);
   }

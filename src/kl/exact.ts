@@ -11,13 +11,21 @@ import { asGaussianLike, type DiagGaussian } from '../distributions/diag_gaussia
 import type { Distribution } from '../distributions/types.js';
 
 function checkPair(fn: string, p: Distribution, q: Distribution): void {
-  for (const [arg, d] of [['p', p], ['q', q]] as const) {
+  for (const [arg, d] of [
+    ['p', p],
+    ['q', q],
+  ] as const) {
     if (d === null || typeof d !== 'object' || (d.kind !== 'categorical' && d.kind !== 'diag-gaussian')) {
       throw new ConfigError({ fn, arg, expected: 'a Distribution (Categorical or DiagGaussian)', got: d });
     }
   }
   if (p.kind !== q.kind) {
-    throw new ConfigError({ fn, arg: 'q', expected: `a distribution of the same kind as p ('${p.kind}')`, got: q.kind });
+    throw new ConfigError({
+      fn,
+      arg: 'q',
+      expected: `a distribution of the same kind as p ('${p.kind}')`,
+      got: q.kind,
+    });
   }
 }
 
@@ -92,7 +100,13 @@ export function klDivergence(p: Distribution, q: Distribution): tf.Tensor {
 export function jsDivergence(p: Distribution, q: Distribution): tf.Tensor {
   checkPair('jsDivergence', p, q);
   if (p.kind !== 'categorical') {
-    throw new ConfigError({ fn: 'jsDivergence', arg: 'p', expected: 'a categorical distribution', got: p.kind, hint: 'The Jensen–Shannon divergence has no closed form for Gaussians; estimate it by sampling or use klDivergence' });
+    throw new ConfigError({
+      fn: 'jsDivergence',
+      arg: 'p',
+      expected: 'a categorical distribution',
+      got: p.kind,
+      hint: 'The Jensen–Shannon divergence has no closed form for Gaussians; estimate it by sampling or use klDivergence',
+    });
   }
   const [pc, qc] = categoricalPair('jsDivergence', p, q);
   return tf.tidy(() => {
@@ -128,10 +142,18 @@ export function jsDivergence(p: Distribution, q: Distribution): tf.Tensor {
 export function totalVariation(p: Distribution, q: Distribution): tf.Tensor {
   checkPair('totalVariation', p, q);
   if (p.kind !== 'categorical') {
-    throw new ConfigError({ fn: 'totalVariation', arg: 'p', expected: 'a categorical distribution', got: p.kind, hint: 'The total variation distance has no closed form for Gaussians; estimate it by sampling or bound it with Pinsker, TV ≤ √(KL/2)' });
+    throw new ConfigError({
+      fn: 'totalVariation',
+      arg: 'p',
+      expected: 'a categorical distribution',
+      got: p.kind,
+      hint: 'The total variation distance has no closed form for Gaussians; estimate it by sampling or bound it with Pinsker, TV ≤ √(KL/2)',
+    });
   }
   const [pc, qc] = categoricalPair('totalVariation', p, q);
-  return tf.tidy(() => tf.mul(0.5, tf.sum(tf.abs(tf.sub(tf.exp(pc.logitsUnscoped()), tf.exp(qc.logitsUnscoped()))), -1)));
+  return tf.tidy(() =>
+    tf.mul(0.5, tf.sum(tf.abs(tf.sub(tf.exp(pc.logitsUnscoped()), tf.exp(qc.logitsUnscoped()))), -1)),
+  );
 }
 
 /**

@@ -26,7 +26,13 @@ import { klEstimate } from './estimators.js';
  */
 export type RewardKlEstimator = 'k1' | 'k3' | 'abs' | 'mse' | 'full';
 /** All names accepted by {@link klRewardPenalty}'s `estimator`. */
-export const REWARD_KL_ESTIMATORS: readonly RewardKlEstimator[] = Object.freeze(['k1', 'k3', 'abs', 'mse', 'full'] as const);
+export const REWARD_KL_ESTIMATORS: readonly RewardKlEstimator[] = Object.freeze([
+  'k1',
+  'k3',
+  'abs',
+  'mse',
+  'full',
+] as const);
 
 /** Arguments of {@link klRewardPenalty}. */
 export interface KlRewardPenaltyArgs {
@@ -118,7 +124,12 @@ function fullKl(logits: tf.Tensor, refLogits: tf.Tensor): tf.Tensor {
 export function klRewardPenalty(args: KlRewardPenaltyArgs): KlRewardPenaltyResult {
   const fn = 'klRewardPenalty';
   if (args === null || typeof args !== 'object') {
-    throw new ConfigError({ fn, arg: 'args', expected: 'an object { logProb, refLogProb, scores, beta, estimator, logits?, refLogits?, mask? }', got: args });
+    throw new ConfigError({
+      fn,
+      arg: 'args',
+      expected: 'an object { logProb, refLogProb, scores, beta, estimator, logits?, refLogits?, mask? }',
+      got: args,
+    });
   }
   const { beta, estimator, mask } = args;
   assertOneOf(fn, 'estimator', estimator, REWARD_KL_ESTIMATORS);
@@ -142,7 +153,13 @@ export function klRewardPenalty(args: KlRewardPenaltyArgs): KlRewardPenaltyResul
     shape = [logProb.shape[0]!, logProb.shape[1]!];
   }
   const [B, T] = shape;
-  if (T < 1) throw new ShapeError({ fn, arg: estimator === 'full' ? 'logits' : 'logProb', expected: 'of shape [B, T] with T ≥ 1', got: estimator === 'full' ? logits : logProb });
+  if (T < 1)
+    throw new ShapeError({
+      fn,
+      arg: estimator === 'full' ? 'logits' : 'logProb',
+      expected: 'of shape [B, T] with T ≥ 1',
+      got: estimator === 'full' ? logits : logProb,
+    });
   if (mask !== undefined) {
     requireTensor(fn, 'mask', mask, `[${B}, ${T}]`);
     if (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T) {
@@ -152,8 +169,12 @@ export function klRewardPenalty(args: KlRewardPenaltyArgs): KlRewardPenaltyResul
   return tf.tidy(() => {
     const raw = args.scores;
     const s = isTensor(raw) ? raw : toTensor(fn, 'scores', isArrayLike(raw) ? Array.from(raw, Number) : (raw as never));
-    if (s.rank !== 1 || s.shape[0] !== B) throw new ShapeError({ fn, arg: 'scores', expected: `of shape [B] = [${B}]`, got: s });
-    const perToken = estimator === 'full' ? fullKl(logits!, refLogits!) : klEstimate({ estimator, logProb: logProb!, refLogProb: refLogProb! });
+    if (s.rank !== 1 || s.shape[0] !== B)
+      throw new ShapeError({ fn, arg: 'scores', expected: `of shape [B] = [${B}]`, got: s });
+    const perToken =
+      estimator === 'full'
+        ? fullKl(logits!, refLogits!)
+        : klEstimate({ estimator, logProb: logProb!, refLogProb: refLogProb! });
     const m = mask === undefined ? tf.ones([B, T]) : tf.cast(mask, 'float32');
     // 0 at padding even when the padded entries hold ±∞ or NaN.
     const kl = tf.where(tf.greater(m, 0), tf.mul(perToken, m), tf.zerosLike(perToken)) as tf.Tensor2D;
@@ -229,7 +250,12 @@ export interface KlLossPenaltyResult {
 export function klLossPenalty(args: KlLossPenaltyArgs): KlLossPenaltyResult {
   const fn = 'klLossPenalty';
   if (args === null || typeof args !== 'object') {
-    throw new ConfigError({ fn, arg: 'args', expected: 'an object { logProb, refLogProb, beta, oldLogProb?, mask? }', got: args });
+    throw new ConfigError({
+      fn,
+      arg: 'args',
+      expected: 'an object { logProb, refLogProb, beta, oldLogProb?, mask? }',
+      got: args,
+    });
   }
   const { beta, oldLogProb, mask } = args;
   const logProb = requireTensor(fn, 'logProb', args.logProb, '[B, T] or [B]');

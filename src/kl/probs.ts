@@ -183,7 +183,8 @@ export function softmax(logits: ArrayLike<number>): Float64Array {
   if (logits === null || typeof logits !== 'object' || typeof logits.length !== 'number') {
     throw new ShapeError({ fn: 'softmax', arg: 'logits', expected: 'an array of numbers', got: logits });
   }
-  if (logits.length === 0) throw new ShapeError({ fn: 'softmax', arg: 'logits', expected: 'a non-empty array', got: logits });
+  if (logits.length === 0)
+    throw new ShapeError({ fn: 'softmax', arg: 'logits', expected: 'a non-empty array', got: logits });
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) {
     const x = logits[i];
@@ -193,7 +194,12 @@ export function softmax(logits: ArrayLike<number>): Float64Array {
     if (x > max) max = x;
   }
   if (max === -Infinity) {
-    throw new NumericError({ fn: 'softmax', arg: 'logits', expected: 'a vector with at least one finite entry', got: logits });
+    throw new NumericError({
+      fn: 'softmax',
+      arg: 'logits',
+      expected: 'a vector with at least one finite entry',
+      got: logits,
+    });
   }
   const out = new Float64Array(logits.length);
   let sum = 0;

@@ -72,7 +72,11 @@ let tempCounter = 0;
  * await writeFileAtomic('runs/quickstart/checkpoint.json', JSON.stringify(ckpt));
  * ```
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { fs?: AtomicFileSystem } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: { fs?: AtomicFileSystem } = {},
+): Promise<void> {
   const fs = opts.fs ?? NODE_ATOMIC_FS;
   const dir = dirname(path);
   tempCounter += 1;
@@ -165,7 +169,13 @@ export async function readJsonFile(path: string, opts: ReadJsonOptions = {}): Pr
     text = await fsp.readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Err({ fn, arg, expected: code === 'ENOENT' ? 'an existing JSON file' : 'a readable JSON file', got: path, hint: code ?? String(e) });
+    throw new Err({
+      fn,
+      arg,
+      expected: code === 'ENOENT' ? 'an existing JSON file' : 'a readable JSON file',
+      got: path,
+      hint: code ?? String(e),
+    });
   }
   try {
     return JSON.parse(text) as unknown;

@@ -9,7 +9,8 @@ import { runCli } from './cli.js';
 // to write our own output ends with one line and 1, never a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE' && stream !== process.stderr) process.stderr.write(`klip: cannot write the output: ${e.code ?? e.message}\n`);
+    if (e.code !== 'EPIPE' && stream !== process.stderr)
+      process.stderr.write(`klip: cannot write the output: ${e.code ?? e.message}\n`);
     process.exit(e.code === 'EPIPE' ? 0 : 1);
   });
 }

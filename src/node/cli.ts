@@ -15,7 +15,14 @@ import { BACKENDS, setBackend, type BackendName } from '../backend/backend.js';
 import { ConfigError, KlipError, NumericError, type KlipErrorDetails } from '../core/errors.js';
 import { jsProbs, klProbs, tvProbs } from '../kl/probs.js';
 import { controllerVerdict, formatControllerVerdict } from '../training/controller_verdict.js';
-import { DEFAULT_PPO_CONFIG, hasKlTerm, OBJECTIVES, resolvePpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from '../training/config.js';
+import {
+  DEFAULT_PPO_CONFIG,
+  hasKlTerm,
+  OBJECTIVES,
+  resolvePpoConfig,
+  type PpoConfigInput,
+  type ResolvedPpoConfig,
+} from '../training/config.js';
 import { WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
 import { Trainer } from '../training/trainer.js';
 import type { LinearScheduleSpec } from '../training/schedule.js';
@@ -23,14 +30,45 @@ import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS, makeEnv } from '../../envs/registry.js';
 import { readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 import {
-  cellConfig, compareCells, compareFile, defaultCompareWorkers, formatCompareTable, aggregateCompare, mergeCompare, parseShard, readCompareFiles, runCompare, shardCells,
-  writeCompareOutputs, type CompareGrid,
+  cellConfig,
+  compareCells,
+  compareFile,
+  defaultCompareWorkers,
+  formatCompareTable,
+  aggregateCompare,
+  mergeCompare,
+  parseShard,
+  readCompareFiles,
+  runCompare,
+  shardCells,
+  writeCompareOutputs,
+  type CompareGrid,
 } from './compare.js';
-import { computeFrontier, DEFAULT_FRONTIER_INPUTS, formatFrontierTable, frontierChart, isFrontierFolder, parseFrontierFlags, readFrontierFolder, writeFrontierFolder, type ReportFrontier } from './frontier.js';
+import {
+  computeFrontier,
+  DEFAULT_FRONTIER_INPUTS,
+  formatFrontierTable,
+  frontierChart,
+  isFrontierFolder,
+  parseFrontierFlags,
+  readFrontierFolder,
+  writeFrontierFolder,
+  type ReportFrontier,
+} from './frontier.js';
 import { parseNumberList } from './flags.js';
 import { createProgress, progressModeFor, type KlLineOptions, type TextOut } from './progress.js';
 import { renderReportHtml, type ReportRun } from './report.js';
-import { checkCreatable, createRun, diffMetrics, meanOfMetric, openRun, summarizeMetrics, type FrameLike, type RunFolder, type RunSummary } from './run_folder.js';
+import {
+  checkCreatable,
+  createRun,
+  diffMetrics,
+  meanOfMetric,
+  openRun,
+  summarizeMetrics,
+  type FrameLike,
+  type RunFolder,
+  type RunSummary,
+} from './run_folder.js';
 
 /** Streams and context of one CLI invocation (inject them to run the CLI in-process). */
 export interface CliIo {
@@ -115,7 +153,10 @@ const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
 
 /** The train flag that sets a config path (`policy.hidden[1]` is set by `--hidden`), if one was given. */
 function flagForPath(path: string, given: readonly string[]): string | undefined {
-  const hit = Object.entries(FLAG_FIELDS).find(([attr, f]) => given.includes(attr) && (f.path === path || path.startsWith(`${f.path}[`) || path.startsWith(`${f.path}.`)));
+  const hit = Object.entries(FLAG_FIELDS).find(
+    ([attr, f]) =>
+      given.includes(attr) && (f.path === path || path.startsWith(`${f.path}[`) || path.startsWith(`${f.path}.`)),
+  );
   if (!hit) return undefined;
   const inner = path.startsWith(`${hit[1].path}.`) ? path.slice(hit[1].path.length + 1) : '';
   return inner ? `${hit[1].flag} (${inner})` : hit[1].flag;
@@ -133,7 +174,11 @@ function parseSeeds(value: string): number | number[] {
   }
   const what = `distinct integers ≥ 0 (at most ${MAX_COMPARE_SEEDS}), e.g. 3,7,11`;
   const xs = parseNumberList('compare', '--seeds', value, what);
-  if (xs.some((x) => !Number.isSafeInteger(x) || x < 0) || new Set(xs).size !== xs.length || xs.length > MAX_COMPARE_SEEDS) {
+  if (
+    xs.some((x) => !Number.isSafeInteger(x) || x < 0) ||
+    new Set(xs).size !== xs.length ||
+    xs.length > MAX_COMPARE_SEEDS
+  ) {
     throw usage('compare', '--seeds', `a count or a comma-separated list of ${what}`, value);
   }
   return xs;
@@ -160,7 +205,8 @@ function parseMaxGradNorm(value: string): number | 'none' {
 function parseHidden(value: string): number[] {
   const what = 'layer sizes (integers ≥ 1), e.g. 64,64';
   const xs = parseNumberList('train', '--hidden', value, what);
-  if (xs.some((x) => !Number.isSafeInteger(x) || x < 1)) throw usage('train', '--hidden', `a comma-separated list of ${what}`, value);
+  if (xs.some((x) => !Number.isSafeInteger(x) || x < 1))
+    throw usage('train', '--hidden', `a comma-separated list of ${what}`, value);
   return xs;
 }
 
@@ -185,9 +231,15 @@ function parseScheduleFlag(flag: string) {
   return (value: string): number | LinearScheduleSpec => {
     const parts = value.split(':').map((p) => p.trim());
     const xs = parts.map(Number);
-    const bad = parts.length > 3 || parts.some((p) => p === '') || xs.some((x) => !Number.isFinite(x)) ||
+    const bad =
+      parts.length > 3 ||
+      parts.some((p) => p === '') ||
+      xs.some((x) => !Number.isFinite(x)) ||
       (parts.length === 3 && !(xs[2]! > 0 && xs[2]! <= 1));
-    if (bad) throw new InvalidArgumentError(`${flag} must be a number, or START:END[:FRACTION] for a linear ramp (FRACTION in (0, 1]), got ${value}.`);
+    if (bad)
+      throw new InvalidArgumentError(
+        `${flag} must be a number, or START:END[:FRACTION] for a linear ramp (FRACTION in (0, 1]), got ${value}.`,
+      );
     if (parts.length === 1) return xs[0]!;
     return { kind: 'linear', start: xs[0]!, end: xs[1]!, endFraction: parts.length === 3 ? xs[2]! : 1 };
   };
@@ -217,7 +269,13 @@ function asFlagError(flag: string, e: unknown): unknown {
   if (!(e instanceof KlipError) || e.message.includes(flag)) return e;
   const Cls = e.constructor as new (d: KlipErrorDetails) => KlipError;
   const inner = e.fn === 'openRun' ? '' : ` (${e.fn}: ${e.arg})`;
-  const out = new Cls({ fn: 'train', arg: `${flag}${inner}`, expected: e.expected, got: e.got, ...(e.hint ? { hint: e.hint } : {}) });
+  const out = new Cls({
+    fn: 'train',
+    arg: `${flag}${inner}`,
+    expected: e.expected,
+    got: e.got,
+    ...(e.hint ? { hint: e.hint } : {}),
+  });
   Object.defineProperty(out, 'cause', { value: e, enumerable: false });
   return out;
 }
@@ -269,10 +327,15 @@ export function formatSummaryTable(s: RunSummary, dir: string): string {
   if (s.optimalReturn !== null) {
     rows.push(['policy return (exact)', fmt(s.policyReturn)]);
     rows.push(['optimal return (exact)', fmt(s.optimalReturn)]);
-    if (s.policyReturn !== null && s.optimalReturn > 0) rows.push(['policy / optimum', pct(s.policyReturn / s.optimalReturn)]);
+    if (s.policyReturn !== null && s.optimalReturn > 0)
+      rows.push(['policy / optimum', pct(s.policyReturn / s.optimalReturn)]);
   }
   const target = s.verdict?.target ?? null;
-  if (s.meanUpdateKl !== undefined) rows.push(['KL of the update (mean, exact, nats)', `${fmt(s.meanUpdateKl, 6)}${target === null ? '' : ` (target ${target})`}`]);
+  if (s.meanUpdateKl !== undefined)
+    rows.push([
+      'KL of the update (mean, exact, nats)',
+      `${fmt(s.meanUpdateKl, 6)}${target === null ? '' : ` (target ${target})`}`,
+    ]);
   rows.push(['KL per optimizer step (mean, exact, nats)', fmt(s.meanStepKl, 6)]);
   if (hasKlTerm(s.objective)) rows.push(['final β', fmt(s.finalBeta)]);
   if (s.verdict) rows.push(['controller', formatControllerVerdict(s.verdict)]);
@@ -286,7 +349,11 @@ export function formatSummaryTable(s: RunSummary, dir: string): string {
 
 function envFrame(config: ResolvedPpoConfig): FrameLike | undefined {
   try {
-    const env = makeEnv(config.env, config.envOptions) as unknown as { reset(o: { seed: number }): unknown; renderFrame?: () => unknown; close?: () => void };
+    const env = makeEnv(config.env, config.envOptions) as unknown as {
+      reset(o: { seed: number }): unknown;
+      renderFrame?: () => unknown;
+      close?: () => void;
+    };
     env.reset({ seed: 1 });
     const frame = env.renderFrame?.();
     env.close?.();
@@ -359,8 +426,13 @@ interface TrainOpts {
 }
 
 /** Resolve the train config from preset + config file + explicit flags, translating errors to flag names. */
-async function trainConfig(cmd: Command, o: TrainOpts, io: CliIo): Promise<{ input: PpoConfigInput; resolved: ResolvedPpoConfig; fromFlags: string[] }> {
-  let input: PpoConfigInput = o.preset === 'library' ? {} : JSON.parse(JSON.stringify(QUICKSTART_CONFIG.config)) as PpoConfigInput;
+async function trainConfig(
+  cmd: Command,
+  o: TrainOpts,
+  io: CliIo,
+): Promise<{ input: PpoConfigInput; resolved: ResolvedPpoConfig; fromFlags: string[] }> {
+  let input: PpoConfigInput =
+    o.preset === 'library' ? {} : (JSON.parse(JSON.stringify(QUICKSTART_CONFIG.config)) as PpoConfigInput);
   if (o.config !== undefined) {
     const file = await readJsonFile(resolve(io.cwd, o.config), { fn: 'train', arg: '--config' });
     if (!isPlainObject(file)) throw usage('train', '--config', 'a JSON object of PpoConfig fields', file);
@@ -386,7 +458,12 @@ async function trainConfig(cmd: Command, o: TrainOpts, io: CliIo): Promise<{ inp
     }
   }
   if (typeof input.env === 'string' && !(ENV_IDS as readonly string[]).includes(input.env)) {
-    throw usage('train', o.config !== undefined && !fromFlags.includes('env') ? `env (in ${o.config})` : '--env', `one of ${ENV_IDS.join(', ')}`, input.env);
+    throw usage(
+      'train',
+      o.config !== undefined && !fromFlags.includes('env') ? `env (in ${o.config})` : '--env',
+      `one of ${ENV_IDS.join(', ')}`,
+      input.env,
+    );
   }
   try {
     return { input, resolved: resolvePpoConfig(input), fromFlags };
@@ -409,7 +486,9 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
   let run: RunFolder;
   let dir: string;
   if (o.resume !== undefined) {
-    const given = [...Object.keys(FLAG_FIELDS), 'config', 'out', 'force', 'preset'].filter((a) => cmd.getOptionValueSource(a) === 'cli');
+    const given = [...Object.keys(FLAG_FIELDS), 'config', 'out', 'force', 'preset'].filter(
+      (a) => cmd.getOptionValueSource(a) === 'cli',
+    );
     if (given.length) {
       const flags = given.map((a) => FLAG_FIELDS[a]?.flag ?? `--${a}`);
       throw usage('train', flags.join(', '), 'left out with --resume (the run folder fixes the config)', flags[0]);
@@ -431,21 +510,31 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
   } else {
     const { input, resolved, fromFlags } = await trainConfig(cmd, o, io);
     const isQuickstart = o.preset === 'quickstart' && o.config === undefined && fromFlags.every((a) => a === 'backend');
-    const outArg = o.out ?? (isQuickstart ? QUICKSTART_CONFIG.out : `runs/${resolved.env}-${resolved.objective}-${String(resolved.seed)}-${timestamp()}`);
+    const outArg =
+      o.out ??
+      (isQuickstart
+        ? QUICKSTART_CONFIG.out
+        : `runs/${resolved.env}-${resolved.objective}-${String(resolved.seed)}-${timestamp()}`);
     dir = resolve(io.cwd, outArg);
     const force = (o.force ?? false) || (o.out === undefined && isQuickstart);
     checkCreatable(dir, force); // before anything is written
     trainer = await Trainer.create(input);
     try {
       const { batchSize: _b, minibatchSize: _m, numIterations: _n, ...plain } = trainer.config;
-      run = await createRun(dir, { config: { ...plain, numIterations: trainer.config.numIterations }, force, ...(io.fs ? { fs: io.fs } : {}) });
+      run = await createRun(dir, {
+        config: { ...plain, numIterations: trainer.config.numIterations },
+        force,
+        ...(io.fs ? { fs: io.fs } : {}),
+      });
       // Crash safety: from the moment the folder is reported, it holds a checkpoint that loads (update 0).
       await run.writeCheckpoint(await trainer.save());
     } catch (e) {
       trainer.dispose();
       throw e;
     }
-    human.write(`Training ${resolved.objective} on ${resolved.env} (${resolved.numIterations} updates × ${resolved.batchSize} steps, seed ${String(resolved.seed)}, ${resolved.backend}) → ${outArg}\n`);
+    human.write(
+      `Training ${resolved.objective} on ${resolved.env} (${resolved.numIterations} updates × ${resolved.batchSize} steps, seed ${String(resolved.seed)}, ${resolved.backend}) → ${outArg}\n`,
+    );
   }
 
   let interrupted = false;
@@ -463,7 +552,10 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
   if (io.signal?.aborted) onInterrupt();
   const progressOut = o.json ? io.stdout : io.stderr;
   const progress = createProgress({
-    mode: progressModeFor(progressOut, o.json ?? false), out: progressOut, totalUpdates: trainer.config.numIterations, startUpdate: trainer.update,
+    mode: progressModeFor(progressOut, o.json ?? false),
+    out: progressOut,
+    totalUpdates: trainer.config.numIterations,
+    startUpdate: trainer.update,
     kl: klLineOptions(trainer.config),
   });
   let lastCheckpoint = trainer.update; // the update of the checkpoint now in the folder
@@ -477,7 +569,9 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
         if (!(e instanceof NumericError)) throw e;
         // Training diverged: stop without touching the checkpoint (it holds the last good state) and say where.
         progress.stop();
-        io.stderr.write(`klip: NumericError at update ${attempted}/${trainer.config.numIterations}: ${e.message}. Training stopped; the last good checkpoint (update ${lastCheckpoint}) stays in ${run.path('checkpoint')}\n`);
+        io.stderr.write(
+          `klip: NumericError at update ${attempted}/${trainer.config.numIterations}: ${e.message}. Training stopped; the last good checkpoint (update ${lastCheckpoint}) stays in ${run.path('checkpoint')}\n`,
+        );
         return 1;
       }
       await run.appendMetrics(record);
@@ -493,14 +587,20 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
       await run.writeCheckpoint(await trainer.save());
       await run.writeWallTime(wallTime());
       const rel = o.resume ?? dir;
-      io.stderr.write(`klip: checkpoint written at update ${trainer.update}/${trainer.config.numIterations}. Resume with: klip train --resume ${rel}\n`);
+      io.stderr.write(
+        `klip: checkpoint written at update ${trainer.update}/${trainer.config.numIterations}. Resume with: klip train --resume ${rel}\n`,
+      );
       return EXIT_INTERRUPTED;
     }
     const summary = await buildSummary(trainer, run, wallTime());
     await run.writeSummary(summary);
-    await run.writeReport(await renderReportHtml([{ name: run.name, config: await run.readConfig(), metrics: trainer.history, summary }]));
+    await run.writeReport(
+      await renderReportHtml([{ name: run.name, config: await run.readConfig(), metrics: trainer.history, summary }]),
+    );
     human.write(formatSummaryTable(summary, o.resume ?? o.out ?? dir));
-    human.write(`Wrote ${dir}/{config.json, metrics.jsonl, metrics.csv, checkpoint.json, summary.json, report.html, wall_time.json}\n`);
+    human.write(
+      `Wrote ${dir}/{config.json, metrics.jsonl, metrics.csv, checkpoint.json, summary.json, report.html, wall_time.json}\n`,
+    );
     return 0;
   } finally {
     progress.stop();
@@ -536,10 +636,17 @@ async function runReproduce(dirArg: string, o: { out?: string }, io: CliIo): Pro
   const run = await openRun(resolve(io.cwd, dirArg));
   const config = await run.readConfig();
   const recorded = await run.readMetrics();
-  if (recorded.length === 0) throw usage('reproduce', `${dirArg}/metrics.jsonl`, 'a history with at least one update', 'no records');
+  if (recorded.length === 0)
+    throw usage('reproduce', `${dirArg}/metrics.jsonl`, 'a history with at least one update', 'no records');
   const written = await recordedVersion(run);
-  if (written === null) io.stderr.write(`klip: warning: ${dirArg} does not record which klip version wrote it; this is klip ${KLIP_VERSION}\n`);
-  else if (written !== KLIP_VERSION) io.stderr.write(`klip: warning: ${dirArg} was written by klip ${written}, this is klip ${KLIP_VERSION}: metrics may differ between versions\n`);
+  if (written === null)
+    io.stderr.write(
+      `klip: warning: ${dirArg} does not record which klip version wrote it; this is klip ${KLIP_VERSION}\n`,
+    );
+  else if (written !== KLIP_VERSION)
+    io.stderr.write(
+      `klip: warning: ${dirArg} was written by klip ${written}, this is klip ${KLIP_VERSION}: metrics may differ between versions\n`,
+    );
   const { numIterations: _n, batchSize: _b, minibatchSize: _m, ...input } = config;
   if (o.out !== undefined) checkCreatable(resolve(io.cwd, o.out), false, 'reproduce'); // before any work
   const trainer = await Trainer.create(input as PpoConfigInput);
@@ -553,21 +660,34 @@ async function runReproduce(dirArg: string, o: { out?: string }, io: CliIo): Pro
     }
     const out = await createRun(outDir, { config, ...(io.fs ? { fs: io.fs } : {}) });
     const target = Math.min(recorded.length, trainer.config.numIterations);
-    io.stderr.write(`Reproducing ${dirArg}: ${target} updates (seed ${String(trainer.config.seed)}, ${trainer.config.backend}) → ${temp ? 'a temporary folder' : o.out}\n`);
+    io.stderr.write(
+      `Reproducing ${dirArg}: ${target} updates (seed ${String(trainer.config.seed)}, ${trainer.config.backend}) → ${temp ? 'a temporary folder' : o.out}\n`,
+    );
     while (trainer.update < target) await out.appendMetrics(await trainer.step());
     await out.writeCheckpoint(await trainer.save());
     const diff = diffMetrics(recorded, await out.readMetrics());
     const ignored = `wall-clock keys not compared: ${WALL_CLOCK_METRICS.join(', ')}`;
     if (diff?.kind === 'value') {
       throw new KlipError({
-        fn: 'reproduce', arg: `update ${diff.update} ${diff.key}`, expected: `${fmtMetric(diff.recorded)} as recorded in ${dirArg}/metrics.jsonl`,
-        got: diff.reproduced === undefined ? 'missing' : diff.reproduced, hint: `First difference (${ignored})`,
+        fn: 'reproduce',
+        arg: `update ${diff.update} ${diff.key}`,
+        expected: `${fmtMetric(diff.recorded)} as recorded in ${dirArg}/metrics.jsonl`,
+        got: diff.reproduced === undefined ? 'missing' : diff.reproduced,
+        hint: `First difference (${ignored})`,
       });
     }
     if (diff?.kind === 'length') {
-      throw new KlipError({ fn: 'reproduce', arg: 'number of updates', expected: `${diff.recorded} as recorded in ${dirArg}/metrics.jsonl`, got: diff.reproduced, hint: `config.json runs ${trainer.config.numIterations} updates` });
+      throw new KlipError({
+        fn: 'reproduce',
+        arg: 'number of updates',
+        expected: `${diff.recorded} as recorded in ${dirArg}/metrics.jsonl`,
+        got: diff.reproduced,
+        hint: `config.json runs ${trainer.config.numIterations} updates`,
+      });
     }
-    io.stdout.write(`reproduced ${recorded.length} updates exactly (${ignored})${temp ? '' : `; the re-run is in ${o.out}`}\n`);
+    io.stdout.write(
+      `reproduced ${recorded.length} updates exactly (${ignored})${temp ? '' : `; the re-run is in ${o.out}`}\n`,
+    );
     return 0;
   } finally {
     trainer.dispose();
@@ -579,21 +699,33 @@ async function runReport(dirs: string[], o: { out?: string; title?: string }, io
   const runs: ReportRun[] = [];
   const folders: RunFolder[] = [];
   const frontiers: ReportFrontier[] = []; // folders written by `klip frontier`
-  for (const d of dirs) { // validate every folder before writing
+  for (const d of dirs) {
+    // validate every folder before writing
     const p = resolve(io.cwd, d);
     if (isFrontierFolder(p)) frontiers.push(await readFrontierFolder(p));
     else folders.push(await openRun(p));
   }
-  for (const f of folders) runs.push({ name: f.name, config: await f.readConfig(), metrics: await f.readMetrics(), summary: await f.readSummary() });
+  for (const f of folders)
+    runs.push({
+      name: f.name,
+      config: await f.readConfig(),
+      metrics: await f.readMetrics(),
+      summary: await f.readSummary(),
+    });
   const html = await renderReportHtml(runs, {
     ...(o.title ? { title: o.title } : {}),
     ...(frontiers.length ? { charts: [frontierChart(frontiers)], sources: frontiers.map((f) => f.name) } : {}),
   });
-  const single = dirs.length === 1 ? (folders[0]?.path('report') ?? join(resolve(io.cwd, dirs[0]!), 'report.html')) : undefined;
-  const out = o.out !== undefined ? resolve(io.cwd, o.out) : single ?? resolve(io.cwd, 'report.html');
+  const single =
+    dirs.length === 1 ? (folders[0]?.path('report') ?? join(resolve(io.cwd, dirs[0]!), 'report.html')) : undefined;
+  const out = o.out !== undefined ? resolve(io.cwd, o.out) : (single ?? resolve(io.cwd, 'report.html'));
   await writeFileAtomic(out, html);
-  const fr = frontiers.length ? `${runs.length ? ', ' : ''}${frontiers.length} frontier${frontiers.length > 1 ? 's' : ''}` : '';
-  io.stdout.write(`Wrote ${out} (${runs.length || !fr ? `${runs.length} run${runs.length > 1 ? 's' : ''}` : ''}${fr})\n`);
+  const fr = frontiers.length
+    ? `${runs.length ? ', ' : ''}${frontiers.length} frontier${frontiers.length > 1 ? 's' : ''}`
+    : '';
+  io.stdout.write(
+    `Wrote ${out} (${runs.length || !fr ? `${runs.length} run${runs.length > 1 ? 's' : ''}` : ''}${fr})\n`,
+  );
   return 0;
 }
 
@@ -617,21 +749,31 @@ async function runFrontierCmd(o: FrontierOpts, io: CliIo): Promise<number> {
   const dir = resolve(io.cwd, outArg);
   checkCreatable(dir, force ?? false, 'frontier');
   const human = json ? io.stderr : io.stdout;
-  human.write(`Training at β = ${inputs.betas.join(', ')} (${inputs.mode}, ${inputs.steps} Adam steps each, seed ${String(inputs.seed)}, ${backend}) → ${outArg}\n`);
+  human.write(
+    `Training at β = ${inputs.betas.join(', ')} (${inputs.mode}, ${inputs.steps} Adam steps each, seed ${String(inputs.seed)}, ${backend}) → ${outArg}\n`,
+  );
   await setBackend(backend);
   const file = computeFrontier(inputs);
   await writeFrontierFolder(dir, file);
   if (json) io.stdout.write(`${JSON.stringify(file)}\n`);
-  human.write(`\nπ_ref = [${inputs.piRef.map((p) => Number(p.toFixed(4))).join(', ')}], r = [${inputs.rewards.join(', ')}]\n${formatFrontierTable(file)}`);
+  human.write(
+    `\nπ_ref = [${inputs.piRef.map((p) => Number(p.toFixed(4))).join(', ')}], r = [${inputs.rewards.join(', ')}]\n${formatFrontierTable(file)}`,
+  );
   human.write(`Wrote ${outArg}/{frontier.json, report.html}\n`);
   return 0;
 }
 
 function parseList(flag: string, allowed: readonly string[]) {
   return (value: string): string[] => {
-    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.find((i) => !allowed.includes(i));
-    if (items.length === 0 || bad !== undefined) throw new InvalidArgumentError(`${flag} must be a comma-separated list of ${allowed.join(', ')}${bad !== undefined ? ` (unknown: ${bad})` : ''}.`);
+    if (items.length === 0 || bad !== undefined)
+      throw new InvalidArgumentError(
+        `${flag} must be a comma-separated list of ${allowed.join(', ')}${bad !== undefined ? ` (unknown: ${bad})` : ''}.`,
+      );
     return [...new Set(items)];
   };
 }
@@ -656,7 +798,13 @@ async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> {
     const files = await readCompareFiles(o.merge.map((p) => resolve(io.cwd, p)));
     const { merged, missing } = mergeCompare(files);
     if (missing.length) {
-      throw usage('compare --merge', 'folders', 'shards that together cover the grid', `${files.length} folder(s)`, `Missing cells: ${missing.map((c) => `${c.index} (${c.objective}/${c.controller}/seed ${String(c.seed)})`).join(', ')}`);
+      throw usage(
+        'compare --merge',
+        'folders',
+        'shards that together cover the grid',
+        `${files.length} folder(s)`,
+        `Missing cells: ${missing.map((c) => `${c.index} (${c.objective}/${c.controller}/seed ${String(c.seed)})`).join(', ')}`,
+      );
     }
     const outDir = resolve(io.cwd, o.out ?? `runs/compare-${merged.grid.env}-merged-${timestamp()}`);
     await writeCompareOutputs(outDir, merged);
@@ -664,7 +812,8 @@ async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> {
     io.stdout.write(`Wrote ${outDir}/{compare.json, compare.csv, compare_runs.csv, compare.html}\n`);
     return 0;
   }
-  if (!(ENV_IDS as readonly string[]).includes(o.env)) throw usage('compare', '--env', `one of ${ENV_IDS.join(', ')}`, o.env);
+  if (!(ENV_IDS as readonly string[]).includes(o.env))
+    throw usage('compare', '--env', `one of ${ENV_IDS.join(', ')}`, o.env);
   let base: PpoConfigInput = {};
   if (o.config !== undefined) {
     const file = await readJsonFile(resolve(io.cwd, o.config), { fn: 'compare', arg: '--config' });
@@ -694,19 +843,28 @@ async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> {
   if (existsSync(join(outDir, 'compare.json')) && !o.force) {
     throw usage('compare', '--out', 'a folder without a compare.json', outArg, 'Pick another --out or pass --force');
   }
-  if (o.workers !== undefined && o.workers < 0) throw usage('compare', '--workers', 'an integer ≥ 0 (0 or 1 = in-process)', o.workers);
+  if (o.workers !== undefined && o.workers < 0)
+    throw usage('compare', '--workers', 'an integer ≥ 0 (0 or 1 = in-process)', o.workers);
   const workers = Math.min(o.workers ?? defaultCompareWorkers(cells.length), cells.length);
   const results = await runCompare(grid, cells, {
     workers,
-    onStart: ({ workers: used }) => io.stderr.write(`Comparing ${cells.length}${shard ? ` of ${all.length}` : ''} runs on ${o.env} (${o.steps} env steps each)${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${used > 1 ? `${used} worker threads` : 'in-process'}\n`),
-    onResult: (r, done, total) => io.stderr.write(`  [${done}/${total}] ${r.objective} / ${r.controller} / seed ${String(r.seed)}: final return ${fmt(r.finalReturn)}, KL per optimizer step (mean) ${fmt(r.meanStepKl, 6)}\n`),
+    onStart: ({ workers: used }) =>
+      io.stderr.write(
+        `Comparing ${cells.length}${shard ? ` of ${all.length}` : ''} runs on ${o.env} (${o.steps} env steps each)${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${used > 1 ? `${used} worker threads` : 'in-process'}\n`,
+      ),
+    onResult: (r, done, total) =>
+      io.stderr.write(
+        `  [${done}/${total}] ${r.objective} / ${r.controller} / seed ${String(r.seed)}: final return ${fmt(r.finalReturn)}, KL per optimizer step (mean) ${fmt(r.meanStepKl, 6)}\n`,
+      ),
   });
   const file = compareFile(grid, shard, results);
   await writeCompareOutputs(outDir, file, { html: shard === null });
   io.stdout.write(formatCompareTable(aggregateCompare(results)));
-  io.stdout.write(shard
-    ? `Wrote shard ${shard.index}/${shard.count} to ${outArg}/compare.json; join the shards with: klip compare --merge <shard folders…>\n`
-    : `Wrote ${outArg}/{compare.json, compare.csv, compare_runs.csv, compare.html}\n`);
+  io.stdout.write(
+    shard
+      ? `Wrote shard ${shard.index}/${shard.count} to ${outArg}/compare.json; join the shards with: klip compare --merge <shard folders…>\n`
+      : `Wrote ${outArg}/{compare.json, compare.csv, compare_runs.csv, compare.html}\n`,
+  );
   return 0;
 }
 
@@ -730,15 +888,20 @@ function runKl(o: { p: string; q: string; json?: boolean }, io: CliIo): number {
   ];
   const tv = tvProbs(p, q);
   if (o.json) {
-    io.stdout.write(`${JSON.stringify({ p, q, klPQ: rows[0]!.nats, klQP: rows[1]!.nats, js: rows[2]!.nats, tv, unit: 'nats' })}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ p, q, klPQ: rows[0]!.nats, klQP: rows[1]!.nats, js: rows[2]!.nats, tv, unit: 'nats' })}\n`,
+    );
     return 0;
   }
   const show = (x: number): string => (Number.isFinite(x) ? x.toFixed(6) : String(x));
   io.stdout.write(`p = [${p.join(', ')}]\nq = [${q.join(', ')}]\n\n`);
   io.stdout.write(`${'divergence'.padEnd(10)}  ${'nats'.padStart(12)}  ${'bits'.padStart(12)}\n`);
-  for (const r of rows) io.stdout.write(`${r.name.padEnd(10)}  ${show(r.nats).padStart(12)}  ${show(r.nats / Math.LN2).padStart(12)}\n`);
+  for (const r of rows)
+    io.stdout.write(`${r.name.padEnd(10)}  ${show(r.nats).padStart(12)}  ${show(r.nats / Math.LN2).padStart(12)}\n`);
   io.stdout.write(`${'TV(p, q)'.padEnd(10)}  ${show(tv).padStart(12)}  ${'(no unit)'.padStart(12)}\n`);
-  io.stdout.write('\nKL is not symmetric: KL(p‖q) = Σ p·log(p/q) averages under p; KL(q‖p) averages log(q/p) under q.\n');
+  io.stdout.write(
+    '\nKL is not symmetric: KL(p‖q) = Σ p·log(p/q) averages under p; KL(q‖p) averages log(q/p) under q.\n',
+  );
   return 0;
 }
 
@@ -762,10 +925,20 @@ function findRepoRoot(from: string): string | null {
 async function runBench(args: string[], io: CliIo): Promise<number> {
   const root = findRepoRoot(io.cwd);
   if (!root) {
-    throw new KlipError({ fn: 'bench', arg: 'working folder', expected: 'inside a klip source checkout (with bench/index.ts)', got: io.cwd, hint: 'The benchmarks are not shipped in the npm package: clone the repository and run `npm run bench` there' });
+    throw new KlipError({
+      fn: 'bench',
+      arg: 'working folder',
+      expected: 'inside a klip source checkout (with bench/index.ts)',
+      got: io.cwd,
+      hint: 'The benchmarks are not shipped in the npm package: clone the repository and run `npm run bench` there',
+    });
   }
   return new Promise<number>((res) => {
-    const child = spawn('npx', ['tsx', 'bench/index.ts', ...args], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+    const child = spawn('npx', ['tsx', 'bench/index.ts', ...args], {
+      cwd: root,
+      stdio: 'inherit',
+      shell: process.platform === 'win32',
+    });
     child.on('error', (e) => {
       io.stderr.write(`klip: bench: could not start npx tsx (${e.message})\n`);
       res(1);
@@ -777,7 +950,9 @@ async function runBench(args: string[], io: CliIo): Promise<number> {
 function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
   const program = new Command('klip');
   program
-    .description('Regularize policy optimization with KL divergences: train, report, compare and explore KL from the command line.')
+    .description(
+      'Regularize policy optimization with KL divergences: train, report, compare and explore KL from the command line.',
+    )
     .version(KLIP_VERSION, '-V, --version', 'print the klip version')
     .exitOverride()
     .showSuggestionAfterError(true)
@@ -790,76 +965,220 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
   const q = QUICKSTART_CONFIG.config;
   program
     .command('train')
-    .description('Train PPO with KL regularization and write a run folder (no flags: the quickstart on slippery FrozenLake 4×4).')
+    .description(
+      'Train PPO with KL regularization and write a run folder (no flags: the quickstart on slippery FrozenLake 4×4).',
+    )
     .addOption(new Option('--env <id>', 'environment').choices([...ENV_IDS]).default(q.env))
     .addOption(new Option('--objective <name>', 'objective').choices([...OBJECTIVES]).default(q.objective))
-    .addOption(new Option('--kl-controller <kind>', 'KL coefficient rule').choices([...CONTROLLER_KINDS]).default(q.klController?.kind))
-    .addOption(new Option('--beta <x>', "initial KL coefficient β (klController.beta; default: the rule's, 1 for adaptive and fixed, 0.2 for proportional and rllib)").argParser(parseNumber('--beta', { min: 0 })))
-    .addOption(new Option('--target-kl <x>', "target of the KL of the update in nats (klController.target; default: the world's, 0.005 on frozenlake4x4, 0.01 elsewhere)").argParser(parseNumber('--target-kl', { min: 0, minExclusive: true })))
-    .addOption(new Option('--early-stop-kl <x>', 'early-stopping KL threshold (earlyStopKl): stop an update once its KL exceeds 1.5× this; default: the controller target for KL objectives, off otherwise').argParser(parseNumber('--early-stop-kl', { min: 0, minExclusive: true })))
-    .addOption(new Option('--kl-estimator <name>', 'KL estimator of the penalty and the controller (klEstimator)').choices([...KL_ESTIMATORS]).default(q.klEstimator))
-    .addOption(new Option('--policy <kind>', 'policy kind').choices([...POLICY_KINDS]).default(DEFAULT_PPO_CONFIG.policy.kind))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend))
-    .addOption(new Option('--steps <n>', "total env steps (totalSteps; default: the world's budget, 102400 on frozenlake4x4)").argParser(parseNumber('--steps', { integer: true })))
+    .addOption(
+      new Option('--kl-controller <kind>', 'KL coefficient rule')
+        .choices([...CONTROLLER_KINDS])
+        .default(q.klController?.kind),
+    )
+    .addOption(
+      new Option(
+        '--beta <x>',
+        "initial KL coefficient β (klController.beta; default: the rule's, 1 for adaptive and fixed, 0.2 for proportional and rllib)",
+      ).argParser(parseNumber('--beta', { min: 0 })),
+    )
+    .addOption(
+      new Option(
+        '--target-kl <x>',
+        "target of the KL of the update in nats (klController.target; default: the world's, 0.005 on frozenlake4x4, 0.01 elsewhere)",
+      ).argParser(parseNumber('--target-kl', { min: 0, minExclusive: true })),
+    )
+    .addOption(
+      new Option(
+        '--early-stop-kl <x>',
+        'early-stopping KL threshold (earlyStopKl): stop an update once its KL exceeds 1.5× this; default: the controller target for KL objectives, off otherwise',
+      ).argParser(parseNumber('--early-stop-kl', { min: 0, minExclusive: true })),
+    )
+    .addOption(
+      new Option('--kl-estimator <name>', 'KL estimator of the penalty and the controller (klEstimator)')
+        .choices([...KL_ESTIMATORS])
+        .default(q.klEstimator),
+    )
+    .addOption(
+      new Option('--policy <kind>', 'policy kind').choices([...POLICY_KINDS]).default(DEFAULT_PPO_CONFIG.policy.kind),
+    )
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend),
+    )
+    .addOption(
+      new Option(
+        '--steps <n>',
+        "total env steps (totalSteps; default: the world's budget, 102400 on frozenlake4x4)",
+      ).argParser(parseNumber('--steps', { integer: true })),
+    )
     .addOption(new Option('--seed <s>', 'root seed (integer or string)').argParser(parseSeed).default(q.seed))
-    .addOption(new Option('--lr <x>', "Adam learning rate (lr; default: the world's, 0.2 tabular, 2.5e-4 MLP)").argParser(parseNumber('--lr', { min: 0, minExclusive: true })))
-    .addOption(new Option('--anneal-lr <bool>', "anneal the learning rate linearly to 0 (annealLr; default: the world's)").argParser(parseBool('--anneal-lr')))
-    .addOption(new Option('--num-envs <n>', "parallel env copies (numEnvs; default: the world's, 32 on the grids)").argParser(parseNumber('--num-envs', { integer: true })))
-    .addOption(new Option('--n-steps <n>', "steps per env per update (nSteps; default: the world's)").argParser(parseNumber('--n-steps', { integer: true })))
-    .addOption(new Option('--epochs <n>', 'passes over each batch (epochs; default: 4)').argParser(parseNumber('--epochs', { integer: true })))
-    .addOption(new Option('--minibatches <n>', 'minibatches per epoch (numMinibatches; default: 4)').argParser(parseNumber('--minibatches', { integer: true })))
-    .addOption(new Option('--gamma <x>', "discount γ (default: the world's, 0.99; 0.995 on frozenlake8x8)").argParser(parseNumber('--gamma')))
-    .addOption(new Option('--gae-lambda <x>', "GAE λ (gaeLambda; default: the world's)").argParser(parseNumber('--gae-lambda')))
-    .addOption(new Option('--clip <x>', 'PPO clip range ε, or START:END[:FRACTION] for a linear ramp (clipEpsilon; default: 0.2)').argParser(parseScheduleFlag('--clip')))
-    .addOption(new Option('--ent-coef <x>', "entropy bonus coefficient, or START:END[:FRACTION] for a linear ramp (entCoef; default: the world's, 0.01)").argParser(parseScheduleFlag('--ent-coef')))
-    .addOption(new Option('--vf-coef <x>', 'value loss coefficient (vfCoef; default: 0.5)').argParser(parseNumber('--vf-coef')))
-    .addOption(new Option('--max-grad-norm <x>', 'global gradient-norm clip, or none (maxGradNorm; default: 0.5)').argParser(parseMaxGradNorm))
-    .addOption(new Option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 64,64 (policy.hidden; default: 64,64)').argParser(parseHidden))
+    .addOption(
+      new Option('--lr <x>', "Adam learning rate (lr; default: the world's, 0.2 tabular, 2.5e-4 MLP)").argParser(
+        parseNumber('--lr', { min: 0, minExclusive: true }),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--anneal-lr <bool>',
+        "anneal the learning rate linearly to 0 (annealLr; default: the world's)",
+      ).argParser(parseBool('--anneal-lr')),
+    )
+    .addOption(
+      new Option('--num-envs <n>', "parallel env copies (numEnvs; default: the world's, 32 on the grids)").argParser(
+        parseNumber('--num-envs', { integer: true }),
+      ),
+    )
+    .addOption(
+      new Option('--n-steps <n>', "steps per env per update (nSteps; default: the world's)").argParser(
+        parseNumber('--n-steps', { integer: true }),
+      ),
+    )
+    .addOption(
+      new Option('--epochs <n>', 'passes over each batch (epochs; default: 4)').argParser(
+        parseNumber('--epochs', { integer: true }),
+      ),
+    )
+    .addOption(
+      new Option('--minibatches <n>', 'minibatches per epoch (numMinibatches; default: 4)').argParser(
+        parseNumber('--minibatches', { integer: true }),
+      ),
+    )
+    .addOption(
+      new Option('--gamma <x>', "discount γ (default: the world's, 0.99; 0.995 on frozenlake8x8)").argParser(
+        parseNumber('--gamma'),
+      ),
+    )
+    .addOption(
+      new Option('--gae-lambda <x>', "GAE λ (gaeLambda; default: the world's)").argParser(parseNumber('--gae-lambda')),
+    )
+    .addOption(
+      new Option(
+        '--clip <x>',
+        'PPO clip range ε, or START:END[:FRACTION] for a linear ramp (clipEpsilon; default: 0.2)',
+      ).argParser(parseScheduleFlag('--clip')),
+    )
+    .addOption(
+      new Option(
+        '--ent-coef <x>',
+        "entropy bonus coefficient, or START:END[:FRACTION] for a linear ramp (entCoef; default: the world's, 0.01)",
+      ).argParser(parseScheduleFlag('--ent-coef')),
+    )
+    .addOption(
+      new Option('--vf-coef <x>', 'value loss coefficient (vfCoef; default: 0.5)').argParser(parseNumber('--vf-coef')),
+    )
+    .addOption(
+      new Option('--max-grad-norm <x>', 'global gradient-norm clip, or none (maxGradNorm; default: 0.5)').argParser(
+        parseMaxGradNorm,
+      ),
+    )
+    .addOption(
+      new Option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 64,64 (policy.hidden; default: 64,64)').argParser(
+        parseHidden,
+      ),
+    )
     .addOption(new Option('--config <file.json>', 'partial PpoConfig as JSON; flags override it'))
-    .addOption(new Option('--preset <name>', 'base config under --config and flags: the quickstart, or the library defaults').choices(['quickstart', 'library']).default('quickstart'))
-    .addOption(new Option('--out <dir>', `run folder (default: ${QUICKSTART_CONFIG.out} for the plain quickstart, else runs/<env>-<objective>-<seed>-<yyyymmdd-hhmmss>)`))
+    .addOption(
+      new Option('--preset <name>', 'base config under --config and flags: the quickstart, or the library defaults')
+        .choices(['quickstart', 'library'])
+        .default('quickstart'),
+    )
+    .addOption(
+      new Option(
+        '--out <dir>',
+        `run folder (default: ${QUICKSTART_CONFIG.out} for the plain quickstart, else runs/<env>-<objective>-<seed>-<yyyymmdd-hhmmss>)`,
+      ),
+    )
     .addOption(new Option('--resume <dir>', 'continue the run in <dir> from its checkpoint'))
     .addOption(new Option('--force', 'replace an existing run folder').default(false))
-    .addOption(new Option('--checkpoint-every <n>', 'write checkpoint.json every n updates (and at the end)').argParser(parsePositiveInt('--checkpoint-every')).default(10))
-    .addOption(new Option('--json', 'print one JSON metric record per update on stdout (human output goes to stderr)').default(false))
+    .addOption(
+      new Option('--checkpoint-every <n>', 'write checkpoint.json every n updates (and at the end)')
+        .argParser(parsePositiveInt('--checkpoint-every'))
+        .default(10),
+    )
+    .addOption(
+      new Option('--json', 'print one JSON metric record per update on stdout (human output goes to stderr)').default(
+        false,
+      ),
+    )
     .action(async (opts: TrainOpts, cmd: Command) => setCode(await runTrain(cmd, opts, io)));
 
   program
     .command('report')
     .description('Write a standalone report.html (inline SVG charts) for one or more runs; several runs overlay.')
     .argument('<runs...>', 'run folders')
-    .addOption(new Option('--out <file>', 'output HTML file (default: <run>/report.html for one run, ./report.html for several)'))
+    .addOption(
+      new Option(
+        '--out <file>',
+        'output HTML file (default: <run>/report.html for one run, ./report.html for several)',
+      ),
+    )
     .addOption(new Option('--title <text>', 'page title').default('klip report'))
     .action(async (dirs: string[], opts: { out?: string; title?: string }) => setCode(await runReport(dirs, opts, io)));
 
   program
     .command('compare')
-    .description('Ablation grid (PPO paper Table 1 style): objectives × KL controllers × seeds; --shard i/n runs one slice, --merge joins slices.')
+    .description(
+      'Ablation grid (PPO paper Table 1 style): objectives × KL controllers × seeds; --shard i/n runs one slice, --merge joins slices.',
+    )
     .addOption(new Option('--env <id>', 'environment').choices([...ENV_IDS]).default('frozenlake4x4'))
-    .addOption(new Option('--objectives <list>', 'comma-separated objectives').argParser(parseList('--objectives', OBJECTIVES)).default([...OBJECTIVES], OBJECTIVES.join(',')))
-    .addOption(new Option('--controllers <list>', 'comma-separated KL controllers (for kl-penalty and clip+kl)').argParser(parseList('--controllers', CONTROLLER_KINDS)).default(['adaptive'], 'adaptive'))
-    .addOption(new Option('--seeds <n|list>', 'seeds per cell: a count n (seeds 1…n) or a list, e.g. 3,7,11').argParser(parseSeeds).default(3))
+    .addOption(
+      new Option('--objectives <list>', 'comma-separated objectives')
+        .argParser(parseList('--objectives', OBJECTIVES))
+        .default([...OBJECTIVES], OBJECTIVES.join(',')),
+    )
+    .addOption(
+      new Option('--controllers <list>', 'comma-separated KL controllers (for kl-penalty and clip+kl)')
+        .argParser(parseList('--controllers', CONTROLLER_KINDS))
+        .default(['adaptive'], 'adaptive'),
+    )
+    .addOption(
+      new Option('--seeds <n|list>', 'seeds per cell: a count n (seeds 1…n) or a list, e.g. 3,7,11')
+        .argParser(parseSeeds)
+        .default(3),
+    )
     .addOption(new Option('--steps <n>', 'env steps per run').argParser(parsePositiveInt('--steps')).default(20_480))
-    .addOption(new Option('--backend <name>', 'tfjs backend (default: from --config, else wasm)').choices([...BACKENDS]))
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend (default: from --config, else wasm)').choices([...BACKENDS]),
+    )
     .addOption(new Option('--config <file.json>', 'partial PpoConfig shared by every run'))
     .addOption(new Option('--shard <i/n>', 'run only the i-th of n deterministic slices (1-based)'))
     .addOption(new Option('--merge <dirs...>', 'join the compare.json of shard folders instead of running'))
-    .addOption(new Option('--out <dir>', 'output folder (default: runs/compare-<env>[-shard<i>of<n>]-<yyyymmdd-hhmmss>)'))
+    .addOption(
+      new Option('--out <dir>', 'output folder (default: runs/compare-<env>[-shard<i>of<n>]-<yyyymmdd-hhmmss>)'),
+    )
     .addOption(new Option('--force', 'overwrite an existing compare.json').default(false))
-    .addOption(new Option('--workers <n>', 'worker threads running cells in parallel; 0 or 1 = in-process (default: min(available cores, cells))').argParser(parseNumber('--workers', { integer: true })))
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'worker threads running cells in parallel; 0 or 1 = in-process (default: min(available cores, cells))',
+      ).argParser(parseNumber('--workers', { integer: true })),
+    )
     .action(async (opts: CompareOpts) => setCode(await runCompareCmd(opts, io)));
 
   const fd = DEFAULT_FRONTIER_INPUTS;
   program
     .command('frontier')
-    .description('Reward–KL frontier: train a tabular policy on the KL-regularized bandit at each β and plot E[r] against KL(π‖π_ref) beside the closed form.')
+    .description(
+      'Reward–KL frontier: train a tabular policy on the KL-regularized bandit at each β and plot E[r] against KL(π‖π_ref) beside the closed form.',
+    )
     .addOption(new Option('--rewards <list>', 'reward per arm, comma-separated').default(fd.rewards.join(',')))
-    .addOption(new Option('--ref <probs>', 'π_ref: "uniform" or comma-separated probabilities > 0 (one per arm)').default('uniform'))
+    .addOption(
+      new Option('--ref <probs>', 'π_ref: "uniform" or comma-separated probabilities > 0 (one per arm)').default(
+        'uniform',
+      ),
+    )
     .addOption(new Option('--betas <list>', 'KL coefficients β > 0, comma-separated').default(fd.betas.join(',')))
-    .addOption(new Option('--mode <mode>', 'gradient: exact over the arms, or sampled (REINFORCE with the k1 reward penalty)').choices(['exact', 'sampled']).default(fd.mode))
-    .addOption(new Option('--steps <n>', 'Adam steps per β (lr 0.1)').argParser(parsePositiveInt('--steps')).default(fd.steps))
+    .addOption(
+      new Option('--mode <mode>', 'gradient: exact over the arms, or sampled (REINFORCE with the k1 reward penalty)')
+        .choices(['exact', 'sampled'])
+        .default(fd.mode),
+    )
+    .addOption(
+      new Option('--steps <n>', 'Adam steps per β (lr 0.1)').argParser(parsePositiveInt('--steps')).default(fd.steps),
+    )
     .addOption(new Option('--seed <s>', 'root seed (integer or string)').argParser(parseSeed).default(fd.seed))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend))
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend),
+    )
     .addOption(new Option('--out <dir>', 'output folder (default: runs/frontier-<yyyymmdd-hhmmss>)'))
     .addOption(new Option('--force', 'replace the files of an existing folder').default(false))
     .addOption(new Option('--json', 'print frontier.json on stdout (the table goes to stderr)').default(false))
@@ -867,9 +1186,13 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
 
   program
     .command('reproduce')
-    .description('Re-run a run folder\'s config.json (same seed and backend) and check that metrics.jsonl comes out identical, record by record (wall-clock keys excepted).')
+    .description(
+      "Re-run a run folder's config.json (same seed and backend) and check that metrics.jsonl comes out identical, record by record (wall-clock keys excepted).",
+    )
     .argument('<dir>', 'run folder')
-    .addOption(new Option('--out <dir>', 'keep the re-run in this new folder (default: a temporary folder, removed afterwards)'))
+    .addOption(
+      new Option('--out <dir>', 'keep the re-run in this new folder (default: a temporary folder, removed afterwards)'),
+    )
     .action(async (dir: string, opts: { out?: string }) => setCode(await runReproduce(dir, opts, io)));
 
   program
@@ -919,7 +1242,9 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   if (argv.length === 0) {
     // No command is a usage error (exit 2), not a success: say what is expected after the help.
     full.stderr.write(program.helpInformation());
-    full.stderr.write(`klip: a command is required (${program.commands.map((c) => c.name()).join(', ')}); try klip train\n`);
+    full.stderr.write(
+      `klip: a command is required (${program.commands.map((c) => c.name()).join(', ')}); try klip train\n`,
+    );
     return 2;
   }
   try {
@@ -927,7 +1252,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return 0;
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof KlipError) {

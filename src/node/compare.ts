@@ -10,7 +10,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CheckpointError, ConfigError, EnvError, KlipError, NumericError, ShapeError, type KlipErrorDetails } from '../core/errors.js';
+import {
+  CheckpointError,
+  ConfigError,
+  EnvError,
+  KlipError,
+  NumericError,
+  ShapeError,
+  type KlipErrorDetails,
+} from '../core/errors.js';
 import type { PpoConfigInput } from '../training/config.js';
 import type { MetricRecord } from '../training/metrics.js';
 import { train } from '../training/trainer.js';
@@ -109,7 +117,8 @@ export function compareCells(grid: Pick<CompareGrid, 'objectives' | 'controllers
   const cells: CompareCell[] = [];
   for (const objective of grid.objectives) {
     const ctls = KL_OBJECTIVES.has(objective) ? grid.controllers : ['-'];
-    for (const controller of ctls) for (const seed of grid.seeds) cells.push({ index: cells.length, objective, controller, seed });
+    for (const controller of ctls)
+      for (const seed of grid.seeds) cells.push({ index: cells.length, objective, controller, seed });
   }
   return cells;
 }
@@ -178,13 +187,22 @@ export function shardCells(cells: readonly CompareCell[], shard: Shard): Compare
  */
 export function cellConfig(grid: CompareGrid, cell: CompareCell): PpoConfigInput {
   const base = { ...grid.base };
-  const cfg: PpoConfigInput = { ...base, env: grid.env, totalSteps: grid.totalSteps, objective: cell.objective as never, seed: cell.seed };
+  const cfg: PpoConfigInput = {
+    ...base,
+    env: grid.env,
+    totalSteps: grid.totalSteps,
+    objective: cell.objective as never,
+    seed: cell.seed,
+  };
   if (cell.controller !== '-') {
     const baseCtl = base.klController;
     const kind = cell.controller as NonNullable<PpoConfigInput['klController']>['kind'];
-    cfg.klController = baseCtl && baseCtl.kind === kind
-      ? { ...baseCtl }
-      : kind === 'fixed' ? { kind, beta: baseCtl?.beta ?? 1 } : { kind }; // fixed: the base's β, else 1 (resolvePpoConfig's default)
+    cfg.klController =
+      baseCtl && baseCtl.kind === kind
+        ? { ...baseCtl }
+        : kind === 'fixed'
+          ? { kind, beta: baseCtl?.beta ?? 1 }
+          : { kind }; // fixed: the base's β, else 1 (resolvePpoConfig's default)
   }
   return cfg;
 }
@@ -200,7 +218,11 @@ export function cellConfig(grid: CompareGrid, cell: CompareCell): PpoConfigInput
  * resultFromMetrics(cell, trainer.history, 3.2).finalReturn;
  * ```
  */
-export function resultFromMetrics(cell: CompareCell, metrics: readonly MetricRecord[], wallTimeSeconds: number): CompareResult {
+export function resultFromMetrics(
+  cell: CompareCell,
+  metrics: readonly MetricRecord[],
+  wallTimeSeconds: number,
+): CompareResult {
   const s = summarizeMetrics(metrics);
   return { ...cell, ...s, updates: metrics.length, wallTimeSeconds };
 }
@@ -267,7 +289,27 @@ function cell(v: number | null | string): string {
  */
 export function compareCsv(rows: readonly CompareRow[]): string {
   const head = 'objective,controller,n,return_mean,return_std,kl_mean,kl_std,policy_return_mean,optimal_return\n';
-  return head + rows.map((r) => [r.objective, r.controller, r.n, r.returnMean, r.returnStd, r.klMean, r.klStd, r.policyReturnMean, r.optimalReturn].map(cell).join(',') + '\n').join('');
+  return (
+    head +
+    rows
+      .map(
+        (r) =>
+          `${[
+            r.objective,
+            r.controller,
+            r.n,
+            r.returnMean,
+            r.returnStd,
+            r.klMean,
+            r.klStd,
+            r.policyReturnMean,
+            r.optimalReturn,
+          ]
+            .map(cell)
+            .join(',')}\n`,
+      )
+      .join('')
+  );
 }
 
 /**
@@ -280,10 +322,33 @@ export function compareCsv(rows: readonly CompareRow[]): string {
  * ```
  */
 export function compareRunsCsv(results: readonly CompareResult[]): string {
-  const head = 'index,objective,controller,seed,final_return,success_rate,policy_return,optimal_return,mean_step_kl,final_beta,updates,wall_time_s\n';
-  return head + [...results].sort((a, b) => a.index - b.index).map((r) =>
-    [r.index, r.objective, r.controller, r.seed, r.finalReturn, r.successRate, r.policyReturn, r.optimalReturn, r.meanStepKl, r.finalBeta, r.updates, Number(r.wallTimeSeconds.toFixed(3))].map(cell).join(',') + '\n',
-  ).join('');
+  const head =
+    'index,objective,controller,seed,final_return,success_rate,policy_return,optimal_return,mean_step_kl,final_beta,updates,wall_time_s\n';
+  return (
+    head +
+    [...results]
+      .sort((a, b) => a.index - b.index)
+      .map(
+        (r) =>
+          `${[
+            r.index,
+            r.objective,
+            r.controller,
+            r.seed,
+            r.finalReturn,
+            r.successRate,
+            r.policyReturn,
+            r.optimalReturn,
+            r.meanStepKl,
+            r.finalBeta,
+            r.updates,
+            Number(r.wallTimeSeconds.toFixed(3)),
+          ]
+            .map(cell)
+            .join(',')}\n`,
+      )
+      .join('')
+  );
 }
 
 function f(v: number | null, d = 3): string {
@@ -302,14 +367,31 @@ function f(v: number | null, d = 3): string {
  * ```
  */
 export function formatCompareTable(rows: readonly CompareRow[]): string {
-  const head = ['objective', 'controller', 'seeds', 'final return (mean ± std)', 'mean per-step KL (± std)', 'policy return', 'optimum'];
+  const head = [
+    'objective',
+    'controller',
+    'seeds',
+    'final return (mean ± std)',
+    'mean per-step KL (± std)',
+    'policy return',
+    'optimum',
+  ];
   const body = rows.map((r) => [
-    r.objective, r.controller, String(r.n),
-    `${f(r.returnMean)} ± ${f(r.returnStd)}`, `${f(r.klMean, 5)} ± ${f(r.klStd, 5)}`, f(r.policyReturnMean), f(r.optimalReturn),
+    r.objective,
+    r.controller,
+    String(r.n),
+    `${f(r.returnMean)} ± ${f(r.returnStd)}`,
+    `${f(r.klMean, 5)} ± ${f(r.klStd, 5)}`,
+    f(r.policyReturnMean),
+    f(r.optimalReturn),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cols: string[]): string => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+  const line = (cols: string[]): string =>
+    cols
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return `${[line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n')}\n`;
 }
 
 /**
@@ -323,15 +405,35 @@ export function formatCompareTable(rows: readonly CompareRow[]): string {
  * ```
  */
 export function compareSpec(results: readonly CompareResult[]): VegaLiteSpec {
-  const values = results.filter((r) => r.finalReturn !== null).map((r) => ({ group: `${r.objective} / ${r.controller}`, seed: String(r.seed), finalReturn: r.finalReturn, meanStepKl: r.meanStepKl }));
+  const values = results
+    .filter((r) => r.finalReturn !== null)
+    .map((r) => ({
+      group: `${r.objective} / ${r.controller}`,
+      seed: String(r.seed),
+      finalReturn: r.finalReturn,
+      meanStepKl: r.meanStepKl,
+    }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: 480,
     background: 'white',
     data: { values },
     layer: [
-      { mark: { type: 'point', filled: true, size: 60, opacity: 0.7 }, encoding: { y: { field: 'group', type: 'nominal', title: 'objective / controller' }, x: { field: 'finalReturn', type: 'quantitative', title: 'final return' }, color: { field: 'seed', type: 'nominal' } } },
-      { mark: { type: 'tick', color: 'black', thickness: 2 }, encoding: { y: { field: 'group', type: 'nominal' }, x: { aggregate: 'mean', field: 'finalReturn', type: 'quantitative' } } },
+      {
+        mark: { type: 'point', filled: true, size: 60, opacity: 0.7 },
+        encoding: {
+          y: { field: 'group', type: 'nominal', title: 'objective / controller' },
+          x: { field: 'finalReturn', type: 'quantitative', title: 'final return' },
+          color: { field: 'seed', type: 'nominal' },
+        },
+      },
+      {
+        mark: { type: 'tick', color: 'black', thickness: 2 },
+        encoding: {
+          y: { field: 'group', type: 'nominal' },
+          x: { aggregate: 'mean', field: 'finalReturn', type: 'quantitative' },
+        },
+      },
     ],
   };
 }
@@ -347,11 +449,26 @@ export function compareSpec(results: readonly CompareResult[]): VegaLiteSpec {
  */
 export async function renderCompareHtml(file: CompareFile): Promise<string> {
   const rows = aggregateCompare(file.results);
-  const head = ['objective', 'controller', 'seeds', 'final return mean', '± std', 'mean per-step KL', '± std', 'policy return', 'optimum'];
+  const head = [
+    'objective',
+    'controller',
+    'seeds',
+    'final return mean',
+    '± std',
+    'mean per-step KL',
+    '± std',
+    'policy return',
+    'optimum',
+  ];
   const table = `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${[r.objective, r.controller, String(r.n), f(r.returnMean), f(r.returnStd), f(r.klMean, 5), f(r.klStd, 5), f(r.policyReturnMean), f(r.optimalReturn)].map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${[r.objective, r.controller, String(r.n), f(r.returnMean), f(r.returnStd), f(r.klMean, 5), f(r.klStd, 5), f(r.policyReturnMean), f(r.optimalReturn)].map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`,
+    )
     .join('')}</tbody></table>`;
-  const svg = file.results.some((r) => r.finalReturn !== null) ? await renderSpecToSvg(compareSpec(file.results)) : '<p>No finished episodes.</p>';
+  const svg = file.results.some((r) => r.finalReturn !== null)
+    ? await renderSpecToSvg(compareSpec(file.results))
+    : '<p>No finished episodes.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>klip compare: ${escapeHtml(file.grid.env)}</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:980px;padding:0 1rem}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}td:first-child,td:nth-child(2){text-align:left}pre{background:#f6f6f6;padding:.6rem}</style></head>
@@ -426,11 +543,21 @@ export function defaultCompareWorkers(cells: number): number {
  * const results = await runCompare(grid, shardCells(compareCells(grid), shard), { workers: 2 });
  * ```
  */
-export async function runCompare(grid: CompareGrid, cells: readonly CompareCell[], opts: RunCompareOptions = {}): Promise<CompareResult[]> {
+export async function runCompare(
+  grid: CompareGrid,
+  cells: readonly CompareCell[],
+  opts: RunCompareOptions = {},
+): Promise<CompareResult[]> {
   const workers = opts.workers ?? 1;
-  if (!Number.isSafeInteger(workers) || workers < 0) throw new ConfigError({ fn: 'compare', arg: '--workers', expected: 'an integer ≥ 0', got: workers });
+  if (!Number.isSafeInteger(workers) || workers < 0)
+    throw new ConfigError({ fn: 'compare', arg: '--workers', expected: 'an integer ≥ 0', got: workers });
   if (workers > 1 && opts.runCell) {
-    throw new ConfigError({ fn: 'runCompare', arg: 'runCell', expected: 'left out when workers > 1 (worker threads run the built-in Trainer runner)', got: 'a function' });
+    throw new ConfigError({
+      fn: 'runCompare',
+      arg: 'runCell',
+      expected: 'left out when workers > 1 (worker threads run the built-in Trainer runner)',
+      got: 'a function',
+    });
   }
   const n = Math.min(workers, cells.length);
   if (n > 1) {
@@ -473,7 +600,14 @@ export interface SerializedError {
   details?: KlipErrorDetails;
 }
 
-const ERROR_CLASSES: Record<string, KlipErrorClass> = { KlipError, ShapeError, ConfigError, EnvError, CheckpointError, NumericError };
+const ERROR_CLASSES: Record<string, KlipErrorClass> = {
+  KlipError,
+  ShapeError,
+  ConfigError,
+  EnvError,
+  CheckpointError,
+  NumericError,
+};
 
 /**
  * Turn an error into a structured-cloneable record (used by the compare worker); {@link deserializeError} rebuilds it.
@@ -492,7 +626,13 @@ export function serializeError(e: unknown): SerializedError {
     } catch {
       got = String(got); // not cloneable (a function, …): keep its text
     }
-    const details: KlipErrorDetails = { fn: e.fn, arg: e.arg, expected: e.expected, got, ...(e.hint ? { hint: e.hint } : {}) };
+    const details: KlipErrorDetails = {
+      fn: e.fn,
+      arg: e.arg,
+      expected: e.expected,
+      got,
+      ...(e.hint ? { hint: e.hint } : {}),
+    };
     return { name: e.constructor.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), details };
   }
   if (e instanceof Error) return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
@@ -534,7 +674,9 @@ function compareWorkerScript(): { url: URL } | { code: string } | null {
     const ts = new URL('./compare_worker.ts', import.meta.url);
     if (ts.protocol !== 'file:' || !existsSync(fileURLToPath(ts))) return null;
     // require-resolution gives tsx's CJS build of the API; its ESM twin sits beside it
-    const api = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+    const api = createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs');
     if (!existsSync(api)) return null;
     const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); })`;
     return { code };
@@ -606,7 +748,8 @@ async function runInWorkers(
         });
         w.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
         w.on('exit', (code) => {
-          if (!failed && (next < cells.length || active > 0)) fail(new Error(`compare: a worker thread exited with code ${code} before its cells were done`));
+          if (!failed && (next < cells.length || active > 0))
+            fail(new Error(`compare: a worker thread exited with code ${code} before its cells were done`));
         });
         if (isReady) give(w);
       };
@@ -633,13 +776,22 @@ async function runInWorkers(
  * serveCompareCells(parentPort!);
  * ```
  */
-export function serveCompareCells(port: { on(ev: 'message', fn: (m: unknown) => void): unknown; postMessage(m: unknown): void }): void {
+export function serveCompareCells(port: {
+  on(ev: 'message', fn: (m: unknown) => void): unknown;
+  postMessage(m: unknown): void;
+}): void {
   port.on('message', (raw) => {
     const m = raw as WorkerRequest;
     if (m.type !== 'run') return;
     const t0 = performance.now();
     runCellWithTrainer(m.config).then(
-      (metrics) => port.postMessage({ type: 'done', pos: m.pos, metrics, wallTimeSeconds: (performance.now() - t0) / 1000 } satisfies WorkerReply),
+      (metrics) =>
+        port.postMessage({
+          type: 'done',
+          pos: m.pos,
+          metrics,
+          wallTimeSeconds: (performance.now() - t0) / 1000,
+        } satisfies WorkerReply),
       (e: unknown) => port.postMessage({ type: 'error', pos: m.pos, error: serializeError(e) } satisfies WorkerReply),
     );
   });
@@ -658,13 +810,32 @@ export function serveCompareCells(port: { on(ev: 'message', fn: (m: unknown) => 
  * ```
  */
 export function compareFile(grid: CompareGrid, shard: Shard | null, results: CompareResult[]): CompareFile {
-  return { format: 'klip-compare', version: 1, klipVersion: KLIP_VERSION, grid, shard, results: [...results].sort((a, b) => a.index - b.index) };
+  return {
+    format: 'klip-compare',
+    version: 1,
+    klipVersion: KLIP_VERSION,
+    grid,
+    shard,
+    results: [...results].sort((a, b) => a.index - b.index),
+  };
 }
 
 function validateCompareFile(x: unknown, where: string): CompareFile {
   const o = x as Partial<CompareFile> | null;
-  if (!o || typeof o !== 'object' || o.format !== 'klip-compare' || o.version !== 1 || !o.grid || !Array.isArray(o.results)) {
-    throw new ConfigError({ fn: 'compare --merge', arg: where, expected: 'a klip compare.json (format "klip-compare", version 1)', got: x });
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    o.format !== 'klip-compare' ||
+    o.version !== 1 ||
+    !o.grid ||
+    !Array.isArray(o.results)
+  ) {
+    throw new ConfigError({
+      fn: 'compare --merge',
+      arg: where,
+      expected: 'a klip compare.json (format "klip-compare", version 1)',
+      got: x,
+    });
   }
   return o as CompareFile;
 }
@@ -700,18 +871,34 @@ export async function readCompareFiles(paths: readonly string[]): Promise<Compar
  * ```
  */
 export function mergeCompare(files: readonly CompareFile[]): MergedCompare {
-  if (files.length === 0) throw new ConfigError({ fn: 'compare --merge', arg: 'folders', expected: 'at least one folder written by `klip compare`', got: [] });
+  if (files.length === 0)
+    throw new ConfigError({
+      fn: 'compare --merge',
+      arg: 'folders',
+      expected: 'at least one folder written by `klip compare`',
+      got: [],
+    });
   const grid = files[0]!.grid;
   const key = JSON.stringify(grid);
   const byIndex = new Map<number, CompareResult>();
   files.forEach((f, i) => {
     if (JSON.stringify(f.grid) !== key) {
-      throw new ConfigError({ fn: 'compare --merge', arg: `folder ${i + 1}`, expected: 'the same grid as the first folder (same env, objectives, controllers, seeds, steps, config)', got: f.grid });
+      throw new ConfigError({
+        fn: 'compare --merge',
+        arg: `folder ${i + 1}`,
+        expected: 'the same grid as the first folder (same env, objectives, controllers, seeds, steps, config)',
+        got: f.grid,
+      });
     }
     for (const r of f.results) {
       const prev = byIndex.get(r.index);
       if (prev && JSON.stringify({ ...prev, wallTimeSeconds: 0 }) !== JSON.stringify({ ...r, wallTimeSeconds: 0 })) {
-        throw new ConfigError({ fn: 'compare --merge', arg: `cell ${r.index}`, expected: 'identical results in every folder that holds it', got: r });
+        throw new ConfigError({
+          fn: 'compare --merge',
+          arg: `cell ${r.index}`,
+          expected: 'identical results in every folder that holds it',
+          got: r,
+        });
       }
       if (!prev) byIndex.set(r.index, r);
     }
@@ -732,7 +919,11 @@ export function mergeCompare(files: readonly CompareFile[]): MergedCompare {
  * await writeCompareOutputs('runs/cmp', compareFile(grid, null, results));
  * ```
  */
-export async function writeCompareOutputs(dir: string, file: CompareFile, opts: { html?: boolean } = {}): Promise<string[]> {
+export async function writeCompareOutputs(
+  dir: string,
+  file: CompareFile,
+  opts: { html?: boolean } = {},
+): Promise<string[]> {
   await fsp.mkdir(dir, { recursive: true });
   const written: string[] = [];
   const put = async (name: string, data: string): Promise<void> => {

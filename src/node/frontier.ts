@@ -90,31 +90,67 @@ export const DEFAULT_FRONTIER_INPUTS: Readonly<FrontierInputs> = Object.freeze({
  * ```
  */
 export function parseFrontierFlags(flags: {
-  rewards?: string; ref?: string; betas?: string; mode?: string; steps?: string | number; seed?: string | number;
+  rewards?: string;
+  ref?: string;
+  betas?: string;
+  mode?: string;
+  steps?: string | number;
+  seed?: string | number;
 }): FrontierInputs {
   const fn = 'frontier';
   const d = DEFAULT_FRONTIER_INPUTS;
-  const rewards = flags.rewards === undefined ? [...d.rewards] : parseNumberList(fn, '--rewards', flags.rewards, 'numbers, one reward per arm (e.g. 1,0.5,0)');
-  if (rewards.length < 2) throw new ConfigError({ fn, arg: '--rewards', expected: 'at least two arms', got: flags.rewards });
+  const rewards =
+    flags.rewards === undefined
+      ? [...d.rewards]
+      : parseNumberList(fn, '--rewards', flags.rewards, 'numbers, one reward per arm (e.g. 1,0.5,0)');
+  if (rewards.length < 2)
+    throw new ConfigError({ fn, arg: '--rewards', expected: 'at least two arms', got: flags.rewards });
   let piRef: number[];
   const ref = flags.ref?.trim() ?? 'uniform';
   if (ref === 'uniform') {
     piRef = rewards.map(() => 1 / rewards.length);
   } else {
     piRef = parseNumberList(fn, '--ref', ref, 'probabilities > 0 summing to 1, or "uniform"');
-    if (piRef.length !== rewards.length) throw new ConfigError({ fn, arg: '--ref', expected: `as many entries as --rewards (${rewards.length})`, got: ref });
-    if (piRef.some((p) => !(p > 0))) throw new ConfigError({ fn, arg: '--ref', expected: 'probabilities > 0 (the policy starts at π_ref)', got: ref });
+    if (piRef.length !== rewards.length)
+      throw new ConfigError({
+        fn,
+        arg: '--ref',
+        expected: `as many entries as --rewards (${rewards.length})`,
+        got: ref,
+      });
+    if (piRef.some((p) => !(p > 0)))
+      throw new ConfigError({ fn, arg: '--ref', expected: 'probabilities > 0 (the policy starts at π_ref)', got: ref });
     const sum = piRef.reduce((a, b) => a + b, 0);
-    if (Math.abs(sum - 1) > 1e-6) throw new ConfigError({ fn, arg: '--ref', expected: 'probabilities summing to 1 (±1e-6)', got: ref, hint: `They sum to ${sum}` });
+    if (Math.abs(sum - 1) > 1e-6)
+      throw new ConfigError({
+        fn,
+        arg: '--ref',
+        expected: 'probabilities summing to 1 (±1e-6)',
+        got: ref,
+        hint: `They sum to ${sum}`,
+      });
   }
-  const betas = flags.betas === undefined ? [...d.betas] : parseNumberList(fn, '--betas', flags.betas, 'numbers > 0 (e.g. 0.1,0.5,2)');
-  if (betas.some((b) => !(b > 0))) throw new ConfigError({ fn, arg: '--betas', expected: 'a comma-separated list of numbers > 0', got: flags.betas });
+  const betas =
+    flags.betas === undefined
+      ? [...d.betas]
+      : parseNumberList(fn, '--betas', flags.betas, 'numbers > 0 (e.g. 0.1,0.5,2)');
+  if (betas.some((b) => !(b > 0)))
+    throw new ConfigError({ fn, arg: '--betas', expected: 'a comma-separated list of numbers > 0', got: flags.betas });
   const mode = flags.mode ?? d.mode;
-  if (!(KL_BANDIT_MODES as readonly string[]).includes(mode)) throw new ConfigError({ fn, arg: '--mode', expected: `one of ${KL_BANDIT_MODES.join(', ')}`, got: mode });
+  if (!(KL_BANDIT_MODES as readonly string[]).includes(mode))
+    throw new ConfigError({ fn, arg: '--mode', expected: `one of ${KL_BANDIT_MODES.join(', ')}`, got: mode });
   const steps = flags.steps === undefined ? d.steps : Number(flags.steps);
-  if (!Number.isSafeInteger(steps) || steps < 1) throw new ConfigError({ fn, arg: '--steps', expected: 'an integer ≥ 1', got: flags.steps });
+  if (!Number.isSafeInteger(steps) || steps < 1)
+    throw new ConfigError({ fn, arg: '--steps', expected: 'an integer ≥ 1', got: flags.steps });
   const seed = flags.seed ?? d.seed;
-  return { rewards, piRef, betas, mode: mode as KlBanditMode, steps, seed: typeof seed === 'string' && /^-?\d+$/.test(seed) ? Number(seed) : seed };
+  return {
+    rewards,
+    piRef,
+    betas,
+    mode: mode as KlBanditMode,
+    steps,
+    seed: typeof seed === 'string' && /^-?\d+$/.test(seed) ? Number(seed) : seed,
+  };
 }
 
 /**
@@ -132,7 +168,14 @@ export function parseFrontierFlags(flags: {
  * ```
  */
 export function computeFrontier(inputs: FrontierInputs): FrontierFile {
-  const frontier = rewardKlFrontier({ piRef: inputs.piRef, rewards: inputs.rewards, betas: inputs.betas, mode: inputs.mode, steps: inputs.steps, seed: inputs.seed });
+  const frontier = rewardKlFrontier({
+    piRef: inputs.piRef,
+    rewards: inputs.rewards,
+    betas: inputs.betas,
+    mode: inputs.mode,
+    steps: inputs.steps,
+    seed: inputs.seed,
+  });
   return { format: 'klip-frontier', version: 1, klipVersion: KLIP_VERSION, inputs, frontier };
 }
 
@@ -167,16 +210,37 @@ export async function readFrontierFolder(dir: string): Promise<ReportFrontier> {
   const path = join(dir, FRONTIER_FILES.data);
   const x = (await readJsonFile(path, { fn: 'report', arg: path })) as Partial<FrontierFile> | null;
   const f = x?.frontier;
-  const ok = x !== null && typeof x === 'object' && x.format === 'klip-frontier' && x.version === 1 && typeof x.inputs === 'object' &&
-    f !== undefined && Array.isArray(f.curve) && Array.isArray(f.optimal) && Array.isArray(f.trained);
-  if (!ok) throw new ConfigError({ fn: 'report', arg: path, expected: 'a klip frontier.json (format "klip-frontier", version 1)', got: x });
+  const ok =
+    x !== null &&
+    typeof x === 'object' &&
+    x.format === 'klip-frontier' &&
+    x.version === 1 &&
+    typeof x.inputs === 'object' &&
+    f !== undefined &&
+    Array.isArray(f.curve) &&
+    Array.isArray(f.optimal) &&
+    Array.isArray(f.trained);
+  if (!ok)
+    throw new ConfigError({
+      fn: 'report',
+      arg: path,
+      expected: 'a klip frontier.json (format "klip-frontier", version 1)',
+      got: x,
+    });
   return { name: basename(resolve(dir)), file: x as FrontierFile };
 }
 
 /** The table rows of a frontier: β, trained and optimal E[r] and KL, and KL(π‖π*), as numbers. */
 function rows(file: FrontierFile): number[][] {
   const { trained, optimal } = file.frontier;
-  return trained.map((t, i) => [t.beta, t.expectedReward, optimal[i]?.expectedReward ?? NaN, t.kl, optimal[i]?.kl ?? NaN, t.klToOptimum]);
+  return trained.map((t, i) => [
+    t.beta,
+    t.expectedReward,
+    optimal[i]?.expectedReward ?? NaN,
+    t.kl,
+    optimal[i]?.kl ?? NaN,
+    t.klToOptimum,
+  ]);
 }
 
 /** Column heads of the frontier table. */
@@ -202,7 +266,7 @@ export function formatFrontierTable(file: FrontierFile): string {
   const body = rows(file).map((r) => r.map((x, j) => (j === 0 ? String(x) : num(x))));
   const widths = HEAD.map((h, j) => Math.max(h.length, ...body.map((b) => b[j]!.length)));
   const line = (cols: string[]): string => cols.map((c, j) => c.padStart(widths[j]!)).join('  ');
-  return [line(HEAD), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+  return `${[line(HEAD), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n')}\n`;
 }
 
 /** Kinds of marks in the frontier chart (also the legend labels). */
@@ -231,14 +295,30 @@ export function frontierSpec(frontiers: readonly ReportFrontier[]): VegaLiteSpec
   const values: Record<string, unknown>[] = [];
   for (const { name, file } of frontiers) {
     const { curve, optimal, trained } = file.frontier;
-    for (const p of curve) values.push({ frontier: name, kind: FRONTIER_SERIES.curve, beta: p.beta, kl: p.kl, reward: p.expectedReward });
-    for (const p of optimal) values.push({ frontier: name, kind: FRONTIER_SERIES.optimal, beta: p.beta, kl: p.kl, reward: p.expectedReward });
-    for (const p of trained) values.push({ frontier: name, kind: FRONTIER_SERIES.trained, beta: p.beta, kl: p.kl, reward: p.expectedReward, klToOptimum: p.klToOptimum });
+    for (const p of curve)
+      values.push({ frontier: name, kind: FRONTIER_SERIES.curve, beta: p.beta, kl: p.kl, reward: p.expectedReward });
+    for (const p of optimal)
+      values.push({ frontier: name, kind: FRONTIER_SERIES.optimal, beta: p.beta, kl: p.kl, reward: p.expectedReward });
+    for (const p of trained)
+      values.push({
+        frontier: name,
+        kind: FRONTIER_SERIES.trained,
+        beta: p.beta,
+        kl: p.kl,
+        reward: p.expectedReward,
+        klToOptimum: p.klToOptimum,
+      });
   }
   const x = { field: 'kl', type: 'quantitative', title: 'KL(π‖π_ref) (nats)' };
   const y = { field: 'reward', type: 'quantitative', title: 'E_π[r]', scale: { zero: false } };
   const color = { field: 'frontier', type: 'nominal', title: 'frontier', scale: { scheme: 'category10' } };
-  const tooltip = [{ field: 'frontier' }, { field: 'kind' }, { field: 'beta', type: 'quantitative', title: 'β' }, { field: 'kl', type: 'quantitative' }, { field: 'reward', type: 'quantitative' }];
+  const tooltip = [
+    { field: 'frontier' },
+    { field: 'kind' },
+    { field: 'beta', type: 'quantitative', title: 'β' },
+    { field: 'kl', type: 'quantitative' },
+    { field: 'reward', type: 'quantitative' },
+  ];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: 560,
@@ -250,20 +330,47 @@ export function frontierSpec(frontiers: readonly ReportFrontier[]): VegaLiteSpec
         transform: [{ filter: { field: 'kind', equal: FRONTIER_SERIES.curve } }],
         mark: { type: 'line', strokeWidth: 1.8 },
         encoding: {
-          x, y, color,
+          x,
+          y,
+          color,
           order: { field: 'kl', type: 'quantitative' },
-          strokeDash: { field: 'kind', type: 'nominal', title: 'line', scale: { domain: [FRONTIER_SERIES.curve], range: [[1, 0]] } },
+          strokeDash: {
+            field: 'kind',
+            type: 'nominal',
+            title: 'line',
+            scale: { domain: [FRONTIER_SERIES.curve], range: [[1, 0]] },
+          },
         },
       },
       {
         transform: [{ filter: { field: 'kind', oneOf: [FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained] } }],
         mark: { type: 'point', strokeWidth: 2 },
         encoding: {
-          x, y, color,
-          shape: { field: 'kind', type: 'nominal', title: 'points', scale: { domain: [FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained], range: ['circle', 'cross'] } },
-          size: { field: 'kind', type: 'ordinal', title: 'points', scale: { domain: [FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained], range: [220, 70] } },
+          x,
+          y,
+          color,
+          shape: {
+            field: 'kind',
+            type: 'nominal',
+            title: 'points',
+            scale: { domain: [FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained], range: ['circle', 'cross'] },
+          },
+          size: {
+            field: 'kind',
+            type: 'ordinal',
+            title: 'points',
+            scale: { domain: [FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained], range: [220, 70] },
+          },
           // hollow circles (π*_β) around filled crosses (trained): a cross inside its circle = training reached π*_β
-          fill: { condition: { test: `datum.kind === '${FRONTIER_SERIES.trained}'`, field: 'frontier', type: 'nominal', legend: null }, value: 'transparent' },
+          fill: {
+            condition: {
+              test: `datum.kind === '${FRONTIER_SERIES.trained}'`,
+              field: 'frontier',
+              type: 'nominal',
+              legend: null,
+            },
+            value: 'transparent',
+          },
           tooltip,
         },
       },
@@ -285,13 +392,18 @@ export function frontierChart(frontiers: readonly ReportFrontier[]): ReportChart
   const multi = frontiers.length > 1;
   const table = {
     head: [...(multi ? ['frontier'] : []), ...HEAD],
-    rows: frontiers.flatMap(({ name, file }) => rows(file).map((r) => [...(multi ? [name] : []), ...r.map((x, j) => (j === 0 ? String(x) : num(x)))])),
+    rows: frontiers.flatMap(({ name, file }) =>
+      rows(file).map((r) => [...(multi ? [name] : []), ...r.map((x, j) => (j === 0 ? String(x) : num(x)))]),
+    ),
   };
-  const modes = [...new Set(frontiers.map((f) => `${f.file.inputs.mode}, ${f.file.inputs.steps} Adam steps per β`))].join('; ');
+  const modes = [
+    ...new Set(frontiers.map((f) => `${f.file.inputs.mode}, ${f.file.inputs.steps} Adam steps per β`)),
+  ].join('; ');
   return {
     id: 'frontier',
     title: 'Reward–KL frontier',
-    caption: 'x: KL(π‖π_ref) in nats; y: E_π[r]. The line is the closed-form frontier (KL(π*_β‖π_ref), E_π*_β[r]) of ' +
+    caption:
+      'x: KL(π‖π_ref) in nats; y: E_π[r]. The line is the closed-form frontier (KL(π*_β‖π_ref), E_π*_β[r]) of ' +
       'π*_β ∝ π_ref·exp(r/β) over a dense β grid: no policy earns more reward for the same KL. Hollow circles: π*_β at the ' +
       `swept β's; filled crosses: the tabular policies trained at those β's (${modes}). A cross inside its circle means training ` +
       'reached the optimum; the table gives KL(π‖π*) per β.',
@@ -313,7 +425,11 @@ export function frontierChart(frontiers: readonly ReportFrontier[]): ReportChart
  */
 export async function writeFrontierFolder(dir: string, file: FrontierFile): Promise<string[]> {
   const name = basename(resolve(dir));
-  const html = await renderReportHtml([], { title: 'klip frontier', charts: [frontierChart([{ name, file }])], sources: [name] });
+  const html = await renderReportHtml([], {
+    title: 'klip frontier',
+    charts: [frontierChart([{ name, file }])],
+    sources: [name],
+  });
   await fsp.mkdir(dir, { recursive: true });
   const data = join(dir, FRONTIER_FILES.data);
   const report = join(dir, FRONTIER_FILES.report);

@@ -125,7 +125,8 @@ export function createProgress(opts: ProgressOptions): ProgressReporter {
       return {
         update(r) {
           const u = typeof r.update === 'number' ? r.update : 0;
-          if (u % every === 0 || u === total || u === start + 1) opts.out.write(`${formatProgressLine(r, total, opts.kl)}\n`);
+          if (u % every === 0 || u === total || u === start + 1)
+            opts.out.write(`${formatProgressLine(r, total, opts.kl)}\n`);
         },
         stop: () => undefined,
       };

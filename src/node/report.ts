@@ -102,26 +102,50 @@ function klAxis(rows: readonly Row[]): { scale: Record<string, unknown>; axis?: 
   const step = Math.max(1, Math.ceil((hi - lo) / 6)); // at most ~6 decades labelled per side
   const decades: number[] = [];
   for (let e = hi; e >= lo; e -= step) decades.push(10 ** e);
-  const values = [...(rows.some((r) => r.value < 0) ? decades.map((d) => -d) : []), 0, ...decades].sort((a, b) => a - b);
+  const values = [...(rows.some((r) => r.value < 0) ? decades.map((d) => -d) : []), 0, ...decades].sort(
+    (a, b) => a - b,
+  );
   return { scale: { type: 'symlog', constant: 10 ** lo / 10 }, axis: { values, format: '~e' } };
 }
 
 function lineLayer(
   rows: Row[],
   yTitle: string,
-  opts: { logY?: boolean; scale?: Record<string, unknown>; axis?: Record<string, unknown>; dashBySeries?: boolean; step?: boolean } = {},
+  opts: {
+    logY?: boolean;
+    scale?: Record<string, unknown>;
+    axis?: Record<string, unknown>;
+    dashBySeries?: boolean;
+    step?: boolean;
+  } = {},
 ): VegaLiteSpec {
   const scale = opts.scale ?? (opts.logY ? { type: 'log' } : undefined);
   return {
     data: { values: rows },
-    mark: { type: 'line', point: rows.length < 60, strokeWidth: 1.8, ...(opts.step ? { interpolate: 'step-after' } : {}) },
+    mark: {
+      type: 'line',
+      point: rows.length < 60,
+      strokeWidth: 1.8,
+      ...(opts.step ? { interpolate: 'step-after' } : {}),
+    },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'env steps' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, ...(scale ? { scale } : {}), ...(opts.axis ? { axis: opts.axis } : {}) },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: yTitle,
+        ...(scale ? { scale } : {}),
+        ...(opts.axis ? { axis: opts.axis } : {}),
+      },
       color: { field: 'run', type: 'nominal', title: 'run', scale: { scheme: 'category10' } },
       ...(opts.dashBySeries ? { strokeDash: { field: 'series', type: 'nominal', title: 'series' } } : {}),
       detail: { field: 'series', type: 'nominal' },
-      tooltip: [{ field: 'run' }, { field: 'series' }, { field: 'update', type: 'quantitative' }, { field: 'value', type: 'quantitative' }],
+      tooltip: [
+        { field: 'run' },
+        { field: 'series' },
+        { field: 'update', type: 'quantitative' },
+        { field: 'value', type: 'quantitative' },
+      ],
     },
   };
 }
@@ -151,7 +175,8 @@ function chart(id: string, title: string, cap: string, layers: VegaLiteSpec[]): 
 /** The controller settings of a run whose objective uses β, else null. */
 function controllerOf(config: Record<string, unknown>): VerdictControllerSettings | null {
   const ctl = config.klController as Record<string, unknown> | undefined;
-  if (!ctl || typeof ctl.kind !== 'string' || typeof config.objective !== 'string' || !hasKlTerm(config.objective)) return null;
+  if (!ctl || typeof ctl.kind !== 'string' || typeof config.objective !== 'string' || !hasKlTerm(config.objective))
+    return null;
   return ctl as unknown as VerdictControllerSettings;
 }
 
@@ -178,32 +203,52 @@ function bandOf(config: Record<string, unknown>): { target: number; lo: number; 
 export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
   const out: ReportChart[] = [];
 
-  const ret = longRows(runs, { 'episodic return': 'charts/episodic_return', 'policy return (exact)': 'charts/policy_return' });
-  const optimum = [...new Set(longRows(runs, { optimum: 'charts/optimal_return' }).map((r) => r.value))].map((value) => ({ value, series: 'exact optimum' }));
+  const ret = longRows(runs, {
+    'episodic return': 'charts/episodic_return',
+    'policy return (exact)': 'charts/policy_return',
+  });
+  const optimum = [...new Set(longRows(runs, { optimum: 'charts/optimal_return' }).map((r) => r.value))].map(
+    (value) => ({ value, series: 'exact optimum' }),
+  );
   if (ret.length) {
     const layers: VegaLiteSpec[] = [lineLayer(ret, 'return', { dashBySeries: true })];
     if (optimum.length) {
       layers.push({
         data: { values: optimum },
         mark: { type: 'rule', strokeDash: [6, 3], color: 'black' },
-        encoding: { y: { field: 'value', type: 'quantitative' }, tooltip: [{ field: 'series' }, { field: 'value', type: 'quantitative' }] },
+        encoding: {
+          y: { field: 'value', type: 'quantitative' },
+          tooltip: [{ field: 'series' }, { field: 'value', type: 'quantitative' }],
+        },
       });
     }
-    out.push(chart('return', 'Return against the exact optimum',
-      caption(['charts/episodic_return', 'charts/policy_return', 'charts/optimal_return'], optimum.length ? 'The dashed black rule is the exact optimum.' : ''), layers));
+    out.push(
+      chart(
+        'return',
+        'Return against the exact optimum',
+        caption(
+          ['charts/episodic_return', 'charts/policy_return', 'charts/optimal_return'],
+          optimum.length ? 'The dashed black rule is the exact optimum.' : '',
+        ),
+        layers,
+      ),
+    );
   }
 
   const klUpdate = longRows(runs, { exact: 'kl/exact_rollout_end', k1: 'kl/k1_rollout_end', k3: 'kl/k3_rollout_end' });
   if (klUpdate.length) {
     const layers: VegaLiteSpec[] = [];
-    const bands = runs.map((r) => ({ run: r.name, band: bandOf(r.config) })).filter((b) => b.band !== null)
+    const bands = runs
+      .map((r) => ({ run: r.name, band: bandOf(r.config) }))
+      .filter((b) => b.band !== null)
       .map((b) => ({ run: b.run, ...b.band! }));
     if (bands.length) {
       layers.push({
         data: { values: bands },
         mark: { type: 'rect', opacity: 0.1 },
         encoding: {
-          y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' },
+          y: { field: 'lo', type: 'quantitative' },
+          y2: { field: 'hi' },
           color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
           tooltip: [{ field: 'run' }, { field: 'lo', title: 'band low' }, { field: 'hi', title: 'band high' }],
         },
@@ -212,17 +257,32 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
     }
     layers.push(lineLayer(klUpdate, 'KL (nats)', { dashBySeries: true, ...klAxis(klUpdate) }));
     const verdicts = runs.map((r) => ({ run: r, ctl: controllerOf(r.config) })).filter((x) => x.ctl !== null);
-    const c = chart('kl_update', 'KL of the update: KL(π_rollout‖π_end), exact vs k1/k3, against the target',
-      caption(['kl/exact_rollout_end', 'kl/k1_rollout_end', 'kl/k3_rollout_end'], bands.length
-        ? "Shaded: each run's band in its own rule's edges (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]); dashed: the target d. The controller keeps the exact KL inside it; points far above it are updates the trust region did not hold."
-        : ''), layers);
+    const c = chart(
+      'kl_update',
+      'KL of the update: KL(π_rollout‖π_end), exact vs k1/k3, against the target',
+      caption(
+        ['kl/exact_rollout_end', 'kl/k1_rollout_end', 'kl/k3_rollout_end'],
+        bands.length
+          ? "Shaded: each run's band in its own rule's edges (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]); dashed: the target d. The controller keeps the exact KL inside it; points far above it are updates the trust region did not hold."
+          : '',
+      ),
+      layers,
+    );
     if (verdicts.length) {
       c.table = {
         head: ['run', 'target', 'in band', 'over 2× target', 'over 5× target', 'β at a bound', 'β held', 'early stops'],
         rows: verdicts.map(({ run, ctl }) => {
           const v = controllerVerdict(run.metrics, ctl!, true);
-          return [run.name, v.target === null ? '–' : String(v.target), `${v.inBand}/${v.updates}`, String(v.over2x), String(v.over5x),
-            String(v.betaAtBound), String(v.held), String(v.earlyStops)];
+          return [
+            run.name,
+            v.target === null ? '–' : String(v.target),
+            `${v.inBand}/${v.updates}`,
+            String(v.over2x),
+            String(v.over5x),
+            String(v.betaAtBound),
+            String(v.held),
+            String(v.earlyStops),
+          ];
         }),
       };
     }
@@ -231,9 +291,17 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
 
   const klStep = longRows(runs, { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' });
   if (klStep.length) {
-    out.push(chart('kl_step', 'KL per optimizer step: KL(π_before‖π_after), exact vs k1/k3 estimates',
-      caption(['kl/exact_old_new', 'kl/k1', 'kl/k3'], 'One update takes epochs × minibatches optimizer steps, so this is far smaller than the KL of the update.'),
-      [lineLayer(klStep, 'KL (nats)', { dashBySeries: true, ...klAxis(klStep) })]));
+    out.push(
+      chart(
+        'kl_step',
+        'KL per optimizer step: KL(π_before‖π_after), exact vs k1/k3 estimates',
+        caption(
+          ['kl/exact_old_new', 'kl/k1', 'kl/k3'],
+          'One update takes epochs × minibatches optimizer steps, so this is far smaller than the KL of the update.',
+        ),
+        [lineLayer(klStep, 'KL (nats)', { dashBySeries: true, ...klAxis(klStep) })],
+      ),
+    );
   }
 
   const klRuns = runs.filter((r) => controllerOf(r.config) !== null);
@@ -244,35 +312,78 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
     const bounds: Array<{ run: string; bound: string; value: number }> = [];
     for (const r of klRuns) {
       const ctl = controllerOf(r.config)!;
-      if (isNum(ctl.betaMin) && (!logY || ctl.betaMin > 0)) bounds.push({ run: r.name, bound: 'betaMin', value: ctl.betaMin });
+      if (isNum(ctl.betaMin) && (!logY || ctl.betaMin > 0))
+        bounds.push({ run: r.name, bound: 'betaMin', value: ctl.betaMin });
       if (isNum(ctl.betaMax)) bounds.push({ run: r.name, bound: 'betaMax', value: ctl.betaMax });
     }
     if (bounds.length) {
-      layers.push(runRules(bounds, 'value', [2, 2], [{ field: 'run' }, { field: 'bound' }, { field: 'value', type: 'quantitative' }]));
+      layers.push(
+        runRules(
+          bounds,
+          'value',
+          [2, 2],
+          [{ field: 'run' }, { field: 'bound' }, { field: 'value', type: 'quantitative' }],
+        ),
+      );
     }
-    out.push(chart('beta', 'KL coefficient β per update', caption(['kl/coef', 'kl/coef_held'],
-      `A step line: β is constant within an update.${logY ? ' Log scale.' : ''}${bounds.length ? ' Dotted: betaMin/betaMax.' : ''} Flat stretches are updates where the trainer held β (no learning signal, or the penalty was not what stopped the update).`), layers));
+    out.push(
+      chart(
+        'beta',
+        'KL coefficient β per update',
+        caption(
+          ['kl/coef', 'kl/coef_held'],
+          `A step line: β is constant within an update.${logY ? ' Log scale.' : ''}${bounds.length ? ' Dotted: betaMin/betaMax.' : ''} Flat stretches are updates where the trainer held β (no learning signal, or the penalty was not what stopped the update).`,
+        ),
+        layers,
+      ),
+    );
   }
 
   const optSteps = longRows(runs, { 'optimizer steps': 'kl/optimizer_steps' });
   const stopping = runs.filter((r) => isNum(r.config.earlyStopKl));
   if (optSteps.length && stopping.length) {
-    const full = runs.map((r) => ({ run: r.name, value: (isNum(r.config.epochs) ? r.config.epochs : 0) * (isNum(r.config.numMinibatches) ? r.config.numMinibatches : 0) }))
+    const full = runs
+      .map((r) => ({
+        run: r.name,
+        value:
+          (isNum(r.config.epochs) ? r.config.epochs : 0) *
+          (isNum(r.config.numMinibatches) ? r.config.numMinibatches : 0),
+      }))
       .filter((x) => x.value > 0);
-    const thresholds = stopping.map((r) => `${r.name}: ${(isNum(r.config.earlyStopFactor) ? r.config.earlyStopFactor : 1.5)} × ${String(r.config.earlyStopKl)} (${String(r.config.earlyStopStatistic ?? 'exact')})`);
-    out.push(chart('early_stop', 'Early stopping: optimizer steps taken per update', caption(['kl/optimizer_steps', 'kl/early_stopped'],
-      `Dashed: the full epochs × minibatches. An update below it was stopped once its KL passed the threshold ${thresholds.join('; ')}.`), [
-      lineLayer(optSteps, 'optimizer steps'),
-      { data: { values: full }, mark: { type: 'rule', strokeDash: [6, 3] },
-        encoding: { y: { field: 'value', type: 'quantitative' }, color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null } } },
-    ]));
+    const thresholds = stopping.map(
+      (r) =>
+        `${r.name}: ${isNum(r.config.earlyStopFactor) ? r.config.earlyStopFactor : 1.5} × ${String(r.config.earlyStopKl)} (${String(r.config.earlyStopStatistic ?? 'exact')})`,
+    );
+    out.push(
+      chart(
+        'early_stop',
+        'Early stopping: optimizer steps taken per update',
+        caption(
+          ['kl/optimizer_steps', 'kl/early_stopped'],
+          `Dashed: the full epochs × minibatches. An update below it was stopped once its KL passed the threshold ${thresholds.join('; ')}.`,
+        ),
+        [
+          lineLayer(optSteps, 'optimizer steps'),
+          {
+            data: { values: full },
+            mark: { type: 'rule', strokeDash: [6, 3] },
+            encoding: {
+              y: { field: 'value', type: 'quantitative' },
+              color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
+            },
+          },
+        ],
+      ),
+    );
   }
 
   const clip = longRows(runs, { 'clip fraction': 'policy/clip_fraction' });
-  if (clip.length) out.push(chart('clip_fraction', 'Clip fraction', caption(['policy/clip_fraction']), [lineLayer(clip, 'fraction')]));
+  if (clip.length)
+    out.push(chart('clip_fraction', 'Clip fraction', caption(['policy/clip_fraction']), [lineLayer(clip, 'fraction')]));
 
   const ent = longRows(runs, { entropy: 'policy/entropy' });
-  if (ent.length) out.push(chart('entropy', 'Policy entropy', caption(['policy/entropy']), [lineLayer(ent, 'entropy (nats)')]));
+  if (ent.length)
+    out.push(chart('entropy', 'Policy entropy', caption(['policy/entropy']), [lineLayer(ent, 'entropy (nats)')]));
 
   for (const run of runs) {
     const s = run.summary;
@@ -282,7 +393,8 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
         out.push({
           id: `grid:${run.name}`,
           title: `Final policy of ${run.name}`,
-          caption: 'Cells are coloured by the critic’s state value V(s); each arrow is the greedy action, its opacity ∝ π(greedy|s). Outlined: holes, cliffs and goals (terminal cells have no arrow).',
+          caption:
+            'Cells are coloured by the critic’s state value V(s); each arrow is the greedy action, its opacity ∝ π(greedy|s). Outlined: holes, cliffs and goals (terminal cells have no arrow).',
           spec,
         });
       }
@@ -305,7 +417,10 @@ const CELL_KIND: Record<string, string> = { H: 'hole', G: 'goal', C: 'cliff', S:
  * const spec = gridPolicySpec(env.renderFrame(), await trainer.policySnapshot());
  * ```
  */
-export function gridPolicySpec(frame: FrameLike, policy: { probs: number[][]; values: number[] | null }): VegaLiteSpec | null {
+export function gridPolicySpec(
+  frame: FrameLike,
+  policy: { probs: number[][]; values: number[] | null },
+): VegaLiteSpec | null {
   const rows = frame.rows;
   const cols = frame.cols;
   const cells = frame.cells;
@@ -327,8 +442,8 @@ export function gridPolicySpec(frame: FrameLike, policy: { probs: number[][]; va
         col: c,
         code,
         kind,
-        value: policy.values ? policy.values[s] ?? null : null,
-        arrow: terminal ? '' : ACTION_ARROWS[a] ?? String(a),
+        value: policy.values ? (policy.values[s] ?? null) : null,
+        arrow: terminal ? '' : (ACTION_ARROWS[a] ?? String(a)),
         prob: p[a] ?? 0,
         outline: kind === 'free' ? null : kind,
       });
@@ -353,7 +468,12 @@ export function gridPolicySpec(frame: FrameLike, policy: { probs: number[][]; va
           ...(hasValues
             ? { color: { field: 'value', type: 'quantitative', title: 'V(s)', scale: { scheme: 'blues' } } }
             : { color: { value: '#eeeeee' } }),
-          tooltip: [{ field: 'state' }, { field: 'code' }, { field: 'value', type: 'quantitative' }, { field: 'prob', type: 'quantitative' }],
+          tooltip: [
+            { field: 'state' },
+            { field: 'code' },
+            { field: 'value', type: 'quantitative' },
+            { field: 'prob', type: 'quantitative' },
+          ],
         },
       },
       {
@@ -366,7 +486,10 @@ export function gridPolicySpec(frame: FrameLike, policy: { probs: number[][]; va
             field: 'outline',
             type: 'nominal',
             title: 'cell',
-            scale: { domain: ['start', 'hole', 'cliff', 'goal', 'wall'], range: ['#1f77b4', '#d62728', '#9467bd', '#2ca02c', '#333333'] },
+            scale: {
+              domain: ['start', 'hole', 'cliff', 'goal', 'wall'],
+              range: ['#1f77b4', '#d62728', '#9467bd', '#2ca02c', '#333333'],
+            },
           },
         },
       },
@@ -429,8 +552,20 @@ function fmt(v: unknown, digits = 4): string {
 }
 
 function summaryTable(runs: readonly ReportRun[]): string {
-  const head = ['run', 'env', 'objective', 'updates', 'env steps', 'final return', 'success rate', 'policy return', 'optimum',
-    'KL of the update (mean)', 'KL per optimizer step (mean)', 'final β'];
+  const head = [
+    'run',
+    'env',
+    'objective',
+    'updates',
+    'env steps',
+    'final return',
+    'success rate',
+    'policy return',
+    'optimum',
+    'KL of the update (mean)',
+    'KL per optimizer step (mean)',
+    'final β',
+  ];
   const body = runs.map((run) => {
     const s = run.summary;
     const last = run.metrics[run.metrics.length - 1] ?? {};
@@ -486,12 +621,18 @@ export async function renderReportHtml(
     const svg = await renderSpecToSvg(c.spec);
     const table = c.table
       ? `<table><thead><tr>${c.table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${c.table.rows
-        .map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+          .map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`)
+          .join('')}</tbody></table>`
       : '';
-    sections.push(`<section id="${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2><figure>${svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>${table}</section>`);
+    sections.push(
+      `<section id="${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2><figure>${svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>${table}</section>`,
+    );
   }
   const configs = runs
-    .map((r) => `<details><summary>config of <b>${escapeHtml(r.name)}</b></summary><pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre></details>`)
+    .map(
+      (r) =>
+        `<details><summary>config of <b>${escapeHtml(r.name)}</b></summary><pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre></details>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -499,8 +640,12 @@ export async function renderReportHtml(
 <style>${STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-${runs.length ? `<p class="muted">Runs: ${runs.map((r) => `<b>${escapeHtml(r.name)}</b>`).join(', ')}. x axes are env steps; colours are runs.</p>
-${summaryTable(runs)}` : ''}${opts.sources?.length ? `<p class="muted">Frontiers: ${opts.sources.map((n) => `<b>${escapeHtml(n)}</b>`).join(', ')}.</p>` : ''}
+${
+  runs.length
+    ? `<p class="muted">Runs: ${runs.map((r) => `<b>${escapeHtml(r.name)}</b>`).join(', ')}. x axes are env steps; colours are runs.</p>
+${summaryTable(runs)}`
+    : ''
+}${opts.sources?.length ? `<p class="muted">Frontiers: ${opts.sources.map((n) => `<b>${escapeHtml(n)}</b>`).join(', ')}.</p>` : ''}
 ${configs}
 ${sections.join('\n')}
 ${charts.length === 0 ? '<p>No metrics recorded yet.</p>' : ''}

@@ -206,7 +206,12 @@ export function parseMetricsJsonl(text: string, where: string = RUN_FILES.metric
       v = undefined;
     }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      throw new ConfigError({ fn: 'parseMetricsJsonl', arg: `${where} line ${i + 1}`, expected: 'a JSON object (one metric record)', got: line });
+      throw new ConfigError({
+        fn: 'parseMetricsJsonl',
+        arg: `${where} line ${i + 1}`,
+        expected: 'a JSON object (one metric record)',
+        got: line,
+      });
     }
     out.push(v as MetricRecord);
   });
@@ -216,27 +221,27 @@ export function parseMetricsJsonl(text: string, where: string = RUN_FILES.metric
 /** The first difference between two metric histories, as found by {@link diffMetrics}. */
 export type MetricDiff =
   | {
-    /** A value differs (or a key is present on one side only). */
-    kind: 'value';
-    /** 0-based record index. */
-    index: number;
-    /** The record's `update` (from the recorded side), or index + 1 when it has none. */
-    update: number;
-    /** The metric key. */
-    key: string;
-    /** Recorded value (`undefined`: the key is missing). */
-    recorded: number | null | undefined;
-    /** Reproduced value (`undefined`: the key is missing). */
-    reproduced: number | null | undefined;
-  }
+      /** A value differs (or a key is present on one side only). */
+      kind: 'value';
+      /** 0-based record index. */
+      index: number;
+      /** The record's `update` (from the recorded side), or index + 1 when it has none. */
+      update: number;
+      /** The metric key. */
+      key: string;
+      /** Recorded value (`undefined`: the key is missing). */
+      recorded: number | null | undefined;
+      /** Reproduced value (`undefined`: the key is missing). */
+      reproduced: number | null | undefined;
+    }
   | {
-    /** The histories have different lengths (and agree on their common prefix). */
-    kind: 'length';
-    /** Number of recorded records. */
-    recorded: number;
-    /** Number of reproduced records. */
-    reproduced: number;
-  };
+      /** The histories have different lengths (and agree on their common prefix). */
+      kind: 'length';
+      /** Number of recorded records. */
+      recorded: number;
+      /** Number of reproduced records. */
+      reproduced: number;
+    };
 
 /**
  * Compare two metric histories record by record and key by key, exactly (`Object.is` on the numbers, so
@@ -264,11 +269,20 @@ export function diffMetrics(
     for (const key of keys) {
       if (!Object.is(a[key], b[key])) {
         const u = a.update;
-        return { kind: 'value', index: i, update: typeof u === 'number' ? u : i + 1, key, recorded: a[key], reproduced: b[key] };
+        return {
+          kind: 'value',
+          index: i,
+          update: typeof u === 'number' ? u : i + 1,
+          key,
+          recorded: a[key],
+          reproduced: b[key],
+        };
       }
     }
   }
-  return recorded.length === reproduced.length ? null : { kind: 'length', recorded: recorded.length, reproduced: reproduced.length };
+  return recorded.length === reproduced.length
+    ? null
+    : { kind: 'length', recorded: recorded.length, reproduced: reproduced.length };
 }
 
 /**
@@ -282,7 +296,9 @@ export function diffMetrics(
  */
 export function isRunFolder(dir: string): boolean {
   try {
-    return statSync(dir).isDirectory() && existsSync(join(dir, RUN_FILES.config)) && existsSync(join(dir, RUN_FILES.metrics));
+    return (
+      statSync(dir).isDirectory() && existsSync(join(dir, RUN_FILES.config)) && existsSync(join(dir, RUN_FILES.metrics))
+    );
   } catch {
     return false;
   }
@@ -339,7 +355,12 @@ export class RunFolder {
   async readConfig(): Promise<Record<string, unknown>> {
     const c = await readJsonFile(this.path('config'), { fn: 'openRun', arg: RUN_FILES.config });
     if (c === null || typeof c !== 'object' || Array.isArray(c)) {
-      throw new ConfigError({ fn: 'openRun', arg: `${this.name}/${RUN_FILES.config}`, expected: 'a JSON object (the resolved config)', got: c });
+      throw new ConfigError({
+        fn: 'openRun',
+        arg: `${this.name}/${RUN_FILES.config}`,
+        expected: 'a JSON object (the resolved config)',
+        got: c,
+      });
     }
     return c as Record<string, unknown>;
   }
@@ -352,7 +373,10 @@ export class RunFolder {
    * @throws KlipError naming the file and the errno reason when the append fails.
    */
   async appendMetrics(record: MetricRecord): Promise<void> {
-    for (const [file, line] of [['metrics', `${JSON.stringify(record)}\n`], ['csv', csvLine(record)]] as const) {
+    for (const [file, line] of [
+      ['metrics', `${JSON.stringify(record)}\n`],
+      ['csv', csvLine(record)],
+    ] as const) {
       try {
         await fsp.appendFile(this.path(file), line);
       } catch (e) {
@@ -387,7 +411,11 @@ export class RunFolder {
 
   /** Read and validate `checkpoint.json`. @throws CheckpointError when missing, malformed or damaged. */
   async readCheckpoint(): Promise<Checkpoint> {
-    const raw = await readJsonFile(this.path('checkpoint'), { fn: 'train --resume', arg: `${this.name}/${RUN_FILES.checkpoint}`, errorClass: CheckpointError });
+    const raw = await readJsonFile(this.path('checkpoint'), {
+      fn: 'train --resume',
+      arg: `${this.name}/${RUN_FILES.checkpoint}`,
+      errorClass: CheckpointError,
+    });
     return validateCheckpoint(raw);
   }
 
@@ -399,7 +427,10 @@ export class RunFolder {
   /** Read `summary.json`, or null when the run has none yet. @throws ConfigError when malformed. */
   async readSummary(): Promise<RunSummary | null> {
     if (!existsSync(this.path('summary'))) return null;
-    return (await readJsonFile(this.path('summary'), { fn: 'openRun', arg: `${this.name}/${RUN_FILES.summary}` })) as RunSummary;
+    return (await readJsonFile(this.path('summary'), {
+      fn: 'openRun',
+      arg: `${this.name}/${RUN_FILES.summary}`,
+    })) as RunSummary;
   }
 
   /**
@@ -409,10 +440,18 @@ export class RunFolder {
    */
   async readWallTime(): Promise<number> {
     if (!existsSync(this.path('wallTime'))) return 0;
-    const x = (await readJsonFile(this.path('wallTime'), { fn: 'openRun', arg: `${this.name}/${RUN_FILES.wallTime}` })) as { wallTimeSeconds?: unknown } | null;
+    const x = (await readJsonFile(this.path('wallTime'), {
+      fn: 'openRun',
+      arg: `${this.name}/${RUN_FILES.wallTime}`,
+    })) as { wallTimeSeconds?: unknown } | null;
     const v = x?.wallTimeSeconds;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new ConfigError({ fn: 'openRun', arg: `${this.name}/${RUN_FILES.wallTime}`, expected: 'a JSON object {"wallTimeSeconds": seconds ≥ 0}', got: x });
+      throw new ConfigError({
+        fn: 'openRun',
+        arg: `${this.name}/${RUN_FILES.wallTime}`,
+        expected: 'a JSON object {"wallTimeSeconds": seconds ≥ 0}',
+        got: x,
+      });
     }
     return v;
   }
@@ -450,7 +489,8 @@ export async function createRun(dir: string, opts: CreateRunOptions): Promise<Ru
   }
   const run = new RunFolder(dir, opts.fs ? { fs: opts.fs } : {});
   if (opts.force) {
-    for (const f of ['checkpoint', 'summary', 'report', 'wallTime'] as const) await fsp.rm(run.path(f), { force: true });
+    for (const f of ['checkpoint', 'summary', 'report', 'wallTime'] as const)
+      await fsp.rm(run.path(f), { force: true });
   }
   await run.writeConfig(opts.config);
   await run.rewriteMetrics([]);
@@ -481,7 +521,10 @@ export function checkCreatable(dir: string, force: boolean, fn = 'train'): void 
       arg: '--out',
       expected: 'a new or empty folder',
       got: dir,
-      hint: fn === 'train' && isRunFolder(dir) ? 'It holds a run: continue it with --resume, replace it with --force, or pick another --out' : 'Pick another --out or pass --force',
+      hint:
+        fn === 'train' && isRunFolder(dir)
+          ? 'It holds a run: continue it with --resume, replace it with --force, or pick another --out'
+          : 'Pick another --out or pass --force',
     });
   }
 }
@@ -499,7 +542,8 @@ export function checkCreatable(dir: string, force: boolean, fn = 'train'): void 
  * ```
  */
 export async function openRun(dir: string, opts: { fs?: AtomicFileSystem } = {}): Promise<RunFolder> {
-  if (!existsSync(dir)) throw new ConfigError({ fn: 'openRun', arg: 'run', expected: 'an existing run folder', got: dir });
+  if (!existsSync(dir))
+    throw new ConfigError({ fn: 'openRun', arg: 'run', expected: 'an existing run folder', got: dir });
   if (!isRunFolder(dir)) {
     throw new ConfigError({
       fn: 'openRun',

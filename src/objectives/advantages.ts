@@ -64,27 +64,37 @@ function isArrayLike(x: unknown): x is ArrayLike<unknown> {
 
 /** Check the rollout layout and return [T, N]. */
 function layout(fn: string, rewards: unknown, numEnvs: unknown): [number, number] {
-  if (!isArrayLike(rewards)) throw new ShapeError({ fn, arg: 'rewards', expected: 'an array of numbers of length T·N', got: rewards });
+  if (!isArrayLike(rewards))
+    throw new ShapeError({ fn, arg: 'rewards', expected: 'an array of numbers of length T·N', got: rewards });
   const N = numEnvs === undefined ? 1 : numEnvs;
   assertFiniteNumber(fn, 'numEnvs', N, { min: 1, integer: true });
   if (rewards.length === 0 || rewards.length % N !== 0) {
-    throw new ShapeError({ fn, arg: 'rewards', expected: `of length T·N with an integer T ≥ 1 (N = ${N})`, got: `length ${rewards.length}` });
+    throw new ShapeError({
+      fn,
+      arg: 'rewards',
+      expected: `of length T·N with an integer T ≥ 1 (N = ${N})`,
+      got: `length ${rewards.length}`,
+    });
   }
   return [rewards.length / N, N];
 }
 
 function checkNumbers(fn: string, arg: string, x: unknown, length: number): asserts x is ArrayLike<number> {
   if (!isArrayLike(x)) throw new ShapeError({ fn, arg, expected: `an array of ${length} numbers`, got: x });
-  if (x.length !== length) throw new ShapeError({ fn, arg, expected: `of length T·N = ${length}`, got: `length ${x.length}` });
+  if (x.length !== length)
+    throw new ShapeError({ fn, arg, expected: `of length T·N = ${length}`, got: `length ${x.length}` });
   for (let k = 0; k < length; k++) {
     const v = x[k];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new NumericError({ fn, arg: `${arg}[${k}]`, expected: 'a finite number', got: v });
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new NumericError({ fn, arg: `${arg}[${k}]`, expected: 'a finite number', got: v });
   }
 }
 
 function checkFlags(fn: string, arg: string, x: unknown, length: number): asserts x is StepFlags {
-  if (!isArrayLike(x)) throw new ShapeError({ fn, arg, expected: `an array of ${length} flags (0/1 or booleans)`, got: x });
-  if (x.length !== length) throw new ShapeError({ fn, arg, expected: `of length T·N = ${length}`, got: `length ${x.length}` });
+  if (!isArrayLike(x))
+    throw new ShapeError({ fn, arg, expected: `an array of ${length} flags (0/1 or booleans)`, got: x });
+  if (x.length !== length)
+    throw new ShapeError({ fn, arg, expected: `of length T·N = ${length}`, got: `length ${x.length}` });
   for (let k = 0; k < length; k++) {
     const v = x[k];
     if (!(v === 0 || v === 1 || v === true || v === false)) {
@@ -122,7 +132,12 @@ function checkFlags(fn: string, arg: string, x: unknown, length: number): assert
 export function gae(args: GaeArgs): GaeResult {
   const fn = 'gae';
   if (args === null || typeof args !== 'object') {
-    throw new ConfigError({ fn, arg: 'args', expected: 'an object { rewards, values, terminated, truncated, bootstrapValues, gamma, lambda, numEnvs? }', got: args });
+    throw new ConfigError({
+      fn,
+      arg: 'args',
+      expected: 'an object { rewards, values, terminated, truncated, bootstrapValues, gamma, lambda, numEnvs? }',
+      got: args,
+    });
   }
   const { rewards, values, terminated, truncated, bootstrapValues, gamma, lambda } = args;
   const [T, N] = layout(fn, rewards, args.numEnvs);
@@ -175,7 +190,12 @@ export function gae(args: GaeArgs): GaeResult {
 export function discountedReturns(args: DiscountedReturnsArgs): Float64Array {
   const fn = 'discountedReturns';
   if (args === null || typeof args !== 'object') {
-    throw new ConfigError({ fn, arg: 'args', expected: 'an object { rewards, terminated, truncated, bootstrapValues?, gamma, numEnvs? }', got: args });
+    throw new ConfigError({
+      fn,
+      arg: 'args',
+      expected: 'an object { rewards, terminated, truncated, bootstrapValues?, gamma, numEnvs? }',
+      got: args,
+    });
   }
   const { rewards, terminated, truncated, bootstrapValues, gamma } = args;
   const [T, N] = layout(fn, rewards, args.numEnvs);
@@ -203,7 +223,12 @@ export function discountedReturns(args: DiscountedReturnsArgs): Float64Array {
 function checkOverflow(fn: string, out: Float64Array, arg = 'rewards'): void {
   for (let k = 0; k < out.length; k++) {
     if (!Number.isFinite(out[k])) {
-      throw new NumericError({ fn, arg, expected: 'of a magnitude whose sums stay finite in float64', got: `an overflow at index ${k}` });
+      throw new NumericError({
+        fn,
+        arg,
+        expected: 'of a magnitude whose sums stay finite in float64',
+        got: `an overflow at index ${k}`,
+      });
     }
   }
 }
@@ -232,11 +257,15 @@ export interface NormalizeAdvantagesOptions {
  * normalizeAdvantages([1, 2, 3]); // [-1, 0, 1] (std = 1)
  * ```
  */
-export function normalizeAdvantages(advantages: ArrayLike<number>, opts: NormalizeAdvantagesOptions = {}): Float64Array {
+export function normalizeAdvantages(
+  advantages: ArrayLike<number>,
+  opts: NormalizeAdvantagesOptions = {},
+): Float64Array {
   const fn = 'normalizeAdvantages';
   const eps = opts.eps ?? 1e-8;
   assertFiniteNumber(fn, 'eps', eps, { min: 0, minExclusive: true });
-  if (!isArrayLike(advantages)) throw new ShapeError({ fn, arg: 'advantages', expected: 'an array of numbers', got: advantages });
+  if (!isArrayLike(advantages))
+    throw new ShapeError({ fn, arg: 'advantages', expected: 'an array of numbers', got: advantages });
   const n = advantages.length;
   checkNumbers(fn, 'advantages', advantages, n);
   const out = new Float64Array(n);
@@ -288,17 +317,24 @@ export interface GroupRelativeOptions {
  */
 export function groupRelativeAdvantages(rewards: ArrayLike<number>, opts: GroupRelativeOptions): Float64Array {
   const fn = 'groupRelativeAdvantages';
-  if (opts === null || typeof opts !== 'object') throw new ConfigError({ fn, arg: 'opts', expected: 'an object { groupSize, scale?, eps? }', got: opts });
+  if (opts === null || typeof opts !== 'object')
+    throw new ConfigError({ fn, arg: 'opts', expected: 'an object { groupSize, scale?, eps? }', got: opts });
   const { groupSize } = opts;
   const scale = opts.scale ?? 'group';
   const eps = opts.eps ?? 1e-4;
   assertFiniteNumber(fn, 'groupSize', groupSize, { min: 1, integer: true });
   assertOneOf(fn, 'scale', scale, GROUP_SCALES);
   assertFiniteNumber(fn, 'eps', eps, { min: 0, minExclusive: true });
-  if (!isArrayLike(rewards)) throw new ShapeError({ fn, arg: 'rewards', expected: 'an array of numbers', got: rewards });
+  if (!isArrayLike(rewards))
+    throw new ShapeError({ fn, arg: 'rewards', expected: 'an array of numbers', got: rewards });
   const n = rewards.length;
   if (n === 0 || n % groupSize !== 0) {
-    throw new ShapeError({ fn, arg: 'rewards', expected: `of a positive length that is a multiple of groupSize (${groupSize})`, got: `length ${n}` });
+    throw new ShapeError({
+      fn,
+      arg: 'rewards',
+      expected: `of a positive length that is a multiple of groupSize (${groupSize})`,
+      got: `length ${n}`,
+    });
   }
   checkNumbers(fn, 'rewards', rewards, n);
   const std = (from: number, to: number): number => {

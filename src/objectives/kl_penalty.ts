@@ -53,7 +53,12 @@ function penaltyKlMean(fn: string, logProb: tf.Tensor, oldLogProb: tf.Tensor, kl
 
 function checkArgs(fn: string, args: unknown): void {
   if (args === null || typeof args !== 'object') {
-    throw new ConfigError({ fn, arg: 'args', expected: 'an object { logProb, oldLogProb, advantages, beta, kl }', got: args });
+    throw new ConfigError({
+      fn,
+      arg: 'args',
+      expected: 'an object { logProb, oldLogProb, advantages, beta, kl }',
+      got: args,
+    });
   }
 }
 

@@ -43,8 +43,10 @@ export function reinforceLoss(args: ReinforceLossArgs): LossResult {
     throw new ConfigError({ fn, arg: 'args', expected: 'an object { logProb, advantages }', got: args });
   }
   const { logProb, advantages } = args;
-  if (!(logProb instanceof tf.Tensor)) throw new ConfigError({ fn, arg: 'logProb', expected: 'a tensor of shape [B]', got: logProb });
-  if (!(advantages instanceof tf.Tensor)) throw new ConfigError({ fn, arg: 'advantages', expected: 'a tensor of shape [B]', got: advantages });
+  if (!(logProb instanceof tf.Tensor))
+    throw new ConfigError({ fn, arg: 'logProb', expected: 'a tensor of shape [B]', got: logProb });
+  if (!(advantages instanceof tf.Tensor))
+    throw new ConfigError({ fn, arg: 'advantages', expected: 'a tensor of shape [B]', got: advantages });
   assertRank(fn, 'logProb', logProb, [1]);
   assertSameShape(fn, 'logProb', logProb, 'advantages', advantages);
   return tf.tidy(() => ({ loss: tf.neg(tf.mean(tf.mul(logProb, advantages))) as tf.Scalar }));

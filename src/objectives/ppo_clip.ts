@@ -89,7 +89,11 @@ export function resolveClipRange(fn: string, clip: unknown, epsilon: unknown): {
 
 /** Check the three [B] tensors of a policy loss (internal). */
 export function checkPolicyInputs(fn: string, logProb: tf.Tensor, oldLogProb: tf.Tensor, advantages: tf.Tensor): void {
-  for (const [name, t] of [['logProb', logProb], ['oldLogProb', oldLogProb], ['advantages', advantages]] as const) {
+  for (const [name, t] of [
+    ['logProb', logProb],
+    ['oldLogProb', oldLogProb],
+    ['advantages', advantages],
+  ] as const) {
     if (!(t instanceof tf.Tensor)) throw new ConfigError({ fn, arg: name, expected: 'a tensor of shape [B]', got: t });
   }
   assertRank(fn, 'logProb', logProb, [1]);
@@ -129,7 +133,12 @@ export function checkPolicyInputs(fn: string, logProb: tf.Tensor, oldLogProb: tf
 export function ppoClipLoss(args: PpoClipLossArgs): PpoClipLossResult {
   const fn = 'ppoClipLoss';
   if (args === null || typeof args !== 'object') {
-    throw new ConfigError({ fn, arg: 'args', expected: 'an object { logProb, oldLogProb, advantages, clip, dualClip? }', got: args });
+    throw new ConfigError({
+      fn,
+      arg: 'args',
+      expected: 'an object { logProb, oldLogProb, advantages, clip, dualClip? }',
+      got: args,
+    });
   }
   const { logProb, oldLogProb, advantages, dualClip } = args;
   checkPolicyInputs(fn, logProb, oldLogProb, advantages);

@@ -43,29 +43,38 @@ export interface ValueLossArgs {
 export function valueLoss(args: ValueLossArgs): LossResult {
   const fn = 'valueLoss';
   if (args === null || typeof args !== 'object') {
-    throw new ConfigError({ fn, arg: 'args', expected: 'an object { values, returns, oldValues?, clipRange? }', got: args });
+    throw new ConfigError({
+      fn,
+      arg: 'args',
+      expected: 'an object { values, returns, oldValues?, clipRange? }',
+      got: args,
+    });
   }
   const { values, returns, oldValues, clipRange } = args;
-  if (!(values instanceof tf.Tensor)) throw new ConfigError({ fn, arg: 'values', expected: 'a tensor of shape [B]', got: values });
-  if (!(returns instanceof tf.Tensor)) throw new ConfigError({ fn, arg: 'returns', expected: 'a tensor of shape [B]', got: returns });
+  if (!(values instanceof tf.Tensor))
+    throw new ConfigError({ fn, arg: 'values', expected: 'a tensor of shape [B]', got: values });
+  if (!(returns instanceof tf.Tensor))
+    throw new ConfigError({ fn, arg: 'returns', expected: 'a tensor of shape [B]', got: returns });
   assertRank(fn, 'values', values, [1]);
   assertSameShape(fn, 'values', values, 'returns', returns);
   if ((oldValues === undefined) !== (clipRange === undefined)) {
     throw new ConfigError({
       fn,
       arg: oldValues === undefined ? 'oldValues' : 'clipRange',
-      expected: 'given together with ' + (oldValues === undefined ? 'clipRange' : 'oldValues') + ' (value clipping needs both)',
+      expected: `given together with ${oldValues === undefined ? 'clipRange' : 'oldValues'} (value clipping needs both)`,
       got: undefined,
     });
   }
   if (oldValues !== undefined) {
-    if (!(oldValues instanceof tf.Tensor)) throw new ConfigError({ fn, arg: 'oldValues', expected: 'a tensor of shape [B]', got: oldValues });
+    if (!(oldValues instanceof tf.Tensor))
+      throw new ConfigError({ fn, arg: 'oldValues', expected: 'a tensor of shape [B]', got: oldValues });
     assertSameShape(fn, 'values', values, 'oldValues', oldValues);
     assertFiniteNumber(fn, 'clipRange', clipRange, { min: 0, minExclusive: true });
   }
   return tf.tidy(() => {
     const unclipped = tf.square(tf.sub(values, returns));
-    if (oldValues === undefined || clipRange === undefined) return { loss: tf.mul(0.5, tf.mean(unclipped)) as tf.Scalar };
+    if (oldValues === undefined || clipRange === undefined)
+      return { loss: tf.mul(0.5, tf.mean(unclipped)) as tf.Scalar };
     const vClipped = tf.add(oldValues, tf.clipByValue(tf.sub(values, oldValues), -clipRange, clipRange));
     const clipped = tf.square(tf.sub(vClipped, returns));
     return { loss: tf.mul(0.5, tf.mean(tf.maximum(unclipped, clipped))) as tf.Scalar };

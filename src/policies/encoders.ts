@@ -46,14 +46,24 @@ export function oneHotEncoder(n: number): ObsEncoder {
     shape,
     encode(batch: RawBatch): tf.Tensor {
       if (!isBatch(batch)) {
-        throw new ShapeError({ fn: 'oneHotEncoder.encode', arg: 'batch', expected: 'an Int32Array or number[] of state indices', got: batch });
+        throw new ShapeError({
+          fn: 'oneHotEncoder.encode',
+          arg: 'batch',
+          expected: 'an Int32Array or number[] of state indices',
+          got: batch,
+        });
       }
       const B = batch.length;
       const data = new Float32Array(B * n);
       for (let i = 0; i < B; i++) {
         const s = batch[i]!;
         if (!Number.isInteger(s) || s < 0 || s >= n) {
-          throw new ConfigError({ fn: 'oneHotEncoder.encode', arg: `batch[${i}]`, expected: `an integer state index in [0, ${n})`, got: s });
+          throw new ConfigError({
+            fn: 'oneHotEncoder.encode',
+            arg: `batch[${i}]`,
+            expected: `an integer state index in [0, ${n})`,
+            got: s,
+          });
         }
         data[i * n + s] = 1;
       }
@@ -80,9 +90,16 @@ export function oneHotEncoder(n: number): ObsEncoder {
  */
 export function identityEncoder(shape: readonly number[]): ObsEncoder {
   if (!Array.isArray(shape) || shape.length === 0) {
-    throw new ConfigError({ fn: 'identityEncoder', arg: 'shape', expected: 'a non-empty array of positive integers', got: shape });
+    throw new ConfigError({
+      fn: 'identityEncoder',
+      arg: 'shape',
+      expected: 'a non-empty array of positive integers',
+      got: shape,
+    });
   }
-  shape.forEach((d, i) => assertSize('identityEncoder', `shape[${i}]`, d));
+  shape.forEach((d, i) => {
+    assertSize('identityEncoder', `shape[${i}]`, d);
+  });
   const size = shape.reduce((a, b) => a * b, 1);
   const frozenShape = Object.freeze([...shape]);
   return Object.freeze({
@@ -91,16 +108,32 @@ export function identityEncoder(shape: readonly number[]): ObsEncoder {
     shape: frozenShape,
     encode(batch: RawBatch): tf.Tensor {
       if (!isBatch(batch)) {
-        throw new ShapeError({ fn: 'identityEncoder.encode', arg: 'batch', expected: 'a Float64Array, Float32Array or number[]', got: batch });
+        throw new ShapeError({
+          fn: 'identityEncoder.encode',
+          arg: 'batch',
+          expected: 'a Float64Array, Float32Array or number[]',
+          got: batch,
+        });
       }
       if (batch.length % size !== 0) {
-        throw new ShapeError({ fn: 'identityEncoder.encode', arg: 'batch', expected: `a length that is a multiple of ${size} (shape [${frozenShape.join(',')}])`, got: `length ${batch.length}` });
+        throw new ShapeError({
+          fn: 'identityEncoder.encode',
+          arg: 'batch',
+          expected: `a length that is a multiple of ${size} (shape [${frozenShape.join(',')}])`,
+          got: `length ${batch.length}`,
+        });
       }
       const B = batch.length / size;
       const data = new Float32Array(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const v = batch[i]!;
-        if (!Number.isFinite(v)) throw new NumericError({ fn: 'identityEncoder.encode', arg: `batch[${i}]`, expected: 'a finite number', got: v });
+        if (!Number.isFinite(v))
+          throw new NumericError({
+            fn: 'identityEncoder.encode',
+            arg: `batch[${i}]`,
+            expected: 'a finite number',
+            got: v,
+          });
         data[i] = v;
       }
       return tf.tensor(data, [B, ...frozenShape], 'float32');
@@ -125,5 +158,10 @@ export function encoderFor(space: SpaceLike): ObsEncoder {
   const kind = (space as { kind?: unknown } | null)?.kind;
   if (kind === 'discrete') return oneHotEncoder((space as { n: number }).n);
   if (kind === 'box') return identityEncoder((space as { shape: readonly number[] }).shape);
-  throw new ConfigError({ fn: 'encoderFor', arg: 'space', expected: "a space with kind 'discrete' or 'box'", got: space });
+  throw new ConfigError({
+    fn: 'encoderFor',
+    arg: 'space',
+    expected: "a space with kind 'discrete' or 'box'",
+    got: space,
+  });
 }

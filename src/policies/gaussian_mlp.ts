@@ -9,7 +9,15 @@ import { ConfigError } from '../core/errors.js';
 import { DiagGaussian } from '../distributions/diag_gaussian.js';
 import type { Rng } from '../random/rng.js';
 import { MlpPolicyBase } from './mlp_base.js';
-import { buildMlp, checkEncoded, checkRawObs, resolveMlpOptions, spaceSize, takePendingVariables, type Activation } from './network.js';
+import {
+  buildMlp,
+  checkEncoded,
+  checkRawObs,
+  resolveMlpOptions,
+  spaceSize,
+  takePendingVariables,
+  type Activation,
+} from './network.js';
 import type { ActResult, BoxSpaceLike, Policy, SpaceLike } from './types.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -77,11 +85,25 @@ export class GaussianMlpPolicy extends MlpPolicyBase<GaussianMlpPolicy> implemen
     const from = takePendingVariables();
     const r = resolveMlpOptions(fn, opts, from === undefined);
     const as = opts.actionSpace as unknown as { kind?: unknown } | undefined;
-    if (!as || as.kind !== 'box') throw new ConfigError({ fn, arg: 'actionSpace', expected: "a box space { kind: 'box', shape } (use MlpPolicy for discrete actions)", got: opts.actionSpace });
+    if (as?.kind !== 'box')
+      throw new ConfigError({
+        fn,
+        arg: 'actionSpace',
+        expected: "a box space { kind: 'box', shape } (use MlpPolicy for discrete actions)",
+        got: opts.actionSpace,
+      });
     const D = spaceSize(fn, 'actionSpace', opts.actionSpace);
     const initLogStd = opts.initLogStd ?? 0;
     assertFiniteNumber(fn, 'initLogStd', initLogStd);
-    const { specs, layout } = buildMlp({ inDim: r.inDim, outDim: D, hidden: r.hidden, shared: false, critic: r.critic, headGain: 0.01, rng: from ? null : opts.rng });
+    const { specs, layout } = buildMlp({
+      inDim: r.inDim,
+      outDim: D,
+      hidden: r.hidden,
+      shared: false,
+      critic: r.critic,
+      headGain: 0.01,
+      rng: from ? null : opts.rng,
+    });
     const logStdIndex = specs.length;
     specs.push({ name: 'actor/log_std', shape: [D], values: new Float64Array(D).fill(initLogStd) });
     super({ name: fn, prefix: 'gaussian', options: r, adopted: from, specs, layout });
@@ -98,7 +120,13 @@ export class GaussianMlpPolicy extends MlpPolicyBase<GaussianMlpPolicy> implemen
    */
   protected override rebuild(): GaussianMlpPolicy {
     // rng is not used when the constructor adopts copied variables (withVariables); initLogStd is overwritten too.
-    return new GaussianMlpPolicy({ obsSpace: this.obsSpace, actionSpace: this.actionSpace, hidden: this.hidden, activation: this.activation, critic: this.hasCritic } as GaussianMlpPolicyOptions);
+    return new GaussianMlpPolicy({
+      obsSpace: this.obsSpace,
+      actionSpace: this.actionSpace,
+      hidden: this.hidden,
+      activation: this.activation,
+      critic: this.hasCritic,
+    } as GaussianMlpPolicyOptions);
   }
 
   /**

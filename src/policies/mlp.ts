@@ -9,7 +9,14 @@ import { Categorical } from '../distributions/categorical.js';
 import type { Rng } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
 import { MlpPolicyBase } from './mlp_base.js';
-import { buildMlp, checkEncoded, checkRawObs, resolveMlpOptions, takePendingVariables, type Activation } from './network.js';
+import {
+  buildMlp,
+  checkEncoded,
+  checkRawObs,
+  resolveMlpOptions,
+  takePendingVariables,
+  type Activation,
+} from './network.js';
 import type { ActResult, DiscreteSpaceLike, Policy, SpaceLike } from './types.js';
 
 /** Options of {@link MlpPolicy} (tfjs-layers `DenseLayerArgs` style). */
@@ -77,12 +84,26 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
     const from = takePendingVariables();
     const r = resolveMlpOptions(fn, opts, from === undefined);
     const as = opts.actionSpace as { kind?: unknown; n?: unknown } | undefined;
-    if (!as || as.kind !== 'discrete' || typeof as.n !== 'number' || !Number.isInteger(as.n) || as.n < 1) {
-      throw new ConfigError({ fn, arg: 'actionSpace', expected: "a discrete space { kind: 'discrete', n } (use GaussianMlpPolicy for boxes)", got: opts.actionSpace });
+    if (as?.kind !== 'discrete' || typeof as.n !== 'number' || !Number.isInteger(as.n) || as.n < 1) {
+      throw new ConfigError({
+        fn,
+        arg: 'actionSpace',
+        expected: "a discrete space { kind: 'discrete', n } (use GaussianMlpPolicy for boxes)",
+        got: opts.actionSpace,
+      });
     }
     const sharedCritic = opts.sharedCritic ?? false;
-    if (typeof sharedCritic !== 'boolean') throw new ConfigError({ fn, arg: 'sharedCritic', expected: 'a boolean', got: sharedCritic });
-    const { specs, layout } = buildMlp({ inDim: r.inDim, outDim: as.n, hidden: r.hidden, shared: sharedCritic, critic: r.critic, headGain: 0.01, rng: from ? null : opts.rng });
+    if (typeof sharedCritic !== 'boolean')
+      throw new ConfigError({ fn, arg: 'sharedCritic', expected: 'a boolean', got: sharedCritic });
+    const { specs, layout } = buildMlp({
+      inDim: r.inDim,
+      outDim: as.n,
+      hidden: r.hidden,
+      shared: sharedCritic,
+      critic: r.critic,
+      headGain: 0.01,
+      rng: from ? null : opts.rng,
+    });
     super({ name: fn, prefix: 'mlp', options: r, adopted: from, specs, layout });
     this.actionSpace = Object.freeze({ kind: 'discrete' as const, n: as.n });
     this.sharedCritic = sharedCritic;
@@ -95,7 +116,14 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
    */
   protected override rebuild(): MlpPolicy {
     // rng is not used when the constructor adopts copied variables (withVariables).
-    return new MlpPolicy({ obsSpace: this.obsSpace, actionSpace: this.actionSpace, hidden: this.hidden, activation: this.activation, sharedCritic: this.sharedCritic, critic: this.hasCritic } as MlpPolicyOptions);
+    return new MlpPolicy({
+      obsSpace: this.obsSpace,
+      actionSpace: this.actionSpace,
+      hidden: this.hidden,
+      activation: this.activation,
+      sharedCritic: this.sharedCritic,
+      critic: this.hasCritic,
+    } as MlpPolicyOptions);
   }
 
   /**

@@ -6,7 +6,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import { encoderFor } from './encoders.js';
-import { checkEncoded, MlpNet, VariableSet, withVariables, type Activation, type MlpLayout, type ResolvedMlpOptions, type VariableSpec } from './network.js';
+import {
+  checkEncoded,
+  MlpNet,
+  VariableSet,
+  withVariables,
+  type Activation,
+  type MlpLayout,
+  type ResolvedMlpOptions,
+  type VariableSpec,
+} from './network.js';
 import type { ObsEncoder, PolicyWeight, SpaceLike } from './types.js';
 
 /** What a subclass hands to the {@link MlpPolicyBase} constructor (internal). */
@@ -92,7 +101,13 @@ export abstract class MlpPolicyBase<P extends MlpPolicyBase<P>> {
    * @param method The method name for the error's `fn` (`getWeights` → `MlpPolicy.getWeights`).
    */
   protected alive(method: string): void {
-    if (this.net.vars.isDisposed) throw new ConfigError({ fn: `${this.#name}.${method}`, arg: 'this', expected: 'a policy that has not been disposed', got: 'a disposed policy' });
+    if (this.net.vars.isDisposed)
+      throw new ConfigError({
+        fn: `${this.#name}.${method}`,
+        arg: 'this',
+        expected: 'a policy that has not been disposed',
+        got: 'a disposed policy',
+      });
   }
 
   /** False for a frozen copy. */
@@ -123,7 +138,13 @@ export abstract class MlpPolicyBase<P extends MlpPolicyBase<P>> {
   value(obs: tf.Tensor): tf.Tensor {
     const fn = `${this.#name}.value`;
     this.alive('value');
-    if (!this.hasCritic) throw new ConfigError({ fn, arg: 'this', expected: 'a policy with a critic (critic: true)', got: 'critic: false' });
+    if (!this.hasCritic)
+      throw new ConfigError({
+        fn,
+        arg: 'this',
+        expected: 'a policy with a critic (critic: true)',
+        got: 'critic: false',
+      });
     const x = checkEncoded(fn, obs, this.inDim);
     return tf.tidy(() => this.net.forward(x, false, true).critic!);
   }

@@ -45,7 +45,13 @@ export class VariableSet {
     this.names = specs.map((s) => s.name);
     this.shapes = specs.map((s) => [...s.shape]);
     this.variables = specs.map((s) => {
-      const v = tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(s.values), s.shape, 'float32'), trainable, `klip/${prefix}${id}/${s.name}`));
+      const v = tf.tidy(() =>
+        tf.variable(
+          tf.tensor(Float32Array.from(s.values), s.shape, 'float32'),
+          trainable,
+          `klip/${prefix}${id}/${s.name}`,
+        ),
+      );
       const assign = v.assign.bind(v);
       v.assign = (x: tf.Tensor): void => {
         assign(x);
@@ -79,10 +85,27 @@ export class VariableSet {
 
   /** Validate every record (names in order, shapes, value counts, numbers), then assign them all. */
   setWeights(fn: string, weights: readonly PolicyWeight[]): void {
-    if (this.disposed) throw new ConfigError({ fn, arg: 'this', expected: 'a policy that has not been disposed', got: 'a disposed policy' });
-    if (!Array.isArray(weights)) throw new CheckpointError({ fn, arg: 'weights', expected: 'an array of { name, shape, values } records', got: weights });
+    if (this.disposed)
+      throw new ConfigError({
+        fn,
+        arg: 'this',
+        expected: 'a policy that has not been disposed',
+        got: 'a disposed policy',
+      });
+    if (!Array.isArray(weights))
+      throw new CheckpointError({
+        fn,
+        arg: 'weights',
+        expected: 'an array of { name, shape, values } records',
+        got: weights,
+      });
     if (weights.length !== this.names.length) {
-      throw new CheckpointError({ fn, arg: 'weights', expected: `${this.names.length} records (${this.names.join(', ')})`, got: `${weights.length} records` });
+      throw new CheckpointError({
+        fn,
+        arg: 'weights',
+        expected: `${this.names.length} records (${this.names.join(', ')})`,
+        got: `${weights.length} records`,
+      });
     }
     const arrays: Float32Array[] = [];
     weights.forEach((w, i) => {
@@ -91,31 +114,49 @@ export class VariableSet {
       if (w === null || typeof w !== 'object' || !Array.isArray(w.shape) || !Array.isArray(w.values)) {
         throw new CheckpointError({ fn, arg: `weights[${i}]`, expected: 'an object { name, shape, values }', got: w });
       }
-      if (w.name !== name) throw new CheckpointError({ fn, arg: `weights[${i}].name`, expected: `'${name}'`, got: w.name });
+      if (w.name !== name)
+        throw new CheckpointError({ fn, arg: `weights[${i}].name`, expected: `'${name}'`, got: w.name });
       if (w.shape.length !== shape.length || (w.shape as unknown[]).some((d: unknown, j: number) => d !== shape[j])) {
-        throw new ShapeError({ fn, arg: `weights[${i}].shape`, expected: `[${shape.join(',')}] for ${name}`, got: w.shape });
+        throw new ShapeError({
+          fn,
+          arg: `weights[${i}].shape`,
+          expected: `[${shape.join(',')}] for ${name}`,
+          got: w.shape,
+        });
       }
       const n = sizeOf(shape);
       if (w.values.length !== n) {
-        throw new ShapeError({ fn, arg: `weights[${i}].values`, expected: `${n} numbers for shape [${shape.join(',')}]`, got: `${w.values.length} values` });
+        throw new ShapeError({
+          fn,
+          arg: `weights[${i}].values`,
+          expected: `${n} numbers for shape [${shape.join(',')}]`,
+          got: `${w.values.length} values`,
+        });
       }
       const arr = new Float32Array(n);
       for (let j = 0; j < n; j++) {
         const x = w.values[j];
-        if (typeof x !== 'number') throw new CheckpointError({ fn, arg: `weights[${i}].values[${j}]`, expected: 'a number', got: x });
+        if (typeof x !== 'number')
+          throw new CheckpointError({ fn, arg: `weights[${i}].values[${j}]`, expected: 'a number', got: x });
         arr[j] = x;
       }
       arrays.push(arr);
     });
     tf.tidy(() => {
-      this.variables.forEach((v, i) => v.assign(tf.tensor(arrays[i]!, this.shapes[i] as number[], 'float32')));
+      this.variables.forEach((v, i) => {
+        v.assign(tf.tensor(arrays[i]!, this.shapes[i] as number[], 'float32'));
+      });
     });
   }
 
   /** A deep copy with fresh variables (trainable or frozen). */
   copy(prefix: string, trainable: boolean): VariableSet {
     const data = this.readAll();
-    return new VariableSet(prefix, this.names.map((name, i) => ({ name, shape: [...this.shapes[i]!], values: data[i]! })), trainable);
+    return new VariableSet(
+      prefix,
+      this.names.map((name, i) => ({ name, shape: [...this.shapes[i]!], values: data[i]! })),
+      trainable,
+    );
   }
 
   dispose(): void {
@@ -188,7 +229,11 @@ export function denseChain(
     const last = l + 2 === dims.length;
     const tag = last && !activateLast ? 'out' : String(l);
     layers.push({ kernel: specs.length, bias: specs.length + 1, inDim, outDim, activate: !last || activateLast });
-    specs.push({ name: `${prefix}/${tag}/kernel`, shape: [inDim, outDim], values: rng ? orthogonalMatrix(inDim, outDim, gains[l]!, rng) : new Float64Array(inDim * outDim) });
+    specs.push({
+      name: `${prefix}/${tag}/kernel`,
+      shape: [inDim, outDim],
+      values: rng ? orthogonalMatrix(inDim, outDim, gains[l]!, rng) : new Float64Array(inDim * outDim),
+    });
     specs.push({ name: `${prefix}/${tag}/bias`, shape: [outDim], values: new Float64Array(outDim) });
   }
   return layers;
@@ -197,7 +242,12 @@ export function denseChain(
 export type { Activation } from './types.js';
 
 /** Tensor forward through a chain (call inside tidy). */
-export function chainForward(x: tf.Tensor, layers: readonly Dense[], vars: readonly tf.Variable[], activation: Activation): tf.Tensor {
+export function chainForward(
+  x: tf.Tensor,
+  layers: readonly Dense[],
+  vars: readonly tf.Variable[],
+  activation: Activation,
+): tf.Tensor {
   let h = x as tf.Tensor2D;
   for (const L of layers) {
     h = tf.add(tf.matMul(h, vars[L.kernel] as tf.Tensor2D), vars[L.bias]!) as tf.Tensor2D;
@@ -370,7 +420,11 @@ export class MlpNet {
   }
 
   /** Torso output (or x itself) → { actor output [B, out], critic output [B] or null }. Call inside tidy. */
-  forward(x: tf.Tensor, withActor: boolean, withCritic: boolean): { actor: tf.Tensor | null; critic: tf.Tensor | null } {
+  forward(
+    x: tf.Tensor,
+    withActor: boolean,
+    withCritic: boolean,
+  ): { actor: tf.Tensor | null; critic: tf.Tensor | null } {
     const v = this.vars.variables;
     const h = this.layout.torso.length ? chainForward(x, this.layout.torso, v, this.activation) : x;
     const actor = withActor ? chainForward(h, this.layout.actor, v, this.activation) : null;
@@ -422,18 +476,26 @@ export interface ResolvedMlpOptions {
 }
 
 /** Validate obsSpace, hidden, activation, critic and rng of an MLP policy. */
-export function resolveMlpOptions(fn: string, opts: {
-  obsSpace: SpaceLike;
-  hidden?: readonly number[];
-  activation?: Activation;
-  critic?: boolean;
-  rng?: Rng;
-}, needRng: boolean): ResolvedMlpOptions {
-  if (opts === null || typeof opts !== 'object') throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
+export function resolveMlpOptions(
+  fn: string,
+  opts: {
+    obsSpace: SpaceLike;
+    hidden?: readonly number[];
+    activation?: Activation;
+    critic?: boolean;
+    rng?: Rng;
+  },
+  needRng: boolean,
+): ResolvedMlpOptions {
+  if (opts === null || typeof opts !== 'object')
+    throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
   const { obsSpace, hidden = [64, 64], activation = 'tanh', critic = true } = opts;
   const inDim = spaceSize(fn, 'obsSpace', obsSpace);
-  if (!Array.isArray(hidden)) throw new ConfigError({ fn, arg: 'hidden', expected: 'an array of positive integers', got: hidden });
-  hidden.forEach((h, i) => assertFiniteNumber(fn, `hidden[${i}]`, h, { min: 1, integer: true }));
+  if (!Array.isArray(hidden))
+    throw new ConfigError({ fn, arg: 'hidden', expected: 'an array of positive integers', got: hidden });
+  hidden.forEach((h, i) => {
+    assertFiniteNumber(fn, `hidden[${i}]`, h, { min: 1, integer: true });
+  });
   assertOneOf(fn, 'activation', activation, ['tanh', 'relu'] as const);
   if (typeof critic !== 'boolean') throw new ConfigError({ fn, arg: 'critic', expected: 'a boolean', got: critic });
   if (needRng) assertRng(fn, 'rng', opts.rng);
@@ -476,7 +538,12 @@ export function checkRawObs(fn: string, space: SpaceLike, inDim: number, obs: un
 export function checkEncoded(fn: string, obs: unknown, inDim: number): tf.Tensor2D {
   const t = obs as tf.Tensor;
   if (!(obs instanceof tf.Tensor) || t.rank !== 2 || t.shape[1] !== inDim || t.dtype !== 'float32') {
-    throw new ShapeError({ fn, arg: 'obs', expected: `an encoded float32 tensor [B, ${inDim}] (see encoderFor)`, got: obs });
+    throw new ShapeError({
+      fn,
+      arg: 'obs',
+      expected: `an encoded float32 tensor [B, ${inDim}] (see encoderFor)`,
+      got: obs,
+    });
   }
   return t as tf.Tensor2D;
 }

@@ -87,7 +87,8 @@ export class TabularPolicy implements Policy {
   constructor(opts: TabularPolicyOptions) {
     const from = takePendingVariables();
     const fn = 'TabularPolicy';
-    if (opts === null || typeof opts !== 'object') throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
+    if (opts === null || typeof opts !== 'object')
+      throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
     const { numStates: S, numActions: A, init = 'zeros', initScale = 0.01, critic = true } = opts;
     assertFiniteNumber(fn, 'numStates', S, { min: 1, integer: true });
     assertFiniteNumber(fn, 'numActions', A, { min: 1, integer: true });
@@ -105,7 +106,8 @@ export class TabularPolicy implements Policy {
     } else {
       const logits = new Float64Array(S * A);
       if (init === 'random') {
-        if (opts.rng === undefined) throw new ConfigError({ fn, arg: 'rng', expected: "an Rng when init is 'random'", got: undefined });
+        if (opts.rng === undefined)
+          throw new ConfigError({ fn, arg: 'rng', expected: "an Rng when init is 'random'", got: undefined });
         assertRng(fn, 'rng', opts.rng);
         for (let i = 0; i < logits.length; i++) logits[i] = initScale * opts.rng.normal();
       }
@@ -123,7 +125,13 @@ export class TabularPolicy implements Policy {
   }
 
   #alive(fn: string): void {
-    if (this.#vars.isDisposed) throw new ConfigError({ fn, arg: 'this', expected: 'a policy that has not been disposed', got: 'a disposed policy' });
+    if (this.#vars.isDisposed)
+      throw new ConfigError({
+        fn,
+        arg: 'this',
+        expected: 'a policy that has not been disposed',
+        got: 'a disposed policy',
+      });
   }
 
   /** False for a frozen copy made by {@link TabularPolicy.freeze}. */
@@ -146,13 +154,21 @@ export class TabularPolicy implements Policy {
     const S = this.numStates;
     if (obs.rank === 1 && obs.dtype === 'int32') {
       // One-hot as [s = j] against range(S) rather than tf.oneHot, which rejects depth 1 (a one-state bandit).
-      const hot = tf.cast(tf.equal(tf.reshape(obs, [-1, 1]), tf.range(0, S, 1, 'int32').reshape([1, S])), 'float32') as tf.Tensor2D;
+      const hot = tf.cast(
+        tf.equal(tf.reshape(obs, [-1, 1]), tf.range(0, S, 1, 'int32').reshape([1, S])),
+        'float32',
+      ) as tf.Tensor2D;
       return tf.matMul(hot, table);
     }
     if (obs.rank === 2 && obs.shape[1] === S && obs.dtype === 'float32') {
       return tf.matMul(obs as tf.Tensor2D, table);
     }
-    throw new ShapeError({ fn, arg: 'obs', expected: `one-hot float32 rows [B, ${S}] or int32 state indices [B]`, got: obs });
+    throw new ShapeError({
+      fn,
+      arg: 'obs',
+      expected: `one-hot float32 rows [B, ${S}] or int32 state indices [B]`,
+      got: obs,
+    });
   }
 
   /**
@@ -167,7 +183,9 @@ export class TabularPolicy implements Policy {
    */
   distribution(obs: tf.Tensor): Categorical {
     this.#alive('TabularPolicy.distribution');
-    return Categorical.fromLogits(this.#select('TabularPolicy.distribution', obs, this.#vars.get('logits') as tf.Tensor2D));
+    return Categorical.fromLogits(
+      this.#select('TabularPolicy.distribution', obs, this.#vars.get('logits') as tf.Tensor2D),
+    );
   }
 
   /**
@@ -183,7 +201,13 @@ export class TabularPolicy implements Policy {
   value(obs: tf.Tensor): tf.Tensor {
     const fn = 'TabularPolicy.value';
     this.#alive(fn);
-    if (!this.hasCritic) throw new ConfigError({ fn, arg: 'this', expected: 'a policy with a critic (critic: true)', got: 'critic: false' });
+    if (!this.hasCritic)
+      throw new ConfigError({
+        fn,
+        arg: 'this',
+        expected: 'a policy with a critic (critic: true)',
+        got: 'critic: false',
+      });
     return tf.tidy(() => {
       const v = this.#select(fn, obs, tf.reshape(this.#vars.get('values'), [this.numStates, 1]) as tf.Tensor2D);
       return tf.reshape(v, [v.shape[0]]);
@@ -275,15 +299,22 @@ export class TabularPolicy implements Policy {
    */
   klPerState(other: TabularPolicy): Float64Array {
     const fn = 'TabularPolicy.klPerState';
-    if (!(other instanceof TabularPolicy)) throw new ConfigError({ fn, arg: 'other', expected: 'a TabularPolicy', got: other });
+    if (!(other instanceof TabularPolicy))
+      throw new ConfigError({ fn, arg: 'other', expected: 'a TabularPolicy', got: other });
     if (other.numStates !== this.numStates || other.numActions !== this.numActions) {
-      throw new ShapeError({ fn, arg: 'other', expected: `a tabular policy with ${this.numStates} states and ${this.numActions} actions`, got: `${other.numStates} states and ${other.numActions} actions` });
+      throw new ShapeError({
+        fn,
+        arg: 'other',
+        expected: `a tabular policy with ${this.numStates} states and ${this.numActions} actions`,
+        got: `${other.numStates} states and ${other.numActions} actions`,
+      });
     }
     const A = this.numActions;
     const p = this.probsTable();
     const q = other.probsTable();
     const out = new Float64Array(this.numStates);
-    for (let s = 0; s < this.numStates; s++) out[s] = klProbs(p.subarray(s * A, (s + 1) * A), q.subarray(s * A, (s + 1) * A));
+    for (let s = 0; s < this.numStates; s++)
+      out[s] = klProbs(p.subarray(s * A, (s + 1) * A), q.subarray(s * A, (s + 1) * A));
     return out;
   }
 

@@ -63,7 +63,12 @@ function makeRng(seed: string, prng: AleaPrng): Rng {
     float,
     int(lo: number, hi: number): number {
       if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo >= hi) {
-        throw new ConfigError({ fn: 'Rng.int', arg: '(lo, hi)', expected: 'safe integers with lo < hi', got: [lo, hi] });
+        throw new ConfigError({
+          fn: 'Rng.int',
+          arg: '(lo, hi)',
+          expected: 'safe integers with lo < hi',
+          got: [lo, hi],
+        });
       }
       const range = hi - lo;
       const u = range <= 2 ** 32 ? prng() : prng.double();
@@ -94,7 +99,12 @@ function makeRng(seed: string, prng: AleaPrng): Rng {
 function normalizeSeed(seed: unknown, fn: string): string {
   if (typeof seed === 'number') {
     if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new ConfigError({ fn, arg: 'seed', expected: 'a non-negative safe integer or a non-empty string', got: seed });
+      throw new ConfigError({
+        fn,
+        arg: 'seed',
+        expected: 'a non-negative safe integer or a non-empty string',
+        got: seed,
+      });
     }
     return String(seed);
   }
@@ -135,10 +145,22 @@ function isFiniteNumber(x: unknown): x is number {
 createRng.fromState = function fromState(state: RngState): Rng {
   const a = (state as unknown as { alea?: Record<string, unknown> } | null)?.alea;
   if (
-    state === null || typeof state !== 'object' || typeof state.seed !== 'string' || state.seed.length === 0 ||
-    !a || !isFiniteNumber(a.c) || !isFiniteNumber(a.s0) || !isFiniteNumber(a.s1) || !isFiniteNumber(a.s2)
+    state === null ||
+    typeof state !== 'object' ||
+    typeof state.seed !== 'string' ||
+    state.seed.length === 0 ||
+    !a ||
+    !isFiniteNumber(a.c) ||
+    !isFiniteNumber(a.s0) ||
+    !isFiniteNumber(a.s1) ||
+    !isFiniteNumber(a.s2)
   ) {
-    throw new ConfigError({ fn: 'createRng.fromState', arg: 'state', expected: 'an object { seed, alea: { c, s0, s1, s2 } } from rng.state()', got: state });
+    throw new ConfigError({
+      fn: 'createRng.fromState',
+      arg: 'state',
+      expected: 'an object { seed, alea: { c, s0, s1, s2 } } from rng.state()',
+      got: state,
+    });
   }
   const prng = seedrandom.alea('', { state: { c: a.c, s0: a.s0, s1: a.s1, s2: a.s2 } }) as unknown as AleaPrng;
   return makeRng(state.seed, prng);

@@ -25,11 +25,22 @@ export function sampleCategorical(probs: ArrayLike<number>, rng: Rng): number {
   for (let i = 0; i < n; i++) {
     const p = probs[i]!;
     if (!(p >= 0) || p === Infinity) {
-      throw new ConfigError({ fn: 'sampleCategorical', arg: `probs[${i}]`, expected: 'a finite non-negative number', got: p });
+      throw new ConfigError({
+        fn: 'sampleCategorical',
+        arg: `probs[${i}]`,
+        expected: 'a finite non-negative number',
+        got: p,
+      });
     }
     total += p;
   }
-  if (!(total > 0)) throw new ConfigError({ fn: 'sampleCategorical', arg: 'probs', expected: 'a non-empty vector with a positive sum', got: probs });
+  if (!(total > 0))
+    throw new ConfigError({
+      fn: 'sampleCategorical',
+      arg: 'probs',
+      expected: 'a non-empty vector with a positive sum',
+      got: probs,
+    });
   const u = rng.float() * total;
   let acc = 0;
   let last = 0;

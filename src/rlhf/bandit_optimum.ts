@@ -33,7 +33,8 @@ function checkInputs(fn: string, piRef: ArrayLike<number>, rewards: ArrayLike<nu
   assertSameLength(fn, 'piRef', piRef, 'rewards', rewards);
   for (let a = 0; a < rewards.length; a++) {
     const r = rewards[a];
-    if (typeof r !== 'number' || !Number.isFinite(r)) throw new NumericError({ fn, arg: `rewards[${a}]`, expected: 'a finite number', got: r });
+    if (typeof r !== 'number' || !Number.isFinite(r))
+      throw new NumericError({ fn, arg: `rewards[${a}]`, expected: 'a finite number', got: r });
   }
   assertFiniteNumber(fn, 'beta', beta, { min: 0, minExclusive: true });
 }
@@ -64,7 +65,11 @@ function checkInputs(fn: string, piRef: ArrayLike<number>, rewards: ArrayLike<nu
  * opt.value; // log((e + 1)/2) ≈ 0.620
  * ```
  */
-export function klRegularizedOptimum(piRef: ArrayLike<number>, rewards: ArrayLike<number>, beta: number): KlRegularizedOptimum {
+export function klRegularizedOptimum(
+  piRef: ArrayLike<number>,
+  rewards: ArrayLike<number>,
+  beta: number,
+): KlRegularizedOptimum {
   const fn = 'klRegularizedOptimum';
   checkInputs(fn, piRef, rewards, beta);
   const K = piRef.length;
@@ -109,7 +114,12 @@ export function klRegularizedOptimum(piRef: ArrayLike<number>, rewards: ArrayLik
  * klRegularizedObjective([0.5, 0.5], [0.5, 0.5], [1, 0], 1); // 0.5 (KL = 0)
  * ```
  */
-export function klRegularizedObjective(pi: ArrayLike<number>, piRef: ArrayLike<number>, rewards: ArrayLike<number>, beta: number): number {
+export function klRegularizedObjective(
+  pi: ArrayLike<number>,
+  piRef: ArrayLike<number>,
+  rewards: ArrayLike<number>,
+  beta: number,
+): number {
   const fn = 'klRegularizedObjective';
   checkInputs(fn, piRef, rewards, beta);
   assertProbabilities(fn, 'pi', pi);
@@ -151,10 +161,17 @@ export interface FrontierPoint {
  * curve.map((p) => [p.kl, p.expectedReward]);
  * ```
  */
-export function klRegularizedFrontier(piRef: ArrayLike<number>, rewards: ArrayLike<number>, betas: readonly number[]): FrontierPoint[] {
+export function klRegularizedFrontier(
+  piRef: ArrayLike<number>,
+  rewards: ArrayLike<number>,
+  betas: readonly number[],
+): FrontierPoint[] {
   const fn = 'klRegularizedFrontier';
-  if (!Array.isArray(betas) || betas.length === 0) throw new ShapeError({ fn, arg: 'betas', expected: 'a non-empty array of numbers > 0', got: betas });
-  betas.forEach((b, i) => assertFiniteNumber(fn, `betas[${i}]`, b, { min: 0, minExclusive: true }));
+  if (!Array.isArray(betas) || betas.length === 0)
+    throw new ShapeError({ fn, arg: 'betas', expected: 'a non-empty array of numbers > 0', got: betas });
+  betas.forEach((b, i) => {
+    assertFiniteNumber(fn, `betas[${i}]`, b, { min: 0, minExclusive: true });
+  });
   return betas.map((beta) => {
     const o = klRegularizedOptimum(piRef, rewards, beta);
     return { beta, expectedReward: o.expectedReward, kl: o.kl, value: o.value };

@@ -15,7 +15,12 @@ import { TabularPolicy } from '../policies/tabular.js';
 import { createRng, type Rng, type Seed } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
 import { Adam } from '../training/adam.js';
-import { klRegularizedFrontier, klRegularizedOptimum, type FrontierPoint, type KlRegularizedOptimum } from './bandit_optimum.js';
+import {
+  klRegularizedFrontier,
+  klRegularizedOptimum,
+  type FrontierPoint,
+  type KlRegularizedOptimum,
+} from './bandit_optimum.js';
 
 /** How {@link trainKlBandit} computes its gradient. */
 export type KlBanditMode = 'exact' | 'sampled';
@@ -76,7 +81,13 @@ export interface TrainKlBanditResult {
 function toRng(fn: string, seed: unknown): Rng {
   if (seed === undefined) return createRng(0);
   if (typeof seed === 'number' || typeof seed === 'string') return createRng(seed);
-  if (seed !== null && typeof seed === 'object' && typeof (seed as Rng).float === 'function' && typeof (seed as Rng).fork === 'function') return seed as Rng;
+  if (
+    seed !== null &&
+    typeof seed === 'object' &&
+    typeof (seed as Rng).float === 'function' &&
+    typeof (seed as Rng).fork === 'function'
+  )
+    return seed as Rng;
   throw new ConfigError({ fn, arg: 'seed', expected: 'a seed (number or string) or an Rng', got: seed });
 }
 
@@ -103,7 +114,8 @@ function toRng(fn: string, seed: unknown): Rng {
  */
 export function trainKlBandit(opts: TrainKlBanditOptions): TrainKlBanditResult {
   const fn = 'trainKlBandit';
-  if (opts === null || typeof opts !== 'object') throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
+  if (opts === null || typeof opts !== 'object')
+    throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
   const { piRef, rewards, beta } = opts;
   const mode = opts.mode ?? 'exact';
   const steps = opts.steps ?? 300;
@@ -115,7 +127,12 @@ export function trainKlBandit(opts: TrainKlBanditOptions): TrainKlBanditResult {
     optimum = klRegularizedOptimum(piRef, rewards, beta);
   } catch (e) {
     if (e instanceof KlipError) {
-      throw new (e.constructor as new (d: KlipErrorDetails) => KlipError)({ fn, arg: e.arg, expected: e.expected, got: e.got });
+      throw new (e.constructor as new (d: KlipErrorDetails) => KlipError)({
+        fn,
+        arg: e.arg,
+        expected: e.expected,
+        got: e.got,
+      });
     }
     throw e;
   }
@@ -125,7 +142,13 @@ export function trainKlBandit(opts: TrainKlBanditOptions): TrainKlBanditResult {
   assertFiniteNumber(fn, 'batchSize', batchSize, { min: 2, integer: true });
   const K = piRef.length;
   for (let a = 0; a < K; a++) {
-    if (!(piRef[a]! > 0)) throw new ConfigError({ fn, arg: `piRef[${a}]`, expected: 'a probability > 0 (the policy starts at π_ref)', got: piRef[a] });
+    if (!(piRef[a]! > 0))
+      throw new ConfigError({
+        fn,
+        arg: `piRef[${a}]`,
+        expected: 'a probability > 0 (the policy starts at π_ref)',
+        got: piRef[a],
+      });
   }
   const rng = toRng(fn, opts.seed).fork('pulls');
   const ref64 = Float64Array.from(piRef);
@@ -173,7 +196,10 @@ export function trainKlBandit(opts: TrainKlBanditOptions): TrainKlBanditResult {
           };
         }
         const { value, grads } = tf.variableGrads(lossFn, vars);
-        opt.applyGradients(vars.map((v) => grads[v.name]!), lr);
+        opt.applyGradients(
+          vars.map((v) => grads[v.name]!),
+          lr,
+        );
         tf.dispose([value, grads]);
         const p = policy.probsTable();
         const { er, kl } = stats(p);
@@ -236,11 +262,15 @@ export function rewardKlFrontier(
   opts: Omit<TrainKlBanditOptions, 'beta'> & { betas: readonly number[]; curvePoints?: number },
 ): RewardKlFrontier {
   const fn = 'rewardKlFrontier';
-  if (opts === null || typeof opts !== 'object') throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
+  if (opts === null || typeof opts !== 'object')
+    throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
   const { betas, piRef, rewards } = opts;
   const curvePoints = opts.curvePoints ?? 50;
-  if (!Array.isArray(betas) || betas.length === 0) throw new ShapeError({ fn, arg: 'betas', expected: 'a non-empty array of numbers > 0', got: betas });
-  betas.forEach((b, i) => assertFiniteNumber(fn, `betas[${i}]`, b, { min: 0, minExclusive: true }));
+  if (!Array.isArray(betas) || betas.length === 0)
+    throw new ShapeError({ fn, arg: 'betas', expected: 'a non-empty array of numbers > 0', got: betas });
+  betas.forEach((b, i) => {
+    assertFiniteNumber(fn, `betas[${i}]`, b, { min: 0, minExclusive: true });
+  });
   assertFiniteNumber(fn, 'curvePoints', curvePoints, { min: 2, integer: true });
   const root = toRng(fn, opts.seed);
   const lo = Math.log(Math.min(...betas) / 2);

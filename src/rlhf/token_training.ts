@@ -77,8 +77,19 @@ export interface TrainTokenPolicyResult {
 function toRng(seed: unknown): Rng {
   if (seed === undefined) return createRng(0);
   if (typeof seed === 'number' || typeof seed === 'string') return createRng(seed);
-  if (seed !== null && typeof seed === 'object' && typeof (seed as Rng).float === 'function' && typeof (seed as Rng).fork === 'function') return seed as Rng;
-  throw new ConfigError({ fn: 'trainTokenPolicy', arg: 'seed', expected: 'a seed (number or string) or an Rng', got: seed });
+  if (
+    seed !== null &&
+    typeof seed === 'object' &&
+    typeof (seed as Rng).float === 'function' &&
+    typeof (seed as Rng).fork === 'function'
+  )
+    return seed as Rng;
+  throw new ConfigError({
+    fn: 'trainTokenPolicy',
+    arg: 'seed',
+    expected: 'a seed (number or string) or an Rng',
+    got: seed,
+  });
 }
 
 /**
@@ -108,12 +119,21 @@ function toRng(seed: unknown): Rng {
  */
 export function trainTokenPolicy(opts: TrainTokenPolicyOptions): TrainTokenPolicyResult {
   const fn = 'trainTokenPolicy';
-  if (opts === null || typeof opts !== 'object') throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
+  if (opts === null || typeof opts !== 'object')
+    throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
   const { bandit, placement } = opts;
   // Structural check (no instanceof across entry points: 'klip' and 'klip/envs' are separate bundles).
   const b = bandit as Partial<TokenBandit> | null;
-  if (b === null || typeof b !== 'object' || typeof b.score !== 'function' || typeof b.referenceTable !== 'function' ||
-    typeof b.expectedScore !== 'function' || typeof b.sequenceKl !== 'function' || typeof b.length !== 'number' || typeof b.vocabSize !== 'number') {
+  if (
+    b === null ||
+    typeof b !== 'object' ||
+    typeof b.score !== 'function' ||
+    typeof b.referenceTable !== 'function' ||
+    typeof b.expectedScore !== 'function' ||
+    typeof b.sequenceKl !== 'function' ||
+    typeof b.length !== 'number' ||
+    typeof b.vocabSize !== 'number'
+  ) {
     throw new ConfigError({ fn, arg: 'bandit', expected: 'a TokenBandit (from klip/envs)', got: bandit });
   }
   assertOneOf(fn, 'placement', placement, KL_PLACEMENTS);
@@ -122,15 +142,29 @@ export function trainTokenPolicy(opts: TrainTokenPolicyOptions): TrainTokenPolic
   const scale = opts.scale ?? 'group';
   assertOneOf(fn, 'scale', scale, GROUP_SCALES);
   if ((opts.beta === undefined) === (opts.controller === undefined)) {
-    throw new ConfigError({ fn, arg: 'beta', expected: 'given exactly when no controller is given (one of beta | controller)', got: opts.beta });
+    throw new ConfigError({
+      fn,
+      arg: 'beta',
+      expected: 'given exactly when no controller is given (one of beta | controller)',
+      got: opts.beta,
+    });
   }
   if (opts.beta !== undefined) assertFiniteNumber(fn, 'beta', opts.beta, { min: 0 });
   const c = opts.controller;
   if (c !== undefined && (c === null || typeof c !== 'object')) {
-    throw new ConfigError({ fn, arg: 'controller', expected: 'a KlController or a controller configuration { kind, … }', got: c });
+    throw new ConfigError({
+      fn,
+      arg: 'controller',
+      expected: 'a KlController or a controller configuration { kind, … }',
+      got: c,
+    });
   }
   const controller: KlController | undefined =
-    c === undefined ? undefined : typeof (c as KlController).coef === 'function' ? (c as KlController) : createKlController(c as KlControllerConfig);
+    c === undefined
+      ? undefined
+      : typeof (c as KlController).coef === 'function'
+        ? (c as KlController)
+        : createKlController(c as KlControllerConfig);
   const steps = opts.steps ?? 200;
   const B = opts.batchSize ?? 32;
   const lr = opts.lr ?? 0.05;
@@ -180,14 +214,22 @@ export function trainTokenPolicy(opts: TrainTokenPolicyOptions): TrainTokenPolic
       // --- per-token KL (and rewards for the reward placement) ---
       const [rewards, kl] = tf.tidy((): tf.Tensor[] => {
         const args = {
-          logProb: tf.tensor2d(lp, [B, T]), refLogProb: tf.tensor2d(lref, [B, T]), scores: Array.from(scores), beta,
-          estimator: placement === 'reward' ? estimator : ('k3' as const), mask: tf.tensor2d(mask, [B, T]),
+          logProb: tf.tensor2d(lp, [B, T]),
+          refLogProb: tf.tensor2d(lref, [B, T]),
+          scores: Array.from(scores),
+          beta,
+          estimator: placement === 'reward' ? estimator : ('k3' as const),
+          mask: tf.tensor2d(mask, [B, T]),
         };
         if (args.estimator !== 'full') {
           const r = klRewardPenalty(args);
           return [r.rewards, r.kl];
         }
-        const logits = tf.tensor3d(Array.from({ length: B }, () => Array.from({ length: T }, (_, t) => Array.from(probs.subarray(t * V, (t + 1) * V), Math.log))));
+        const logits = tf.tensor3d(
+          Array.from({ length: B }, () =>
+            Array.from({ length: T }, (_, t) => Array.from(probs.subarray(t * V, (t + 1) * V), Math.log)),
+          ),
+        );
         const refLogits = tf.tensor3d(Array.from({ length: B }, () => refTable.map((r) => r.map(Math.log))));
         const r = klRewardPenalty({ ...args, logits, refLogits });
         return [r.rewards, r.kl];
@@ -212,7 +254,11 @@ export function trainTokenPolicy(opts: TrainTokenPolicyOptions): TrainTokenPolic
         for (let t = 0; t < T; t++) {
           let n = 0;
           let mean = 0;
-          for (let b = 0; b < B; b++) if (mask[b * T + t]) { n++; mean += G[b * T + t]!; }
+          for (let b = 0; b < B; b++)
+            if (mask[b * T + t]) {
+              n++;
+              mean += G[b * T + t]!;
+            }
           mean = n > 0 ? mean / n : 0;
           for (let b = 0; b < B; b++) if (mask[b * T + t]) adv[b * T + t] = G[b * T + t]! - mean;
         }
@@ -225,17 +271,32 @@ export function trainTokenPolicy(opts: TrainTokenPolicyOptions): TrainTokenPolic
         const logProbFlat = policy.distribution(obs).logProb(tf.tensor1d(tokens, 'int32'));
         const pg = reinforceLoss({ logProb: logProbFlat, advantages: tf.tensor1d(adv) }).loss;
         if (placement === 'reward') return pg;
-        const pen = klLossPenalty({ logProb: logProbFlat.reshape([B, T]), refLogProb: tf.tensor2d(lref, [B, T]), beta, mask: tf.tensor2d(mask, [B, T]) }).loss;
+        const pen = klLossPenalty({
+          logProb: logProbFlat.reshape([B, T]),
+          refLogProb: tf.tensor2d(lref, [B, T]),
+          beta,
+          mask: tf.tensor2d(mask, [B, T]),
+        }).loss;
         return tf.add(pg, pen) as tf.Scalar;
       }, vars);
-      opt.applyGradients(vars.map((v) => grads[v.name]!), lr);
+      opt.applyGradients(
+        vars.map((v) => grads[v.name]!),
+        lr,
+      );
       tf.dispose([value, grads]);
       if (controller) ctlState = controller.update(ctlState!, { kl: Math.max(0, klEst), nSteps: B });
       // --- logging ---
       const after = policy.probsTable();
       let meanScore = 0;
       for (let b = 0; b < B; b++) meanScore += scores[b]!;
-      history.push({ step, reward: meanScore / B, expectedScore: bandit.expectedScore(after), klToRef: bandit.sequenceKl(after), klEstimate: klEst, beta });
+      history.push({
+        step,
+        reward: meanScore / B,
+        expectedScore: bandit.expectedScore(after),
+        klToRef: bandit.sequenceKl(after),
+        klEstimate: klEst,
+        beta,
+      });
     }
     return { history, probs: policy.probsTable() };
   } finally {

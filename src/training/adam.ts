@@ -81,7 +81,12 @@ export class Adam {
   applyGradients(grads: readonly tf.Tensor[], lr: number): void {
     assertFiniteNumber('Adam.applyGradients', 'lr', lr, { min: 0 });
     if (grads.length !== this.vars.length) {
-      throw new ConfigError({ fn: 'Adam.applyGradients', arg: 'grads', expected: `${this.vars.length} gradients, one per variable`, got: grads.length });
+      throw new ConfigError({
+        fn: 'Adam.applyGradients',
+        arg: 'grads',
+        expected: `${this.vars.length} gradients, one per variable`,
+        got: grads.length,
+      });
     }
     this.t += 1;
     const bias1 = 1 - this.beta1 ** this.t;
@@ -123,13 +128,26 @@ export class Adam {
     const bad = (expected: string, got: unknown): never => {
       throw new CheckpointError({ fn: 'Adam.setState', arg: 'state', expected, got });
     };
-    if (state === null || typeof state !== 'object' || !Number.isSafeInteger(state.step) || state.step < 0) bad('an object { step, m, v } with a non-negative integer step', state);
-    if (!Array.isArray(state.m) || !Array.isArray(state.v) || state.m.length !== this.vars.length || state.v.length !== this.vars.length) {
+    if (state === null || typeof state !== 'object' || !Number.isSafeInteger(state.step) || state.step < 0)
+      bad('an object { step, m, v } with a non-negative integer step', state);
+    if (
+      !Array.isArray(state.m) ||
+      !Array.isArray(state.v) ||
+      state.m.length !== this.vars.length ||
+      state.v.length !== this.vars.length
+    ) {
       bad(`moment lists for ${this.vars.length} variables`, { m: state.m?.length, v: state.v?.length });
     }
     this.vars.forEach((x, i) => {
-      for (const [name, arr] of [['m', state.m[i]], ['v', state.v[i]]] as const) {
-        if (!Array.isArray(arr) || arr.length !== x.size || arr.some((a) => typeof a !== 'number' || !Number.isFinite(a))) {
+      for (const [name, arr] of [
+        ['m', state.m[i]],
+        ['v', state.v[i]],
+      ] as const) {
+        if (
+          !Array.isArray(arr) ||
+          arr.length !== x.size ||
+          arr.some((a) => typeof a !== 'number' || !Number.isFinite(a))
+        ) {
           bad(`${name}[${i}] with ${x.size} finite numbers`, Array.isArray(arr) ? `${arr.length} values` : arr);
         }
       }

@@ -16,7 +16,6 @@ import type { AdvantageNormalization } from './config.js';
 import type { Rollout } from './rollout.js';
 import type { Minibatch } from './update.js';
 
-
 /** Row gather of every tensor of a parameter set. */
 function gatherParams(p: DistributionParams, idx: tf.Tensor): DistributionParams {
   return p.kind === 'categorical'
@@ -111,17 +110,21 @@ export class RolloutBuffer {
     const B = rollout.T * rollout.N;
     const t = tf.tidy(() => {
       const obs = encoder.encode(rollout.obs);
-      const actions = rollout.actions instanceof Int32Array
-        ? tf.tensor1d(rollout.actions, 'int32')
-        : tf.tensor2d(Float32Array.from(rollout.actions), [B, rollout.actDim]);
+      const actions =
+        rollout.actions instanceof Int32Array
+          ? tf.tensor1d(rollout.actions, 'int32')
+          : tf.tensor2d(Float32Array.from(rollout.actions), [B, rollout.actDim]);
       const dist = policy.distribution(obs);
-      const boot = rollout.bootstrapIndex.length > 0 ? policy.value(encoder.encode(rollout.bootstrapObs)) : tf.zeros([0]);
+      const boot =
+        rollout.bootstrapIndex.length > 0 ? policy.value(encoder.encode(rollout.bootstrapObs)) : tf.zeros([0]);
       return { obs, actions, logProb: dist.logProb(actions), values: policy.value(obs), params: dist.params(), boot };
     });
     const [values, boot] = (await Promise.all([t.values.data(), t.boot.data()])) as Float32Array[];
     t.boot.dispose();
     const bootstrapValues = new Float64Array(B);
-    rollout.bootstrapIndex.forEach((k, j) => (bootstrapValues[k] = boot![j]!));
+    rollout.bootstrapIndex.forEach((k, j) => {
+      bootstrapValues[k] = boot![j]!;
+    });
     const { advantages, returns } = gae({
       rewards: rollout.rewards,
       values: Float64Array.from(values!),
@@ -152,7 +155,8 @@ export class RolloutBuffer {
   epochIndices(rng: Rng, minibatchSize: number): Int32Array[] {
     const perm = permutation(this.size, rng);
     const out: Int32Array[] = [];
-    for (let start = 0; start < this.size; start += minibatchSize) out.push(perm.subarray(start, start + minibatchSize));
+    for (let start = 0; start < this.size; start += minibatchSize)
+      out.push(perm.subarray(start, start + minibatchSize));
     return out;
   }
 
@@ -188,7 +192,13 @@ export class RolloutBuffer {
   }
 
   private alive(fn: string): void {
-    if (this.disposed) throw new KlipError({ fn: `RolloutBuffer.${fn}`, arg: 'buffer', expected: 'not disposed', got: 'a disposed buffer' });
+    if (this.disposed)
+      throw new KlipError({
+        fn: `RolloutBuffer.${fn}`,
+        arg: 'buffer',
+        expected: 'not disposed',
+        got: 'a disposed buffer',
+      });
   }
 }
 

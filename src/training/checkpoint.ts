@@ -91,14 +91,17 @@ function isObj(x: unknown): x is Record<string, unknown> {
  */
 export function validateCheckpoint(x: unknown): Checkpoint {
   if (!isObj(x)) bad('checkpoint', 'a JSON object', x);
-  if (x.format !== CHECKPOINT_FORMAT) bad('checkpoint.format', `"${CHECKPOINT_FORMAT}" (is this a klip checkpoint?)`, x.format);
-  if (x.version !== CHECKPOINT_VERSION) bad('checkpoint.version', `${CHECKPOINT_VERSION} (written by klip ${String(x.klipVersion)})`, x.version);
+  if (x.format !== CHECKPOINT_FORMAT)
+    bad('checkpoint.format', `"${CHECKPOINT_FORMAT}" (is this a klip checkpoint?)`, x.format);
+  if (x.version !== CHECKPOINT_VERSION)
+    bad('checkpoint.version', `${CHECKPOINT_VERSION} (written by klip ${String(x.klipVersion)})`, x.version);
   if (typeof x.klipVersion !== 'string') bad('checkpoint.klipVersion', 'a version string', x.klipVersion);
   if (!isObj(x.config)) bad('checkpoint.config', 'an object', x.config);
   for (const k of ['update', 'globalStep', 'episodes'] as const) {
     if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) bad(`checkpoint.${k}`, 'a non-negative integer', x[k]);
   }
-  if (!Array.isArray(x.policy) || x.policy.length === 0) bad('checkpoint.policy', 'a non-empty list of weights', x.policy);
+  if (!Array.isArray(x.policy) || x.policy.length === 0)
+    bad('checkpoint.policy', 'a non-empty list of weights', x.policy);
   // An index loop, not forEach: forEach skips the holes of a sparse array.
   for (let i = 0; i < x.policy.length; i++) {
     const w: unknown = x.policy[i];
@@ -109,19 +112,28 @@ export function validateCheckpoint(x: unknown): Checkpoint {
       bad(`checkpoint.policy[${i}].shape`, 'a list of non-negative integers', w.shape);
     }
     const size = (w.shape as number[]).reduce((a, b) => a * b, 1);
-    if ((w.values as unknown[]).length !== size) bad(`checkpoint.policy[${i}].values`, `${size} numbers for shape [${String(w.shape)}]`, `${(w.values as unknown[]).length} values`);
+    if ((w.values as unknown[]).length !== size)
+      bad(
+        `checkpoint.policy[${i}].values`,
+        `${size} numbers for shape [${String(w.shape)}]`,
+        `${(w.values as unknown[]).length} values`,
+      );
     const values = w.values as unknown[];
     for (let k = 0; k < values.length; k++) {
-      if (typeof values[k] !== 'number' || !Number.isFinite(values[k])) bad(`checkpoint.policy[${i}].values`, 'finite numbers', 'a non-finite or non-numeric value');
+      if (typeof values[k] !== 'number' || !Number.isFinite(values[k]))
+        bad(`checkpoint.policy[${i}].values`, 'finite numbers', 'a non-finite or non-numeric value');
     }
   }
   if (!isObj(x.optimizer)) bad('checkpoint.optimizer', 'an object { step, m, v }', x.optimizer);
-  if (!isObj(x.controller) || typeof x.controller.beta !== 'number') bad('checkpoint.controller', 'a controller state { beta, … }', x.controller);
-  if (!isObj(x.rng) || !isObj(x.rng.rollout) || !isObj(x.rng.minibatch)) bad('checkpoint.rng', 'an object { rollout, minibatch } of Rng states', x.rng);
+  if (!isObj(x.controller) || typeof x.controller.beta !== 'number')
+    bad('checkpoint.controller', 'a controller state { beta, … }', x.controller);
+  if (!isObj(x.rng) || !isObj(x.rng.rollout) || !isObj(x.rng.minibatch))
+    bad('checkpoint.rng', 'an object { rollout, minibatch } of Rng states', x.rng);
   if (x.env === undefined) bad('checkpoint.env', 'the vector env state', x.env);
   if (!Array.isArray(x.obs)) bad('checkpoint.obs', 'an array of observations', x.obs);
   if (!Array.isArray(x.episodeWindow)) bad('checkpoint.episodeWindow', 'an array', x.episodeWindow);
   if (!Array.isArray(x.history)) bad('checkpoint.history', 'an array of metric records', x.history);
-  if (x.history.length !== x.update) bad('checkpoint.history', `${x.update} records (one per update)`, `${x.history.length} records`);
+  if (x.history.length !== x.update)
+    bad('checkpoint.history', `${x.update} records (one per update)`, `${x.history.length} records`);
   return x as unknown as Checkpoint;
 }

@@ -196,13 +196,24 @@ function fail(arg: string, expected: string, got: unknown): never {
 
 function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
   for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) fail(where ? `${where}.${k}` : k, `a known key (${allowed.join(', ')})`, 'an unknown key');
+    if (!allowed.includes(k))
+      fail(where ? `${where}.${k}` : k, `a known key (${allowed.join(', ')})`, 'an unknown key');
   }
 }
 
-function num(arg: string, x: unknown, lo: number, hi: number, { loOpen = false, hiOpen = false, integer = false } = {}): number {
-  const ok = typeof x === 'number' && Number.isFinite(x) && (!integer || Number.isInteger(x)) &&
-    (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
+function num(
+  arg: string,
+  x: unknown,
+  lo: number,
+  hi: number,
+  { loOpen = false, hiOpen = false, integer = false } = {},
+): number {
+  const ok =
+    typeof x === 'number' &&
+    Number.isFinite(x) &&
+    (!integer || Number.isInteger(x)) &&
+    (loOpen ? x > lo : x >= lo) &&
+    (hiOpen ? x < hi : x <= hi);
   if (!ok) {
     const range = `${loOpen ? '(' : '['}${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen || hi === Infinity ? ')' : ']'}`;
     fail(arg, `${integer ? 'an integer' : 'a number'} in ${range}`, x);
@@ -211,17 +222,25 @@ function num(arg: string, x: unknown, lo: number, hi: number, { loOpen = false, 
 }
 
 function oneOf<T extends string>(arg: string, x: unknown, allowed: readonly T[]): T {
-  if (typeof x !== 'string' || !(allowed as readonly string[]).includes(x)) fail(arg, `one of ${allowed.map((a) => `'${a}'`).join(' | ')}`, x);
+  if (typeof x !== 'string' || !(allowed as readonly string[]).includes(x))
+    fail(arg, `one of ${allowed.map((a) => `'${a}'`).join(' | ')}`, x);
   return x as T;
 }
 
 const LINEAR_KEYS = ['kind', 'start', 'end', 'endFraction'] as const;
 
 /** A number in range, a function, or a linear spec whose start and end are in range (returned with its endFraction). */
-function schedule(arg: string, x: unknown, lo: number, hi: number, opts: { loOpen?: boolean; hiOpen?: boolean } = {}): Schedule {
+function schedule(
+  arg: string,
+  x: unknown,
+  lo: number,
+  hi: number,
+  opts: { loOpen?: boolean; hiOpen?: boolean } = {},
+): Schedule {
   if (typeof x === 'function') return x as Schedule;
   if (isPlainObject(x)) {
-    if (x.kind !== 'linear') fail(`${arg}.kind`, "'linear' (a schedule object is { kind: 'linear', start, end, endFraction? })", x.kind);
+    if (x.kind !== 'linear')
+      fail(`${arg}.kind`, "'linear' (a schedule object is { kind: 'linear', start, end, endFraction? })", x.kind);
     checkKeys(x, LINEAR_KEYS, arg);
     return Object.freeze({
       kind: 'linear' as const,
@@ -260,8 +279,12 @@ const POLICY_KEYS = ['kind', 'hidden', 'activation'] as const;
  */
 export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfig {
   if (!isPlainObject(partial)) fail('config', 'an object of PpoConfig fields', partial);
-  if (Object.prototype.hasOwnProperty.call(partial, 'targetKl')) {
-    fail('targetKl', "earlyStopKl (the early-stopping threshold was renamed; the controller's target is klController.target)", (partial as Record<string, unknown>).targetKl);
+  if (Object.hasOwn(partial, 'targetKl')) {
+    fail(
+      'targetKl',
+      "earlyStopKl (the early-stopping threshold was renamed; the controller's target is klController.target)",
+      (partial as Record<string, unknown>).targetKl,
+    );
   }
   checkKeys(partial, Object.keys(DEFAULT_PPO_CONFIG), '');
   const p = partial as Record<string, unknown>;
@@ -270,9 +293,15 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
   const polKind = isPlainObject(p.policy) && p.policy.kind === 'mlp' ? 'mlp' : 'tabular';
   const perKind = polKind === 'mlp' ? world.mlp : world.tabular;
   const worldLayer = {
-    numEnvs: world.numEnvs, nSteps: world.nSteps, totalSteps: world.totalSteps, gamma: world.gamma, gaeLambda: world.gaeLambda,
+    numEnvs: world.numEnvs,
+    nSteps: world.nSteps,
+    totalSteps: world.totalSteps,
+    gamma: world.gamma,
+    gaeLambda: world.gaeLambda,
     entCoef: world.entCoef,
-    lr: perKind.lr, adamEps: perKind.adamEps, annealLr: perKind.annealLr,
+    lr: perKind.lr,
+    adamEps: perKind.adamEps,
+    annealLr: perKind.annealLr,
   };
   const merged = { ...DEFAULT_PPO_CONFIG, ...worldLayer, ...(partial as object) } as Record<string, unknown>;
   if (merged.lr === null) merged.lr = perKind.lr;
@@ -300,7 +329,8 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
   if (!isPlainObject(ctl)) fail('klController', 'an object { kind, beta?, target?, … }', ctl);
   checkKeys(ctl, CONTROLLER_KEYS, 'klController');
   const klController = resolveController(ctl, world.klTarget);
-  const controllerTarget = klController.kind !== 'fixed' && klController.target !== undefined ? klController.target : null;
+  const controllerTarget =
+    klController.kind !== 'fixed' && klController.target !== undefined ? klController.target : null;
   const earlyStopDefault = hasKlTerm(objective) && controllerTarget !== null ? controllerTarget : null;
 
   const pol = merged.policy;
@@ -309,8 +339,11 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
   const policy: PolicySettings = { ...DEFAULT_PPO_CONFIG.policy, ...(pol as Partial<PolicySettings>) };
   oneOf('policy.kind', policy.kind, ['tabular', 'mlp'] as const);
   oneOf('policy.activation', policy.activation, ['tanh', 'relu'] as const);
-  if (!Array.isArray(policy.hidden) || policy.hidden.length === 0) fail('policy.hidden', 'a non-empty array of layer sizes', policy.hidden);
-  policy.hidden.forEach((h, i) => num(`policy.hidden[${i}]`, h, 1, 4096, { integer: true }));
+  if (!Array.isArray(policy.hidden) || policy.hidden.length === 0)
+    fail('policy.hidden', 'a non-empty array of layer sizes', policy.hidden);
+  policy.hidden.forEach((h, i) => {
+    num(`policy.hidden[${i}]`, h, 1, 4096, { integer: true });
+  });
 
   const resolved: ResolvedPpoConfig = {
     env,
@@ -332,8 +365,9 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     klController,
     klControllerHold: bool('klControllerHold', merged.klControllerHold),
     klEstimator: oneOf('klEstimator', merged.klEstimator, ['exact', 'k1', 'k3'] as const),
-    earlyStopKl: nullable(Object.prototype.hasOwnProperty.call(p, 'earlyStopKl') ? merged.earlyStopKl : earlyStopDefault,
-      (x) => num('earlyStopKl', x, 0, 1e6, { loOpen: true })),
+    earlyStopKl: nullable(Object.hasOwn(p, 'earlyStopKl') ? merged.earlyStopKl : earlyStopDefault, (x) =>
+      num('earlyStopKl', x, 0, 1e6, { loOpen: true }),
+    ),
     earlyStopStatistic: oneOf('earlyStopStatistic', merged.earlyStopStatistic, ['k1', 'k3', 'exact'] as const),
     earlyStopFactor: num('earlyStopFactor', merged.earlyStopFactor, 0, 1e6, { loOpen: true }),
     earlyStopGranularity: oneOf('earlyStopGranularity', merged.earlyStopGranularity, ['minibatch', 'epoch'] as const),
@@ -341,7 +375,11 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     vfCoef: num('vfCoef', merged.vfCoef, 0, 1e6),
     clipValueLoss: bool('clipValueLoss', merged.clipValueLoss),
     maxGradNorm: nullable(merged.maxGradNorm, (x) => num('maxGradNorm', x, 0, 1e9, { loOpen: true })),
-    normalizeAdvantages: oneOf('normalizeAdvantages', merged.normalizeAdvantages, ['minibatch', 'batch', 'none'] as const),
+    normalizeAdvantages: oneOf('normalizeAdvantages', merged.normalizeAdvantages, [
+      'minibatch',
+      'batch',
+      'none',
+    ] as const),
     policy: { kind: policy.kind, hidden: [...policy.hidden], activation: policy.activation },
     backend: oneOf('backend', merged.backend, BACKENDS),
     seed: seedValue(merged.seed),

@@ -61,9 +61,20 @@ export function controllerVerdict(
   controller: VerdictControllerSettings,
   hasKlTerm: boolean,
 ): ControllerVerdict {
-  const d = hasKlTerm && controller.kind !== 'fixed' && typeof controller.target === 'number' ? controller.target : null;
+  const d =
+    hasKlTerm && controller.kind !== 'fixed' && typeof controller.target === 'number' ? controller.target : null;
   const band: [number, number] | null = d === null ? null : [lowerKlEdge(controller), upperKlEdge(controller)];
-  const v: ControllerVerdict = { updates: history.length, target: d, band, inBand: 0, over2x: 0, over5x: 0, betaAtBound: 0, held: 0, earlyStops: 0 };
+  const v: ControllerVerdict = {
+    updates: history.length,
+    target: d,
+    band,
+    inBand: 0,
+    over2x: 0,
+    over5x: 0,
+    betaAtBound: 0,
+    held: 0,
+    earlyStops: 0,
+  };
   for (const r of history) {
     const kl = r['kl/exact_rollout_end'];
     if (d !== null && band && typeof kl === 'number') {
@@ -72,8 +83,12 @@ export function controllerVerdict(
       if (kl > 5 * d) v.over5x++;
     }
     const beta = r['kl/coef'];
-    if (hasKlTerm && typeof beta === 'number' &&
-      ((controller.betaMin !== undefined && beta <= controller.betaMin) || (controller.betaMax !== undefined && beta >= controller.betaMax))) {
+    if (
+      hasKlTerm &&
+      typeof beta === 'number' &&
+      ((controller.betaMin !== undefined && beta <= controller.betaMin) ||
+        (controller.betaMax !== undefined && beta >= controller.betaMax))
+    ) {
       v.betaAtBound++;
     }
     if (r['kl/coef_held'] === 1) v.held++;
@@ -91,7 +106,9 @@ export function controllerVerdict(
 export function formatControllerVerdict(v: ControllerVerdict): string {
   const parts: string[] = [];
   if (v.band && v.target !== null) {
-    parts.push(`KL of the update in band [${v.band[0].toPrecision(2)}, ${v.band[1].toPrecision(2)}] on ${v.inBand}/${v.updates} updates`);
+    parts.push(
+      `KL of the update in band [${v.band[0].toPrecision(2)}, ${v.band[1].toPrecision(2)}] on ${v.inBand}/${v.updates} updates`,
+    );
     parts.push(`over 2× target ${v.over2x}`, `over 5× target ${v.over5x}`);
   } else {
     parts.push(`no KL target (${v.updates} updates)`);

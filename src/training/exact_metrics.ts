@@ -69,7 +69,14 @@ interface SequenceScorer {
 /** A sequence world with an exact scorer: policy return = expectedScore(table), optimum = optimalScore(). */
 function sequenceEvaluator(one: unknown, obsN: number, actN: number): ExactEvaluator | null {
   const e = one as Partial<SequenceScorer> | null;
-  if (!e || typeof e.expectedScore !== 'function' || typeof e.optimalScore !== 'function' || e.length !== obsN || e.vocabSize !== actN) return null;
+  if (
+    !e ||
+    typeof e.expectedScore !== 'function' ||
+    typeof e.optimalScore !== 'function' ||
+    e.length !== obsN ||
+    e.vocabSize !== actN
+  )
+    return null;
   const scorer = e as SequenceScorer;
   let optimalReturn: number;
   try {
@@ -78,7 +85,14 @@ function sequenceEvaluator(one: unknown, obsN: number, actN: number): ExactEvalu
     if (err instanceof KlipError) return null; // a custom score too large to enumerate: no exact reference values
     throw err;
   }
-  return { nStates: obsN, nActions: actN, horizon: obsN, optimalReturn, policyReturn: (probs) => scorer.expectedScore(probs), model: null };
+  return {
+    nStates: obsN,
+    nActions: actN,
+    horizon: obsN,
+    optimalReturn,
+    policyReturn: (probs) => scorer.expectedScore(probs),
+    model: null,
+  };
 }
 
 /**

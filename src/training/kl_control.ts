@@ -147,6 +147,7 @@ export function controllerDecision(args: {
   if (!args.hasKlTerm) return 'held-no-kl-term';
   if (args.kl > args.upperEdge) return 'applied';
   if (!args.signal) return 'held-no-signal';
-  if (args.kl < args.lowerEdge && (args.binding === null || args.binding < MIN_PENALTY_BINDING)) return 'held-not-binding';
+  if (args.kl < args.lowerEdge && (args.binding === null || args.binding < MIN_PENALTY_BINDING))
+    return 'held-not-binding';
   return 'applied';
 }

@@ -57,7 +57,10 @@ export async function rolloutToCurrentKl(
       const adv = tf.tensor1d(Float32Array.from(opts.advantages));
       const ratio = tf.exp(tf.sub(lp, buffer.oldLogProb));
       const plain = tf.mul(tf.sub(ratio, 1), adv);
-      const clipped = tf.sub(tf.minimum(tf.mul(ratio, adv), tf.mul(tf.clipByValue(ratio, 1 - epsilon, 1 + epsilon), adv)), adv);
+      const clipped = tf.sub(
+        tf.minimum(tf.mul(ratio, adv), tf.mul(tf.clipByValue(ratio, 1 - epsilon, 1 + epsilon), adv)),
+        adv,
+      );
       out.push(tf.mean(plain), tf.mean(clipped));
     }
     return tf.stack(out);

@@ -61,7 +61,12 @@ export function evaluateSchedule(schedule: Schedule, progressRemaining: number, 
     const f = schedule.endFraction ?? 1;
     value = schedule.start + (schedule.end - schedule.start) * Math.min(1, (1 - progressRemaining) / f);
   } else {
-    throw new ConfigError({ fn, arg: name, expected: "a number, { kind: 'linear', start, end, endFraction? } or a function of progressRemaining", got: schedule });
+    throw new ConfigError({
+      fn,
+      arg: name,
+      expected: "a number, { kind: 'linear', start, end, endFraction? } or a function of progressRemaining",
+      got: schedule,
+    });
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ConfigError({
@@ -77,8 +82,14 @@ export function evaluateSchedule(schedule: Schedule, progressRemaining: number, 
 
 function isLinearSpec(x: unknown): x is LinearScheduleSpec {
   const o = x as Partial<LinearScheduleSpec> | null;
-  return o !== null && typeof o === 'object' && o.kind === 'linear' && typeof o.start === 'number' && typeof o.end === 'number' &&
-    (o.endFraction === undefined || (typeof o.endFraction === 'number' && o.endFraction > 0 && o.endFraction <= 1));
+  return (
+    o !== null &&
+    typeof o === 'object' &&
+    o.kind === 'linear' &&
+    typeof o.start === 'number' &&
+    typeof o.end === 'number' &&
+    (o.endFraction === undefined || (typeof o.endFraction === 'number' && o.endFraction > 0 && o.endFraction <= 1))
+  );
 }
 
 /**

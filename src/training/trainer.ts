@@ -48,6 +48,7 @@ interface UpdateCoefficients {
 }
 
 /** A listener receives each metric record; returning `'stop'` asks `train()` to stop after this update. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a listener that returns nothing is the common case
 export type UpdateListener = (record: MetricRecord, trainer: Trainer) => void | 'stop' | Promise<void | 'stop'>;
 
 function now(): number {
@@ -158,7 +159,10 @@ export class Trainer {
       (trainer as unknown as { rolloutRng: Rng }).rolloutRng = createRng.fromState(ckpt.rng.rollout);
       (trainer as unknown as { minibatchRng: Rng }).minibatchRng = createRng.fromState(ckpt.rng.minibatch);
       trainer.env.setState(ckpt.env as never);
-      trainer.obs = trainer.obsDim === 1 && trainer.env.singleObservationSpace.kind === 'discrete' ? Int32Array.from(ckpt.obs) : Float64Array.from(ckpt.obs);
+      trainer.obs =
+        trainer.obsDim === 1 && trainer.env.singleObservationSpace.kind === 'discrete'
+          ? Int32Array.from(ckpt.obs)
+          : Float64Array.from(ckpt.obs);
       trainer.updates = ckpt.update;
       trainer.steps = ckpt.globalStep;
       trainer.episodeCount = ckpt.episodes;
@@ -250,7 +254,11 @@ export class Trainer {
     const probsBefore = this.exact?.model ? await this.allStateProbs() : null;
     const rollout = this.collect();
     const buffer = await RolloutBuffer.fromRollout({
-      rollout, policy: this.policy, encoder: this.encoder, gamma: this.config.gamma, gaeLambda: this.config.gaeLambda,
+      rollout,
+      policy: this.policy,
+      encoder: this.encoder,
+      gamma: this.config.gamma,
+      gaeLambda: this.config.gaeLambda,
       normalizeAdvantages: this.config.normalizeAdvantages,
     });
     let record: MetricRecord;
@@ -266,7 +274,10 @@ export class Trainer {
         globalStep: this.steps,
         steps: await readStepScalars(steps, this.config.earlyStopStatistic),
         end,
-        visitationKl: this.exact?.model && probsBefore && probsAfter ? visitationKl(this.exact.model, probsBefore, probsAfter, this.exact.horizon) : null,
+        visitationKl:
+          this.exact?.model && probsBefore && probsAfter
+            ? visitationKl(this.exact.model, probsBefore, probsAfter, this.exact.horizon)
+            : null,
         beta: coef.beta,
         fedRule: control.fedRule,
         binding: control.binding,
@@ -274,7 +285,7 @@ export class Trainer {
         window: this.window,
         episodes: this.episodeCount,
         lr: coef.lr,
-        envStepsPerSecond: rollout.T * rollout.N / Math.max((now() - t0) / 1000, 1e-9),
+        envStepsPerSecond: (rollout.T * rollout.N) / Math.max((now() - t0) / 1000, 1e-9),
         policyReturn,
         optimalReturn: this.exact ? this.exact.optimalReturn : null,
       });
@@ -290,9 +301,15 @@ export class Trainer {
 
   /** Refuse to step a disposed or finished trainer. */
   private assertCanStep(): void {
-    if (this.disposed) throw new KlipError({ fn: 'Trainer.step', arg: 'trainer', expected: 'not disposed', got: 'a disposed trainer' });
+    if (this.disposed)
+      throw new KlipError({ fn: 'Trainer.step', arg: 'trainer', expected: 'not disposed', got: 'a disposed trainer' });
     if (this.done) {
-      throw new KlipError({ fn: 'Trainer.step', arg: 'trainer', expected: `not done (all ${this.config.numIterations} updates ran)`, got: this.updates });
+      throw new KlipError({
+        fn: 'Trainer.step',
+        arg: 'trainer',
+        expected: `not done (all ${this.config.numIterations} updates ran)`,
+        got: this.updates,
+      });
     }
   }
 
@@ -315,7 +332,13 @@ export class Trainer {
   private collect(): Rollout {
     this.policy.syncFastPath?.();
     const { rollout, obs } = collectRollout({
-      venv: this.env, policy: this.policy, rng: this.rolloutRng, T: this.config.nSteps, obs: this.obs, obsDim: this.obsDim, actDim: this.actDim,
+      venv: this.env,
+      policy: this.policy,
+      rng: this.rolloutRng,
+      T: this.config.nSteps,
+      obs: this.obs,
+      obsDim: this.obsDim,
+      actDim: this.actDim,
     });
     this.obs = obs;
     return rollout;
@@ -326,11 +349,15 @@ export class Trainer {
    * the first step whose pre-step KL(π_rollout‖π_θ) statistic exceeds earlyStopFactor × earlyStopKl (per minibatch),
    * or ends the update after an epoch whose KL over the whole batch does (per epoch).
    */
-  private async optimize(buffer: RolloutBuffer, coef: UpdateCoefficients): Promise<{ steps: StepScalars[]; earlyStopped: boolean }> {
+  private async optimize(
+    buffer: RolloutBuffer,
+    coef: UpdateCoefficients,
+  ): Promise<{ steps: StepScalars[]; earlyStopped: boolean }> {
     const cfg = this.config;
     const steps: StepScalars[] = [];
     const threshold = cfg.earlyStopKl === null ? null : cfg.earlyStopFactor * cfg.earlyStopKl;
-    const shouldStop = threshold === null || cfg.earlyStopGranularity !== 'minibatch' ? undefined : (kl: number) => kl > threshold;
+    const shouldStop =
+      threshold === null || cfg.earlyStopGranularity !== 'minibatch' ? undefined : (kl: number) => kl > threshold;
     const stepCoef: StepCoefficients = {
       objective: cfg.objective,
       clip: cfg.clipEpsilonHigh === null ? coef.epsilon : { low: coef.epsilon, high: cfg.clipEpsilonHigh },
@@ -348,7 +375,10 @@ export class Trainer {
         const batch = buffer.minibatch(idx);
         try {
           const res = await ppoUpdateStep({
-            policy: this.policy, optimizer: this.optimizer, batch, coef: stepCoef,
+            policy: this.policy,
+            optimizer: this.optimizer,
+            batch,
+            coef: stepCoef,
             ...(shouldStop ? { shouldStop, preStepStatistic: cfg.earlyStopStatistic } : {}),
           });
           steps.push(res.scalars);
@@ -372,7 +402,8 @@ export class Trainer {
   private measureUpdateKl(buffer: RolloutBuffer, epsilon: number): Promise<RolloutKl> {
     const cfg = this.config;
     if (!hasKlTerm(cfg.objective)) return rolloutToCurrentKl(buffer, this.policy, { epsilon });
-    const advantages = cfg.normalizeAdvantages === 'batch' ? buffer.policyAdvantages : normalizeAdvantages(buffer.advantages);
+    const advantages =
+      cfg.normalizeAdvantages === 'batch' ? buffer.policyAdvantages : normalizeAdvantages(buffer.advantages);
     return rolloutToCurrentKl(buffer, this.policy, { advantages, epsilon });
   }
 
@@ -384,13 +415,23 @@ export class Trainer {
     const cfg = this.config;
     const observed = Math.max(cfg.klEstimator === 'exact' ? end.exact : cfg.klEstimator === 'k1' ? end.k1 : end.k3, 0);
     const klTerm = hasKlTerm(cfg.objective);
-    const binding = klTerm ? penaltyBindingRatio({ beta, kl: observed, gain: cfg.objective === 'clip+kl' ? end.clipGain : end.gain }) : null;
+    const binding = klTerm
+      ? penaltyBindingRatio({ beta, kl: observed, gain: cfg.objective === 'clip+kl' ? end.clipGain : end.gain })
+      : null;
     const decision = controllerDecision({
-      hasKlTerm: klTerm, signal: rolloutHasSignal(rollout), kl: observed,
-      lowerEdge: lowerKlEdge(this.controller.config), upperEdge: upperKlEdge(this.controller.config), binding,
+      hasKlTerm: klTerm,
+      signal: rolloutHasSignal(rollout),
+      kl: observed,
+      lowerEdge: lowerKlEdge(this.controller.config),
+      upperEdge: upperKlEdge(this.controller.config),
+      binding,
     });
     const fedRule = klTerm && (decision === 'applied' || !cfg.klControllerHold);
-    if (fedRule) this.controllerState = this.controller.update(this.controllerState, { kl: observed, nSteps: rollout.T * rollout.N });
+    if (fedRule)
+      this.controllerState = this.controller.update(this.controllerState, {
+        kl: observed,
+        nSteps: rollout.T * rollout.N,
+      });
     return { fedRule, binding };
   }
 
@@ -417,7 +458,13 @@ export class Trainer {
   async save(): Promise<Checkpoint> {
     for (const k of ['lr', 'clipEpsilon', 'entCoef'] as const) {
       if (typeof this.config[k] === 'function') {
-        throw new ConfigError({ fn: 'Trainer.save', arg: `config.${k}`, expected: "a number or { kind: 'linear', start, end, endFraction? } (function schedules cannot be saved in a checkpoint)", got: 'a function' });
+        throw new ConfigError({
+          fn: 'Trainer.save',
+          arg: `config.${k}`,
+          expected:
+            "a number or { kind: 'linear', start, end, endFraction? } (function schedules cannot be saved in a checkpoint)",
+          got: 'a function',
+        });
       }
     }
     const { batchSize: _b, minibatchSize: _m, numIterations: _n, ...config } = this.config;
@@ -468,8 +515,10 @@ export class Trainer {
     const bad = Array.from(ok).findIndex((x) => !x);
     if (bad >= 0) {
       throw new NumericError({
-        fn: 'Trainer.step', arg: `policy weight ${this.policy.trainableVariables[bad]!.name} at update ${this.updates}`,
-        expected: 'finite values', got: 'NaN or ±Infinity',
+        fn: 'Trainer.step',
+        arg: `policy weight ${this.policy.trainableVariables[bad]!.name} at update ${this.updates}`,
+        expected: 'finite values',
+        got: 'NaN or ±Infinity',
       });
     }
   }
@@ -480,7 +529,7 @@ export class Trainer {
  * becomes `earlyStopKl`, so a run saved by an earlier klip resumes with the same early stopping.
  */
 function migrateConfig(config: unknown): unknown {
-  if (config === null || typeof config !== 'object' || !Object.prototype.hasOwnProperty.call(config, 'targetKl')) return config;
+  if (config === null || typeof config !== 'object' || !Object.hasOwn(config, 'targetKl')) return config;
   const { targetKl, ...rest } = config as Record<string, unknown>;
   return { ...rest, earlyStopKl: (rest as { earlyStopKl?: unknown }).earlyStopKl ?? targetKl };
 }
@@ -494,20 +543,40 @@ function buildPolicy(config: ResolvedPpoConfig, env: VectorEnv, rng: Rng): Polic
   const actionSpace = env.singleActionSpace;
   if (actionSpace.kind === 'discrete' && actionSpace.n < 2) {
     throw new ConfigError({
-      fn: 'Trainer.create', arg: 'env', expected: 'a world with at least 2 actions (with one, the policy has nothing to choose)',
-      got: `${config.env} with ${actionSpace.n} action`, hint: 'A bandit needs two or more arms in envOptions.probs',
+      fn: 'Trainer.create',
+      arg: 'env',
+      expected: 'a world with at least 2 actions (with one, the policy has nothing to choose)',
+      got: `${config.env} with ${actionSpace.n} action`,
+      hint: 'A bandit needs two or more arms in envOptions.probs',
     });
   }
   if (config.policy.kind === 'tabular') {
     if (obsSpace.kind !== 'discrete' || actionSpace.kind !== 'discrete') {
-      throw new ConfigError({ fn: 'Trainer.create', arg: 'policy.kind', expected: "'mlp' for environments with box observations or actions ('tabular' needs discrete ones)", got: 'tabular' });
+      throw new ConfigError({
+        fn: 'Trainer.create',
+        arg: 'policy.kind',
+        expected: "'mlp' for environments with box observations or actions ('tabular' needs discrete ones)",
+        got: 'tabular',
+      });
     }
     return new TabularPolicy({ numStates: obsSpace.n, numActions: actionSpace.n, rng, critic: true });
   }
   if (actionSpace.kind === 'discrete') {
-    return new MlpPolicy({ obsSpace, actionSpace, hidden: config.policy.hidden, activation: config.policy.activation, rng });
+    return new MlpPolicy({
+      obsSpace,
+      actionSpace,
+      hidden: config.policy.hidden,
+      activation: config.policy.activation,
+      rng,
+    });
   }
-  return new GaussianMlpPolicy({ obsSpace, actionSpace, hidden: config.policy.hidden, activation: config.policy.activation, rng });
+  return new GaussianMlpPolicy({
+    obsSpace,
+    actionSpace,
+    hidden: config.policy.hidden,
+    activation: config.policy.activation,
+    rng,
+  });
 }
 
 /** A policy on every discrete state, as plain arrays (see {@link Trainer.policySnapshot}). */

@@ -89,7 +89,6 @@ interface Forward {
   logProbBefore: tf.Tensor;
 }
 
-
 /**
  * Compute the loss of one minibatch and its gradients; optionally stop before applying them when
  * `shouldStop(preStepKl)` says so (SB3's per-minibatch target-KL check); otherwise clip, apply, and measure the
@@ -145,7 +144,12 @@ export async function ppoUpdateStep(args: {
         returns: batch.returns,
         ...(coef.valueClip !== null ? { oldValues: batch.oldValues, clipRange: coef.valueClip } : {}),
       }).loss;
-      const total = tf.addN([policyLoss, klPenalty, tf.mul(coef.vfCoef, vLoss), tf.mul(-coef.entCoef, entropy)]) as tf.Scalar;
+      const total = tf.addN([
+        policyLoss,
+        klPenalty,
+        tf.mul(coef.vfCoef, vLoss),
+        tf.mul(-coef.entCoef, entropy),
+      ]) as tf.Scalar;
       fwd = {
         scalars: {
           policyLoss: tf.keep(policyLoss),
@@ -169,12 +173,14 @@ export async function ppoUpdateStep(args: {
   const gradList = vars.map((v) => grads[v.name]!);
   const gradNorm = globalNorm(gradList);
   const scalars: StepScalars = { ...f.scalars, gradNorm };
-  const release = (): void => tf.dispose([value, ...Object.values(grads), f.logProbBefore, ...paramsTensors(f.beforeParams)]);
+  const release = (): void =>
+    tf.dispose([value, ...Object.values(grads), f.logProbBefore, ...paramsTensors(f.beforeParams)]);
 
   try {
     if (args.shouldStop) {
       const stat = args.preStepStatistic ?? 'k3';
-      const t = stat === 'exact' ? f.scalars.rolloutKlExact : stat === 'k1' ? f.scalars.rolloutKlK1 : f.scalars.rolloutKlK3;
+      const t =
+        stat === 'exact' ? f.scalars.rolloutKlExact : stat === 'k1' ? f.scalars.rolloutKlK1 : f.scalars.rolloutKlK3;
       const kl = (await t.data())[0]!;
       if (args.shouldStop(kl)) return { applied: false, scalars };
     }

@@ -35,23 +35,53 @@ export interface StepReadings {
  * @param steps What `ppoUpdateStep` returned, in order.
  * @param preStepStatistic The statistic early stopping reads (`exact`, `k1` or `k3`).
  */
-export async function readStepScalars(steps: StepScalars[], preStepStatistic: EarlyStopStatistic): Promise<StepReadings> {
+export async function readStepScalars(
+  steps: StepScalars[],
+  preStepStatistic: EarlyStopStatistic,
+): Promise<StepReadings> {
   const applied = steps.filter((s) => s.stepKlExact !== undefined);
   const read = (pick: (s: StepScalars) => tf.Scalar | undefined, from: StepScalars[]): Promise<number[]> =>
     Promise.all(from.map(async (s) => (await pick(s)!.data())[0]!));
   const pre = (s: StepScalars): tf.Scalar =>
     preStepStatistic === 'exact' ? s.rolloutKlExact : preStepStatistic === 'k1' ? s.rolloutKlK1 : s.rolloutKlK3;
-  const [policyLoss, valueLoss, klPenalty, entropy, clipFraction, totalLoss, gradNorm, stepKlExact, stepKlK1, stepKlK3, preStep] =
-    await Promise.all([
-      read((s) => s.policyLoss, steps), read((s) => s.valueLoss, steps), read((s) => s.klPenalty, steps),
-      read((s) => s.entropy, steps), read((s) => s.clipFraction, steps), read((s) => s.totalLoss, steps),
-      read((s) => s.gradNorm, steps), read((s) => s.stepKlExact, applied), read((s) => s.stepKlK1, applied),
-      read((s) => s.stepKlK3, applied), read(pre, applied),
-    ]);
+  const [
+    policyLoss,
+    valueLoss,
+    klPenalty,
+    entropy,
+    clipFraction,
+    totalLoss,
+    gradNorm,
+    stepKlExact,
+    stepKlK1,
+    stepKlK3,
+    preStep,
+  ] = await Promise.all([
+    read((s) => s.policyLoss, steps),
+    read((s) => s.valueLoss, steps),
+    read((s) => s.klPenalty, steps),
+    read((s) => s.entropy, steps),
+    read((s) => s.clipFraction, steps),
+    read((s) => s.totalLoss, steps),
+    read((s) => s.gradNorm, steps),
+    read((s) => s.stepKlExact, applied),
+    read((s) => s.stepKlK1, applied),
+    read((s) => s.stepKlK3, applied),
+    read(pre, applied),
+  ]);
   for (const s of steps) for (const t of Object.values(s)) (t as tf.Tensor).dispose();
   return {
-    policyLoss: policyLoss!, valueLoss: valueLoss!, klPenalty: klPenalty!, entropy: entropy!, clipFraction: clipFraction!,
-    totalLoss: totalLoss!, gradNorm: gradNorm!, stepKlExact: stepKlExact!, stepKlK1: stepKlK1!, stepKlK3: stepKlK3!, preStep: preStep!,
+    policyLoss: policyLoss!,
+    valueLoss: valueLoss!,
+    klPenalty: klPenalty!,
+    entropy: entropy!,
+    clipFraction: clipFraction!,
+    totalLoss: totalLoss!,
+    gradNorm: gradNorm!,
+    stepKlExact: stepKlExact!,
+    stepKlK1: stepKlK1!,
+    stepKlK3: stepKlK3!,
+    preStep: preStep!,
   };
 }
 

@@ -67,7 +67,16 @@ const MLP = Object.freeze({ lr: 2.5e-4, adamEps: 1e-5, annealLr: true });
  * (docs/benchmarks.md): with fewer, shorter rollouts the advantages lean less on long noisy returns, and near-tied
  * actions are not settled by a few lucky episodes.
  */
-const GRID = { numEnvs: 32, nSteps: 32, gamma: 0.99, gaeLambda: 0.9, entCoef: 0.01, klTarget: 0.01, tabular: TABULAR, mlp: MLP };
+const GRID = {
+  numEnvs: 32,
+  nSteps: 32,
+  gamma: 0.99,
+  gaeLambda: 0.9,
+  entCoef: 0.01,
+  klTarget: 0.01,
+  tabular: TABULAR,
+  mlp: MLP,
+};
 
 /**
  * The defaults of each built-in world (ids of `ENV_IDS`). A world not listed (a user's own env) gets
@@ -78,12 +87,23 @@ export const WORLD_DEFAULTS: Readonly<Record<string, Readonly<WorldDefaults>>> =
   // commits; 19 of 20 seeds ≥ 0.90 of the optimum against 17 with 0.01 (docs/benchmarks.md).
   frozenlake4x4: Object.freeze({ ...GRID, totalSteps: 102_400, gaeLambda: 0.95, klTarget: 0.005 }),
   frozenlake8x8: Object.freeze({ ...GRID, totalSteps: 512_000, gamma: 0.995 }),
-  cliffwalking: Object.freeze({ ...GRID, totalSteps: 102_400, entCoef: CLIFF_ENTROPY, tabular: { ...TABULAR, lr: 0.5 } }),
+  cliffwalking: Object.freeze({
+    ...GRID,
+    totalSteps: 102_400,
+    entCoef: CLIFF_ENTROPY,
+    tabular: { ...TABULAR, lr: 0.5 },
+  }),
   grid5x5: Object.freeze({ ...GRID, totalSteps: 51_200 }),
   // One state: every sample moves the same logits, so a grid's step size gives a KL of about the target per
   // optimizer step; lr 0.05 keeps one step well under it.
   bandit: Object.freeze({ ...GRID, totalSteps: 20_480, numEnvs: 8, nSteps: 64, tabular: { ...TABULAR, lr: 0.05 } }),
-  'contextual-bandit': Object.freeze({ ...GRID, totalSteps: 20_480, numEnvs: 8, nSteps: 64, tabular: { ...TABULAR, lr: 0.05 } }),
+  'contextual-bandit': Object.freeze({
+    ...GRID,
+    totalSteps: 20_480,
+    numEnvs: 8,
+    nSteps: 64,
+    tabular: { ...TABULAR, lr: 0.05 },
+  }),
   'token-bandit': Object.freeze({ ...GRID, totalSteps: 51_200, numEnvs: 8, nSteps: 128 }),
 });
 
@@ -100,5 +120,5 @@ export const FALLBACK_WORLD_DEFAULTS: Readonly<WorldDefaults> = Object.freeze({ 
  * ```
  */
 export function worldDefaults(env: string): Readonly<WorldDefaults> {
-  return Object.prototype.hasOwnProperty.call(WORLD_DEFAULTS, env) ? WORLD_DEFAULTS[env]! : FALLBACK_WORLD_DEFAULTS;
+  return Object.hasOwn(WORLD_DEFAULTS, env) ? WORLD_DEFAULTS[env]! : FALLBACK_WORLD_DEFAULTS;
 }

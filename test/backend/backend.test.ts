@@ -19,6 +19,8 @@ describe('backend selection', () => {
 
   it('rejects unknown backends with the allowed names', async () => {
     await expect(setBackend('webgl' as never)).rejects.toThrow(ConfigError);
-    await expect(setBackend('tensorflow' as never)).rejects.toThrow("setBackend: name must be one of 'wasm' | 'cpu', got \"tensorflow\"");
+    await expect(setBackend('tensorflow' as never)).rejects.toThrow(
+      "setBackend: name must be one of 'wasm' | 'cpu', got \"tensorflow\"",
+    );
   });
 });

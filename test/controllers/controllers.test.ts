@@ -41,7 +41,12 @@ describe('createKlController: hand-computed traces', () => {
     // KL 6.6: e = 0.1             → 0.204·1.01    = 0.20604
     // KL 3:   e = clip(−0.5) = −0.2 → 0.20604·0.98 = 0.2019192
     // KL 6:   e = 0               → 0.2019192
-    expectClose(trace({ kind: 'proportional' }, [9, 6.6, 3, 6]), [0.2, 0.204, 0.20604, 0.2019192, 0.2019192], 1e-15, 1e-13);
+    expectClose(
+      trace({ kind: 'proportional' }, [9, 6.6, 3, 6]),
+      [0.2, 0.204, 0.20604, 0.2019192, 0.2019192],
+      1e-15,
+      1e-13,
+    );
   });
 
   it('rllib (RLlib PPO update_kl): ×1.5 above 2·target, ×0.5 below target/2', () => {
@@ -66,7 +71,11 @@ describe('createKlController: hand-computed traces', () => {
     expect(ADAPTIVE_KL_DEFAULTS).toEqual({ beta: 1, target: 0.01, factor: 2, band: 1.5 });
     expect(PROPORTIONAL_KL_DEFAULTS).toEqual({ beta: 0.2, target: 6, horizon: 10000 });
     expect(RLLIB_KL_DEFAULTS).toEqual({ beta: 0.2, target: 0.01 });
-    expect(Object.isFrozen(ADAPTIVE_KL_DEFAULTS) && Object.isFrozen(PROPORTIONAL_KL_DEFAULTS) && Object.isFrozen(RLLIB_KL_DEFAULTS)).toBe(true);
+    expect(
+      Object.isFrozen(ADAPTIVE_KL_DEFAULTS) &&
+        Object.isFrozen(PROPORTIONAL_KL_DEFAULTS) &&
+        Object.isFrozen(RLLIB_KL_DEFAULTS),
+    ).toBe(true);
     const ctl = createKlController({ kind: 'proportional', beta: 0.1 });
     expect(ctl.config).toEqual({ kind: 'proportional', beta: 0.1, target: 6, horizon: 10000 });
     expect(Object.isFrozen(ctl.init())).toBe(true);
@@ -88,7 +97,11 @@ const arbConfig: fc.Arbitrary<KlControllerConfig> = fc.oneof(
     target: fc.double({ min: 1e-2, max: 10, noNaN: true }),
     horizon: fc.integer({ min: 1000, max: 100000 }),
   }),
-  fc.record({ kind: fc.constant('rllib' as const), beta: fc.double({ min: 1e-3, max: 10, noNaN: true }), target: fc.double({ min: 1e-3, max: 1, noNaN: true }) }),
+  fc.record({
+    kind: fc.constant('rllib' as const),
+    beta: fc.double({ min: 1e-3, max: 10, noNaN: true }),
+    target: fc.double({ min: 1e-3, max: 1, noNaN: true }),
+  }),
 );
 const arbKls = fc.array(fc.double({ min: 0, max: 20, noNaN: true }), { minLength: 1, maxLength: 20 });
 const arbN = fc.integer({ min: 1, max: 199 });
@@ -134,17 +147,28 @@ describe('createKlController: properties', () => {
 
   it('respects betaMin / betaMax', () => {
     fc.assert(
-      fc.property(arbConfig, arbKls, fc.double({ min: 0.01, max: 0.5, noNaN: true }), fc.double({ min: 1, max: 3, noNaN: true }), (config, kls, a, w) => {
-        const betaMin = a;
-        const betaMax = a * (1 + w);
-        const ctl = createKlController({ ...config, beta: betaMin * (1 + w / 2), betaMin, betaMax } as KlControllerConfig);
-        let s = ctl.init();
-        for (const kl of kls) {
-          s = ctl.update(s, { kl, nSteps: 100 });
-          expect(s.beta).toBeGreaterThanOrEqual(betaMin);
-          expect(s.beta).toBeLessThanOrEqual(betaMax);
-        }
-      }),
+      fc.property(
+        arbConfig,
+        arbKls,
+        fc.double({ min: 0.01, max: 0.5, noNaN: true }),
+        fc.double({ min: 1, max: 3, noNaN: true }),
+        (config, kls, a, w) => {
+          const betaMin = a;
+          const betaMax = a * (1 + w);
+          const ctl = createKlController({
+            ...config,
+            beta: betaMin * (1 + w / 2),
+            betaMin,
+            betaMax,
+          } as KlControllerConfig);
+          let s = ctl.init();
+          for (const kl of kls) {
+            s = ctl.update(s, { kl, nSteps: 100 });
+            expect(s.beta).toBeGreaterThanOrEqual(betaMin);
+            expect(s.beta).toBeLessThanOrEqual(betaMax);
+          }
+        },
+      ),
       { numRuns: 100, seed: 12 },
     );
   });
@@ -179,14 +203,24 @@ describe('createKlController: errors', () => {
     expect(() => createKlController({ kind: 'adaptive', horizon: 10 } as unknown as KlControllerConfig)).toThrow(
       "createKlController: config.horizon must be one of the keys of the 'adaptive' rule: kind, beta, target, factor, band, betaMin, betaMax, got 10",
     );
-    expect(() => createKlController({ kind: 'fixed' } as unknown as KlControllerConfig)).toThrow(/config.beta must be given for the 'fixed' rule/);
-    expect(() => createKlController({ kind: 'adaptive', beta: -1 })).toThrow('createKlController: config.beta must be a finite number ≥ 0, got -1');
+    expect(() => createKlController({ kind: 'fixed' } as unknown as KlControllerConfig)).toThrow(
+      /config.beta must be given for the 'fixed' rule/,
+    );
+    expect(() => createKlController({ kind: 'adaptive', beta: -1 })).toThrow(
+      'createKlController: config.beta must be a finite number ≥ 0, got -1',
+    );
     expect(() => createKlController({ kind: 'rllib', beta: NaN })).toThrow(ConfigError);
-    expect(() => createKlController({ kind: 'rllib', target: 0 })).toThrow('createKlController: config.target must be a finite number > 0, got 0');
-    expect(() => createKlController({ kind: 'proportional', horizon: 0 })).toThrow('createKlController: config.horizon must be a finite number > 0, got 0');
+    expect(() => createKlController({ kind: 'rllib', target: 0 })).toThrow(
+      'createKlController: config.target must be a finite number > 0, got 0',
+    );
+    expect(() => createKlController({ kind: 'proportional', horizon: 0 })).toThrow(
+      'createKlController: config.horizon must be a finite number > 0, got 0',
+    );
     expect(() => createKlController({ kind: 'adaptive', factor: 1 })).toThrow(ConfigError);
     expect(() => createKlController({ kind: 'adaptive', betaMin: 2, betaMax: 1 })).toThrow(ConfigError);
-    expect(() => createKlController({ kind: 'adaptive', beta: 5, betaMax: 1 })).toThrow(/config.beta must be within \[betaMin, betaMax\]/);
+    expect(() => createKlController({ kind: 'adaptive', beta: 5, betaMax: 1 })).toThrow(
+      /config.beta must be within \[betaMin, betaMax\]/,
+    );
     expect(() => createKlController(null as unknown as KlControllerConfig)).toThrow(ConfigError);
   });
 
@@ -194,12 +228,18 @@ describe('createKlController: errors', () => {
     const ctl = createKlController({ kind: 'proportional' });
     const s = ctl.init();
     expect(() => ctl.update(s, { kl: NaN, nSteps: 10 })).toThrow(NumericError);
-    expect(() => ctl.update(s, { kl: NaN, nSteps: 10 })).toThrow('KlController.update: kl must be a finite number ≥ 0, got NaN');
+    expect(() => ctl.update(s, { kl: NaN, nSteps: 10 })).toThrow(
+      'KlController.update: kl must be a finite number ≥ 0, got NaN',
+    );
     expect(() => ctl.update(s, { kl: -0.1, nSteps: 10 })).toThrow(ConfigError);
-    expect(() => ctl.update(s, { kl: 1, nSteps: 0 })).toThrow('KlController.update: nSteps must be a positive integer, got 0');
+    expect(() => ctl.update(s, { kl: 1, nSteps: 0 })).toThrow(
+      'KlController.update: nSteps must be a positive integer, got 0',
+    );
     expect(() => ctl.update(s, { kl: 1, nSteps: 2.5 })).toThrow(ConfigError);
     // 0.2·nSteps ≥ horizon could drive β to ≤ 0: rejected.
-    expect(() => ctl.update(s, { kl: 1, nSteps: 50000 })).toThrow(/KlController.update: nSteps must be < horizon\/0.2 = 50000/);
+    expect(() => ctl.update(s, { kl: 1, nSteps: 50000 })).toThrow(
+      /KlController.update: nSteps must be < horizon\/0.2 = 50000/,
+    );
     expect(() => ctl.update({ beta: -1 }, { kl: 1, nSteps: 1 })).toThrow(ConfigError);
   });
 });

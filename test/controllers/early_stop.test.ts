@@ -23,13 +23,17 @@ describe('createEarlyStopping', () => {
   });
 
   it('rejects bad input', () => {
-    expect(() => createEarlyStopping({ targetKl: 0 })).toThrow('createEarlyStopping: config.targetKl must be a finite number > 0, got 0');
+    expect(() => createEarlyStopping({ targetKl: 0 })).toThrow(
+      'createEarlyStopping: config.targetKl must be a finite number > 0, got 0',
+    );
     expect(() => createEarlyStopping({ targetKl: 0.01, factor: NaN })).toThrow(ConfigError);
     expect(() => createEarlyStopping({ targetKl: 0.01, statistic: 'k2' as 'k3' })).toThrow(
       `createEarlyStopping: config.statistic must be one of 'k1' | 'k3' | 'exact', got "k2"`,
     );
     expect(() => createEarlyStopping({ targetKl: 0.01, granularity: 'step' as 'epoch' })).toThrow(ConfigError);
-    expect(() => createEarlyStopping({ targetKl: 0.01, target: 1 } as unknown as EarlyStoppingConfig)).toThrow(/config.target must be one of the keys/);
+    expect(() => createEarlyStopping({ targetKl: 0.01, target: 1 } as unknown as EarlyStoppingConfig)).toThrow(
+      /config.target must be one of the keys/,
+    );
     expect(() => createEarlyStopping({ targetKl: 0.01 }).shouldStop(NaN)).toThrow(NumericError);
   });
 });

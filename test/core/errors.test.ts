@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CheckpointError, ConfigError, EnvError, KlipError, NumericError, ShapeError, describeValue,
+  CheckpointError,
+  ConfigError,
+  EnvError,
+  KlipError,
+  NumericError,
+  ShapeError,
+  describeValue,
 } from '../../src/core/errors.js';
 
 describe('KlipError', () => {
@@ -22,12 +28,15 @@ describe('KlipError', () => {
   });
 
   it('omits ", got" when no value is given and appends a hint', () => {
-    expect(new EnvError({ fn: 'step', arg: 'env', expected: 'reset before step', hint: 'Call reset() first' }).message)
-      .toBe('step: env must be reset before step. Call reset() first');
+    expect(
+      new EnvError({ fn: 'step', arg: 'env', expected: 'reset before step', hint: 'Call reset() first' }).message,
+    ).toBe('step: env must be reset before step. Call reset() first');
   });
 
   it('keeps the hint as a field, so a caller can re-word the error without parsing the message', () => {
-    expect(new EnvError({ fn: 'step', arg: 'env', expected: 'reset before step', hint: 'Call reset() first' }).hint).toBe('Call reset() first');
+    expect(
+      new EnvError({ fn: 'step', arg: 'env', expected: 'reset before step', hint: 'Call reset() first' }).hint,
+    ).toBe('Call reset() first');
     expect(new EnvError({ fn: 'step', arg: 'env', expected: 'reset before step' }).hint).toBeUndefined();
   });
 

@@ -36,7 +36,9 @@ describe.each(TEST_BACKENDS)('core/tensor on %s', (backend) => {
     const out = await readScalars({ a: tf.scalar(1.5), b: 2 });
     expect(out).toEqual({ a: 1.5, b: 2 });
     expect(tf.memory().numTensors).toBe(before);
-    await expect(readScalars({ loss: tf.scalar(NaN) }, { fn: 'update', requireFinite: true })).rejects.toThrow(NumericError);
+    await expect(readScalars({ loss: tf.scalar(NaN) }, { fn: 'update', requireFinite: true })).rejects.toThrow(
+      NumericError,
+    );
     await expect(readScalars({ loss: tf.scalar(Infinity) }, { fn: 'update', requireFinite: true })).rejects.toThrow(
       'update: loss must be a finite number, got Infinity',
     );
@@ -46,10 +48,15 @@ describe.each(TEST_BACKENDS)('core/tensor on %s', (backend) => {
   it('toTensor passes tensors through and rejects ragged arrays', () => {
     const t = tf.scalar(1);
     expect(toTensor('f', 'x', t)).toBe(t);
-    const made = toTensor('f', 'x', [[1, 2], [3, 4]]);
+    const made = toTensor('f', 'x', [
+      [1, 2],
+      [3, 4],
+    ]);
     expect(made.shape).toEqual([2, 2]);
     expect(() => toTensor('f', 'x', [[1, 2], [3]] as unknown as number[][])).toThrow(ShapeError);
-    expect(() => toTensor('f', 'x', ['a'] as unknown as number[])).toThrow('f: x must be a tensor or a rectangular array of numbers');
+    expect(() => toTensor('f', 'x', ['a'] as unknown as number[])).toThrow(
+      'f: x must be a tensor or a rectangular array of numbers',
+    );
     tf.dispose([t, made]);
   });
 });

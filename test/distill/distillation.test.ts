@@ -18,14 +18,55 @@ import { expectNoLeak } from '../helpers/memory.js';
 //     lm = np.logaddexp(ls + np.log1p(-beta), lt + np.log(beta))
 //     return beta*(np.exp(lt)*(lt-lm)).sum(-1) + (1-beta)*(np.exp(ls)*(ls-lm)).sum(-1)
 // d = gjsd(ST, TE, b); (d*mask).sum()/mask.sum()
-const ST = [[[0.2, -1.0, 0.5], [1.5, 0.0, -0.3]], [[0.0, 0.3, 0.3], [-2.0, 1.0, 0.7]]];
-const TE = [[[1.0, 0.0, -1.0], [0.2, 0.2, 0.9]], [[-0.5, 0.5, 1.5], [0.0, 0.0, 0.0]]];
-const MASK = [[1, 1], [1, 0]];
+const ST = [
+  [
+    [0.2, -1.0, 0.5],
+    [1.5, 0.0, -0.3],
+  ],
+  [
+    [0.0, 0.3, 0.3],
+    [-2.0, 1.0, 0.7],
+  ],
+];
+const TE = [
+  [
+    [1.0, 0.0, -1.0],
+    [0.2, 0.2, 0.9],
+  ],
+  [
+    [-0.5, 0.5, 1.5],
+    [0.0, 0.0, 0.0],
+  ],
+];
+const MASK = [
+  [1, 1],
+  [1, 0],
+];
 const GOLD_SEQ = [
-  { kind: 'forward', beta: 0.5, div: [0.40922633838854194, 0.5664443827796322, 0.2028700866196294, 0], loss: 0.39284693592926784 },
-  { kind: 'reverse', beta: 0.5, div: [0.5810366377265227, 0.522856787668042, 0.22369854665627523, 0], loss: 0.44253065735028 },
-  { kind: 'jsd', beta: 0.5, div: [0.11332909404618638, 0.12796612926535425, 0.05177193008066651, 0], loss: 0.09768905113073571 },
-  { kind: 'jsd', beta: 0.25, div: [0.0798944369065545, 0.0989880284218209, 0.0382143979697113, 0], loss: 0.07236562109936223 },
+  {
+    kind: 'forward',
+    beta: 0.5,
+    div: [0.40922633838854194, 0.5664443827796322, 0.2028700866196294, 0],
+    loss: 0.39284693592926784,
+  },
+  {
+    kind: 'reverse',
+    beta: 0.5,
+    div: [0.5810366377265227, 0.522856787668042, 0.22369854665627523, 0],
+    loss: 0.44253065735028,
+  },
+  {
+    kind: 'jsd',
+    beta: 0.5,
+    div: [0.11332909404618638, 0.12796612926535425, 0.05177193008066651, 0],
+    loss: 0.09768905113073571,
+  },
+  {
+    kind: 'jsd',
+    beta: 0.25,
+    div: [0.0798944369065545, 0.0989880284218209, 0.0382143979697113, 0],
+    loss: 0.07236562109936223,
+  },
 ] as const;
 
 describe.each(TEST_BACKENDS)('distillationLoss (%s backend)', (b) => {
@@ -36,29 +77,51 @@ describe.each(TEST_BACKENDS)('distillationLoss (%s backend)', (b) => {
     const teacherLogits = tf.log(tf.tensor2d([[0.7, 0.3]]));
     const out: number[] = [];
     // β = 0, 0.1, 0.5, 0.9, 1 → 0.18378689738681223, 0.016517983060345777, 0.046200829181513435, 0.017099597161875868, 0.19204199316179799
-    for (const [kind, beta] of [['forward', 0.5], ['reverse', 0.5], ['jsd', 0], ['jsd', 0.1], ['jsd', 0.5], ['jsd', 0.9], ['jsd', 1]] as const) {
+    for (const [kind, beta] of [
+      ['forward', 0.5],
+      ['reverse', 0.5],
+      ['jsd', 0],
+      ['jsd', 0.1],
+      ['jsd', 0.5],
+      ['jsd', 0.9],
+      ['jsd', 1],
+    ] as const) {
       const { loss, divergence } = distillationLoss({ studentLogits, teacherLogits, kind, beta });
       expect(divergence.shape).toEqual([1]);
       out.push((await loss.data())[0]!);
       tf.dispose([loss, divergence]);
     }
-    expectClose(out, [0.18378689738681217, 0.19204199316179815, 0.18378689738681223, 0.016517983060345777, 0.046200829181513435, 0.017099597161875868, 0.19204199316179799], 1e-5);
+    expectClose(
+      out,
+      [
+        0.18378689738681217, 0.19204199316179815, 0.18378689738681223, 0.016517983060345777, 0.046200829181513435,
+        0.017099597161875868, 0.19204199316179799,
+      ],
+      1e-5,
+    );
     tf.dispose([studentLogits, teacherLogits]);
   });
 
-  it.each(GOLD_SEQ)('[B, T, V] with a mask: $kind β=$beta (golden, float64 oracle)', async ({ kind, beta, div, loss }) => {
-    const [s, t, m] = [tf.tensor3d(ST), tf.tensor3d(TE), tf.tensor2d(MASK)];
-    const r = distillationLoss({ studentLogits: s, teacherLogits: t, kind, beta, mask: m });
-    expect(r.divergence.shape).toEqual([2, 2]);
-    expectClose(await r.divergence.data(), div, 1e-5);
-    expectClose((await r.loss.data())[0]!, loss, 1e-5);
-    tf.dispose([s, t, m, r.loss, r.divergence]);
-  });
+  it.each(GOLD_SEQ)(
+    '[B, T, V] with a mask: $kind β=$beta (golden, float64 oracle)',
+    async ({ kind, beta, div, loss }) => {
+      const [s, t, m] = [tf.tensor3d(ST), tf.tensor3d(TE), tf.tensor2d(MASK)];
+      const r = distillationLoss({ studentLogits: s, teacherLogits: t, kind, beta, mask: m });
+      expect(r.divergence.shape).toEqual([2, 2]);
+      expectClose(await r.divergence.data(), div, 1e-5);
+      expectClose((await r.loss.data())[0]!, loss, 1e-5);
+      tf.dispose([s, t, m, r.loss, r.divergence]);
+    },
+  );
 
   it('temperature divides both logits (forward, τ = 2, no mask: plain mean)', async () => {
     const [s, t] = [tf.tensor3d(ST), tf.tensor3d(TE)];
     const r = distillationLoss({ studentLogits: s, teacherLogits: t, kind: 'forward', temperature: 2 });
-    expectClose(await r.divergence.data(), [0.13336457438426852, 0.1395024483423418, 0.05882636015936138, 0.18559916261611523], 1e-5);
+    expectClose(
+      await r.divergence.data(),
+      [0.13336457438426852, 0.1395024483423418, 0.05882636015936138, 0.18559916261611523],
+      1e-5,
+    );
     expectClose((await r.loss.data())[0]!, 0.12932313637552173, 1e-5);
     tf.dispose([s, t, r.loss, r.divergence]);
   });
@@ -74,10 +137,22 @@ describe.each(TEST_BACKENDS)('distillationLoss (%s backend)', (b) => {
     const kl = S.reduce((a, p, i) => a + p * Math.log(p / T[i]!), 0);
     const s = tf.tensor2d([s0]);
     const t = tf.tensor2d([t0]);
-    const gf = tf.grad((x: tf.Tensor) => distillationLoss({ studentLogits: x, teacherLogits: t, kind: 'forward' }).loss)(s);
-    const gr = tf.grad((x: tf.Tensor) => distillationLoss({ studentLogits: x, teacherLogits: t, kind: 'reverse' }).loss)(s);
-    expectClose(await gf.data(), S.map((p, i) => p - T[i]!), 1e-5);
-    expectClose(await gr.data(), S.map((p, i) => p * (Math.log(p / T[i]!) - kl)), 1e-5);
+    const gf = tf.grad(
+      (x: tf.Tensor) => distillationLoss({ studentLogits: x, teacherLogits: t, kind: 'forward' }).loss,
+    )(s);
+    const gr = tf.grad(
+      (x: tf.Tensor) => distillationLoss({ studentLogits: x, teacherLogits: t, kind: 'reverse' }).loss,
+    )(s);
+    expectClose(
+      await gf.data(),
+      S.map((p, i) => p - T[i]!),
+      1e-5,
+    );
+    expectClose(
+      await gr.data(),
+      S.map((p, i) => p * (Math.log(p / T[i]!) - kl)),
+      1e-5,
+    );
     tf.dispose([s, t, gf, gr]);
   });
 
@@ -95,7 +170,13 @@ describe.each(TEST_BACKENDS)('distillationLoss (%s backend)', (b) => {
             tf.dispose([r.loss, r.divergence]);
             return v;
           };
-          const [fwd, rev, half, lo, hi] = [await val('forward', 0), await val('reverse', 0), await val('jsd', 0.5), await val('jsd', 1e-3), await val('jsd', 1 - 1e-3)];
+          const [fwd, rev, half, lo, hi] = [
+            await val('forward', 0),
+            await val('reverse', 0),
+            await val('jsd', 0.5),
+            await val('jsd', 1e-3),
+            await val('jsd', 1 - 1e-3),
+          ];
           tf.dispose([s, t]);
           expect(half).toBeGreaterThanOrEqual(-1e-6);
           expect(half).toBeLessThanOrEqual(Math.LN2 + 1e-6);
@@ -115,7 +196,11 @@ describe.each(TEST_BACKENDS)('distillationLoss (%s backend)', (b) => {
         tf.dispose([r.loss, r.divergence]);
       });
     }
-    await expectNoLeak(() => tf.grad((x: tf.Tensor) => distillationLoss({ studentLogits: x, teacherLogits: t, kind: 'jsd' }).loss)(s).dispose());
+    await expectNoLeak(() =>
+      tf
+        .grad((x: tf.Tensor) => distillationLoss({ studentLogits: x, teacherLogits: t, kind: 'jsd' }).loss)(s)
+        .dispose(),
+    );
     tf.dispose([s, t, m]);
   });
 
@@ -125,11 +210,21 @@ describe.each(TEST_BACKENDS)('distillationLoss (%s backend)', (b) => {
       expect(() => distillationLoss({ studentLogits: s, teacherLogits: short, kind: 'forward' })).toThrow(
         'distillationLoss: teacherLogits must be of the same shape as studentLogits [2,2,3], got a tensor of shape [1,2]',
       );
-      expect(() => distillationLoss({ studentLogits: m1, teacherLogits: m1, kind: 'forward' })).toThrow('distillationLoss: studentLogits must be a tensor of rank 2 or 3');
-      expect(() => distillationLoss({ studentLogits: s, teacherLogits: t, kind: 'jsd', beta: 1.5 })).toThrow('distillationLoss: beta must be a finite number ≥ 0 and ≤ 1, got 1.5');
-      expect(() => distillationLoss({ studentLogits: s, teacherLogits: t, kind: 'forward', temperature: 0 })).toThrow(ConfigError);
-      expect(() => distillationLoss({ studentLogits: s, teacherLogits: t, kind: 'kl' as 'forward' })).toThrow("distillationLoss: kind must be one of 'forward' | 'reverse' | 'jsd', got \"kl\"");
-      expect(() => distillationLoss({ studentLogits: s, teacherLogits: t, kind: 'forward', mask: m1 })).toThrow(ShapeError);
+      expect(() => distillationLoss({ studentLogits: m1, teacherLogits: m1, kind: 'forward' })).toThrow(
+        'distillationLoss: studentLogits must be a tensor of rank 2 or 3',
+      );
+      expect(() => distillationLoss({ studentLogits: s, teacherLogits: t, kind: 'jsd', beta: 1.5 })).toThrow(
+        'distillationLoss: beta must be a finite number ≥ 0 and ≤ 1, got 1.5',
+      );
+      expect(() => distillationLoss({ studentLogits: s, teacherLogits: t, kind: 'forward', temperature: 0 })).toThrow(
+        ConfigError,
+      );
+      expect(() => distillationLoss({ studentLogits: s, teacherLogits: t, kind: 'kl' as 'forward' })).toThrow(
+        "distillationLoss: kind must be one of 'forward' | 'reverse' | 'jsd', got \"kl\"",
+      );
+      expect(() => distillationLoss({ studentLogits: s, teacherLogits: t, kind: 'forward', mask: m1 })).toThrow(
+        ShapeError,
+      );
     } finally {
       tf.dispose([s, t, short, m1]);
     }
@@ -142,7 +237,11 @@ describe('forward vs reverse KL on a bimodal teacher (wasm backend)', () => {
   const massNear = (p: Float64Array, m: number): number => p.reduce((s, v, i) => s + (Math.abs(i - m) <= 3 ? v : 0), 0);
 
   it('bimodalTeacher is a normalised symmetric two-mode mixture', () => {
-    expectClose(teacher.reduce((s, v) => s + v, 0), 1, 1e-12);
+    expectClose(
+      teacher.reduce((s, v) => s + v, 0),
+      1,
+      1e-12,
+    );
     expectClose(teacher[5]!, teacher[15]!, 1e-12);
     expect(teacher[5]!).toBeGreaterThan(teacher[4]!);
     expect(teacher[10]!).toBeLessThan(teacher[5]! / 100); // deep valley between the modes
@@ -181,8 +280,12 @@ describe('forward vs reverse KL on a bimodal teacher (wasm backend)', () => {
     const before = tf.memory().numTensors;
     fitGaussianStudent({ teacher, kind: 'reverse', initMean: 6, steps: 5 });
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => fitGaussianStudent({ teacher, kind: 'reverse' })).toThrow('fitGaussianStudent: rng must be an Rng when initMean is not given, got undefined');
+    expect(() => fitGaussianStudent({ teacher, kind: 'reverse' })).toThrow(
+      'fitGaussianStudent: rng must be an Rng when initMean is not given, got undefined',
+    );
     expect(() => fitGaussianStudent({ teacher: [0.5, 0.6], kind: 'reverse', initMean: 0 })).toThrow(ConfigError);
-    expect(() => fitGaussianStudent({ teacher, kind: 'forward', initMean: 6, steps: -1 })).toThrow('fitGaussianStudent: steps must be a finite integer ≥ 0, got -1');
+    expect(() => fitGaussianStudent({ teacher, kind: 'forward', initMean: 6, steps: -1 })).toThrow(
+      'fitGaussianStudent: steps must be a finite integer ≥ 0, got -1',
+    );
   });
 });

@@ -32,8 +32,14 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
 
   describe('Categorical golden values (atol 1e-4, float32)', () => {
     it('KL of logits [1,1,0] vs [1,2,0] in both directions, batched', () => {
-      const p = Categorical.fromLogits([[1, 1, 0], [1, 2, 0]]);
-      const q = Categorical.fromLogits([[1, 2, 0], [1, 1, 0]]);
+      const p = Categorical.fromLogits([
+        [1, 1, 0],
+        [1, 2, 0],
+      ]);
+      const q = Categorical.fromLogits([
+        [1, 2, 0],
+        [1, 1, 0],
+      ]);
       expectClose(read(p.kl(q)), [0.12329236213461098, 0.11962979538869273], 1e-4);
       const single = Categorical.fromLogits(tf.tensor1d([1, 2, 0]));
       expectClose(read(single.kl(Categorical.fromLogits([1, 1, 0]))), [0.11962979538869273], 1e-4);
@@ -47,9 +53,19 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
     });
 
     it('entropy, logits (normalised), probs, logProb, mode', () => {
-      const d = Categorical.fromLogits([[1, 1, 0], [1, 2, 0]]);
+      const d = Categorical.fromLogits([
+        [1, 1, 0],
+        [1, 2, 0],
+      ]);
       expectClose(read(d.entropy()), [1.0173572075552149, 0.8323955818399389], 1e-4);
-      expectClose(read(d.logits()), [-0.861994804058251, -0.861994804058251, -1.861994804058251, -1.4076059644443801, -0.40760596444438024, -2.40760596444438], 1e-4);
+      expectClose(
+        read(d.logits()),
+        [
+          -0.861994804058251, -0.861994804058251, -1.861994804058251, -1.4076059644443801, -0.40760596444438024,
+          -2.40760596444438,
+        ],
+        1e-4,
+      );
       expectClose(read(d.probs()), [...softmax([1, 1, 0]), ...softmax([1, 2, 0])], 1e-6);
       expectClose(read(d.logProb([2, 1])), [-1.861994804058251, -0.40760596444438024], 1e-4);
       expectClose(read(d.logProb(tf.tensor1d([0, 0], 'int32'))), [-0.861994804058251, -1.4076059644443801], 1e-4);
@@ -95,12 +111,18 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
       const qp = Array.from(softmax(q));
       const expectedKl = p.reduce((s, pi, i) => (pi > 0 ? s + pi * Math.log(pi / qp[i]!) : s), 0);
       expectClose(read(Categorical.fromLogits(logits).kl(Categorical.fromLogits(q))), [expectedKl], 1e-5);
-      const [gp, gq] = tf.grads((a: tf.Tensor, c: tf.Tensor) => Categorical.fromLogits(a).kl(Categorical.fromLogits(c)))([tf.tensor1d(logits), tf.tensor1d(q)]) as [tf.Tensor, tf.Tensor];
+      const [gp, gq] = tf.grads((a: tf.Tensor, c: tf.Tensor) =>
+        Categorical.fromLogits(a).kl(Categorical.fromLogits(c)),
+      )([tf.tensor1d(logits), tf.tensor1d(q)]) as [tf.Tensor, tf.Tensor];
       const gpv = read(gp);
       const gqv = read(gq);
       expect([...gpv, ...gqv].every(Number.isFinite)).toBe(true);
       // ∂KL(p‖q)/∂q_logits = q − p (closed form)
-      expectClose(gqv, qp.map((qi, i) => qi - p[i]!), 1e-5);
+      expectClose(
+        gqv,
+        qp.map((qi, i) => qi - p[i]!),
+        1e-5,
+      );
       const missing = Categorical.fromLogits([0, 0, -Infinity]);
       expect(read(Categorical.fromLogits([0, 0, 0]).kl(missing))).toEqual([Infinity]);
       // the zero-probability side is fine the other way round: KL(missing‖uniform) = log 3 − log 2
@@ -112,13 +134,21 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
       expect(read(d.logProb([1]))).toEqual([-Infinity]);
       const g = read(tf.grad((x: tf.Tensor) => tf.sum(Categorical.fromLogits(x).logProb([0, 2])))(tf.tensor1d(logits)));
       // ∂ Σ log π(a) / ∂x = Σ (onehot(a) − π)
-      expectClose(g, p.map((pi, i) => (i === 0 || i === 2 ? 1 : 0) - 2 * pi), 1e-5);
+      expectClose(
+        g,
+        p.map((pi, i) => (i === 0 || i === 2 ? 1 : 0) - 2 * pi),
+        1e-5,
+      );
     });
   });
 
   describe('sample', () => {
     it('draws with sampleCategorical from the same stream (identical sequence) and is deterministic', () => {
-      const probs = [[0.7, 0.2, 0.1], [0.1, 0, 0.9], [0.25, 0.25, 0.5]];
+      const probs = [
+        [0.7, 0.2, 0.1],
+        [0.1, 0, 0.9],
+        [0.25, 0.25, 0.5],
+      ];
       const d = Categorical.fromProbs(probs);
       const got = read(d.sample(createRng('s')));
       const rng = createRng('s');
@@ -147,11 +177,33 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
 
   describe('no leaks', () => {
     it('every method disposes its intermediates (array and tensor parameters)', async () => {
-      const x = tf.tensor2d([[1, 1, 0], [1, 2, -Infinity]]);
+      const x = tf.tensor2d([
+        [1, 1, 0],
+        [1, 2, -Infinity],
+      ]);
       const acts = tf.tensor1d([0, 1], 'int32');
       await expectNoLeak(() => {
-        for (const d of [Categorical.fromLogits(x), Categorical.fromLogits([[1, 1, 0], [0, 0, 0]]), Categorical.fromProbs([[0.5, 0.5, 0], [0.2, 0.3, 0.5]])]) {
-          tf.dispose([d.logits(), d.probs(), d.entropy(), d.mode(), d.logProb([0, 1]), d.logProb(acts), d.sample(createRng(1)), d.kl(Categorical.fromLogits(x))]);
+        for (const d of [
+          Categorical.fromLogits(x),
+          Categorical.fromLogits([
+            [1, 1, 0],
+            [0, 0, 0],
+          ]),
+          Categorical.fromProbs([
+            [0.5, 0.5, 0],
+            [0.2, 0.3, 0.5],
+          ]),
+        ]) {
+          tf.dispose([
+            d.logits(),
+            d.probs(),
+            d.entropy(),
+            d.mode(),
+            d.logProb([0, 1]),
+            d.logProb(acts),
+            d.sample(createRng(1)),
+            d.kl(Categorical.fromLogits(x)),
+          ]);
         }
       });
       tf.dispose([x, acts]);
@@ -162,29 +214,68 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
 describe('Categorical: bad input throws named errors', () => {
   it('fromProbs validates arrays', () => {
     expect(() => Categorical.fromProbs([0.5, 0.6])).toThrow(ConfigError);
-    expect(() => Categorical.fromProbs([0.5, 0.6])).toThrow(/^Categorical\.fromProbs: probs must be a probability vector summing to 1/);
-    expect(() => Categorical.fromProbs([[0.5, 0.5], [1.5, -0.5]])).toThrow('Categorical.fromProbs: probs[1][1] must be a non-negative probability, got -0.5');
+    expect(() => Categorical.fromProbs([0.5, 0.6])).toThrow(
+      /^Categorical\.fromProbs: probs must be a probability vector summing to 1/,
+    );
+    expect(() =>
+      Categorical.fromProbs([
+        [0.5, 0.5],
+        [1.5, -0.5],
+      ]),
+    ).toThrow('Categorical.fromProbs: probs[1][1] must be a non-negative probability, got -0.5');
     expect(() => Categorical.fromProbs([NaN, 1])).toThrow(NumericError);
     expect(() => Categorical.fromProbs([[0.5, 0.5], [1]])).toThrow(ShapeError);
     expect(() => Categorical.fromProbs([])).toThrow(ShapeError);
   });
   it('fromLogits rejects NaN, +Infinity, all -Infinity rows and wrong ranks', () => {
-    expect(() => Categorical.fromLogits([0, NaN])).toThrow('Categorical.fromLogits: logits[1] must be a finite number or -Infinity, got NaN');
-    expect(() => Categorical.fromLogits([[0, 1], [Infinity, 0]])).toThrow('Categorical.fromLogits: logits[1][0] must be a finite number or -Infinity, got Infinity');
-    expect(() => Categorical.fromLogits([[0, 1], [-Infinity, -Infinity]])).toThrow('Categorical.fromLogits: logits[1] must be a row with at least one finite logit');
+    expect(() => Categorical.fromLogits([0, NaN])).toThrow(
+      'Categorical.fromLogits: logits[1] must be a finite number or -Infinity, got NaN',
+    );
+    expect(() =>
+      Categorical.fromLogits([
+        [0, 1],
+        [Infinity, 0],
+      ]),
+    ).toThrow('Categorical.fromLogits: logits[1][0] must be a finite number or -Infinity, got Infinity');
+    expect(() =>
+      Categorical.fromLogits([
+        [0, 1],
+        [-Infinity, -Infinity],
+      ]),
+    ).toThrow('Categorical.fromLogits: logits[1] must be a row with at least one finite logit');
     const t3 = tf.zeros([2, 2, 2]);
-    expect(() => Categorical.fromLogits(t3)).toThrow('Categorical.fromLogits: logits must be of shape [A] or [B, A], got a tensor of shape [2,2,2]');
+    expect(() => Categorical.fromLogits(t3)).toThrow(
+      'Categorical.fromLogits: logits must be of shape [A] or [B, A], got a tensor of shape [2,2,2]',
+    );
     t3.dispose();
   });
   it('logProb checks action indices and shapes; kl checks kind and shape', () => {
-    const d = Categorical.fromLogits([[0, 1], [1, 0]]);
-    expect(() => d.logProb([0, 2])).toThrow('Categorical.logProb: actions[1] must be an integer action index in [0, 2), got 2');
+    const d = Categorical.fromLogits([
+      [0, 1],
+      [1, 0],
+    ]);
+    expect(() => d.logProb([0, 2])).toThrow(
+      'Categorical.logProb: actions[1] must be an integer action index in [0, 2), got 2',
+    );
     expect(() => d.logProb([0.5, 1])).toThrow(ConfigError);
     expect(() => d.logProb([0, 1, 1])).toThrow(ShapeError);
-    expect(() => d.logProb(0)).toThrow('Categorical.logProb: actions must be a vector of 2 action indices (one per row), got "shape []"');
-    expect(() => d.kl(Categorical.fromLogits([[0, 1, 2], [0, 1, 2]]))).toThrow(ShapeError);
-    expect(() => d.kl(Categorical.fromLogits([0, 1]))).toThrow('Categorical.kl: other must be a categorical of batch shape [2] over 2 actions, got "batch shape [] over 2 actions"');
-    expect(() => d.kl(DiagGaussian.create({ mean: [[0], [0]], logStd: [0] }))).toThrow("Categorical.kl: other must be a Categorical (kind 'categorical'), got \"diag-gaussian\"");
+    expect(() => d.logProb(0)).toThrow(
+      'Categorical.logProb: actions must be a vector of 2 action indices (one per row), got "shape []"',
+    );
+    expect(() =>
+      d.kl(
+        Categorical.fromLogits([
+          [0, 1, 2],
+          [0, 1, 2],
+        ]),
+      ),
+    ).toThrow(ShapeError);
+    expect(() => d.kl(Categorical.fromLogits([0, 1]))).toThrow(
+      'Categorical.kl: other must be a categorical of batch shape [2] over 2 actions, got "batch shape [] over 2 actions"',
+    );
+    expect(() => d.kl(DiagGaussian.create({ mean: [[0], [0]], logStd: [0] }))).toThrow(
+      'Categorical.kl: other must be a Categorical (kind \'categorical\'), got "diag-gaussian"',
+    );
   });
 });
 
@@ -197,7 +288,9 @@ describe.each(TEST_BACKENDS)('%s backend: KL is never negative', (b) => {
     const A = 6;
     const x = Float32Array.from({ length: rows * A }, () => rng.normal() * 3);
     const y = Float32Array.from(x, (v) => v + rng.normal() * 1e-6);
-    const kl = tf.tidy(() => Categorical.fromLogits(tf.tensor2d(x, [rows, A])).kl(Categorical.fromLogits(tf.tensor2d(y, [rows, A]))));
+    const kl = tf.tidy(() =>
+      Categorical.fromLogits(tf.tensor2d(x, [rows, A])).kl(Categorical.fromLogits(tf.tensor2d(y, [rows, A]))),
+    );
     const v = await kl.data();
     kl.dispose();
     expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
@@ -213,7 +306,9 @@ describe.each(TEST_BACKENDS)('%s backend: KL is never negative', (b) => {
     const m2 = Float32Array.from(m, (v) => v + rng.normal() * 1e-6);
     const s2 = Float32Array.from(s, (v) => v + rng.normal() * 1e-6);
     const kl = tf.tidy(() =>
-      DiagGaussian.create({ mean: tf.tensor2d(m, [rows, D]), logStd: tf.tensor2d(s, [rows, D]) }).kl(DiagGaussian.create({ mean: tf.tensor2d(m2, [rows, D]), logStd: tf.tensor2d(s2, [rows, D]) })),
+      DiagGaussian.create({ mean: tf.tensor2d(m, [rows, D]), logStd: tf.tensor2d(s, [rows, D]) }).kl(
+        DiagGaussian.create({ mean: tf.tensor2d(m2, [rows, D]), logStd: tf.tensor2d(s2, [rows, D]) }),
+      ),
     );
     const v = await kl.data();
     kl.dispose();

@@ -49,11 +49,22 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
     expectClose(read(p.logStd()), [...P.logStd, ...P.logStd], 1e-6);
     expectClose(read(p.mean()), [...P.mean, ...Q.mean], 1e-7);
     expectClose(read(p.mode()), [...P.mean, ...Q.mean], 1e-7);
-    expectClose(read(p.logProb([[0.1, 0.7], [0.1, 0.7]])).slice(0, 1), [-2.7874208454255225], 1e-4);
+    expectClose(
+      read(
+        p.logProb([
+          [0.1, 0.7],
+          [0.1, 0.7],
+        ]),
+      ).slice(0, 1),
+      [-2.7874208454255225],
+      1e-4,
+    );
   });
 
   it('KL gradient w.r.t. the mean matches the closed form (μ_p − μ_q)/σ_q²', () => {
-    const g = tf.grad((m: tf.Tensor) => DiagGaussian.create({ mean: m, logStd: P.logStd }).kl(DiagGaussian.create(Q)))(tf.tensor1d(P.mean));
+    const g = tf.grad((m: tf.Tensor) => DiagGaussian.create({ mean: m, logStd: P.logStd }).kl(DiagGaussian.create(Q)))(
+      tf.tensor1d(P.mean),
+    );
     expectClose(read(g), [(0.5 + 0.2) / 1.44, (-1 - 0.3) / 0.36], 1e-4, 1e-5);
   });
 
@@ -72,11 +83,38 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
   });
 
   it('no leaks', async () => {
-    const mean = tf.tensor2d([[0, 1], [2, 3]]);
+    const mean = tf.tensor2d([
+      [0, 1],
+      [2, 3],
+    ]);
     const logStd = tf.tensor1d([0, -1]);
     await expectNoLeak(() => {
-      for (const d of [DiagGaussian.create({ mean, logStd }), DiagGaussian.create({ mean: [[0, 1], [2, 3]], logStd: [[0, 1], [2, 3]] })]) {
-        tf.dispose([d.mean(), d.std(), d.logStd(), d.mode(), d.entropy(), d.logProb([[0, 0], [1, 1]]), d.sample(createRng(1)), d.kl(DiagGaussian.create({ mean, logStd }))]);
+      for (const d of [
+        DiagGaussian.create({ mean, logStd }),
+        DiagGaussian.create({
+          mean: [
+            [0, 1],
+            [2, 3],
+          ],
+          logStd: [
+            [0, 1],
+            [2, 3],
+          ],
+        }),
+      ]) {
+        tf.dispose([
+          d.mean(),
+          d.std(),
+          d.logStd(),
+          d.mode(),
+          d.entropy(),
+          d.logProb([
+            [0, 0],
+            [1, 1],
+          ]),
+          d.sample(createRng(1)),
+          d.kl(DiagGaussian.create({ mean, logStd })),
+        ]);
       }
     });
     tf.dispose([mean, logStd]);
@@ -85,14 +123,28 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
 
 describe('DiagGaussian: bad input throws named errors', () => {
   it('shapes, non-finite values and kinds', () => {
-    expect(() => DiagGaussian.create({ mean: [0, 1], logStd: [0, 0, 0] })).toThrow('DiagGaussian.create: logStd must be of shape [2] or [2] (the mean\'s shape), got "shape [3]"');
-    expect(() => DiagGaussian.create({ mean: [[0, 1]], logStd: [[0, 1], [0, 1]] })).toThrow(ShapeError);
-    expect(() => DiagGaussian.create({ mean: [0, NaN], logStd: [0, 0] })).toThrow('DiagGaussian.create: mean[1] must be a finite number, got NaN');
+    expect(() => DiagGaussian.create({ mean: [0, 1], logStd: [0, 0, 0] })).toThrow(
+      'DiagGaussian.create: logStd must be of shape [2] or [2] (the mean\'s shape), got "shape [3]"',
+    );
+    expect(() =>
+      DiagGaussian.create({
+        mean: [[0, 1]],
+        logStd: [
+          [0, 1],
+          [0, 1],
+        ],
+      }),
+    ).toThrow(ShapeError);
+    expect(() => DiagGaussian.create({ mean: [0, NaN], logStd: [0, 0] })).toThrow(
+      'DiagGaussian.create: mean[1] must be a finite number, got NaN',
+    );
     expect(() => DiagGaussian.create({ mean: [0], logStd: [Infinity] })).toThrow(NumericError);
     expect(() => DiagGaussian.create(null as unknown as { mean: number[]; logStd: number[] })).toThrow(ConfigError);
     const d = DiagGaussian.create({ mean: [0, 1], logStd: [0, 0] });
     expect(() => d.logProb([0, 1, 2])).toThrow(ShapeError);
-    expect(() => d.kl(Categorical.fromLogits([0, 1]))).toThrow("DiagGaussian.kl: other must be a DiagGaussian (kind 'diag-gaussian'), got \"categorical\"");
+    expect(() => d.kl(Categorical.fromLogits([0, 1]))).toThrow(
+      'DiagGaussian.kl: other must be a DiagGaussian (kind \'diag-gaussian\'), got "categorical"',
+    );
     expect(() => d.kl(DiagGaussian.create({ mean: [0], logStd: [0] }))).toThrow(ShapeError);
   });
 });

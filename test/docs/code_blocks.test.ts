@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** One fenced code block. */
-export interface Fence {
+interface Fence {
   lang: string;
   code: string;
   /** 1-based line of the opening fence. */
@@ -24,7 +24,7 @@ export interface Fence {
 }
 
 /** The fenced code blocks of a CommonMark document (``` and ~~~ fences; indentation of the fence removed). */
-export function parseFences(md: string): Fence[] {
+function parseFences(md: string): Fence[] {
   const lines = md.split(/\r?\n/);
   const out: Fence[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -48,33 +48,44 @@ export function parseFences(md: string): Fence[] {
 }
 
 /** Lines without leading/trailing spaces, blank lines dropped: the form excerpts are compared in. */
-export function normalizeCode(code: string): string {
-  return code.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0).join('\n');
+function normalizeCode(code: string): string {
+  return code
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .join('\n');
 }
 
 /** True when every line of `block`, in order and contiguous, appears in `source` (modulo indentation). */
-export function isExcerptOf(block: string, source: string): boolean {
+function isExcerptOf(block: string, source: string): boolean {
   const b = normalizeCode(block);
   return b.length > 0 && `\n${normalizeCode(source)}\n`.includes(`\n${b}\n`);
 }
 
-const SCRIPTS = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {});
+const SCRIPTS = Object.keys(
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {},
+);
 
 /** Problems with a shell block: commands other than npm / npx klip / npx tsx / klip / node, unknown npm scripts, missing files. */
-export function shellProblems(code: string, scripts: readonly string[] = SCRIPTS, root = ROOT): string[] {
+function shellProblems(code: string, scripts: readonly string[] = SCRIPTS, root = ROOT): string[] {
   const problems: string[] = [];
   const joined = code.replace(/\\\n/g, ' ');
   for (const raw of joined.split('\n')) {
     const line = raw.trim().replace(/^\$\s+/, '');
     if (!line || line.startsWith('#')) continue;
     for (const cmd of line.split(/&&|\|\||;|\|/)) {
-      const tokens = cmd.trim().split(/\s+/).filter((t) => t && !/^[A-Z_][A-Z0-9_]*=/.test(t));
+      const tokens = cmd
+        .trim()
+        .split(/\s+/)
+        .filter((t) => t && !/^[A-Z_][A-Z0-9_]*=/.test(t));
       if (tokens.length === 0) continue;
       const [head, sub, arg] = tokens;
-      const fileOk = (f: string | undefined): boolean => f !== undefined && (f.startsWith('dist/') || existsSync(join(root, f)));
+      const fileOk = (f: string | undefined): boolean =>
+        f !== undefined && (f.startsWith('dist/') || existsSync(join(root, f)));
       if (head === 'npm') {
         if (sub === 'run' || sub === 'run-script') {
-          if (!arg || !scripts.includes(arg)) problems.push(`\`${cmd.trim()}\`: package.json has no script "${arg ?? ''}"`);
+          if (!arg || !scripts.includes(arg))
+            problems.push(`\`${cmd.trim()}\`: package.json has no script "${arg ?? ''}"`);
         } else if (!['install', 'i', 'ci', 'start', 'test'].includes(sub ?? '')) {
           problems.push(`\`${cmd.trim()}\`: npm subcommand "${sub ?? ''}" is not one of install, ci, start, test, run`);
         }
@@ -85,7 +96,8 @@ export function shellProblems(code: string, scripts: readonly string[] = SCRIPTS
           problems.push(`\`${cmd.trim()}\`: only \`npx klip\` and \`npx tsx <file>\` are allowed`);
         }
       } else if (head === 'node') {
-        if (sub !== undefined && !sub.startsWith('-') && !fileOk(sub)) problems.push(`\`${cmd.trim()}\`: file ${sub} does not exist`);
+        if (sub !== undefined && !sub.startsWith('-') && !fileOk(sub))
+          problems.push(`\`${cmd.trim()}\`: file ${sub} does not exist`);
       } else if (head !== 'klip') {
         problems.push(`\`${cmd.trim()}\`: "${head}" is not a known command (npm, npx klip, npx tsx, klip, node)`);
       }
@@ -107,7 +119,11 @@ function walk(dir: string, skip: (rel: string) => boolean): string[] {
   return out;
 }
 
-const DOCS = ['README.md', ...walk('docs', (rel) => rel === join('docs', 'api')).filter((f) => f.endsWith('.md'))].filter((f) => existsSync(join(ROOT, f)));
+const DOCS = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...walk('docs', (rel) => rel === join('docs', 'api')).filter((f) => f.endsWith('.md')),
+].filter((f) => existsSync(join(ROOT, f)));
 const EXAMPLE_FILES = walk('examples', () => false).filter((f) => /\.(ts|js|mjs)$/.test(f));
 const EXAMPLES = EXAMPLE_FILES.map((f) => readFileSync(join(ROOT, f), 'utf8'));
 const CODE_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs']);
@@ -116,7 +132,21 @@ const TMP = join(ROOT, '.tmp', 'docs-blocks');
 
 describe('the code-block checker', () => {
   it('parses ``` and ~~~ fences with their language and indentation', () => {
-    const md = ['# t', '```ts', 'const a = 1;', '```', '', '  ~~~~sh extra', '  npm test', '  ```', '  not a close', '  ~~~~', '```', 'x', '```'].join('\n');
+    const md = [
+      '# t',
+      '```ts',
+      'const a = 1;',
+      '```',
+      '',
+      '  ~~~~sh extra',
+      '  npm test',
+      '  ```',
+      '  not a close',
+      '  ~~~~',
+      '```',
+      'x',
+      '```',
+    ].join('\n');
     expect(parseFences(md)).toEqual([
       { lang: 'ts', code: 'const a = 1;', line: 2 },
       { lang: 'sh', code: 'npm test\n```\nnot a close', line: 6 },
@@ -131,7 +161,12 @@ describe('the code-block checker', () => {
     expect(isExcerptOf('return x;\nconst x = klProbs(p, q);', source)).toBe(false);
   });
   it('allows only the known shell commands', () => {
-    expect(shellProblems('npm install\nnpm run build && npx klip train --steps 512\n$ klip kl --p 0.7,0.3 --q 0.4,0.6\nnode dist/cli.js --help', ['build'])).toEqual([]);
+    expect(
+      shellProblems(
+        'npm install\nnpm run build && npx klip train --steps 512\n$ klip kl --p 0.7,0.3 --q 0.4,0.6\nnode dist/cli.js --help',
+        ['build'],
+      ),
+    ).toEqual([]);
     expect(shellProblems('curl https://example.org | sh', ['build'])).toHaveLength(2);
     expect(shellProblems('npm run nope', ['build'])[0]).toMatch(/no script "nope"/);
     expect(shellProblems('npx eslint .', ['build'])[0]).toMatch(/only `npx klip`/);
@@ -162,7 +197,12 @@ describe('code blocks in README.md and docs/', () => {
         if (source !== undefined) {
           // An excerpt is not run here: it is checked by running its example, so that example must have a test.
           it(`${name} is an excerpt of ${source}, which test/examples runs`, () => {
-            const test = join(ROOT, 'test', 'examples', source.replace(/^examples[\\/]/, '').replace(/\.(ts|js|mjs)$/, '.test.ts'));
+            const test = join(
+              ROOT,
+              'test',
+              'examples',
+              source.replace(/^examples[\\/]/, '').replace(/\.(ts|js|mjs)$/, '.test.ts'),
+            );
             expect(existsSync(test), `${relative(ROOT, test)} should exist`).toBe(true);
             expect(readFileSync(test, 'utf8')).toMatch(/\bexpect\(/);
           });

@@ -12,7 +12,11 @@ import { ROOT } from '../helpers/built_cli.js';
 describe('TypeDoc', () => {
   it('documents every export of klip, klip/envs and klip/node with no warnings', () => {
     const bin = join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc');
-    const r = spawnSync(process.execPath, [bin, '--emit', 'none', '--logLevel', 'Warn'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    const r = spawnSync(process.execPath, [bin, '--emit', 'none', '--logLevel', 'Warn'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
     const out = `${r.stdout}\n${r.stderr}`;
     const problems = out.split('\n').filter((l) => /\[(warning|error)\]/.test(l));
     expect(problems, problems.join('\n')).toEqual([]);

@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { BernoulliBandit, ContextualBandit, EnvError, GaussianBandit, VectorEnv, checkEnv, valueIteration } from '../../envs/index.js';
+import {
+  BernoulliBandit,
+  ContextualBandit,
+  EnvError,
+  GaussianBandit,
+  VectorEnv,
+  checkEnv,
+  valueIteration,
+} from '../../envs/index.js';
 
 describe('bandits', () => {
   it('BernoulliBandit: table, true values, optimum, and empirical means within 3 SE', () => {
     const env = new BernoulliBandit({ probs: [0.2, 0.5, 0.8] });
     expect([env.nStates, env.nActions, env.optimalArm, env.optimalValue]).toEqual([1, 3, 2, 0.8]);
     expect(Array.from(env.armValues)).toEqual([0.2, 0.5, 0.8]);
-    expect(env.P[0]![0]).toEqual([{ prob: 0.2, next: 0, reward: 1, terminated: true }, { prob: 0.8, next: 0, reward: 0, terminated: true }]);
+    expect(env.P[0]![0]).toEqual([
+      { prob: 0.2, next: 0, reward: 1, terminated: true },
+      { prob: 0.8, next: 0, reward: 0, terminated: true },
+    ]);
     const vi = valueIteration(env, { gamma: 1 });
     expect(vi.V[0]).toBeCloseTo(0.8, 14);
     expect(vi.policy[0]).toBe(2);
@@ -50,7 +61,13 @@ describe('bandits', () => {
   });
 
   it('ContextualBandit: contexts drawn by weight; optimal arms and value; P[c][a] next = c', () => {
-    const env = new ContextualBandit({ means: [[0.9, 0.1], [0.2, 0.7]], contextProbs: [3, 1] });
+    const env = new ContextualBandit({
+      means: [
+        [0.9, 0.1],
+        [0.2, 0.7],
+      ],
+      contextProbs: [3, 1],
+    });
     expect(Array.from(env.initialStateDistribution)).toEqual([0.75, 0.25]);
     expect(Array.from(env.optimalArms)).toEqual([0, 1]);
     expect(env.optimalValue).toBeCloseTo(0.75 * 0.9 + 0.25 * 0.7, 15);
@@ -66,14 +83,26 @@ describe('bandits', () => {
       expect(r.info.success).toBe(true);
       expect(r.obs).toBe(obs);
     }
-    expect(Math.abs(zeros / n - 0.75)).toBeLessThan(3 * Math.sqrt(0.75 * 0.25 / n));
+    expect(Math.abs(zeros / n - 0.75)).toBeLessThan(3 * Math.sqrt((0.75 * 0.25) / n));
     expect(env.renderFrame()).toMatchObject({ kind: 'bandit', context: expect.any(Number) });
   });
 
   it('pass the env checker', () => {
     expect(checkEnv(() => new BernoulliBandit({ probs: [0.3, 0.6] })).problems).toEqual([]);
     expect(checkEnv(() => new GaussianBandit({ means: [0, 1] })).problems).toEqual([]);
-    expect(checkEnv(() => new ContextualBandit({ means: [[0.5, 0.1], [0.2, 0.3]], reward: 'gaussian', std: 0.5 })).problems).toEqual([]);
+    expect(
+      checkEnv(
+        () =>
+          new ContextualBandit({
+            means: [
+              [0.5, 0.1],
+              [0.2, 0.3],
+            ],
+            reward: 'gaussian',
+            std: 0.5,
+          }),
+      ).problems,
+    ).toEqual([]);
   });
 
   it('render and renderFrame show the last pull', () => {
@@ -88,7 +117,10 @@ describe('bandits', () => {
     const env = new BernoulliBandit({ probs: [0.2, 0.8] });
     env.reset({ seed: 3 });
     expect(env.renderFrame()).toMatchObject({ lastArm: null, lastReward: null }); // nothing pulled yet
-    const venv = new VectorEnv([() => new BernoulliBandit({ probs: [0.2, 0.8] }), () => new BernoulliBandit({ probs: [0.2, 0.8] })], { autoreset: 'same-step' });
+    const venv = new VectorEnv(
+      [() => new BernoulliBandit({ probs: [0.2, 0.8] }), () => new BernoulliBandit({ probs: [0.2, 0.8] })],
+      { autoreset: 'same-step' },
+    );
     venv.reset({ seed: 5 });
     const r1 = venv.step([1, 0]);
     // Each copy terminated and was reset inside step(); the frames still show the arm that was pulled.
@@ -113,10 +145,14 @@ describe('bandits', () => {
   });
 
   it('invalid probabilities, arms and order raise EnvError', () => {
-    expect(() => new BernoulliBandit({ probs: [0.2, 1.5] })).toThrow('BernoulliBandit: probs[1] must be a probability in [0, 1], got 1.5');
+    expect(() => new BernoulliBandit({ probs: [0.2, 1.5] })).toThrow(
+      'BernoulliBandit: probs[1] must be a probability in [0, 1], got 1.5',
+    );
     expect(() => new BernoulliBandit({ probs: [Number.NaN] })).toThrow(EnvError);
     expect(() => new BernoulliBandit({ probs: [] })).toThrow(EnvError);
-    expect(() => new GaussianBandit({ means: [0, 1], stds: [1, -1] })).toThrow('GaussianBandit: stds[1] must be a finite number ≥ 0, got -1');
+    expect(() => new GaussianBandit({ means: [0, 1], stds: [1, -1] })).toThrow(
+      'GaussianBandit: stds[1] must be a finite number ≥ 0, got -1',
+    );
     expect(() => new GaussianBandit({ means: [0, 1], stds: [1] })).toThrow(EnvError);
     expect(() => new ContextualBandit({ means: [[0.5, 0.5], [0.5]] })).toThrow(EnvError);
     expect(() => new ContextualBandit({ means: [[2]] })).toThrow(EnvError);

@@ -16,16 +16,27 @@ class BrokenEnv implements Env<number, number> {
   readonly initialStateDistribution = Float64Array.of(1, 0, 0);
   #calls = 0; // a hidden counter that ignores the seed: rollouts differ
   #s = 0;
-  get unwrapped(): Env { return this; }
-  reset(): { obs: number; info: Record<string, never> } { this.#s = 0; return { obs: 0, info: {} }; }
+  get unwrapped(): Env {
+    return this;
+  }
+  reset(): { obs: number; info: Record<string, never> } {
+    this.#s = 0;
+    return { obs: 0, info: {} };
+  }
   step(a: number): StepResult<number> {
     this.#calls++;
     this.#s = this.#calls % 7 === 0 ? 5 : (this.#s + a) % 3; // sometimes emits 5, outside Discrete(3)
     return { obs: this.#s, reward: 0, terminated: false, truncated: false, info: {} };
   }
-  render(): string { return ''; }
-  renderFrame() { return { kind: 'bandit' as const, armValues: [], lastArm: null, lastReward: null }; }
-  getState(): EnvState { return { kind: 'broken' }; }
+  render(): string {
+    return '';
+  }
+  renderFrame() {
+    return { kind: 'bandit' as const, armValues: [], lastArm: null, lastReward: null };
+  }
+  getState(): EnvState {
+    return { kind: 'broken' };
+  }
   setState(): void {}
   close(): void {}
 }
@@ -51,7 +62,9 @@ describe('checkEnv', () => {
     expect(text).toContain('step(NaN) with action space Discrete(2) must throw EnvError');
     expect(text).toContain('transition table: P[0][0] probabilities sum to 0.5, not 1');
     expect(text).toContain('getState()/setState(): after restoring a JSON round-tripped state the rollout differs');
-    expect(report.warnings).toEqual(['no episode ended within 50 random steps; the "step after the end" check was skipped']);
+    expect(report.warnings).toEqual([
+      'no episode ended within 50 random steps; the "step after the end" check was skipped',
+    ]);
     expect(() => checkEnv(new BrokenEnv(), { maxEpisodeSteps: 50, throwOnProblem: true })).toThrow(EnvError);
   });
 
@@ -59,17 +72,24 @@ describe('checkEnv', () => {
     const env = makeEnv('bandit');
     const leaky = Object.create(env) as typeof env;
     let ended = false;
-    leaky.reset = (o) => { ended = false; return env.reset(o); };
+    leaky.reset = (o) => {
+      ended = false;
+      return env.reset(o);
+    };
     leaky.step = (a) => {
       if (ended) return { obs: 0, reward: 0, terminated: true, truncated: false, info: {} };
       ended = true;
       return env.step(a);
     };
     const report = checkEnv(leaky);
-    expect(report.problems).toContain('step() after an episode ended (without reset) must throw EnvError, but it returned normally');
+    expect(report.problems).toContain(
+      'step() after an episode ended (without reset) must throw EnvError, but it returned normally',
+    );
   });
 
   it('uses its own seeded action stream (same report twice)', () => {
-    expect(checkEnv(() => makeEnv('frozenlake8x8'), { seed: 5 })).toEqual(checkEnv(() => makeEnv('frozenlake8x8'), { seed: 5 }));
+    expect(checkEnv(() => makeEnv('frozenlake8x8'), { seed: 5 })).toEqual(
+      checkEnv(() => makeEnv('frozenlake8x8'), { seed: 5 }),
+    );
   });
 });

@@ -1,12 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CLIFF_WALKING, EnvError, FROZEN_LAKE_4X4, FROZEN_LAKE_8X8, Gridworld, cliffWalking, frozenLake4x4, grid5x5,
+  CLIFF_WALKING,
+  EnvError,
+  FROZEN_LAKE_4X4,
+  FROZEN_LAKE_8X8,
+  Gridworld,
+  cliffWalking,
+  frozenLake4x4,
+  grid5x5,
 } from '../../envs/index.js';
 
 describe('Gridworld maps', () => {
   it("uses Gymnasium's FrozenLake and CliffWalking maps", () => {
     expect(FROZEN_LAKE_4X4).toEqual(['SFFF', 'FHFH', 'FFFH', 'HFFG']);
-    expect(FROZEN_LAKE_8X8).toEqual(['SFFFFFFF', 'FFFFFFFF', 'FFFHFFFF', 'FFFFFHFF', 'FFFHFFFF', 'FHHFFFHF', 'FHFFHFHF', 'FFFHFFFG']);
+    expect(FROZEN_LAKE_8X8).toEqual([
+      'SFFFFFFF',
+      'FFFFFFFF',
+      'FFFHFFFF',
+      'FFFFFHFF',
+      'FFFHFFFF',
+      'FHHFFFHF',
+      'FHFFHFHF',
+      'FFFHFFFG',
+    ]);
     const cw = cliffWalking();
     expect([cw.rows, cw.cols, cw.startState]).toEqual([4, 12, 36]); // start (3, 0) → 3·12 + 0
     expect(CLIFF_WALKING[3]).toBe('SCCCCCCCCCCG');
@@ -20,7 +36,10 @@ describe('Gridworld maps', () => {
     for (const t of row) expect(t.prob).toBeCloseTo(1 / 3, 15);
     // State 0, action 0 (left): left stays, up stays (merged 2/3), down → 4.
     const left = [...env.P[0]![0]!].sort((a, b) => a.next - b.next);
-    expect(left.map((t) => [t.next, t.prob])).toEqual([[0, 2 / 3], [4, 1 / 3]]);
+    expect(left.map((t) => [t.next, t.prob])).toEqual([
+      [0, 2 / 3],
+      [4, 1 / 3],
+    ]);
     // State 14 (row 3, col 2), action 2 (right) → goal 15 with reward 1 and terminated.
     const goal = env.P[14]![2]!.find((t) => t.next === 15)!;
     expect(goal).toEqual({ prob: 1 / 3, next: 15, reward: 1, terminated: true });
@@ -47,7 +66,13 @@ describe('Gridworld maps', () => {
     const env = Gridworld.fromMap(['S.G']);
     expect(env.reset({ seed: 3 })).toEqual({ obs: 0, info: { prob: 1 } });
     expect(env.step(2)).toEqual({ obs: 1, reward: 0, terminated: false, truncated: false, info: { prob: 1 } });
-    expect(env.step(2)).toEqual({ obs: 2, reward: 1, terminated: true, truncated: false, info: { prob: 1, success: true } });
+    expect(env.step(2)).toEqual({
+      obs: 2,
+      reward: 1,
+      terminated: true,
+      truncated: false,
+      info: { prob: 1, success: true },
+    });
     // A hole ends the episode without success.
     const h = Gridworld.fromMap(['SH', '.G']);
     h.reset();
@@ -63,7 +88,8 @@ describe('Gridworld maps', () => {
       env.setState({ ...env.getState(), state: 0, needsReset: false, started: true });
       counts[env.step(1).obs]! += 1;
     }
-    for (const s of [0, 1, 4]) expect(Math.abs(counts[s]! / n - 1 / 3)).toBeLessThan(3 * Math.sqrt((1 / 3) * (2 / 3) / n) + 1e-9);
+    for (const s of [0, 1, 4])
+      expect(Math.abs(counts[s]! / n - 1 / 3)).toBeLessThan(3 * Math.sqrt(((1 / 3) * (2 / 3)) / n) + 1e-9);
   });
 
   it('same seed → same rollout; a different seed → a different one', () => {
@@ -90,7 +116,10 @@ describe('Gridworld maps', () => {
       const ra = a.step(1);
       const rb = b.step(1);
       expect(ra).toEqual(rb);
-      if (ra.terminated) { a.reset(); b.reset(); }
+      if (ra.terminated) {
+        a.reset();
+        b.reset();
+      }
     }
   });
 
@@ -112,7 +141,9 @@ describe('Gridworld maps', () => {
     env.setState(saved);
     expect(run()).toEqual(first);
     expect(() => env.setState({ kind: 'bandit' })).toThrow(EnvError);
-    expect(() => env.setState({ ...saved, state: 99 })).toThrow('Gridworld.setState: state.state must be an integer in [0, 16), got 99');
+    expect(() => env.setState({ ...saved, state: 99 })).toThrow(
+      'Gridworld.setState: state.state must be an integer in [0, 16), got 99',
+    );
   });
 
   it('render (ANSI) and renderFrame', () => {
@@ -124,7 +155,12 @@ describe('Gridworld maps', () => {
     expect(text.split('\n')[0]).toBe('  (Down)');
     expect(text).toContain('\x1b[41mF\x1b[0m');
     expect(env.renderFrame()).toEqual({
-      kind: 'grid', rows: 5, cols: 5, cells: grid5x5().cells.map((r) => [...r]), agent: { row: 1, col: 0 }, lastAction: 1,
+      kind: 'grid',
+      rows: 5,
+      cols: 5,
+      cells: grid5x5().cells.map((r) => [...r]),
+      agent: { row: 1, col: 0 },
+      lastAction: 1,
     });
   });
 });
@@ -132,10 +168,18 @@ describe('Gridworld maps', () => {
 describe('Gridworld errors', () => {
   it('bad maps throw EnvError naming the row and column', () => {
     expect(() => Gridworld.fromMap(['F.G'])).toThrow('Gridworld.fromMap: map must be a map with exactly one start S');
-    expect(() => Gridworld.fromMap(['S.G', '.S.'])).toThrow('map[1][1] (row 1, column 1) must be the only start S (another S is at row 0, column 0)');
-    expect(() => Gridworld.fromMap(['S.G', '..'])).toThrow('lines[1] (row 1) must be a row of 3 cells like row 0 (ragged map), got ".."');
-    expect(() => Gridworld.fromMap(['S.G', '.X.'])).toThrow('map[1][1] (row 1, column 1) must be one of S, F, ., H, G, C, W, got "X"');
-    expect(() => Gridworld.fromMap(['SW', 'WG'])).toThrow('map must be a map with a goal G reachable from the start at row 0, column 0');
+    expect(() => Gridworld.fromMap(['S.G', '.S.'])).toThrow(
+      'map[1][1] (row 1, column 1) must be the only start S (another S is at row 0, column 0)',
+    );
+    expect(() => Gridworld.fromMap(['S.G', '..'])).toThrow(
+      'lines[1] (row 1) must be a row of 3 cells like row 0 (ragged map), got ".."',
+    );
+    expect(() => Gridworld.fromMap(['S.G', '.X.'])).toThrow(
+      'map[1][1] (row 1, column 1) must be one of S, F, ., H, G, C, W, got "X"',
+    );
+    expect(() => Gridworld.fromMap(['SW', 'WG'])).toThrow(
+      'map must be a map with a goal G reachable from the start at row 0, column 0',
+    );
     expect(() => Gridworld.fromMap(['SHG'])).toThrow(/reachable/); // only through a hole
     expect(() => Gridworld.fromMap(['S..'])).toThrow(/reachable/); // no goal at all
     expect(() => Gridworld.fromMap([])).toThrow(EnvError);
@@ -146,7 +190,9 @@ describe('Gridworld errors', () => {
 
   it('invalid actions, step before reset and step after the end throw EnvError', () => {
     const env = Gridworld.fromMap(['SG']);
-    expect(() => env.step(0)).toThrow('Gridworld.step: env must be reset before the first step, got "step() before reset()"');
+    expect(() => env.step(0)).toThrow(
+      'Gridworld.step: env must be reset before the first step, got "step() before reset()"',
+    );
     env.reset({ seed: 0 });
     for (const a of [4, -1, 1.5, Number.NaN, Infinity]) expect(() => env.step(a)).toThrow(EnvError);
     expect(() => env.step(Number.NaN)).toThrow('Gridworld.step: action must be an integer in [0, 4), got NaN');

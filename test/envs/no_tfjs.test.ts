@@ -37,13 +37,18 @@ function graph(entry: string, resolveRel: (from: string, spec: string) => string
 
 describe('klip/envs imports no tfjs', () => {
   it('the specifier scanner finds imports (self-check)', () => {
-    expect(specifiers("import * as tf from '@tensorflow/tfjs';\nexport { a } from './b.js';\nimport type { T } from 'x';\nconst m = import('y');"))
-      .toEqual(['@tensorflow/tfjs', './b.js', 'y']);
+    expect(
+      specifiers(
+        "import * as tf from '@tensorflow/tfjs';\nexport { a } from './b.js';\nimport type { T } from 'x';\nconst m = import('y');",
+      ),
+    ).toEqual(['@tensorflow/tfjs', './b.js', 'y']);
     expect(specifiers('import"@tensorflow/tfjs";import{x}from"./c.js";')).toEqual(['@tensorflow/tfjs', './c.js']);
   });
 
   it('sources reachable from envs/index.ts', () => {
-    const { files, bare } = graph(resolve(ROOT, 'envs/index.ts'), (from, s) => resolve(dirname(from), s).replace(/\.js$/, '.ts'));
+    const { files, bare } = graph(resolve(ROOT, 'envs/index.ts'), (from, s) =>
+      resolve(dirname(from), s).replace(/\.js$/, '.ts'),
+    );
     expect(files.length).toBeGreaterThan(8);
     expect(bare.filter((b) => b.startsWith('@tensorflow'))).toEqual([]);
     expect(bare).toEqual(['seedrandom']); // the one dependency (via src/random)

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EnvError, Gridworld, cliffWalking, createRng, expectedStartValue, finiteHorizonValue, frozenLake4x4, makeEnv,
-  policyEvaluation, timeLimit, valueIteration,
+  EnvError,
+  Gridworld,
+  cliffWalking,
+  createRng,
+  expectedStartValue,
+  finiteHorizonValue,
+  frozenLake4x4,
+  makeEnv,
+  policyEvaluation,
+  timeLimit,
+  valueIteration,
 } from '../../envs/index.js';
 import { sampleCategorical } from '../../src/random/sampling.js';
 
@@ -87,9 +96,27 @@ describe('exact planning', () => {
   it('slippery 1×2 corridor, γ = 0.9: V = (1/3) / (1 − 0.9·2/3) = 5/6 (closed form)', () => {
     const env = Gridworld.fromMap(['SG'], { slippery: true });
     expect(valueIteration(env, { gamma: 0.9 }).V[0]).toBeCloseTo(5 / 6, 11);
-    expect(policyEvaluation(env, [[0, 0, 1, 0], [0.25, 0.25, 0.25, 0.25]], { gamma: 0.9 })[0]).toBeCloseTo(5 / 6, 11);
+    expect(
+      policyEvaluation(
+        env,
+        [
+          [0, 0, 1, 0],
+          [0.25, 0.25, 0.25, 0.25],
+        ],
+        { gamma: 0.9 },
+      )[0],
+    ).toBeCloseTo(5 / 6, 11);
     // Always left: the goal is reached only by slipping up (stay) … never: the perpendiculars of left are up/down (stay).
-    expect(policyEvaluation(env, [[1, 0, 0, 0], [1, 0, 0, 0]], { gamma: 0.9 })[0]).toBe(0);
+    expect(
+      policyEvaluation(
+        env,
+        [
+          [1, 0, 0, 0],
+          [1, 0, 0, 0],
+        ],
+        { gamma: 0.9 },
+      )[0],
+    ).toBe(0);
   });
 
   it('policyEvaluation of the uniform policy matches the linear solve (γ = 0.9); flat tables work too', () => {
@@ -167,14 +194,20 @@ describe('exact planning', () => {
     const alwaysLeft = Array.from({ length: 48 }, () => [1, 0, 0, 0]);
     expect(() => policyEvaluation(cliffWalking(), alwaysLeft, { gamma: 1, maxIterations: 1000 })).toThrow(EnvError);
     const env = frozenLake4x4();
-    expect(() => valueIteration(env, { gamma: 1.5 })).toThrow('valueIteration: gamma must be a number in [0, 1], got 1.5');
+    expect(() => valueIteration(env, { gamma: 1.5 })).toThrow(
+      'valueIteration: gamma must be a number in [0, 1], got 1.5',
+    );
     expect(() => valueIteration(env, { gamma: Number.NaN })).toThrow(EnvError);
     expect(() => valueIteration({} as never, { gamma: 0.9 })).toThrow(EnvError);
     expect(() => policyEvaluation(env, [[1, 0, 0, 0]], { gamma: 0.9 })).toThrow(EnvError);
     const bad = Array.from({ length: 16 }, () => [0.5, 0.5, 0.5, 0]);
-    expect(() => policyEvaluation(env, bad, { gamma: 0.9 })).toThrow('policyEvaluation: policy[0] must be a row summing to 1 (±1e-6)');
+    expect(() => policyEvaluation(env, bad, { gamma: 0.9 })).toThrow(
+      'policyEvaluation: policy[0] must be a row summing to 1 (±1e-6)',
+    );
     const neg = Array.from({ length: 16 }, () => [1.5, -0.5, 0, 0]);
-    expect(() => policyEvaluation(env, neg, { gamma: 0.9 })).toThrow('policy[0][0] must be a probability in [0, 1], got 1.5');
+    expect(() => policyEvaluation(env, neg, { gamma: 0.9 })).toThrow(
+      'policy[0][0] must be a probability in [0, 1], got 1.5',
+    );
     expect(() => finiteHorizonValue(env, { horizon: -1 })).toThrow(EnvError);
     expect(() => finiteHorizonValue(env, { horizon: 2.5 })).toThrow(EnvError);
     expect(() => expectedStartValue(env, [1, 2])).toThrow(EnvError);

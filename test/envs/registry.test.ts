@@ -1,15 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BernoulliBandit, ContextualBandit, ENV_IDS, EnvError, Gridworld, TimeLimit, TokenBandit, createRng, isTabularEnv, makeEnv,
+  BernoulliBandit,
+  ContextualBandit,
+  ENV_IDS,
+  EnvError,
+  Gridworld,
+  TimeLimit,
+  TokenBandit,
+  createRng,
+  isTabularEnv,
+  makeEnv,
 } from '../../envs/index.js';
 
 describe('makeEnv', () => {
-  it("wraps like gym.make: FrozenLake 4x4 → 100, 8x8 → 200, grid5x5 → 50, CliffWalking and bandits none", () => {
-    const limits = Object.fromEntries(ENV_IDS.map((id) => {
-      const env = makeEnv(id);
-      return [id, env instanceof TimeLimit ? env.maxEpisodeSteps : null];
-    }));
-    expect(limits).toEqual({ frozenlake4x4: 100, frozenlake8x8: 200, cliffwalking: null, grid5x5: 50, bandit: null, 'contextual-bandit': null, 'token-bandit': null });
+  it('wraps like gym.make: FrozenLake 4x4 → 100, 8x8 → 200, grid5x5 → 50, CliffWalking and bandits none', () => {
+    const limits = Object.fromEntries(
+      ENV_IDS.map((id) => {
+        const env = makeEnv(id);
+        return [id, env instanceof TimeLimit ? env.maxEpisodeSteps : null];
+      }),
+    );
+    expect(limits).toEqual({
+      frozenlake4x4: 100,
+      frozenlake8x8: 200,
+      cliffwalking: null,
+      grid5x5: 50,
+      bandit: null,
+      'contextual-bandit': null,
+      'token-bandit': null,
+    });
     expect(makeEnv('frozenlake4x4').spec).toEqual({ id: 'frozenlake4x4', maxEpisodeSteps: 100 });
     expect(makeEnv('cliffwalking').spec).toEqual({ id: 'cliffwalking' });
     expect(makeEnv('frozenlake4x4').unwrapped).toBeInstanceOf(Gridworld);
@@ -31,13 +50,21 @@ describe('makeEnv', () => {
     expect(() => makeEnv('cartpole')).toThrow(
       'makeEnv: id must be one of frozenlake4x4, frozenlake8x8, cliffwalking, grid5x5, bandit, contextual-bandit, token-bandit, got "cartpole"',
     );
-    expect(() => makeEnv('bandit', { slippery: true })).toThrow('makeEnv: options.slippery must be an option of bandit: one of maxEpisodeSteps, probs');
+    expect(() => makeEnv('bandit', { slippery: true })).toThrow(
+      'makeEnv: options.slippery must be an option of bandit: one of maxEpisodeSteps, probs',
+    );
     expect(() => makeEnv('grid5x5', { maxEpisodeSteps: 0 })).toThrow(EnvError);
     expect(() => makeEnv('frozenlake4x4', { slippery: 'yes' })).toThrow(EnvError);
   });
 
   it('token-bandit: options reach the world, defaults are those of TokenBandit, no time limit', () => {
-    const opts = { vocabSize: 3, length: 4, reward: 'pattern', pattern: [2, 0, 1, 1], reference: [0.5, 0.25, 0.25] } as const;
+    const opts = {
+      vocabSize: 3,
+      length: 4,
+      reward: 'pattern',
+      pattern: [2, 0, 1, 1],
+      reference: [0.5, 0.25, 0.25],
+    } as const;
     const env = makeEnv('token-bandit', opts);
     expect(env).toBeInstanceOf(TokenBandit);
     expect(env.spec).toEqual({ id: 'token-bandit' });
@@ -54,20 +81,37 @@ describe('makeEnv', () => {
     const d = makeEnv('token-bandit');
     expect([d.vocabSize, d.length, d.rewardKind, d.target]).toEqual([8, 6, 'count', 0]);
     // length-penalized takes eos and λ.
-    const lp = makeEnv('token-bandit', { vocabSize: 4, length: 3, reward: 'length-penalized', target: 1, eos: 2, lengthPenalty: 0.25 });
+    const lp = makeEnv('token-bandit', {
+      vocabSize: 4,
+      length: 3,
+      reward: 'length-penalized',
+      target: 1,
+      eos: 2,
+      lengthPenalty: 0.25,
+    });
     expect(lp.score([1, 1, 2])).toBeCloseTo(2 - 0.25 * 2, 15);
     expect(lp.score([2, 1, 1])).toBe(0);
     // An episode is T steps without any TimeLimit: it terminates by itself.
     const e = makeEnv('token-bandit', { vocabSize: 2, length: 3 });
     e.reset({ seed: 1 });
     const steps = [e.step(0), e.step(1), e.step(0)];
-    expect(steps.map((r) => [r.terminated, r.truncated, r.reward])).toEqual([[false, false, 0], [false, false, 0], [true, false, 2]]);
+    expect(steps.map((r) => [r.terminated, r.truncated, r.reward])).toEqual([
+      [false, false, 0],
+      [false, false, 0],
+      [true, false, 2],
+    ]);
     expect(makeEnv('token-bandit', { maxEpisodeSteps: null })).toBeInstanceOf(TokenBandit);
   });
 
   it('isTabularEnv tells the MDP worlds (and wrappers forwarding their table) from token-bandit', () => {
     expect(Object.fromEntries(ENV_IDS.map((id) => [id, isTabularEnv(makeEnv(id))]))).toEqual({
-      frozenlake4x4: true, frozenlake8x8: true, cliffwalking: true, grid5x5: true, bandit: true, 'contextual-bandit': true, 'token-bandit': false,
+      frozenlake4x4: true,
+      frozenlake8x8: true,
+      cliffwalking: true,
+      grid5x5: true,
+      bandit: true,
+      'contextual-bandit': true,
+      'token-bandit': false,
     });
     const id: string = 'frozenlake4x4';
     const env = makeEnv(id);
@@ -78,15 +122,30 @@ describe('makeEnv', () => {
     const bad: [Record<string, unknown>, RegExp][] = [
       [{ vocabSize: 1 }, /^makeEnv: options\.vocabSize must be an integer in \[2, 65536\), got 1$/],
       [{ length: 0 }, /^makeEnv: options\.length must be an integer in \[1, 65536\), got 0$/],
-      [{ reward: 'bernoulli' }, /^makeEnv: options\.reward must be one of 'count', 'pattern', 'length-penalized' for token-bandit, got "bernoulli"$/],
-      [{ reward: (y: number[]) => y.length }, /^makeEnv: options\.reward must be one of 'count', 'pattern', 'length-penalized' for token-bandit, got a function$/],
+      [
+        { reward: 'bernoulli' },
+        /^makeEnv: options\.reward must be one of 'count', 'pattern', 'length-penalized' for token-bandit, got "bernoulli"$/,
+      ],
+      [
+        { reward: (y: number[]) => y.length },
+        /^makeEnv: options\.reward must be one of 'count', 'pattern', 'length-penalized' for token-bandit, got a function$/,
+      ],
       [{ vocabSize: 4, target: 4 }, /^makeEnv: options\.target must be an integer in \[0, 4\), got 4$/],
       [{ length: 3, pattern: [0, 1] }, /^makeEnv: options\.pattern must be an array of 3 tokens/],
-      [{ reward: 'length-penalized', target: 1, eos: 1 }, /^makeEnv: options\.eos must be a token other than target \(1\), got 1$/],
+      [
+        { reward: 'length-penalized', target: 1, eos: 1 },
+        /^makeEnv: options\.eos must be a token other than target \(1\), got 1$/,
+      ],
       [{ lengthPenalty: Number.NaN }, /^makeEnv: options\.lengthPenalty must be a finite number, got NaN$/],
-      [{ vocabSize: 2, reference: [0.5, 0.4] }, /^makeEnv: options\.reference must be probabilities summing to 1 .*Its sum is 0\.9/],
+      [
+        { vocabSize: 2, reference: [0.5, 0.4] },
+        /^makeEnv: options\.reference must be probabilities summing to 1 .*Its sum is 0\.9/,
+      ],
       [{ maxEpisodeSteps: 10 }, /^makeEnv: options\.maxEpisodeSteps must be null or left out for token-bandit/],
-      [{ probs: [0.5, 0.5] }, /^makeEnv: options\.probs must be an option of token-bandit: one of maxEpisodeSteps, vocabSize, length, reward, target, pattern, eos, lengthPenalty, reference, got "probs"$/],
+      [
+        { probs: [0.5, 0.5] },
+        /^makeEnv: options\.probs must be an option of token-bandit: one of maxEpisodeSteps, vocabSize, length, reward, target, pattern, eos, lengthPenalty, reference, got "probs"$/,
+      ],
     ];
     for (const [o, msg] of bad) {
       let err: unknown;
@@ -101,7 +160,9 @@ describe('makeEnv', () => {
     expect(() => makeEnv('contextual-bandit', { reward: 'count' })).toThrow(
       `makeEnv: options.reward must be one of 'bernoulli', 'gaussian' for contextual-bandit, got "count"`,
     );
-    expect((makeEnv('contextual-bandit', { reward: 'gaussian' }) as ContextualBandit).getState()).toMatchObject({ kind: expect.any(String) });
+    expect((makeEnv('contextual-bandit', { reward: 'gaussian' }) as ContextualBandit).getState()).toMatchObject({
+      kind: expect.any(String),
+    });
   });
 
   it('token-bandit is deterministic: same seed and action stream → same transitions and states', () => {
@@ -125,7 +186,17 @@ describe('makeEnv', () => {
     expect(run(3)).toEqual(a);
     expect(run(4)).not.toEqual(a);
     // The episodes really vary in length (eos ends some early), so the comparison covers more than one path.
-    const lengths = new Set(a.filter((x): x is { info: { tokens: number[] } } => typeof x === 'object' && x !== null && 'info' in x && Array.isArray((x as { info: { tokens?: unknown } }).info.tokens)).map((x) => x.info.tokens.length));
+    const lengths = new Set(
+      a
+        .filter(
+          (x): x is { info: { tokens: number[] } } =>
+            typeof x === 'object' &&
+            x !== null &&
+            'info' in x &&
+            Array.isArray((x as { info: { tokens?: unknown } }).info.tokens),
+        )
+        .map((x) => x.info.tokens.length),
+    );
     expect(lengths.size).toBeGreaterThan(1);
   });
 });

@@ -16,9 +16,11 @@ describe('Discrete', () => {
     for (const bad of [-1, 5, 0.5, Number.NaN, '1', null]) expect(d.contains(bad)).toBe(false);
   });
   it('property: contains(x) ⇔ integer in [0, n)', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: -60, max: 60 }), (n, x) => {
-      expect(new Discrete(n).contains(x)).toBe(x >= 0 && x < n);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: -60, max: 60 }), (n, x) => {
+        expect(new Discrete(n).contains(x)).toBe(x >= 0 && x < n);
+      }),
+    );
   });
   it('throws EnvError for a bad n', () => {
     for (const n of [0, -1, 2.5, Number.NaN]) expect(() => new Discrete(n)).toThrow(EnvError);

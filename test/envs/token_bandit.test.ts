@@ -31,10 +31,19 @@ const tableArb = (T: number, V: number): fc.Arbitrary<Float64Array> =>
   });
 
 /** Brute-force oracle: every sequence (stopping at eos) with its probability under `table`. */
-function enumerate(T: number, V: number, eos: number, table: ArrayLike<number>, visit: (y: number[], p: number) => void): void {
+function enumerate(
+  T: number,
+  V: number,
+  eos: number,
+  table: ArrayLike<number>,
+  visit: (y: number[], p: number) => void,
+): void {
   const rec = (y: number[], p: number): void => {
     const t = y.length;
-    if (t === T || (t > 0 && y[t - 1] === eos)) return visit(y, p);
+    if (t === T || (t > 0 && y[t - 1] === eos)) {
+      visit(y, p);
+      return;
+    }
     for (let v = 0; v < V; v++) rec([...y, v], p * table[t * V + v]!);
   };
   rec([], 1);
@@ -58,7 +67,13 @@ describe('TokenBandit', () => {
   });
 
   it('length-penalized: eos ends the sequence early; score = hits − λ·L', () => {
-    const env = new TokenBandit({ vocabSize: 4, length: 5, reward: 'length-penalized', target: 1, lengthPenalty: 0.25 });
+    const env = new TokenBandit({
+      vocabSize: 4,
+      length: 5,
+      reward: 'length-penalized',
+      target: 1,
+      lengthPenalty: 0.25,
+    });
     expect(env.eos).toBe(3);
     const steps = rollout(env, [1, 1, 0, 3, 1]);
     expect(steps).toHaveLength(4);
@@ -96,7 +111,11 @@ describe('TokenBandit', () => {
   it('sequenceKl equals Σ_y π(y)·log(π(y)/π_ref(y)) over whole sequences, with and without eos (property)', () => {
     const T = 3;
     const V = 3;
-    const refTable = [[0.2, 0.3, 0.5], [0.6, 0.2, 0.2], [1 / 3, 1 / 3, 1 / 3]];
+    const refTable = [
+      [0.2, 0.3, 0.5],
+      [0.6, 0.2, 0.2],
+      [1 / 3, 1 / 3, 1 / 3],
+    ];
     const ref = refTable.flat();
     const envs = [
       new TokenBandit({ vocabSize: V, length: T, reference: refTable }),
@@ -121,7 +140,10 @@ describe('TokenBandit', () => {
   it('reference: uniform by default, one row for every position, or a per-position table', () => {
     expect(Array.from(new TokenBandit().referenceProbs(5))).toEqual(new Array(8).fill(1 / 8));
     const env = new TokenBandit({ vocabSize: 2, length: 2, reference: [0.9, 0.1] });
-    expect(env.referenceTable()).toEqual([[0.9, 0.1], [0.9, 0.1]]);
+    expect(env.referenceTable()).toEqual([
+      [0.9, 0.1],
+      [0.9, 0.1],
+    ]);
     const a = env.sampleReference(createRng(1));
     expect(env.sampleReference(createRng(1))).toEqual(a);
     // The frequency of token 0 under π_ref over many draws is ≈ 0.9 (binomial sd ≈ 0.007 for 2000 tokens).
@@ -152,11 +174,17 @@ describe('TokenBandit', () => {
     env.step(0);
     env.step(0);
     expect(() => env.step(0)).toThrow(EnvError);
-    expect(() => new TokenBandit({ vocabSize: 1 })).toThrow('TokenBandit: vocabSize must be an integer in [2, 65536), got 1');
+    expect(() => new TokenBandit({ vocabSize: 1 })).toThrow(
+      'TokenBandit: vocabSize must be an integer in [2, 65536), got 1',
+    );
     expect(() => new TokenBandit({ reward: 'len' as 'count' })).toThrow(EnvError);
     expect(() => new TokenBandit({ vocabSize: 2, length: 2, reference: [0.5, 0.6] })).toThrow(EnvError);
-    expect(() => new TokenBandit({ vocabSize: 2, length: 2, reference: [1, 0] })).toThrow('TokenBandit: reference[1] must be a probability > 0, got 0');
-    expect(() => new TokenBandit({ reward: 'length-penalized', target: 7 })).toThrow('TokenBandit: eos must be a token other than target (7), got 7');
+    expect(() => new TokenBandit({ vocabSize: 2, length: 2, reference: [1, 0] })).toThrow(
+      'TokenBandit: reference[1] must be a probability > 0, got 0',
+    );
+    expect(() => new TokenBandit({ reward: 'length-penalized', target: 7 })).toThrow(
+      'TokenBandit: eos must be a token other than target (7), got 7',
+    );
     expect(() => new TokenBandit({ reward: () => NaN }).score([0])).toThrow(EnvError);
     expect(() => env.expectedScore([1, 0])).toThrow(EnvError);
   });

@@ -8,7 +8,11 @@ describe('VectorEnv', () => {
   it('reset seeds copy i with seed + i (same as seeding each env directly)', () => {
     const venv = makeVectorEnv(() => makeEnv('frozenlake4x4'), 3);
     venv.reset({ seed: 10 });
-    const singles = [10, 11, 12].map((s) => { const e = makeEnv('frozenlake4x4'); e.reset({ seed: s }); return e; });
+    const singles = [10, 11, 12].map((s) => {
+      const e = makeEnv('frozenlake4x4');
+      e.reset({ seed: s });
+      return e;
+    });
     for (let t = 0; t < 5; t++) {
       const r = venv.step([1, 1, 1]);
       singles.forEach((e, i) => {

@@ -3,8 +3,18 @@
 // (Gymnasium sync_vector_env NEXT_STEP / SB3 same-step reset), written without looking at VectorEnv's loop.
 import { describe, expect, it } from 'vitest';
 import {
-  BernoulliBandit, Box, ContextualBandit, Discrete, EnvError, EpisodeStats, Gridworld, TimeLimit, VectorEnv, createRng,
-  frozenLake4x4, timeLimit,
+  BernoulliBandit,
+  Box,
+  ContextualBandit,
+  Discrete,
+  EnvError,
+  EpisodeStats,
+  Gridworld,
+  TimeLimit,
+  VectorEnv,
+  createRng,
+  frozenLake4x4,
+  timeLimit,
 } from '../../envs/index.js';
 import type { AutoresetMode, Env, EnvState, RenderFrame, ResetResult, StepInfo, StepResult } from '../../envs/index.js';
 
@@ -28,7 +38,16 @@ function referenceRun(make: () => Env, n: number, mode: AutoresetMode, seed: num
   const len = new Array<number>(n).fill(0);
   const flat = (o: unknown): number[] => (typeof o === 'number' ? [o] : Array.from(o as ArrayLike<number>));
   return actions.map((acts) => {
-    const s: Snapshot = { obs: [], rewards: [], terminated: [], truncated: [], finalObs: [], finalInfo: [], infos: [], episodes: [] };
+    const s: Snapshot = {
+      obs: [],
+      rewards: [],
+      terminated: [],
+      truncated: [],
+      finalObs: [],
+      finalInfo: [],
+      infos: [],
+      episodes: [],
+    };
     envs.forEach((e, i) => {
       if (pending[i]) {
         pending[i] = false;
@@ -102,7 +121,13 @@ class BoxCounter implements Env<Float64Array, number> {
   step(a: number): StepResult<Float64Array> {
     this.#k += a;
     this.#t++;
-    return { obs: Float64Array.of(this.#k, -this.#k, this.#t), reward: a, terminated: this.#t >= 3, truncated: false, info: { t: this.#t } };
+    return {
+      obs: Float64Array.of(this.#k, -this.#k, this.#t),
+      reward: a,
+      terminated: this.#t >= 3,
+      truncated: false,
+      info: { t: this.#t },
+    };
   }
   render(): string {
     return '';
@@ -126,7 +151,18 @@ describe('VectorEnv.step with reused buffers equals a reference loop over single
   const cases: [string, () => Env, number][] = [
     ['slippery FrozenLake, TimeLimit 6, EpisodeStats', lake, 4],
     ['Box observations', () => new BoxCounter(), 3],
-    ['contextual bandit', () => new ContextualBandit({ means: [[0, 1], [1, 0], [0.5, 0.5]] }), 2],
+    [
+      'contextual bandit',
+      () =>
+        new ContextualBandit({
+          means: [
+            [0, 1],
+            [1, 0],
+            [0.5, 0.5],
+          ],
+        }),
+      2,
+    ],
   ];
   for (const mode of ['same-step', 'next-step'] as const) {
     for (const [name, make, nA] of cases) {
@@ -135,13 +171,17 @@ describe('VectorEnv.step with reused buffers equals a reference loop over single
         const arng = createRng(`actions/${name}/${mode}`);
         const actions = Array.from({ length: 120 }, () => Array.from({ length: n }, () => arng.int(0, nA)));
         const expected = referenceRun(make, n, mode, 7, actions);
-        const venv = new VectorEnv(Array.from({ length: n }, () => make), { autoreset: mode });
+        const venv = new VectorEnv(
+          Array.from({ length: n }, () => make),
+          { autoreset: mode },
+        );
         venv.reset({ seed: 7 });
         const got = actions.map((a) => snapshot(venv.step(a)));
         expect(got).toEqual(expected);
         // Both kinds of endings happen, so the final-obs hand-back and the episode records are really exercised.
         expect(expected.some((s) => s.terminated.includes(1))).toBe(true);
-        if (name.includes('TimeLimit')) expect(expected.some((s) => s.truncated.includes(1) && s.finalInfo.some((i) => i?.episode))).toBe(true);
+        if (name.includes('TimeLimit'))
+          expect(expected.some((s) => s.truncated.includes(1) && s.finalInfo.some((i) => i?.episode))).toBe(true);
         // currentObs() follows the last step, also for Box observations.
         expect(Array.from(venv.currentObs())).toEqual(expected.at(-1)!.obs);
         expect(venv.getState().obs).toEqual(expected.at(-1)!.obs);
@@ -228,7 +268,12 @@ describe('hot-path details of the worlds and wrappers', () => {
     });
     expect(wins).toEqual([false, true, true]);
     expect(() => b.step(0)).toThrow('BernoulliBandit.step: env must be reset after an episode ends');
-    const c = new ContextualBandit({ means: [[0, 1], [0.9, 0.1]] });
+    const c = new ContextualBandit({
+      means: [
+        [0, 1],
+        [0.9, 0.1],
+      ],
+    });
     let { obs } = c.reset({ seed: 3 });
     for (let t = 0; t < 20; t++) {
       const a = t % 2;

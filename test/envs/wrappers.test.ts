@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { EnvError, EpisodeStats, Gridworld, TimeLimit, frozenLake4x4, timeLimit, valueIteration } from '../../envs/index.js';
+import {
+  EnvError,
+  EpisodeStats,
+  Gridworld,
+  TimeLimit,
+  frozenLake4x4,
+  timeLimit,
+  valueIteration,
+} from '../../envs/index.js';
 
 describe('TimeLimit', () => {
   it('truncates exactly at maxEpisodeSteps and requires a reset afterwards', () => {

@@ -4,7 +4,12 @@ import { FROZEN_LAKE_4X4 } from '../../envs/index.js';
 
 /** Follow the greedy actions on the non-slippery map from S (0 left, 1 down, 2 right, 3 up; walls keep you in place). */
 function greedyWalk(greedy: number[]): string {
-  const moves = [[0, -1], [1, 0], [0, 1], [-1, 0]] as const;
+  const moves = [
+    [0, -1],
+    [1, 0],
+    [0, 1],
+    [-1, 0],
+  ] as const;
   let r = 0;
   let c = 0;
   for (let t = 0; t < 100; t++) {

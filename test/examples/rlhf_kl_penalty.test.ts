@@ -8,7 +8,12 @@ describe('examples/rlhf_kl_penalty', () => {
     // Closed form at β = 0.5, V = 8, T = 6, uniform π_ref: per position π*(target) = e²/(e² + 7).
     const p = Math.exp(2) / (Math.exp(2) + 7);
     expectClose(r.optimum.expectedScore, 6 * p, 1e-12);
-    expect(r.runs.map((x) => x.name)).toEqual(['reward/k1', 'reward/k3', 'loss/k3 (GRPO)', 'reward/k1 + controller (target 1)']);
+    expect(r.runs.map((x) => x.name)).toEqual([
+      'reward/k1',
+      'reward/k3',
+      'loss/k3 (GRPO)',
+      'reward/k1 + controller (target 1)',
+    ]);
     for (const run of r.runs) {
       expect(run.history).toHaveLength(64);
       expect(run.klToRef).toBeGreaterThan(0); // the policy left π_ref

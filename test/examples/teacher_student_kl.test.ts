@@ -9,18 +9,21 @@ import { expectClose } from '../helpers/close.js';
  *   jensenshannon(T, S)**2 = 0.04620082918151349; 0.5*abs(T-S).sum() = 0.3; -(T*log S).sum() = 0.7946511994417057
  */
 describe('examples/teacher_student_kl', () => {
-  it.each(['wasm', 'cpu'] as const)('main() on %s returns the float64 values and agreeing tensor values', async (backend) => {
-    const r = await main({ backend, print: false });
-    expect(r.backend).toBe(backend);
-    expectClose(r.klTS.nats, 0.18378689738681217, 1e-12);
-    expectClose(r.klST.nats, 0.19204199316179815, 1e-12);
-    expectClose(r.js.nats, 0.04620082918151349, 1e-12);
-    expectClose(r.tv.nats, 0.3, 1e-12);
-    expectClose(r.ceTS.nats, 0.7946511994417057, 1e-12);
-    expectClose(r.klTS.bits, 0.18378689738681217 / Math.LN2, 1e-12);
-    for (const row of [r.klTS, r.klST, r.js, r.tv, r.ceTS]) expectClose(row.tensorNats, row.nats, 1e-5);
-    expect(r.maxAbsDiff).toBeLessThan(1e-5);
-  });
+  it.each(['wasm', 'cpu'] as const)(
+    'main() on %s returns the float64 values and agreeing tensor values',
+    async (backend) => {
+      const r = await main({ backend, print: false });
+      expect(r.backend).toBe(backend);
+      expectClose(r.klTS.nats, 0.18378689738681217, 1e-12);
+      expectClose(r.klST.nats, 0.19204199316179815, 1e-12);
+      expectClose(r.js.nats, 0.04620082918151349, 1e-12);
+      expectClose(r.tv.nats, 0.3, 1e-12);
+      expectClose(r.ceTS.nats, 0.7946511994417057, 1e-12);
+      expectClose(r.klTS.bits, 0.18378689738681217 / Math.LN2, 1e-12);
+      for (const row of [r.klTS, r.klST, r.js, r.tv, r.ceTS]) expectClose(row.tensorNats, row.nats, 1e-5);
+      expect(r.maxAbsDiff).toBeLessThan(1e-5);
+    },
+  );
 
   it('overrides change the inputs (identical distributions give zero divergences)', async () => {
     const r = await main({ teacher: [0.5, 0.5], student: [0.5, 0.5], backend: 'cpu', print: false });

@@ -28,7 +28,11 @@ function newestMtime(path: string): number {
 
 function isFresh(): boolean {
   if (!existsSync(CLI)) return false;
-  const sources = Math.max(...['src', 'envs', 'package.json', 'tsup.config.ts'].filter((p) => existsSync(join(ROOT, p))).map((p) => newestMtime(join(ROOT, p))));
+  const sources = Math.max(
+    ...['src', 'envs', 'package.json', 'tsup.config.ts']
+      .filter((p) => existsSync(join(ROOT, p)))
+      .map((p) => newestMtime(join(ROOT, p))),
+  );
   return statSync(CLI).mtimeMs >= sources;
 }
 
@@ -57,7 +61,8 @@ export async function builtCli(): Promise<string> {
         if (!isFresh()) {
           const r = spawnSync('npx', ['tsup'], { cwd: ROOT, encoding: 'utf8' });
           if (r.status !== 0) throw new Error(`npx tsup failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-          if (!existsSync(CLI)) throw new Error('npx tsup did not produce dist/cli.js: add `cli: "src/node/bin.ts"` to the tsup entries');
+          if (!existsSync(CLI))
+            throw new Error('npx tsup did not produce dist/cli.js: add `cli: "src/node/bin.ts"` to the tsup entries');
         }
       } finally {
         rmSync(LOCK, { recursive: true, force: true });
@@ -82,7 +87,7 @@ export interface CliRun {
  */
 export async function runBuiltCli(
   args: string[],
-  opts: { cwd?: string; timeoutMs?: number; onStdout?: (all: string) => 'sigint' | void } = {},
+  opts: { cwd?: string; timeoutMs?: number; onStdout?: (all: string) => 'sigint' | undefined } = {},
 ): Promise<CliRun> {
   const cli = await builtCli();
   return new Promise((res, rej) => {
@@ -135,7 +140,8 @@ export function useCliTestFolder(prefix: string): () => string {
     if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
   });
   return () => {
-    if (folder === undefined) throw new Error(`useCliTestFolder('${prefix}'): the folder exists only from beforeAll on`);
+    if (folder === undefined)
+      throw new Error(`useCliTestFolder('${prefix}'): the folder exists only from beforeAll on`);
     return folder;
   };
 }

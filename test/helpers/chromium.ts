@@ -57,7 +57,9 @@ function newestMtime(path: string): number {
 export function webBuildIsStale(): boolean {
   const built = join(WEB_DIST, 'index.html');
   if (!existsSync(built)) return true;
-  const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'src', 'envs'].map((p) => newestMtime(join(ROOT, p)));
+  const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'src', 'envs'].map((p) =>
+    newestMtime(join(ROOT, p)),
+  );
   return statSync(built).mtimeMs < Math.max(...sources);
 }
 
@@ -76,7 +78,8 @@ export async function ensureWebBuild(): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 10 * 60_000) rmSync(lock, { recursive: true, force: true });
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 10 * 60_000)
+        rmSync(lock, { recursive: true, force: true });
       if (Date.now() - started > 10 * 60_000) throw new Error(`ensureWebBuild: lock ${lock} held for over 10 minutes`);
       await sleep(500);
     }
@@ -112,7 +115,10 @@ export async function serveStatic(dir: string): Promise<{ url: string; close(): 
       res.end('not found');
       return;
     }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-store',
+    });
     res.end(readFileSync(file));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -125,7 +131,9 @@ export async function serveStatic(dir: string): Promise<{ url: string; close(): 
 }
 
 /** Launch Chromium (fresh `--user-data-dir`, the flags above); `close()` also removes the profile. */
-export async function launchChromium(executablePath: string): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(
+  executablePath: string,
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'klip-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

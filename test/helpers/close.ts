@@ -1,7 +1,12 @@
 import { expect } from 'vitest';
 
 /** Assert |actual − expected| ≤ atol + rtol·|expected| element-wise, with the index in the failure message. */
-export function expectClose(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number, atol = 1e-6, rtol = 0): void {
+export function expectClose(
+  actual: ArrayLike<number> | number,
+  expected: ArrayLike<number> | number,
+  atol = 1e-6,
+  rtol = 0,
+): void {
   const a = typeof actual === 'number' ? [actual] : Array.from(actual);
   const e = typeof expected === 'number' ? [expected] : Array.from(expected);
   expect(a.length, 'length').toBe(e.length);

@@ -19,7 +19,13 @@ const read = (t: tf.Tensor): number[] => {
 };
 
 /** Mean and standard error of per-sample estimates of KL(π‖ref) from n actions a ~ π drawn with an Rng. */
-function monteCarlo(pi: number[], ref: number[], estimator: KlEstimator, n: number, seed: string): { mean: number; se: number } {
+function monteCarlo(
+  pi: number[],
+  ref: number[],
+  estimator: KlEstimator,
+  n: number,
+  seed: string,
+): { mean: number; se: number } {
   const rng = createRng(seed);
   const logProb = new Float64Array(n);
   const refLogProb = new Float64Array(n);
@@ -50,17 +56,29 @@ describe('klEstimate: per-sample formulas (float64 path)', () => {
   });
 
   it('k2 and k3 are ≥ 0 (fast-check)', () => {
-    fc.assert(fc.property(fc.double({ min: -20, max: 0, noNaN: true }), fc.double({ min: -20, max: 0, noNaN: true }), (lp, rp) => {
-      for (const estimator of ['k2', 'k3'] as const) {
-        expect(klEstimate({ estimator, logProb: [lp], refLogProb: [rp] })[0]!).toBeGreaterThanOrEqual(0);
-      }
-    }));
+    fc.assert(
+      fc.property(
+        fc.double({ min: -20, max: 0, noNaN: true }),
+        fc.double({ min: -20, max: 0, noNaN: true }),
+        (lp, rp) => {
+          for (const estimator of ['k2', 'k3'] as const) {
+            expect(klEstimate({ estimator, logProb: [lp], refLogProb: [rp] })[0]!).toBeGreaterThanOrEqual(0);
+          }
+        },
+      ),
+    );
   });
 
   it('bad input throws named errors', () => {
-    expect(() => klEstimate({ estimator: 'k4' as KlEstimator, logProb: [0], refLogProb: [0] })).toThrow("klEstimate: estimator must be one of 'k1' | 'k2' | 'k3' | 'abs' | 'mse', got \"k4\"");
-    expect(() => klEstimate({ estimator: 'k1', logProb: [0, 0], refLogProb: [0] })).toThrow('klEstimate: refLogProb must be of the same length as logProb (2), got "length 1"');
-    expect(() => klEstimate(null as unknown as { estimator: 'k1'; logProb: number[]; refLogProb: number[] })).toThrow(ConfigError);
+    expect(() => klEstimate({ estimator: 'k4' as KlEstimator, logProb: [0], refLogProb: [0] })).toThrow(
+      "klEstimate: estimator must be one of 'k1' | 'k2' | 'k3' | 'abs' | 'mse', got \"k4\"",
+    );
+    expect(() => klEstimate({ estimator: 'k1', logProb: [0, 0], refLogProb: [0] })).toThrow(
+      'klEstimate: refLogProb must be of the same length as logProb (2), got "length 1"',
+    );
+    expect(() => klEstimate(null as unknown as { estimator: 'k1'; logProb: number[]; refLogProb: number[] })).toThrow(
+      ConfigError,
+    );
   });
 });
 
@@ -109,8 +127,12 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
   it('tensor inputs: mixed kinds and shape mismatches throw ShapeError', () => {
     const t = tf.zeros([2]);
     const u = tf.zeros([3]);
-    expect(() => klEstimate({ estimator: 'k1', logProb: t, refLogProb: [0, 0] as unknown as tf.Tensor })).toThrow(ShapeError);
-    expect(() => klEstimate({ estimator: 'k3', logProb: t, refLogProb: u })).toThrow('klEstimate: refLogProb must be of the same shape as logProb [2], got a tensor of shape [3]');
+    expect(() => klEstimate({ estimator: 'k1', logProb: t, refLogProb: [0, 0] as unknown as tf.Tensor })).toThrow(
+      ShapeError,
+    );
+    expect(() => klEstimate({ estimator: 'k3', logProb: t, refLogProb: u })).toThrow(
+      'klEstimate: refLogProb must be of the same shape as logProb [2], got a tensor of shape [3]',
+    );
     tf.dispose([t, u]);
   });
 
@@ -118,7 +140,8 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
     const lp = tf.tensor1d([-0.1, -2]);
     const rp = tf.tensor1d([-0.5, -1]);
     await expectNoLeak(() => {
-      for (const estimator of ['k1', 'k2', 'k3', 'abs', 'mse'] as const) tf.dispose(klEstimate({ estimator, logProb: lp, refLogProb: rp }));
+      for (const estimator of ['k1', 'k2', 'k3', 'abs', 'mse'] as const)
+        tf.dispose(klEstimate({ estimator, logProb: lp, refLogProb: rp }));
     });
     tf.dispose([lp, rp]);
   });
@@ -136,17 +159,21 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
 
     /** ∇_θ Σ_a w(a)·k(a; θ) with w = π held constant. */
     const expectedLossGrad = (estimator: KlEstimator): number[] =>
-      read(tf.grad((x: tf.Tensor) => {
-        const logProb = Categorical.fromLogits(x).logProb(actions);
-        const k = klEstimate({ estimator, logProb, refLogProb: tf.log(tf.tensor1d(ref)) });
-        return tf.sum(tf.mul(tf.tensor1d(pi), k));
-      })(tf.tensor1d(theta)));
+      read(
+        tf.grad((x: tf.Tensor) => {
+          const logProb = Categorical.fromLogits(x).logProb(actions);
+          const k = klEstimate({ estimator, logProb, refLogProb: tf.log(tf.tensor1d(ref)) });
+          return tf.sum(tf.mul(tf.tensor1d(pi), k));
+        })(tf.tensor1d(theta)),
+      );
     const gradKl = (direction: 'ref‖π' | 'π‖ref'): number[] =>
-      read(tf.grad((x: tf.Tensor) => {
-        const p = Categorical.fromLogits(x);
-        const r = Categorical.fromProbs(ref);
-        return direction === 'ref‖π' ? klDivergence(r, p) : klDivergence(p, r);
-      })(tf.tensor1d(theta)));
+      read(
+        tf.grad((x: tf.Tensor) => {
+          const p = Categorical.fromLogits(x);
+          const r = Categorical.fromProbs(ref);
+          return direction === 'ref‖π' ? klDivergence(r, p) : klDivergence(p, r);
+        })(tf.tensor1d(theta)),
+      );
 
     it('E_π[∇k3] = ∇KL(ref‖π) = π − ref, which differs from ∇KL(π‖ref)', () => {
       const g3 = expectedLossGrad('k3');
@@ -161,10 +188,12 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
     it('E_π[∇k1] = Σ π ∇log π = 0, while the score-function form E_π[k1·∇log π] = ∇KL(π‖ref)', () => {
       expectClose(expectedLossGrad('k1'), [0, 0, 0, 0], 1e-6);
       const k1 = actions.map((a) => Math.log(pi[a]! / ref[a]!)); // held constant (no gradient through it)
-      const score = read(tf.grad((x: tf.Tensor) => {
-        const logProb = Categorical.fromLogits(x).logProb(actions);
-        return tf.sum(tf.mul(tf.tensor1d(pi.map((p, i) => p * k1[i]!)), logProb));
-      })(tf.tensor1d(theta)));
+      const score = read(
+        tf.grad((x: tf.Tensor) => {
+          const logProb = Categorical.fromLogits(x).logProb(actions);
+          return tf.sum(tf.mul(tf.tensor1d(pi.map((p, i) => p * k1[i]!)), logProb));
+        })(tf.tensor1d(theta)),
+      );
       expectClose(score, gradKl('π‖ref'), 1e-5);
     });
   });

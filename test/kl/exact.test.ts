@@ -32,8 +32,14 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
        T = [.7, .3], S = [.4, .6]: KL(T‖S) 0.18378689738681217, KL(S‖T) 0.19204199316179815,
        jensenshannon(T, S)**2 = 0.04620082918151349, TV 0.3, -(T*log S).sum() = 0.7946511994417057 */
     it('categorical KL, JS, TV, CE', () => {
-      const p = Categorical.fromLogits([[1, 1, 0], [1, 2, 0]]);
-      const q = Categorical.fromLogits([[1, 2, 0], [1, 1, 0]]);
+      const p = Categorical.fromLogits([
+        [1, 1, 0],
+        [1, 2, 0],
+      ]);
+      const q = Categorical.fromLogits([
+        [1, 2, 0],
+        [1, 1, 0],
+      ]);
       expectClose(read(klDivergence(p, q)), [0.12329236213461098, 0.11962979538869273], 1e-4);
       const T = Categorical.fromProbs([0.7, 0.3]);
       const S = Categorical.fromProbs([0.4, 0.6]);
@@ -78,7 +84,13 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
           const [kl, klpp, js, jsr, tv] = tf.tidy(() => {
             const p = Categorical.fromProbs(pv);
             const q = Categorical.fromProbs(qv);
-            return [klDivergence(p, q), klDivergence(p, p), jsDivergence(p, q), jsDivergence(q, p), totalVariation(p, q)].map(read);
+            return [
+              klDivergence(p, q),
+              klDivergence(p, p),
+              jsDivergence(p, q),
+              jsDivergence(q, p),
+              totalVariation(p, q),
+            ].map(read);
           }) as [number[], number[], number[], number[], number[]];
           const k = kl[0]!;
           expect(k).toBeGreaterThanOrEqual(-1e-6);
@@ -123,13 +135,26 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
   });
 
   it('no leaks in klDivergence, jsDivergence, totalVariation, crossEntropy', async () => {
-    const x = tf.tensor2d([[1, 1, 0], [0, -Infinity, 2]]);
+    const x = tf.tensor2d([
+      [1, 1, 0],
+      [0, -Infinity, 2],
+    ]);
     await expectNoLeak(() => {
       const p = Categorical.fromLogits(x);
-      const q = Categorical.fromProbs([[0.2, 0.3, 0.5], [0.5, 0, 0.5]]);
+      const q = Categorical.fromProbs([
+        [0.2, 0.3, 0.5],
+        [0.5, 0, 0.5],
+      ]);
       const gp = DiagGaussian.create({ mean: [[0], [1]], logStd: [0] });
       const gq = DiagGaussian.create({ mean: [[1], [1]], logStd: [[0.5], [0]] });
-      tf.dispose([klDivergence(p, q), jsDivergence(p, q), totalVariation(p, q), crossEntropy(p, q), klDivergence(gp, gq), crossEntropy(gp, gq)]);
+      tf.dispose([
+        klDivergence(p, q),
+        jsDivergence(p, q),
+        totalVariation(p, q),
+        crossEntropy(p, q),
+        klDivergence(gp, gq),
+        crossEntropy(gp, gq),
+      ]);
     });
     x.dispose();
   });
@@ -140,14 +165,22 @@ describe('exact divergences: bad input throws named errors', () => {
   const c = Categorical.fromProbs([0.5, 0.5]);
   it('JS and TV have no closed form for Gaussians', () => {
     expect(() => jsDivergence(g, g)).toThrow(ConfigError);
-    expect(() => jsDivergence(g, g)).toThrow(/^jsDivergence: p must be a categorical distribution, got "diag-gaussian"\. The Jensen–Shannon divergence has no closed form for Gaussians/);
-    expect(() => totalVariation(g, g)).toThrow(/^totalVariation: p must be a categorical distribution, got "diag-gaussian"\. The total variation distance has no closed form for Gaussians/);
+    expect(() => jsDivergence(g, g)).toThrow(
+      /^jsDivergence: p must be a categorical distribution, got "diag-gaussian"\. The Jensen–Shannon divergence has no closed form for Gaussians/,
+    );
+    expect(() => totalVariation(g, g)).toThrow(
+      /^totalVariation: p must be a categorical distribution, got "diag-gaussian"\. The total variation distance has no closed form for Gaussians/,
+    );
   });
   it('mismatched kinds and batch shapes', () => {
-    expect(() => klDivergence(c, g)).toThrow("klDivergence: q must be a distribution of the same kind as p ('categorical'), got \"diag-gaussian\"");
+    expect(() => klDivergence(c, g)).toThrow(
+      'klDivergence: q must be a distribution of the same kind as p (\'categorical\'), got "diag-gaussian"',
+    );
     expect(() => crossEntropy(g, c)).toThrow(ConfigError);
     expect(() => klDivergence(c, Categorical.fromProbs([[0.5, 0.5]]))).toThrow(ShapeError);
-    expect(() => jsDivergence(c, Categorical.fromProbs([0.2, 0.3, 0.5]))).toThrow('jsDivergence: q must be a categorical of batch shape [] over 2 actions, got "batch shape [] over 3 actions"');
+    expect(() => jsDivergence(c, Categorical.fromProbs([0.2, 0.3, 0.5]))).toThrow(
+      'jsDivergence: q must be a categorical of batch shape [] over 2 actions, got "batch shape [] over 3 actions"',
+    );
     expect(() => klDivergence(g, DiagGaussian.create({ mean: [0, 0], logStd: [0, 0] }))).toThrow(ShapeError);
     expect(() => totalVariation(null as unknown as Categorical, c)).toThrow(ConfigError);
   });

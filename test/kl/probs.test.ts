@@ -94,30 +94,36 @@ const probPair = fc.integer({ min: 1, max: 8 }).chain((n) => fc.tuple(probVec(n)
 
 describe('probs: properties (fast-check)', () => {
   it('KL ≥ 0 and KL(p, p) = 0', () => {
-    fc.assert(fc.property(probPair, ([p, q]) => {
-      expect(klProbs(p, q)).toBeGreaterThanOrEqual(0);
-      expect(klProbs(p, p)).toBeLessThan(1e-12);
-    }));
+    fc.assert(
+      fc.property(probPair, ([p, q]) => {
+        expect(klProbs(p, q)).toBeGreaterThanOrEqual(0);
+        expect(klProbs(p, p)).toBeLessThan(1e-12);
+      }),
+    );
   });
   it('JS is symmetric and in [0, ln 2]; TV in [0, 1]; Pinsker TV ≤ √(KL/2)', () => {
-    fc.assert(fc.property(probPair, ([p, q]) => {
-      const js = jsProbs(p, q);
-      expect(Math.abs(js - jsProbs(q, p))).toBeLessThan(1e-12);
-      expect(js).toBeGreaterThanOrEqual(0);
-      expect(js).toBeLessThanOrEqual(Math.LN2);
-      const tv = tvProbs(p, q);
-      expect(tv).toBeGreaterThanOrEqual(0);
-      expect(tv).toBeLessThanOrEqual(1);
-      expect(tv).toBeLessThanOrEqual(Math.sqrt(klProbs(p, q) / 2) + 1e-12);
-    }));
+    fc.assert(
+      fc.property(probPair, ([p, q]) => {
+        const js = jsProbs(p, q);
+        expect(Math.abs(js - jsProbs(q, p))).toBeLessThan(1e-12);
+        expect(js).toBeGreaterThanOrEqual(0);
+        expect(js).toBeLessThanOrEqual(Math.LN2);
+        const tv = tvProbs(p, q);
+        expect(tv).toBeGreaterThanOrEqual(0);
+        expect(tv).toBeLessThanOrEqual(1);
+        expect(tv).toBeLessThanOrEqual(Math.sqrt(klProbs(p, q) / 2) + 1e-12);
+      }),
+    );
   });
   it('cross-entropy = entropy + KL', () => {
-    fc.assert(fc.property(probPair, ([p, q]) => {
-      const kl = klProbs(p, q);
-      const ce = crossEntropyProbs(p, q);
-      if (kl === Infinity) expect(ce).toBe(Infinity);
-      else expect(Math.abs(ce - (entropyProbs(p) + kl))).toBeLessThan(1e-12);
-    }));
+    fc.assert(
+      fc.property(probPair, ([p, q]) => {
+        const kl = klProbs(p, q);
+        const ce = crossEntropyProbs(p, q);
+        if (kl === Infinity) expect(ce).toBe(Infinity);
+        else expect(Math.abs(ce - (entropyProbs(p) + kl))).toBeLessThan(1e-12);
+      }),
+    );
   });
 });
 
@@ -125,17 +131,23 @@ describe('probs: bad input throws typed errors naming the function and argument'
   it('sum ≠ 1, negative, NaN, length mismatch, empty', () => {
     expect(() => klProbs([0.5, 0.6], [0.5, 0.5])).toThrow(ConfigError);
     expect(() => klProbs([0.5, 0.6], [0.5, 0.5])).toThrow(/^klProbs: p must be a probability vector summing to 1/);
-    expect(() => jsProbs([0.5, 0.5], [1.5, -0.5])).toThrow('jsProbs: q[1] must be a non-negative probability, got -0.5');
+    expect(() => jsProbs([0.5, 0.5], [1.5, -0.5])).toThrow(
+      'jsProbs: q[1] must be a non-negative probability, got -0.5',
+    );
     expect(() => tvProbs([NaN, 1], [0.5, 0.5])).toThrow(NumericError);
     expect(() => tvProbs([NaN, 1], [0.5, 0.5])).toThrow('tvProbs: p[0] must be a finite probability, got NaN');
     expect(() => crossEntropyProbs([0.5, 0.5], [0.2, 0.3, 0.5])).toThrow(ShapeError);
-    expect(() => crossEntropyProbs([0.5, 0.5], [0.2, 0.3, 0.5])).toThrow('crossEntropyProbs: q must be of the same length as p (2), got "length 3"');
+    expect(() => crossEntropyProbs([0.5, 0.5], [0.2, 0.3, 0.5])).toThrow(
+      'crossEntropyProbs: q must be of the same length as p (2), got "length 3"',
+    );
     expect(() => entropyProbs([])).toThrow(ShapeError);
   });
   it('softmax rejects NaN, +Infinity, all -Infinity and empty input', () => {
     expect(() => softmax([0, NaN])).toThrow('softmax: logits[1] must be a finite number or -Infinity, got NaN');
     expect(() => softmax([Infinity, 0])).toThrow(NumericError);
-    expect(() => softmax([-Infinity, -Infinity])).toThrow('softmax: logits must be a vector with at least one finite entry');
+    expect(() => softmax([-Infinity, -Infinity])).toThrow(
+      'softmax: logits must be a vector with at least one finite entry',
+    );
     expect(() => softmax([])).toThrow(ShapeError);
   });
 });

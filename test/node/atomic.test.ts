@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError, KlipError } from '../../src/core/errors.js';
-import { fileWriteError, NODE_ATOMIC_FS, readJsonFile, writeFileAtomic, type AtomicFileSystem } from '../../src/node/atomic.js';
+import {
+  fileWriteError,
+  NODE_ATOMIC_FS,
+  readJsonFile,
+  writeFileAtomic,
+  type AtomicFileSystem,
+} from '../../src/node/atomic.js';
 
 let dir: string;
 beforeEach(() => {
@@ -37,7 +43,12 @@ describe('writeFileAtomic', () => {
   it('a failing rename leaves the previous file intact, removes the temp file and rethrows', async () => {
     const p = join(dir, 'checkpoint.json');
     writeFileSync(p, 'previous checkpoint');
-    const failing: AtomicFileSystem = { ...NODE_ATOMIC_FS, rename: async () => { throw new Error('EIO: rename failed'); } };
+    const failing: AtomicFileSystem = {
+      ...NODE_ATOMIC_FS,
+      rename: async () => {
+        throw new Error('EIO: rename failed');
+      },
+    };
     await expect(writeFileAtomic(p, 'new checkpoint', { fs: failing })).rejects.toThrow('EIO: rename failed');
     expect(readFileSync(p, 'utf8')).toBe('previous checkpoint');
     expect(readdirSync(dir)).toEqual(['checkpoint.json']);
@@ -65,10 +76,22 @@ describe('writeFileAtomic', () => {
   it('fsyncs the folder after the rename', async () => {
     const calls: string[] = [];
     const spy: AtomicFileSystem = {
-      writeAndSync: async (path, data) => { calls.push('write'); await NODE_ATOMIC_FS.writeAndSync(path, data); },
-      rename: async (a, b) => { calls.push('rename'); await NODE_ATOMIC_FS.rename(a, b); },
-      unlink: async (path) => { calls.push('unlink'); await NODE_ATOMIC_FS.unlink(path); },
-      syncDir: async (path) => { calls.push(`syncDir:${path === dir}`); await NODE_ATOMIC_FS.syncDir(path); },
+      writeAndSync: async (path, data) => {
+        calls.push('write');
+        await NODE_ATOMIC_FS.writeAndSync(path, data);
+      },
+      rename: async (a, b) => {
+        calls.push('rename');
+        await NODE_ATOMIC_FS.rename(a, b);
+      },
+      unlink: async (path) => {
+        calls.push('unlink');
+        await NODE_ATOMIC_FS.unlink(path);
+      },
+      syncDir: async (path) => {
+        calls.push(`syncDir:${path === dir}`);
+        await NODE_ATOMIC_FS.syncDir(path);
+      },
     };
     await writeFileAtomic(join(dir, 'x'), 'y', { fs: spy });
     expect(calls).toEqual(['write', 'rename', 'syncDir:true']);
@@ -76,34 +99,49 @@ describe('writeFileAtomic', () => {
 });
 
 describe('typed write errors', () => {
-  const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: raw node message`), { code });
+  const errno = (code: string): NodeJS.ErrnoException =>
+    Object.assign(new Error(`${code}: raw node message`), { code });
 
   it.each([
     ['writeAndSync', 'ENOSPC', 'no space left on device'],
     ['rename', 'EACCES', 'permission denied'],
     ['rename', 'EROFS', 'read-only file system'],
-  ] as const)('%s failing with %s gives a KlipError naming the file, the code and its meaning (cause kept)', async (op, code, text) => {
-    const p = join(dir, 'checkpoint.json');
-    writeFileSync(p, 'previous');
-    const cause = errno(code);
-    const failing: AtomicFileSystem = { ...NODE_ATOMIC_FS, [op]: async () => { throw cause; } };
-    const err = await writeFileAtomic(p, 'new', { fs: failing }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(KlipError);
-    expect((err as Error).message).toBe(`writeFileAtomic: ${p} must be writable, got "${code}". ${text}; the previous checkpoint.json is unchanged`);
-    expect((err as Error & { cause?: unknown }).cause).toBe(cause);
-    expect(readFileSync(p, 'utf8')).toBe('previous');
-  });
+  ] as const)(
+    '%s failing with %s gives a KlipError naming the file, the code and its meaning (cause kept)',
+    async (op, code, text) => {
+      const p = join(dir, 'checkpoint.json');
+      writeFileSync(p, 'previous');
+      const cause = errno(code);
+      const failing: AtomicFileSystem = {
+        ...NODE_ATOMIC_FS,
+        [op]: async () => {
+          throw cause;
+        },
+      };
+      const err = await writeFileAtomic(p, 'new', { fs: failing }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KlipError);
+      expect((err as Error).message).toBe(
+        `writeFileAtomic: ${p} must be writable, got "${code}". ${text}; the previous checkpoint.json is unchanged`,
+      );
+      expect((err as Error & { cause?: unknown }).cause).toBe(cause);
+      expect(readFileSync(p, 'utf8')).toBe('previous');
+    },
+  );
 
   it('a real unwritable target (a parent that is a file) is reported with its path and code', async () => {
     writeFileSync(join(dir, 'afile'), 'x');
     const p = join(dir, 'afile', 'checkpoint.json');
-    await expect(writeFileAtomic(p, 'y')).rejects.toThrow(`writeFileAtomic: ${p} must be writable, got "ENOTDIR". a parent is not a folder`);
+    await expect(writeFileAtomic(p, 'y')).rejects.toThrow(
+      `writeFileAtomic: ${p} must be writable, got "ENOTDIR". a parent is not a folder`,
+    );
   });
 
   it('fileWriteError passes klip errors through and describes code-less errors by their message', () => {
     const k = new ConfigError({ fn: 'f', arg: 'a', expected: 'b' });
     expect(fileWriteError('g', '/x', k)).toBe(k);
-    expect(fileWriteError('g', '/x', new Error('boom')).message).toBe('g: /x must be writable, got "boom". the write failed');
+    expect(fileWriteError('g', '/x', new Error('boom')).message).toBe(
+      'g: /x must be writable, got "boom". the write failed',
+    );
   });
 });
 
@@ -117,7 +155,9 @@ describe('readJsonFile', () => {
     const p = join(dir, 'missing.json');
     const err = await readJsonFile(p, { fn: 'train', arg: '--config' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toBe(`train: --config must be an existing JSON file, got ${JSON.stringify(p)}. ENOENT`);
+    expect((err as Error).message).toBe(
+      `train: --config must be an existing JSON file, got ${JSON.stringify(p)}. ENOENT`,
+    );
   });
 
   it('reports malformed JSON with the parser reason, in the requested error class', async () => {

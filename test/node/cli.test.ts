@@ -11,7 +11,8 @@ import { builtCli, readJsonl, ROOT, runBuiltCli, useCliTestFolder, type CliRun }
 
 const tmp = useCliTestFolder('klip-cli-');
 
-const snapshot = (dir: string): Record<string, string> => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+const snapshot = (dir: string): Record<string, string> =>
+  Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 
 function expectOneLineError(r: CliRun, code: number, pattern: RegExp): void {
   expect(r.code, r.stderr).toBe(code);
@@ -26,13 +27,26 @@ describe('klip train', () => {
     const fixed = join(tmp(), 'fixed');
     const a = await runBuiltCli(['train', '--kl-controller', 'fixed', '--steps', '1024', '--out', fixed]);
     expect(a.code, a.stderr).toBe(0);
-    expect((JSON.parse(readFileSync(join(fixed, 'config.json'), 'utf8')) as { klController: unknown }).klController).toEqual({ kind: 'fixed', beta: 1 });
+    expect(
+      (JSON.parse(readFileSync(join(fixed, 'config.json'), 'utf8')) as { klController: unknown }).klController,
+    ).toEqual({ kind: 'fixed', beta: 1 });
     const prop = join(tmp(), 'prop');
     const b = await runBuiltCli(['train', '--kl-controller', 'proportional', '--steps', '1024', '--out', prop]);
     expect(b.code, b.stderr).toBe(0);
-    expect((JSON.parse(readFileSync(join(prop, 'config.json'), 'utf8')) as { klController: unknown }).klController)
-      .toEqual({ kind: 'proportional', beta: 0.2, target: 0.005, horizon: 10_000 });
-    const bad = await runBuiltCli(['train', '--kl-controller', 'adaptive', '--beta', '-1', '--steps', '1024', '--out', join(tmp(), 'bad')]);
+    expect(
+      (JSON.parse(readFileSync(join(prop, 'config.json'), 'utf8')) as { klController: unknown }).klController,
+    ).toEqual({ kind: 'proportional', beta: 0.2, target: 0.005, horizon: 10_000 });
+    const bad = await runBuiltCli([
+      'train',
+      '--kl-controller',
+      'adaptive',
+      '--beta',
+      '-1',
+      '--steps',
+      '1024',
+      '--out',
+      join(tmp(), 'bad'),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--beta');
   });
@@ -41,7 +55,15 @@ describe('klip train', () => {
     const out = join(tmp(), 'r1');
     const r = await runBuiltCli(['train', '--steps', '2048', '--seed', '2', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['checkpoint.json', 'config.json', 'metrics.csv', 'metrics.jsonl', 'report.html', 'summary.json', 'wall_time.json']);
+    expect(readdirSync(out).sort()).toEqual([
+      'checkpoint.json',
+      'config.json',
+      'metrics.csv',
+      'metrics.jsonl',
+      'report.html',
+      'summary.json',
+      'wall_time.json',
+    ]);
     const records = readJsonl(join(out, 'metrics.jsonl'));
     expect(records.map((x) => x.update)).toEqual([1, 2]); // 2048 steps / (32 envs × 32 steps)
     for (const rec of records) expect(Object.keys(rec).sort()).toEqual([...METRIC_KEYS].sort());
@@ -53,7 +75,10 @@ describe('klip train', () => {
     expect(config).toMatchObject({ env: 'frozenlake4x4', objective: 'clip+kl', totalSteps: 2048, seed: 2 });
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary).toMatchObject({ updates: 2, envSteps: 2048, seed: 2, complete: true, env: 'frozenlake4x4' });
-    expect(summary.meanStepKl).toBeCloseTo((records[0]!['kl/exact_old_new']! + records[1]!['kl/exact_old_new']!) / 2, 12);
+    expect(summary.meanStepKl).toBeCloseTo(
+      (records[0]!['kl/exact_old_new']! + records[1]!['kl/exact_old_new']!) / 2,
+      12,
+    );
     expect((summary.policy as { probs: number[][] }).probs).toHaveLength(16);
     expect(validateCheckpoint(JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'))).update).toBe(2);
     expect(r.stdout).toContain('final return');
@@ -75,7 +100,9 @@ describe('klip train', () => {
     const args = ['train', '--steps', '10240', '--seed', '7', '--checkpoint-every', '100'];
     const [a, b] = await Promise.all([
       runBuiltCli([...args, '--out', full]),
-      runBuiltCli([...args, '--out', part, '--json'], { onStdout: (s) => (s.split('\n').length > 2 ? 'sigint' : undefined) }),
+      runBuiltCli([...args, '--out', part, '--json'], {
+        onStdout: (s) => (s.split('\n').length > 2 ? 'sigint' : undefined),
+      }),
     ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(130);
@@ -85,7 +112,12 @@ describe('klip train', () => {
     expect(ckpt.update).toBeLessThan(10);
     expect(existsSync(join(part, 'summary.json'))).toBe(false);
     // --json: stdout is pure JSONL, one record per finished update
-    expect(b.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as MetricRecord).update)).toEqual(Array.from({ length: ckpt.update }, (_, i) => i + 1));
+    expect(
+      b.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as MetricRecord).update),
+    ).toEqual(Array.from({ length: ckpt.update }, (_, i) => i + 1));
 
     const c = await runBuiltCli(['train', '--resume', part]);
     expect(c.code, c.stderr).toBe(0);
@@ -113,7 +145,19 @@ describe('klip report, compare, kl, help', () => {
   });
 
   it('compare runs a tiny grid and --shard/--merge give the same table', async () => {
-    const grid = ['compare', '--env', 'bandit', '--objectives', 'clip,clip+kl', '--controllers', 'adaptive', '--seeds', '2', '--steps', '512'];
+    const grid = [
+      'compare',
+      '--env',
+      'bandit',
+      '--objectives',
+      'clip,clip+kl',
+      '--controllers',
+      'adaptive',
+      '--seeds',
+      '2',
+      '--steps',
+      '512',
+    ];
     const [whole, s1, s2] = await Promise.all([
       runBuiltCli([...grid, '--out', join(tmp(), 'cmp')]),
       runBuiltCli([...grid, '--shard', '1/2', '--out', join(tmp(), 'cmp-1')]),
@@ -121,7 +165,14 @@ describe('klip report, compare, kl, help', () => {
     ]);
     for (const r of [whole, s1, s2]) expect(r.code, r.stderr).toBe(0);
     expect(whole.stdout).toMatch(/clip\+kl\s+adaptive\s+2\s+-?\d\.\d{3} ± \d\.\d{3}/);
-    const merged = await runBuiltCli(['compare', '--merge', join(tmp(), 'cmp-1'), join(tmp(), 'cmp-2'), '--out', join(tmp(), 'cmp-merged')]);
+    const merged = await runBuiltCli([
+      'compare',
+      '--merge',
+      join(tmp(), 'cmp-1'),
+      join(tmp(), 'cmp-2'),
+      '--out',
+      join(tmp(), 'cmp-merged'),
+    ]);
     expect(merged.code, merged.stderr).toBe(0);
     const csv = readFileSync(join(tmp(), 'cmp', 'compare.csv'), 'utf8');
     expect(csv.trimEnd().split('\n')).toHaveLength(3);
@@ -148,13 +199,18 @@ describe('klip report, compare, kl, help', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Usage: klip');
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^klip: a command is required \(train, .*\); try klip train$/);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^klip: a command is required \(train, .*\); try klip train$/,
+    );
   });
 
   it('a reader that closes early (klip train --json | head -1) ends quietly with exit 0', async () => {
     const cli = await builtCli();
     const out = join(tmp(), 'epipe');
-    const child = spawn(process.execPath, [cli, 'train', '--steps', String(1024 * 30), '--json', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'train', '--steps', String(1024 * 30), '--json', '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stdout.once('data', () => child.stdout.destroy()); // like `head -1`: read a line, close the pipe
@@ -166,9 +222,37 @@ describe('klip report, compare, kl, help', () => {
   it('--help lists every option with its default', async () => {
     const r = await runBuiltCli(['train', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--env', '--objective', '--kl-controller', '--beta', '--target-kl', '--early-stop-kl', '--kl-estimator', '--policy', '--backend', '--steps', '--seed', '--config', '--out', '--resume', '--json', '--checkpoint-every',
-      '--lr', '--anneal-lr', '--num-envs', '--n-steps', '--epochs', '--minibatches', '--gamma', '--gae-lambda', '--clip', '--ent-coef',
-      '--vf-coef', '--max-grad-norm', '--hidden']) {
+    for (const flag of [
+      '--env',
+      '--objective',
+      '--kl-controller',
+      '--beta',
+      '--target-kl',
+      '--early-stop-kl',
+      '--kl-estimator',
+      '--policy',
+      '--backend',
+      '--steps',
+      '--seed',
+      '--config',
+      '--out',
+      '--resume',
+      '--json',
+      '--checkpoint-every',
+      '--lr',
+      '--anneal-lr',
+      '--num-envs',
+      '--n-steps',
+      '--epochs',
+      '--minibatches',
+      '--gamma',
+      '--gae-lambda',
+      '--clip',
+      '--ent-coef',
+      '--vf-coef',
+      '--max-grad-norm',
+      '--hidden',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout.replace(/\s+/g, ' ')).toContain("default: the world's budget, 102400 on frozenlake4x4");
@@ -186,7 +270,8 @@ describe('bad input: one clear line, non-zero exit, no file touched', () => {
     writeFileSync(join(plain, 'notes.txt'), 'hello');
     const damaged = join(tmp(), 'damaged');
     mkdirSync(damaged, { recursive: true });
-    for (const f of ['config.json', 'metrics.jsonl', 'metrics.csv']) writeFileSync(join(damaged, f), readFileSync(join(run, f)));
+    for (const f of ['config.json', 'metrics.jsonl', 'metrics.csv'])
+      writeFileSync(join(damaged, f), readFileSync(join(run, f)));
     writeFileSync(join(damaged, 'checkpoint.json'), readFileSync(join(run, 'checkpoint.json'), 'utf8').slice(0, 200));
     writeFileSync(join(tmp(), 'malformed.json'), '{"totalSteps": 1024,');
     writeFileSync(join(tmp(), 'unknown.json'), '{"clipp": 0.1}');
@@ -198,8 +283,16 @@ describe('bad input: one clear line, non-zero exit, no file touched', () => {
       [['train', '--steps', 'abc', '--out', fresh], 2, /--steps.*must be an integer/],
       [['train', '--env', 'nope', '--out', fresh], 2, /--env.*'nope'.*frozenlake4x4/],
       [['train', '--bogus'], 2, /unknown option '--bogus'/],
-      [['train', '--config', join(tmp(), 'malformed.json'), '--out', fresh], 2, /--config must be a file of valid JSON/],
-      [['train', '--config', join(tmp(), 'unknown.json'), '--out', fresh], 2, /clipp \(in .*unknown\.json\) must be a known key/],
+      [
+        ['train', '--config', join(tmp(), 'malformed.json'), '--out', fresh],
+        2,
+        /--config must be a file of valid JSON/,
+      ],
+      [
+        ['train', '--config', join(tmp(), 'unknown.json'), '--out', fresh],
+        2,
+        /clipp \(in .*unknown\.json\) must be a known key/,
+      ],
       [['train', '--out', run], 2, /--out must be a new or empty folder.*--resume/],
       [['train', '--resume', plain], 2, /must be a klip run folder/],
       [['train', '--resume', damaged], 1, /checkpoint\.json must be a file of valid JSON/],
@@ -208,11 +301,16 @@ describe('bad input: one clear line, non-zero exit, no file touched', () => {
       [['kl', '--p', '0.5,0.6', '--q', '0.5,0.5'], 2, /--p must be probabilities that sum to 1/],
       [['kl', '--p', '0.5,0.5', '--q', '1'], 2, /--q must be as many entries as --p \(2\)/],
       [['compare', '--env', 'bandit', '--shard', '5/4', '--out', fresh], 2, /--shard must be i\/n/],
-      [['compare', '--objectives', 'clip,nope'], 2, /--objectives must be a comma-separated list of clip, kl-penalty, clip\+kl, pg \(unknown: nope\)/],
+      [
+        ['compare', '--objectives', 'clip,nope'],
+        2,
+        /--objectives must be a comma-separated list of clip, kl-penalty, clip\+kl, pg \(unknown: nope\)/,
+      ],
       [['nope'], 2, /unknown command 'nope'/],
     ];
     const results: CliRun[] = [];
-    for (let i = 0; i < cases.length; i += 2) results.push(...(await Promise.all(cases.slice(i, i + 2).map(([args]) => runBuiltCli(args)))));
+    for (let i = 0; i < cases.length; i += 2)
+      results.push(...(await Promise.all(cases.slice(i, i + 2).map(([args]) => runBuiltCli(args)))));
     const failures = cases.flatMap(([args, code, pattern], i) => {
       try {
         expectOneLineError(results[i]!, code, pattern);

@@ -28,22 +28,89 @@ describe('klip train hyperparameter flags', () => {
   it('set the config fields they name; config.json holds the resolved values', async () => {
     const out = join(tmp(), 'run');
     const { io, err } = quiet();
-    const code = await runCli(['train', '--env', 'grid5x5', '--lr', '0.3', '--anneal-lr', 'true', '--num-envs', '4', '--n-steps', '16',
-      '--epochs', '2', '--minibatches', '2', '--gamma', '0.9', '--gae-lambda', '0.8', '--clip', '0.1', '--ent-coef', '0.02',
-      '--vf-coef', '1', '--max-grad-norm', 'none', '--steps', '128', '--backend', 'cpu', '--out', out], io);
+    const code = await runCli(
+      [
+        'train',
+        '--env',
+        'grid5x5',
+        '--lr',
+        '0.3',
+        '--anneal-lr',
+        'true',
+        '--num-envs',
+        '4',
+        '--n-steps',
+        '16',
+        '--epochs',
+        '2',
+        '--minibatches',
+        '2',
+        '--gamma',
+        '0.9',
+        '--gae-lambda',
+        '0.8',
+        '--clip',
+        '0.1',
+        '--ent-coef',
+        '0.02',
+        '--vf-coef',
+        '1',
+        '--max-grad-norm',
+        'none',
+        '--steps',
+        '128',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ],
+      io,
+    );
     expect(code, err()).toBe(0);
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(cfg).toMatchObject({
-      lr: 0.3, annealLr: true, numEnvs: 4, nSteps: 16, epochs: 2, numMinibatches: 2, gamma: 0.9, gaeLambda: 0.8,
-      clipEpsilon: 0.1, entCoef: 0.02, vfCoef: 1, maxGradNorm: null, totalSteps: 128, numIterations: 2,
+      lr: 0.3,
+      annealLr: true,
+      numEnvs: 4,
+      nSteps: 16,
+      epochs: 2,
+      numMinibatches: 2,
+      gamma: 0.9,
+      gaeLambda: 0.8,
+      clipEpsilon: 0.1,
+      entCoef: 0.02,
+      vfCoef: 1,
+      maxGradNorm: null,
+      totalSteps: 128,
+      numIterations: 2,
     });
   });
 
   it('--ent-coef and --clip take a linear ramp START:END[:FRACTION]', async () => {
     const out = join(tmp(), 'ramp');
     const { io, err } = quiet();
-    const code = await runCli(['train', '--env', 'grid5x5', '--ent-coef', '0.5:0:0.9', '--clip', '0.3:0.1', '--num-envs', '4', '--n-steps', '16',
-      '--steps', '128', '--backend', 'cpu', '--out', out], io);
+    const code = await runCli(
+      [
+        'train',
+        '--env',
+        'grid5x5',
+        '--ent-coef',
+        '0.5:0:0.9',
+        '--clip',
+        '0.3:0.1',
+        '--num-envs',
+        '4',
+        '--n-steps',
+        '16',
+        '--steps',
+        '128',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ],
+      io,
+    );
     expect(code, err()).toBe(0);
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(cfg.entCoef).toEqual({ kind: 'linear', start: 0.5, end: 0, endFraction: 0.9 });
@@ -53,9 +120,30 @@ describe('klip train hyperparameter flags', () => {
   it('--hidden sets the MLP layers', async () => {
     const out = join(tmp(), 'mlp');
     const { io, err } = quiet();
-    const code = await runCli(['train', '--env', 'bandit', '--policy', 'mlp', '--hidden', '8,4', '--steps', '512', '--backend', 'cpu', '--out', out], io);
+    const code = await runCli(
+      [
+        'train',
+        '--env',
+        'bandit',
+        '--policy',
+        'mlp',
+        '--hidden',
+        '8,4',
+        '--steps',
+        '512',
+        '--backend',
+        'cpu',
+        '--out',
+        out,
+      ],
+      io,
+    );
     expect(code, err()).toBe(0);
-    expect((JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { policy: unknown }).policy).toEqual({ kind: 'mlp', hidden: [8, 4], activation: 'tanh' });
+    expect((JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { policy: unknown }).policy).toEqual({
+      kind: 'mlp',
+      hidden: [8, 4],
+      activation: 'tanh',
+    });
   });
 
   it.each([
@@ -86,10 +174,31 @@ describe('klip compare --seeds', () => {
   it('takes a list as well as a count', async () => {
     const out = join(tmp(), 'cmp');
     const { io, err } = quiet();
-    const code = await runCli(['compare', '--env', 'bandit', '--objectives', 'clip', '--seeds', '3,7', '--steps', '512', '--backend', 'cpu',
-      '--workers', '1', '--out', out], io);
+    const code = await runCli(
+      [
+        'compare',
+        '--env',
+        'bandit',
+        '--objectives',
+        'clip',
+        '--seeds',
+        '3,7',
+        '--steps',
+        '512',
+        '--backend',
+        'cpu',
+        '--workers',
+        '1',
+        '--out',
+        out,
+      ],
+      io,
+    );
     expect(code, err()).toBe(0);
-    const file = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as { grid: { seeds: unknown }; results: Array<{ seed: unknown }> };
+    const file = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as {
+      grid: { seeds: unknown };
+      results: Array<{ seed: unknown }>;
+    };
     expect(file.grid.seeds).toEqual([3, 7]);
     expect(file.results.map((r) => r.seed)).toEqual([3, 7]);
   });

@@ -16,7 +16,16 @@ describe('klip train --env token-bandit', () => {
     // The quickstart preset is for slippery FrozenLake: --env must drop its envOptions ({ slippery: true }).
     const r = await runBuiltCli(['train', '--env', 'token-bandit', '--steps', '1024', '--seed', '4', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out)).toEqual(expect.arrayContaining(['checkpoint.json', 'config.json', 'metrics.csv', 'metrics.jsonl', 'report.html', 'summary.json']));
+    expect(readdirSync(out)).toEqual(
+      expect.arrayContaining([
+        'checkpoint.json',
+        'config.json',
+        'metrics.csv',
+        'metrics.jsonl',
+        'report.html',
+        'summary.json',
+      ]),
+    );
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({ env: 'token-bandit', envOptions: {}, totalSteps: 1024, seed: 4 });
     const [rec] = readJsonl(join(out, 'metrics.jsonl'));
@@ -25,7 +34,11 @@ describe('klip train --env token-bandit', () => {
     expect(rec!['charts/policy_return']!).toBeGreaterThan(0);
     expect(rec!['charts/policy_return']!).toBeLessThan(6);
     expect(rec!['charts/regret']!).toBeCloseTo(6 - rec!['charts/policy_return']!, 12);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { env: string; policy: { probs: number[][] }; optimalReturn: number };
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      env: string;
+      policy: { probs: number[][] };
+      optimalReturn: number;
+    };
     expect(summary.env).toBe('token-bandit');
     expect(summary.optimalReturn).toBe(6);
     expect(summary.policy.probs).toHaveLength(6); // one row per position
@@ -43,7 +56,13 @@ describe('klip train --env token-bandit', () => {
 
   it('takes token-bandit options from --config and rejects a bad one in one line naming the key', async () => {
     const good = join(tmp(), 'good.json');
-    writeFileSync(good, JSON.stringify({ env: 'token-bandit', envOptions: { vocabSize: 4, length: 3, reward: 'length-penalized', target: 1, eos: 3, lengthPenalty: 0.25 } }));
+    writeFileSync(
+      good,
+      JSON.stringify({
+        env: 'token-bandit',
+        envOptions: { vocabSize: 4, length: 3, reward: 'length-penalized', target: 1, eos: 3, lengthPenalty: 0.25 },
+      }),
+    );
     const out = join(tmp(), 'tb-lp');
     const r = await runBuiltCli(['train', '--config', good, '--steps', '1024', '--policy', 'mlp', '--out', out]);
     expect(r.code, r.stderr).toBe(0);

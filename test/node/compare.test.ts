@@ -6,12 +6,31 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolvePpoConfig } from '../../src/training/config.js';
 import { ConfigError } from '../../src/core/errors.js';
 import {
-  aggregateCompare, cellConfig, compareCells, compareCsv, compareFile, formatCompareTable, mergeCompare, parseShard, readCompareFiles,
-  runCompare, shardCells, writeCompareOutputs, type CompareGrid, type CompareResult,
+  aggregateCompare,
+  cellConfig,
+  compareCells,
+  compareCsv,
+  compareFile,
+  formatCompareTable,
+  mergeCompare,
+  parseShard,
+  readCompareFiles,
+  runCompare,
+  shardCells,
+  writeCompareOutputs,
+  type CompareGrid,
+  type CompareResult,
 } from '../../src/node/compare.js';
 import type { MetricRecord } from '../../src/training/metrics.js';
 
-const GRID: CompareGrid = { env: 'bandit', objectives: ['clip', 'kl-penalty', 'clip+kl', 'pg'], controllers: ['fixed', 'adaptive'], seeds: [1, 2, 3], totalSteps: 512, base: { numEnvs: 2 } };
+const GRID: CompareGrid = {
+  env: 'bandit',
+  objectives: ['clip', 'kl-penalty', 'clip+kl', 'pg'],
+  controllers: ['fixed', 'adaptive'],
+  seeds: [1, 2, 3],
+  totalSteps: 512,
+  base: { numEnvs: 2 },
+};
 
 /** A fake cell runner: deterministic metrics from the cell's config (no trainer needed). */
 async function fakeRun(config: Record<string, unknown>): Promise<MetricRecord[]> {
@@ -19,7 +38,13 @@ async function fakeRun(config: Record<string, unknown>): Promise<MetricRecord[]>
   const obj = String(config.objective).length;
   return [
     { update: 1, 'charts/episodic_return': null, 'kl/exact_old_new': 0.01 * seed, 'kl/coef': 1 },
-    { update: 2, 'charts/episodic_return': obj / 10 + seed / 100, 'kl/exact_old_new': 0.03 * seed, 'kl/coef': 2, 'charts/optimal_return': 0.9 },
+    {
+      update: 2,
+      'charts/episodic_return': obj / 10 + seed / 100,
+      'kl/exact_old_new': 0.03 * seed,
+      'kl/coef': 2,
+      'charts/optimal_return': 0.9,
+    },
   ];
 }
 
@@ -34,25 +59,36 @@ describe('grid and shards', () => {
     const cells = compareCells(GRID);
     expect(cells).toHaveLength(3 + 2 * 3 + 2 * 3 + 3);
     expect(cells.map((c) => c.index)).toEqual(cells.map((_, i) => i));
-    expect(cells.slice(0, 4).map((c) => [c.objective, c.controller, c.seed])).toEqual([['clip', '-', 1], ['clip', '-', 2], ['clip', '-', 3], ['kl-penalty', 'fixed', 1]]);
+    expect(cells.slice(0, 4).map((c) => [c.objective, c.controller, c.seed])).toEqual([
+      ['clip', '-', 1],
+      ['clip', '-', 2],
+      ['clip', '-', 3],
+      ['kl-penalty', 'fixed', 1],
+    ]);
   });
 
   it('shards are disjoint and cover the grid for every n (property)', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 5 }), (n, seeds) => {
-      const cells = compareCells({ ...GRID, seeds: Array.from({ length: seeds }, (_, i) => i + 1) });
-      const slices = Array.from({ length: n }, (_, i) => shardCells(cells, { index: i + 1, count: n }).map((c) => c.index));
-      const all = slices.flat().sort((a, b) => a - b);
-      expect(all).toEqual(cells.map((c) => c.index));
-      const sizes = slices.map((s) => s.length);
-      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 5 }), (n, seeds) => {
+        const cells = compareCells({ ...GRID, seeds: Array.from({ length: seeds }, (_, i) => i + 1) });
+        const slices = Array.from({ length: n }, (_, i) =>
+          shardCells(cells, { index: i + 1, count: n }).map((c) => c.index),
+        );
+        const all = slices.flat().sort((a, b) => a - b);
+        expect(all).toEqual(cells.map((c) => c.index));
+        const sizes = slices.map((s) => s.length);
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      }),
+    );
   });
 
   it('parses i/n and rejects anything else with the expected form', () => {
     expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
     for (const bad of ['0/4', '5/4', '1/0', 'a/b', '2', '-1/3']) {
       expect(() => parseShard(bad)).toThrow(ConfigError);
-      expect(() => parseShard(bad)).toThrow(`compare: --shard must be i/n with 1 ≤ i ≤ n (e.g. 1/4), got ${JSON.stringify(bad)}`);
+      expect(() => parseShard(bad)).toThrow(
+        `compare: --shard must be i/n with 1 ≤ i ≤ n (e.g. 1/4), got ${JSON.stringify(bad)}`,
+      );
     }
   });
 
@@ -61,10 +97,19 @@ describe('grid and shards', () => {
     const grid = { ...GRID, base: { numEnvs: 2, klController: { kind: 'adaptive' as const, target: 0.02 } } };
     const adaptive = cells.find((c) => c.controller === 'adaptive')!;
     const fixed = cells.find((c) => c.controller === 'fixed')!;
-    expect(cellConfig(grid, adaptive)).toEqual({ numEnvs: 2, env: 'bandit', totalSteps: 512, objective: 'kl-penalty', seed: 1, klController: { kind: 'adaptive', target: 0.02 } });
+    expect(cellConfig(grid, adaptive)).toEqual({
+      numEnvs: 2,
+      env: 'bandit',
+      totalSteps: 512,
+      objective: 'kl-penalty',
+      seed: 1,
+      klController: { kind: 'adaptive', target: 0.02 },
+    });
     // fixed needs a β: the base's when it has one, else the default config's initial β (1); it must build a trainer
     expect(cellConfig(grid, fixed).klController).toEqual({ kind: 'fixed', beta: 1 });
-    expect(cellConfig({ ...grid, base: { klController: { kind: 'adaptive', beta: 0.3 } } }, fixed).klController).toEqual({ kind: 'fixed', beta: 0.3 });
+    expect(
+      cellConfig({ ...grid, base: { klController: { kind: 'adaptive', beta: 0.3 } } }, fixed).klController,
+    ).toEqual({ kind: 'fixed', beta: 0.3 });
     expect(() => resolvePpoConfig(cellConfig(grid, fixed))).not.toThrow();
     expect(cellConfig(grid, cells[0]!).klController).toEqual({ kind: 'adaptive', target: 0.02 }); // clip: base untouched
   });
@@ -72,9 +117,19 @@ describe('grid and shards', () => {
 
 describe('aggregate, csv and table', () => {
   it('computes mean ± sample std per (objective, controller)', async () => {
-    const results = await runCompare(GRID, compareCells(GRID), { runCell: (c) => fakeRun(c as Record<string, unknown>), now: () => 0 });
+    const results = await runCompare(GRID, compareCells(GRID), {
+      runCell: (c) => fakeRun(c as Record<string, unknown>),
+      now: () => 0,
+    });
     const rows = aggregateCompare(results);
-    expect(rows.map((r) => `${r.objective}/${r.controller}`)).toEqual(['clip/-', 'kl-penalty/fixed', 'kl-penalty/adaptive', 'clip+kl/fixed', 'clip+kl/adaptive', 'pg/-']);
+    expect(rows.map((r) => `${r.objective}/${r.controller}`)).toEqual([
+      'clip/-',
+      'kl-penalty/fixed',
+      'kl-penalty/adaptive',
+      'clip+kl/fixed',
+      'clip+kl/adaptive',
+      'pg/-',
+    ]);
     // clip: returns 0.4 + seed/100 = 0.41, 0.42, 0.43 → mean 0.42, sample std 0.01; KL per seed mean(0.01s, 0.03s) = 0.02s → 0.02, 0.04, 0.06
     const clip = rows[0]!;
     expect(clip.n).toBe(3);
@@ -84,14 +139,29 @@ describe('aggregate, csv and table', () => {
     expect(clip.klStd).toBeCloseTo(0.02, 12);
     expect(clip.optimalReturn).toBe(0.9);
     const csv = compareCsv(rows).trimEnd().split('\n');
-    expect(csv[0]).toBe('objective,controller,n,return_mean,return_std,kl_mean,kl_std,policy_return_mean,optimal_return');
+    expect(csv[0]).toBe(
+      'objective,controller,n,return_mean,return_std,kl_mean,kl_std,policy_return_mean,optimal_return',
+    );
     expect(csv).toHaveLength(7);
     expect(csv[1]!.split(',').slice(0, 3)).toEqual(['clip', '-', '3']);
     expect(formatCompareTable(rows)).toContain('0.420 ± 0.010');
   });
 
   it('one seed has std 0; no finished episodes gives null', () => {
-    const r = (i: number, ret: number | null): CompareResult => ({ index: i, objective: 'clip', controller: '-', seed: i, finalReturn: ret, successRate: null, policyReturn: null, optimalReturn: null, meanStepKl: null, finalBeta: null, updates: 1, wallTimeSeconds: 0 });
+    const r = (i: number, ret: number | null): CompareResult => ({
+      index: i,
+      objective: 'clip',
+      controller: '-',
+      seed: i,
+      finalReturn: ret,
+      successRate: null,
+      policyReturn: null,
+      optimalReturn: null,
+      meanStepKl: null,
+      finalBeta: null,
+      updates: 1,
+      wallTimeSeconds: 0,
+    });
     expect(aggregateCompare([r(0, 0.5)])[0]).toMatchObject({ returnMean: 0.5, returnStd: 0, klMean: null });
     expect(aggregateCompare([r(0, null)])[0]).toMatchObject({ returnMean: null, returnStd: null });
   });
@@ -99,10 +169,16 @@ describe('aggregate, csv and table', () => {
 
 describe('merge', () => {
   it('merging the shards equals the unsharded results (up to wall time)', async () => {
-    const full = await runCompare(GRID, compareCells(GRID), { runCell: (c) => fakeRun(c as Record<string, unknown>), now: () => 0 });
+    const full = await runCompare(GRID, compareCells(GRID), {
+      runCell: (c) => fakeRun(c as Record<string, unknown>),
+      now: () => 0,
+    });
     const n = 3;
     for (let i = 1; i <= n; i++) {
-      const part = await runCompare(GRID, shardCells(compareCells(GRID), { index: i, count: n }), { runCell: (c) => fakeRun(c as Record<string, unknown>), now: () => 0 });
+      const part = await runCompare(GRID, shardCells(compareCells(GRID), { index: i, count: n }), {
+        runCell: (c) => fakeRun(c as Record<string, unknown>),
+        now: () => 0,
+      });
       await writeCompareOutputs(join(dir, `s${i}`), compareFile(GRID, { index: i, count: n }, part), { html: false });
     }
     const files = await readCompareFiles([join(dir, 's3'), join(dir, 's1'), join(dir, 's2', 'compare.json')]);
@@ -113,10 +189,17 @@ describe('merge', () => {
   });
 
   it('reports missing cells, rejects different grids and conflicting duplicates', async () => {
-    const part = await runCompare(GRID, shardCells(compareCells(GRID), { index: 1, count: 2 }), { runCell: (c) => fakeRun(c as Record<string, unknown>), now: () => 0 });
+    const part = await runCompare(GRID, shardCells(compareCells(GRID), { index: 1, count: 2 }), {
+      runCell: (c) => fakeRun(c as Record<string, unknown>),
+      now: () => 0,
+    });
     const f1 = compareFile(GRID, { index: 1, count: 2 }, part);
-    expect(mergeCompare([f1]).missing.map((c) => c.index)).toEqual(shardCells(compareCells(GRID), { index: 2, count: 2 }).map((c) => c.index));
-    expect(() => mergeCompare([f1, { ...f1, grid: { ...GRID, totalSteps: 1024 } }])).toThrow('folder 2 must be the same grid');
+    expect(mergeCompare([f1]).missing.map((c) => c.index)).toEqual(
+      shardCells(compareCells(GRID), { index: 2, count: 2 }).map((c) => c.index),
+    );
+    expect(() => mergeCompare([f1, { ...f1, grid: { ...GRID, totalSteps: 1024 } }])).toThrow(
+      'folder 2 must be the same grid',
+    );
     const changed = { ...f1, results: f1.results.map((r) => ({ ...r, finalReturn: 99 })) };
     expect(() => mergeCompare([f1, changed])).toThrow('cell 0 must be identical results');
     expect(() => mergeCompare([])).toThrow(ConfigError);
@@ -127,13 +210,25 @@ describe('merge', () => {
   });
 
   it('writes compare.json, compare.csv, compare_runs.csv and a standalone compare.html', async () => {
-    const results = await runCompare(GRID, compareCells(GRID), { runCell: (c) => fakeRun(c as Record<string, unknown>), now: () => 0 });
+    const results = await runCompare(GRID, compareCells(GRID), {
+      runCell: (c) => fakeRun(c as Record<string, unknown>),
+      now: () => 0,
+    });
     const written = await writeCompareOutputs(join(dir, 'out'), compareFile(GRID, null, results));
-    expect(written.map((p) => p.slice(join(dir, 'out').length + 1))).toEqual(['compare.json', 'compare.csv', 'compare_runs.csv', 'compare.html']);
+    expect(written.map((p) => p.slice(join(dir, 'out').length + 1))).toEqual([
+      'compare.json',
+      'compare.csv',
+      'compare_runs.csv',
+      'compare.html',
+    ]);
     const html = readFileSync(join(dir, 'out', 'compare.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('clip+kl / adaptive');
     expect(html).not.toMatch(/https?:|<script/);
-    expect(readFileSync(join(dir, 'out', 'compare_runs.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + results.length);
+    expect(
+      readFileSync(join(dir, 'out', 'compare_runs.csv'), 'utf8')
+        .trimEnd()
+        .split('\n'),
+    ).toHaveLength(1 + results.length);
   });
 });

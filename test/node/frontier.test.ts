@@ -8,8 +8,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import {
-  computeFrontier, DEFAULT_FRONTIER_INPUTS, formatFrontierTable, frontierChart, frontierSpec, FRONTIER_SERIES, isFrontierFolder,
-  parseFrontierFlags, readFrontierFolder, writeFrontierFolder, type FrontierFile,
+  computeFrontier,
+  DEFAULT_FRONTIER_INPUTS,
+  formatFrontierTable,
+  frontierChart,
+  frontierSpec,
+  FRONTIER_SERIES,
+  isFrontierFolder,
+  parseFrontierFlags,
+  readFrontierFolder,
+  writeFrontierFolder,
+  type FrontierFile,
 } from '../../src/node/frontier.js';
 import { renderReportHtml, renderSpecToSvg } from '../../src/node/report.js';
 
@@ -23,7 +32,10 @@ function closedForm(ref: number[], r: number[], beta: number): { er: number; kl:
   const w = ref.map((q, a) => q * Math.exp((r[a]! - m) / beta));
   const z = w.reduce((s, x) => s + x, 0);
   const p = w.map((x) => x / z);
-  return { er: p.reduce((s, x, a) => s + x * r[a]!, 0), kl: p.reduce((s, x, a) => s + (x > 0 ? x * Math.log(x / ref[a]!) : 0), 0) };
+  return {
+    er: p.reduce((s, x, a) => s + x * r[a]!, 0),
+    kl: p.reduce((s, x, a) => s + (x > 0 ? x * Math.log(x / ref[a]!) : 0), 0),
+  };
 }
 
 const dirs: string[] = [];
@@ -48,9 +60,26 @@ function expectConfigError(fn: () => unknown, flag: string): void {
 describe('parseFrontierFlags', () => {
   it('takes the defaults and expands --ref uniform to 1/K per arm', () => {
     expect(parseFrontierFlags({})).toEqual({ ...DEFAULT_FRONTIER_INPUTS });
-    const p = parseFrontierFlags({ rewards: '1, 0, 2', ref: 'uniform', betas: '0.5,1', mode: 'sampled', steps: '7', seed: '12' });
-    expect(p).toEqual({ rewards: [1, 0, 2], piRef: [1 / 3, 1 / 3, 1 / 3], betas: [0.5, 1], mode: 'sampled', steps: 7, seed: 12 });
-    expect(parseFrontierFlags({ rewards: '1,0', ref: '0.3,0.7', seed: 'abc' })).toMatchObject({ piRef: [0.3, 0.7], seed: 'abc' });
+    const p = parseFrontierFlags({
+      rewards: '1, 0, 2',
+      ref: 'uniform',
+      betas: '0.5,1',
+      mode: 'sampled',
+      steps: '7',
+      seed: '12',
+    });
+    expect(p).toEqual({
+      rewards: [1, 0, 2],
+      piRef: [1 / 3, 1 / 3, 1 / 3],
+      betas: [0.5, 1],
+      mode: 'sampled',
+      steps: 7,
+      seed: 12,
+    });
+    expect(parseFrontierFlags({ rewards: '1,0', ref: '0.3,0.7', seed: 'abc' })).toMatchObject({
+      piRef: [0.3, 0.7],
+      seed: 'abc',
+    });
   });
 
   it('rejects bad input with a ConfigError naming the flag', () => {
@@ -69,7 +98,13 @@ describe('parseFrontierFlags', () => {
 });
 
 describe('computeFrontier', () => {
-  const inputs = { ...DEFAULT_FRONTIER_INPUTS, piRef: [0.1, 0.2, 0.3, 0.4], rewards: [1, 0.5, -0.2, 0.3], betas: [0.25, 0.5, 1, 2], steps: 400 };
+  const inputs = {
+    ...DEFAULT_FRONTIER_INPUTS,
+    piRef: [0.1, 0.2, 0.3, 0.4],
+    rewards: [1, 0.5, -0.2, 0.3],
+    betas: [0.25, 0.5, 1, 2],
+    steps: 400,
+  };
   const file = computeFrontier(inputs);
 
   it('trains each β to the closed-form point (|ΔKL|, |ΔE[r]| < 1e-3) and the π*_β points match float64', () => {
@@ -88,7 +123,8 @@ describe('computeFrontier', () => {
       expect(t.klToOptimum).toBeLessThan(1e-4);
     });
     // the curve lies on the closed form too, and trades reward for KL monotonically
-    for (const p of file.frontier.curve) expect(Math.abs(p.kl - closedForm(inputs.piRef, inputs.rewards, p.beta).kl)).toBeLessThan(1e-9);
+    for (const p of file.frontier.curve)
+      expect(Math.abs(p.kl - closedForm(inputs.piRef, inputs.rewards, p.beta).kl)).toBeLessThan(1e-9);
     const byKl = [...file.frontier.curve].sort((a, b) => a.kl - b.kl);
     byKl.slice(1).forEach((p, i) => expect(p.expectedReward).toBeGreaterThanOrEqual(byKl[i]!.expectedReward - 1e-12));
   });
@@ -104,7 +140,10 @@ describe('computeFrontier', () => {
   });
 
   it('builds the chart: a closed-form line and two point series with every β, axes KL and E[r]', async () => {
-    const spec = frontierSpec([{ name: 'sweep-a', file }]) as { data: { values: { kind: string; beta: number }[] }; layer: { encoding: { x: { title: string }; y: { title: string } } }[] };
+    const spec = frontierSpec([{ name: 'sweep-a', file }]) as {
+      data: { values: { kind: string; beta: number }[] };
+      layer: { encoding: { x: { title: string }; y: { title: string } } }[];
+    };
     const kinds = (k: string): number[] => spec.data.values.filter((v) => v.kind === k).map((v) => v.beta);
     expect(kinds(FRONTIER_SERIES.curve)).toHaveLength(file.frontier.curve.length);
     expect(kinds(FRONTIER_SERIES.optimal)).toEqual(inputs.betas);
@@ -112,21 +151,47 @@ describe('computeFrontier', () => {
     expect(spec.layer[0]!.encoding.x.title).toBe('KL(π‖π_ref) (nats)');
     expect(spec.layer[0]!.encoding.y.title).toBe('E_π[r]');
     const svg = await renderSpecToSvg(spec as never);
-    for (const text of ['sweep-a', FRONTIER_SERIES.curve, FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained, 'KL(π‖π_ref) (nats)', 'E_π[r]']) expect(svg).toContain(text);
+    for (const text of [
+      'sweep-a',
+      FRONTIER_SERIES.curve,
+      FRONTIER_SERIES.optimal,
+      FRONTIER_SERIES.trained,
+      'KL(π‖π_ref) (nats)',
+      'E_π[r]',
+    ])
+      expect(svg).toContain(text);
     // one point mark per swept β and series (aria labels name the series), one line mark
     expect(svg.match(/aria-roledescription="point"/g)).toHaveLength(2 * inputs.betas.length);
-    expect(svg.match(new RegExp(`aria-label="[^"]*kind: ${FRONTIER_SERIES.trained}`, 'g'))).toHaveLength(inputs.betas.length);
+    expect(svg.match(new RegExp(`aria-label="[^"]*kind: ${FRONTIER_SERIES.trained}`, 'g'))).toHaveLength(
+      inputs.betas.length,
+    );
     expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(1);
   });
 
   it('renders in a report beside training runs, and a frontier-only page without URLs', async () => {
-    const metrics = [1, 2].map((u) => ({ update: u, global_step: 64 * u, 'charts/episodic_return': 0.5 * u, 'policy/entropy': 1 / u }));
-    const html = await renderReportHtml([{ name: 'train-run', config: { env: 'bandit' }, metrics }], { charts: [frontierChart([{ name: 'sweep-a', file }])], sources: ['sweep-a'] });
+    const metrics = [1, 2].map((u) => ({
+      update: u,
+      global_step: 64 * u,
+      'charts/episodic_return': 0.5 * u,
+      'policy/entropy': 1 / u,
+    }));
+    const html = await renderReportHtml([{ name: 'train-run', config: { env: 'bandit' }, metrics }], {
+      charts: [frontierChart([{ name: 'sweep-a', file }])],
+      sources: ['sweep-a'],
+    });
     expect(html).toContain('<section id="frontier"><h2>Reward–KL frontier</h2>');
     expect(html).toContain('<section id="return">');
     expect(html.indexOf('id="frontier"')).toBeLessThan(html.indexOf('id="return"'));
     expect(html).toContain('<td>0.25</td>');
-    const only = await renderReportHtml([], { charts: [frontierChart([{ name: 'sweep-a', file }, { name: 'sweep-b', file }])], sources: ['sweep-a', 'sweep-b'] });
+    const only = await renderReportHtml([], {
+      charts: [
+        frontierChart([
+          { name: 'sweep-a', file },
+          { name: 'sweep-b', file },
+        ]),
+      ],
+      sources: ['sweep-a', 'sweep-b'],
+    });
     expect(only.match(/<svg/g)).toHaveLength(1);
     expect(only).toContain('<th>frontier</th>'); // several frontiers: the table names each row's frontier
     expect(only.match(/<td>sweep-b<\/td>/g)).toHaveLength(inputs.betas.length);

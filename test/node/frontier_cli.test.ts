@@ -11,11 +11,29 @@ const dir = useCliTestFolder('klip-frontier-cli-');
 describe('klip frontier', () => {
   it('writes frontier.json and report.html, prints the table, and `klip report` renders the folder', async () => {
     const out = join(dir(), 'sweep');
-    const r = await runBuiltCli(['frontier', '--rewards', '1,0.5,0', '--ref', '0.2,0.3,0.5', '--betas', '0.3,1', '--steps', '300', '--seed', '4', '--out', out]);
+    const r = await runBuiltCli([
+      'frontier',
+      '--rewards',
+      '1,0.5,0',
+      '--ref',
+      '0.2,0.3,0.5',
+      '--betas',
+      '0.3,1',
+      '--steps',
+      '300',
+      '--seed',
+      '4',
+      '--out',
+      out,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const file = JSON.parse(readFileSync(join(out, 'frontier.json'), 'utf8')) as FrontierFile;
-    expect(file).toMatchObject({ format: 'klip-frontier', version: 1, inputs: { rewards: [1, 0.5, 0], piRef: [0.2, 0.3, 0.5], betas: [0.3, 1], mode: 'exact', steps: 300, seed: 4 } });
+    expect(file).toMatchObject({
+      format: 'klip-frontier',
+      version: 1,
+      inputs: { rewards: [1, 0.5, 0], piRef: [0.2, 0.3, 0.5], betas: [0.3, 1], mode: 'exact', steps: 300, seed: 4 },
+    });
     expect(file.frontier.trained.map((t) => t.beta)).toEqual([0.3, 1]);
     file.frontier.trained.forEach((t, i) => {
       expect(Math.abs(t.kl - file.frontier.optimal[i]!.kl)).toBeLessThan(1e-3);
@@ -23,7 +41,12 @@ describe('klip frontier', () => {
     });
     // the printed table: header + rule + one row per β
     const head = r.stdout.split('\n').findIndex((l) => l.includes('E[r] trained'));
-    expect(r.stdout.split('\n').slice(head + 2, head + 4).map((l) => Number(l.trim().split(/\s+/)[0]))).toEqual([0.3, 1]);
+    expect(
+      r.stdout
+        .split('\n')
+        .slice(head + 2, head + 4)
+        .map((l) => Number(l.trim().split(/\s+/)[0])),
+    ).toEqual([0.3, 1]);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Reward–KL frontier');
 
     const rep = await runBuiltCli(['report', out, '--out', join(dir(), 'r.html'), '--title', 'frontier check']);
@@ -48,11 +71,17 @@ describe('klip frontier', () => {
       [['--mode', 'greedy'], /--mode/],
       [['--steps', '0'], /--steps/],
     ];
-    for (const [args, re] of cases) { // in-process (runCli is what dist/cli.js runs), one spawned case below
+    for (const [args, re] of cases) {
+      // in-process (runCli is what dist/cli.js runs), one spawned case below
       const out = join(dir(), `bad-${args.join('_').replace(/[^\w]/g, '')}`);
       let stderr = '';
       let stdout = '';
-      const code = await runCli(['frontier', ...args, '--out', out], { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, cwd: dir(), handleSigint: false } as never);
+      const code = await runCli(['frontier', ...args, '--out', out], {
+        stdout: { write: (s: string) => ((stdout += s), true) },
+        stderr: { write: (s: string) => ((stderr += s), true) },
+        cwd: dir(),
+        handleSigint: false,
+      } as never);
       expect(code, args.join(' ')).toBe(2);
       expect(stdout).toBe('');
       expect(stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);

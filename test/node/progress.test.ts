@@ -8,7 +8,12 @@ function sink(isTTY = false): { out: { write(s: string): boolean; isTTY: boolean
 }
 
 const rec = (u: number): MetricRecord => ({
-  update: u, global_step: 512 * u, 'charts/env_steps_per_s': 1234.6, 'charts/episodic_return': u === 1 ? null : 0.5, 'kl/exact_rollout_end': 0.0123456, 'kl/coef': 2,
+  update: u,
+  global_step: 512 * u,
+  'charts/env_steps_per_s': 1234.6,
+  'charts/episodic_return': u === 1 ? null : 0.5,
+  'kl/exact_rollout_end': 0.0123456,
+  'kl/coef': 2,
 });
 
 describe('progress', () => {
@@ -19,9 +24,12 @@ describe('progress', () => {
   });
 
   it('formats a line with update, steps, steps/s, return, KL and β', () => {
-    expect(formatProgressLine(rec(2), 10)).toBe('update 2/10 | steps 1024 | 1235 steps/s | return 0.500 | KL of the update 0.0123 | KL per step – | β 2.000');
-    expect(formatProgressLine({ ...rec(2), 'kl/exact_old_new': 2.5e-5 }, 10, { klTarget: 0.01 }))
-      .toBe('update 2/10 | steps 1024 | 1235 steps/s | return 0.500 | KL of the update 0.0123 (target 0.01) | KL per step 2.5e-5 | β 2.000');
+    expect(formatProgressLine(rec(2), 10)).toBe(
+      'update 2/10 | steps 1024 | 1235 steps/s | return 0.500 | KL of the update 0.0123 | KL per step – | β 2.000',
+    );
+    expect(formatProgressLine({ ...rec(2), 'kl/exact_old_new': 2.5e-5 }, 10, { klTarget: 0.01 })).toBe(
+      'update 2/10 | steps 1024 | 1235 steps/s | return 0.500 | KL of the update 0.0123 (target 0.01) | KL per step 2.5e-5 | β 2.000',
+    );
     expect(formatProgressLine(rec(2), 10, { klTarget: null, showBeta: false })).not.toContain('β');
     expect(formatProgressLine(rec(1), 10)).toContain('return –');
   });
@@ -31,7 +39,11 @@ describe('progress', () => {
     const p = createProgress({ mode: 'lines', out: s.out, totalUpdates: 25 });
     for (let u = 1; u <= 25; u++) p.update(rec(u));
     p.stop();
-    const updates = s.text().trimEnd().split('\n').map((l) => Number(/^update (\d+)\//.exec(l)![1]));
+    const updates = s
+      .text()
+      .trimEnd()
+      .split('\n')
+      .map((l) => Number(/^update (\d+)\//.exec(l)![1]));
     expect(updates).toEqual([1, 3, 6, 9, 12, 15, 18, 21, 24, 25]);
   });
 

@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError, KlipError } from '../../src/core/errors.js';
 import { NODE_ATOMIC_FS, type AtomicFileSystem } from '../../src/node/atomic.js';
-import { checkCreatable, createRun, csvHeader, csvLine, diffMetrics, isRunFolder, openRun, parseMetricsJsonl, RUN_FILES, summarizeMetrics } from '../../src/node/run_folder.js';
+import {
+  checkCreatable,
+  createRun,
+  csvHeader,
+  csvLine,
+  diffMetrics,
+  isRunFolder,
+  openRun,
+  parseMetricsJsonl,
+  RUN_FILES,
+  summarizeMetrics,
+} from '../../src/node/run_folder.js';
 import type { Checkpoint } from '../../src/training/checkpoint.js';
 import { METRIC_KEYS, type MetricRecord } from '../../src/training/metrics.js';
 
@@ -14,7 +25,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-const rec = (u: number, extra: MetricRecord = {}): MetricRecord => ({ update: u, global_step: 512 * u, 'kl/exact_old_new': 0.1 + 0.2 * u, 'charts/episodic_return': null, ...extra });
+const rec = (u: number, extra: MetricRecord = {}): MetricRecord => ({
+  update: u,
+  global_step: 512 * u,
+  'kl/exact_old_new': 0.1 + 0.2 * u,
+  'charts/episodic_return': null,
+  ...extra,
+});
 
 function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
@@ -99,7 +116,9 @@ describe('openRun / isRunFolder', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'x.txt'), '1');
     expect(isRunFolder(dir)).toBe(false);
-    await expect(openRun(dir)).rejects.toThrow(`openRun: run must be a klip run folder (with config.json and metrics.jsonl), got ${JSON.stringify(dir)}`);
+    await expect(openRun(dir)).rejects.toThrow(
+      `openRun: run must be a klip run folder (with config.json and metrics.jsonl), got ${JSON.stringify(dir)}`,
+    );
     await expect(openRun(join(root, 'nope'))).rejects.toThrow('run must be an existing run folder');
     expect(isRunFolder(join(root, 'nope'))).toBe(false);
   });
@@ -119,14 +138,19 @@ describe('openRun / isRunFolder', () => {
 });
 
 describe('checkpoints', () => {
-  const fake = (u: number): Checkpoint => ({ format: 'klip-checkpoint', update: u } as unknown as Checkpoint);
+  const fake = (u: number): Checkpoint => ({ format: 'klip-checkpoint', update: u }) as unknown as Checkpoint;
 
   it('a checkpoint write whose rename fails leaves the previous checkpoint intact', async () => {
     const dir = join(root, 'ck');
     await createRun(dir, { config: {} });
     const ok = await openRun(dir);
     await ok.writeCheckpoint(fake(10));
-    const failing: AtomicFileSystem = { ...NODE_ATOMIC_FS, rename: async () => { throw new Error('crash during rename'); } };
+    const failing: AtomicFileSystem = {
+      ...NODE_ATOMIC_FS,
+      rename: async () => {
+        throw new Error('crash during rename');
+      },
+    };
     const bad = await openRun(dir, { fs: failing });
     await expect(bad.writeCheckpoint(fake(20))).rejects.toThrow('crash during rename');
     expect(JSON.parse(readFileSync(ok.path('checkpoint'), 'utf8'))).toEqual({ format: 'klip-checkpoint', update: 10 });
@@ -149,13 +173,31 @@ describe('summarizeMetrics', () => {
   it('takes the last non-null charts and the mean per-step KL over the updates that report it', () => {
     const metrics: MetricRecord[] = [
       { 'kl/exact_old_new': 0.01, 'kl/coef': 1, 'charts/episodic_return': null },
-      { 'kl/exact_old_new': 0.03, 'kl/coef': 2, 'charts/episodic_return': 0.25, 'charts/success_rate': 0.25, 'charts/optimal_return': 0.82 },
+      {
+        'kl/exact_old_new': 0.03,
+        'kl/coef': 2,
+        'charts/episodic_return': 0.25,
+        'charts/success_rate': 0.25,
+        'charts/optimal_return': 0.82,
+      },
       { 'kl/exact_old_new': null, 'kl/coef': 0.5, 'charts/episodic_return': null, 'charts/policy_return': 0.7 },
     ];
     expect(summarizeMetrics(metrics)).toEqual({
-      finalReturn: 0.25, successRate: 0.25, policyReturn: 0.7, optimalReturn: 0.82, meanStepKl: (0.01 + 0.03) / 2, finalBeta: 0.5,
+      finalReturn: 0.25,
+      successRate: 0.25,
+      policyReturn: 0.7,
+      optimalReturn: 0.82,
+      meanStepKl: (0.01 + 0.03) / 2,
+      finalBeta: 0.5,
     });
-    expect(summarizeMetrics([])).toEqual({ finalReturn: null, successRate: null, policyReturn: null, optimalReturn: null, meanStepKl: null, finalBeta: null });
+    expect(summarizeMetrics([])).toEqual({
+      finalReturn: null,
+      successRate: null,
+      policyReturn: null,
+      optimalReturn: null,
+      meanStepKl: null,
+      finalBeta: null,
+    });
   });
 });
 
@@ -165,7 +207,9 @@ describe('write failures are typed and name the path', () => {
     const dir = join(root, 'plainfile', 'run');
     const err = await createRun(dir, { config: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KlipError);
-    expect((err as Error).message).toMatch(new RegExp(`^createRun: ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} must be writable, got "(ENOTDIR|EEXIST)"`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^createRun: ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} must be writable, got "(ENOTDIR|EEXIST)"`),
+    );
   });
 
   it('appendMetrics to a vanished folder: KlipError naming metrics.jsonl', async () => {
@@ -174,7 +218,9 @@ describe('write failures are typed and name the path', () => {
     rmSync(dir, { recursive: true, force: true });
     const err = await run.appendMetrics(rec(1)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KlipError);
-    expect((err as Error).message).toBe(`RunFolder.appendMetrics: ${join(dir, 'metrics.jsonl')} must be writable, got "ENOENT". no such file or folder; the checkpoint is unchanged`);
+    expect((err as Error).message).toBe(
+      `RunFolder.appendMetrics: ${join(dir, 'metrics.jsonl')} must be writable, got "ENOENT". no such file or folder; the checkpoint is unchanged`,
+    );
   });
 });
 
@@ -193,10 +239,23 @@ describe('diffMetrics', () => {
     const b = a();
     b[1]!['kl/exact_old_new'] = 0.1 + 0.2 * 2 + 1e-16 * 4; // one ulp-scale change
     expect(b[1]!['kl/exact_old_new']).not.toBe(a()[1]!['kl/exact_old_new']);
-    expect(diffMetrics(a(), b)).toEqual({ kind: 'value', index: 1, update: 2, key: 'kl/exact_old_new', recorded: 0.1 + 0.2 * 2, reproduced: b[1]!['kl/exact_old_new'] });
+    expect(diffMetrics(a(), b)).toEqual({
+      kind: 'value',
+      index: 1,
+      update: 2,
+      key: 'kl/exact_old_new',
+      recorded: 0.1 + 0.2 * 2,
+      reproduced: b[1]!['kl/exact_old_new'],
+    });
     const c = a();
     delete c[0]!['charts/episodic_return']; // was null
-    expect(diffMetrics(a(), c)).toMatchObject({ kind: 'value', update: 1, key: 'charts/episodic_return', recorded: null, reproduced: undefined });
+    expect(diffMetrics(a(), c)).toMatchObject({
+      kind: 'value',
+      update: 1,
+      key: 'charts/episodic_return',
+      recorded: null,
+      reproduced: undefined,
+    });
   });
 
   it('reports a length difference after a common prefix, and honours a custom ignore list', () => {
@@ -214,14 +273,20 @@ describe('checkCreatable (the --out check of train, frontier and reproduce)', ()
     mkdirSync(join(root, 'empty'));
     expect(() => checkCreatable(join(root, 'empty'), false, 'frontier')).not.toThrow();
     writeFileSync(join(root, 'file'), 'x');
-    expect(() => checkCreatable(join(root, 'file'), true, 'frontier')).toThrow(/^frontier: --out must be a folder path \(not a file\)/);
+    expect(() => checkCreatable(join(root, 'file'), true, 'frontier')).toThrow(
+      /^frontier: --out must be a folder path \(not a file\)/,
+    );
     const run = join(root, 'run');
     await createRun(run, { config: { env: 'bandit' } as never });
     const before = readdirSync(run).sort();
     expect(() => checkCreatable(run, false)).toThrow(ConfigError);
-    expect(() => checkCreatable(run, false)).toThrow(/^train: --out must be a new or empty folder.*continue it with --resume/);
+    expect(() => checkCreatable(run, false)).toThrow(
+      /^train: --out must be a new or empty folder.*continue it with --resume/,
+    );
     // other commands cannot resume: their hint names only --out and --force
-    expect(() => checkCreatable(run, false, 'reproduce')).toThrow(/^reproduce: --out must be a new or empty folder, got .*\. Pick another --out or pass --force$/);
+    expect(() => checkCreatable(run, false, 'reproduce')).toThrow(
+      /^reproduce: --out must be a new or empty folder, got .*\. Pick another --out or pass --force$/,
+    );
     expect(() => checkCreatable(run, true, 'frontier')).not.toThrow();
     expect(readdirSync(run).sort()).toEqual(before);
   });

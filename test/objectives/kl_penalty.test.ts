@@ -49,7 +49,9 @@ describe.each(TEST_BACKENDS)('klPenaltyLoss (%s backend)', (b) => {
     const advantages = tf.tensor1d(ADV);
     const exact = tf.tensor1d(EXACT);
     for (const kind of ['k1', 'k3', 'exact'] as const) {
-      const v = await read({ ...klPenaltyLoss({ logProb, oldLogProb, advantages, beta: 0.5, kl: kind === 'exact' ? exact : kind }) });
+      const v = await read({
+        ...klPenaltyLoss({ logProb, oldLogProb, advantages, beta: 0.5, kl: kind === 'exact' ? exact : kind }),
+      });
       expectClose(v.loss!, GOLDEN[kind][0], 1e-5);
       expectClose(v.klMean!, GOLDEN[kind][1], 1e-5);
       expectClose(v.surrogate!, SURROGATE, 1e-5);
@@ -64,7 +66,9 @@ describe.each(TEST_BACKENDS)('klPenaltyLoss (%s backend)', (b) => {
     const advantages = tf.tensor1d(ADV);
     for (const kind of ['k1', 'k3'] as const) {
       const x = tf.tensor1d(LP);
-      const g = tf.grad((lp: tf.Tensor) => klPenaltyLoss({ logProb: lp, oldLogProb, advantages, beta: 0.7, kl: kind }).loss)(x);
+      const g = tf.grad(
+        (lp: tf.Tensor) => klPenaltyLoss({ logProb: lp, oldLogProb, advantages, beta: 0.7, kl: kind }).loss,
+      )(x);
       const got = Array.from(await g.data());
       tf.dispose([x, g]);
       const h = 1e-6;
@@ -99,11 +103,19 @@ describe.each(TEST_BACKENDS)('klPenaltyLoss (%s backend)', (b) => {
     const oldLogProb = tf.tensor1d(OLD);
     const advantages = tf.tensor1d(ADV);
     const exact = tf.tensor1d(EXACT);
-    await expectNoLeak(() => tf.dispose(Object.values(klPenaltyLoss({ logProb, oldLogProb, advantages, beta: 0.3, kl: 'k3' }))));
-    await expectNoLeak(() => tf.dispose(Object.values(klPenaltyLoss({ logProb, oldLogProb, advantages, beta: 0.3, kl: exact }))));
-    await expectNoLeak(() => tf.dispose(Object.values(ppoClipKlLoss({ logProb, oldLogProb, advantages, clip: 0.2, beta: 0.3, kl: 'k1' }))));
+    await expectNoLeak(() =>
+      tf.dispose(Object.values(klPenaltyLoss({ logProb, oldLogProb, advantages, beta: 0.3, kl: 'k3' }))),
+    );
+    await expectNoLeak(() =>
+      tf.dispose(Object.values(klPenaltyLoss({ logProb, oldLogProb, advantages, beta: 0.3, kl: exact }))),
+    );
+    await expectNoLeak(() =>
+      tf.dispose(Object.values(ppoClipKlLoss({ logProb, oldLogProb, advantages, clip: 0.2, beta: 0.3, kl: 'k1' }))),
+    );
     await expectNoLeak(() => {
-      tf.grad((lp: tf.Tensor) => klPenaltyLoss({ logProb: lp, oldLogProb, advantages, beta: 0.3, kl: 'k3' }).loss)(logProb).dispose();
+      tf.grad((lp: tf.Tensor) => klPenaltyLoss({ logProb: lp, oldLogProb, advantages, beta: 0.3, kl: 'k3' }).loss)(
+        logProb,
+      ).dispose();
     });
     tf.dispose([logProb, oldLogProb, advantages, exact]);
   });
@@ -116,13 +128,25 @@ describe.each(TEST_BACKENDS)('klPenaltyLoss (%s backend)', (b) => {
     try {
       const base = { logProb, oldLogProb, advantages };
       expect(() => klPenaltyLoss({ ...base, beta: NaN, kl: 'k3' })).toThrow(ConfigError);
-      expect(() => klPenaltyLoss({ ...base, beta: NaN, kl: 'k3' })).toThrow('klPenaltyLoss: beta must be a finite number ≥ 0, got NaN');
-      expect(() => klPenaltyLoss({ ...base, beta: -1, kl: 'k3' })).toThrow('klPenaltyLoss: beta must be a finite number ≥ 0, got -1');
-      expect(() => klPenaltyLoss({ ...base, beta: 1, kl: 'k2' as 'k3' })).toThrow(`klPenaltyLoss: kl must be one of 'k1' | 'k3', got "k2"`);
+      expect(() => klPenaltyLoss({ ...base, beta: NaN, kl: 'k3' })).toThrow(
+        'klPenaltyLoss: beta must be a finite number ≥ 0, got NaN',
+      );
+      expect(() => klPenaltyLoss({ ...base, beta: -1, kl: 'k3' })).toThrow(
+        'klPenaltyLoss: beta must be a finite number ≥ 0, got -1',
+      );
+      expect(() => klPenaltyLoss({ ...base, beta: 1, kl: 'k2' as 'k3' })).toThrow(
+        `klPenaltyLoss: kl must be one of 'k1' | 'k3', got "k2"`,
+      );
       expect(() => klPenaltyLoss({ ...base, beta: 1, kl: short })).toThrow(ShapeError);
-      expect(() => klPenaltyLoss({ ...base, beta: 1, kl: short })).toThrow('klPenaltyLoss: kl must be of the same shape as logProb [7], got a tensor of shape [1]');
-      expect(() => klPenaltyLoss({ ...base, advantages: short, beta: 1, kl: 'k1' })).toThrow(/klPenaltyLoss: advantages must be of the same shape/);
-      expect(() => ppoClipKlLoss({ ...base, clip: 0.2, beta: NaN, kl: 'k1' })).toThrow('ppoClipKlLoss: beta must be a finite number ≥ 0, got NaN');
+      expect(() => klPenaltyLoss({ ...base, beta: 1, kl: short })).toThrow(
+        'klPenaltyLoss: kl must be of the same shape as logProb [7], got a tensor of shape [1]',
+      );
+      expect(() => klPenaltyLoss({ ...base, advantages: short, beta: 1, kl: 'k1' })).toThrow(
+        /klPenaltyLoss: advantages must be of the same shape/,
+      );
+      expect(() => ppoClipKlLoss({ ...base, clip: 0.2, beta: NaN, kl: 'k1' })).toThrow(
+        'ppoClipKlLoss: beta must be a finite number ≥ 0, got NaN',
+      );
       expect(() => ppoClipKlLoss({ ...base, clip: 0.2, beta: 1, kl: 'abs' as 'k1' })).toThrow(ConfigError);
     } finally {
       tf.dispose([logProb, oldLogProb, advantages, short]);

@@ -19,7 +19,11 @@ describe.each(TEST_BACKENDS)('reinforceLoss and entropyBonus (%s backend)', (b) 
     // −(−0.1·1 + −2·−0.5 + −0.7·2 + −1.3·0.25)/4 = −(−0.1 + 1 − 1.4 − 0.325)/4 = 0.20625
     expectClose((await loss.data())[0]!, 0.20625, 1e-6);
     const g = tf.grad((lp: tf.Tensor) => reinforceLoss({ logProb: lp, advantages: adv }).loss)(x);
-    expectClose(await g.data(), ADV.map((a) => -a / 4), 1e-7);
+    expectClose(
+      await g.data(),
+      ADV.map((a) => -a / 4),
+      1e-7,
+    );
     tf.dispose([adv, x, loss, g]);
   });
 
@@ -38,7 +42,11 @@ describe.each(TEST_BACKENDS)('reinforceLoss and entropyBonus (%s backend)', (b) 
     const x = tf.tensor1d(LP);
     await expectNoLeak(() => reinforceLoss({ logProb: x, advantages: adv }).loss.dispose());
     await expectNoLeak(() => entropyBonus(x).dispose());
-    await expectNoLeak(() => tf.grad((lp: tf.Tensor) => reinforceLoss({ logProb: lp, advantages: adv }).loss)(x).dispose());
+    await expectNoLeak(() =>
+      tf
+        .grad((lp: tf.Tensor) => reinforceLoss({ logProb: lp, advantages: adv }).loss)(x)
+        .dispose(),
+    );
     tf.dispose([adv, x]);
   });
 
@@ -48,8 +56,12 @@ describe.each(TEST_BACKENDS)('reinforceLoss and entropyBonus (%s backend)', (b) 
     const m = tf.zeros([2, 2]);
     try {
       expect(() => reinforceLoss({ logProb: x, advantages: adv })).toThrow(ShapeError);
-      expect(() => reinforceLoss({ logProb: x, advantages: adv })).toThrow('reinforceLoss: advantages must be of the same shape as logProb [4], got a tensor of shape [2]');
-      expect(() => entropyBonus(m)).toThrow('entropyBonus: entropy must be a tensor of rank 1, got a tensor of shape [2,2]');
+      expect(() => reinforceLoss({ logProb: x, advantages: adv })).toThrow(
+        'reinforceLoss: advantages must be of the same shape as logProb [4], got a tensor of shape [2]',
+      );
+      expect(() => entropyBonus(m)).toThrow(
+        'entropyBonus: entropy must be a tensor of rank 1, got a tensor of shape [2,2]',
+      );
       expect(() => entropyBonus([1, 2] as unknown as tf.Tensor)).toThrow(ConfigError);
     } finally {
       tf.dispose([adv, x, m]);

@@ -141,7 +141,9 @@ describe.each(TEST_BACKENDS)('ppoClipLoss (%s backend)', (b) => {
       const adv = tf.tensor1d(ADV);
       const clip = c.low === c.high ? c.low : { low: c.low, high: c.high };
       const g = await gradOf(
-        (lp) => ppoClipLoss({ logProb: lp, oldLogProb: old, advantages: adv, clip, ...(c.dual ? { dualClip: c.dual } : {}) }).loss,
+        (lp) =>
+          ppoClipLoss({ logProb: lp, oldLogProb: old, advantages: adv, clip, ...(c.dual ? { dualClip: c.dual } : {}) })
+            .loss,
         LP,
       );
       tf.dispose([old, adv]);
@@ -154,7 +156,10 @@ describe.each(TEST_BACKENDS)('ppoClipLoss (%s backend)', (b) => {
     const old = tf.tensor1d(OLD);
     const adv = tf.tensor1d(ADV);
     const g = await gradOf((lp) => ppoClipLoss({ logProb: lp, oldLogProb: old, advantages: adv, clip: 0.2 }).loss, LP);
-    const gd = await gradOf((lp) => ppoClipLoss({ logProb: lp, oldLogProb: old, advantages: adv, clip: 0.2, dualClip: 3 }).loss, LP);
+    const gd = await gradOf(
+      (lp) => ppoClipLoss({ logProb: lp, oldLogProb: old, advantages: adv, clip: 0.2, dualClip: 3 }).loss,
+      LP,
+    );
     tf.dispose([old, adv]);
     // r = 1.2214 > 1.2 with Â = 1; r = 1.6487 > 1.2 with Â = 1.5; r = 0.6065 < 0.8 with Â = −2; r = 0.7408 < 0.8 with Â = −0.7.
     expect(g[0]).toBe(0);
@@ -205,7 +210,10 @@ describe.each(TEST_BACKENDS)('ppoClipLoss (%s backend)', (b) => {
       tf.dispose(Object.values(out));
     });
     await expectNoLeak(() => {
-      const g = tf.grad((lp: tf.Tensor) => ppoClipLoss({ logProb: lp, oldLogProb: x.oldLogProb, advantages: x.advantages, clip: 0.2 }).loss)(x.logProb);
+      const g = tf.grad(
+        (lp: tf.Tensor) =>
+          ppoClipLoss({ logProb: lp, oldLogProb: x.oldLogProb, advantages: x.advantages, clip: 0.2 }).loss,
+      )(x.logProb);
       g.dispose();
     });
     x.dispose();
@@ -220,19 +228,37 @@ describe.each(TEST_BACKENDS)('ppoClipLoss (%s backend)', (b) => {
       expect(() => ppoClipLoss({ ...x, advantages: short, clip: 0.2 })).toThrow(
         'ppoClipLoss: advantages must be of the same shape as logProb [7], got a tensor of shape [2]',
       );
-      expect(() => ppoClipLoss({ ...x, oldLogProb: short, clip: 0.2 })).toThrow(/ppoClipLoss: oldLogProb must be of the same shape/);
-      expect(() => ppoClipLoss({ ...x, logProb: mat, clip: 0.2 })).toThrow('ppoClipLoss: logProb must be a tensor of rank 1, got a tensor of shape [7,1]');
+      expect(() => ppoClipLoss({ ...x, oldLogProb: short, clip: 0.2 })).toThrow(
+        /ppoClipLoss: oldLogProb must be of the same shape/,
+      );
+      expect(() => ppoClipLoss({ ...x, logProb: mat, clip: 0.2 })).toThrow(
+        'ppoClipLoss: logProb must be a tensor of rank 1, got a tensor of shape [7,1]',
+      );
       expect(() => ppoClipLoss({ ...x, clip: 1 })).toThrow(ConfigError);
-      expect(() => ppoClipLoss({ ...x, clip: 1 })).toThrow('ppoClipLoss: clip must be a finite number > 0 and < 1, got 1');
+      expect(() => ppoClipLoss({ ...x, clip: 1 })).toThrow(
+        'ppoClipLoss: clip must be a finite number > 0 and < 1, got 1',
+      );
       expect(() => ppoClipLoss({ ...x, clip: 1.5 })).toThrow(ConfigError);
-      expect(() => ppoClipLoss({ ...x, clip: NaN })).toThrow('ppoClipLoss: clip must be a finite number > 0 and < 1, got NaN');
-      expect(() => ppoClipLoss({ ...x, clip: { low: 1, high: 0.2 } })).toThrow('ppoClipLoss: clip.low must be a finite number > 0 and < 1, got 1');
-      expect(() => ppoClipLoss({ ...x, clip: { low: 0.2, high: 0 } })).toThrow('ppoClipLoss: clip.high must be a finite number > 0, got 0');
-      expect(() => ppoClipLoss({ ...x, clip: 0.2, dualClip: 1 })).toThrow('ppoClipLoss: dualClip must be a finite number > 1, got 1');
+      expect(() => ppoClipLoss({ ...x, clip: NaN })).toThrow(
+        'ppoClipLoss: clip must be a finite number > 0 and < 1, got NaN',
+      );
+      expect(() => ppoClipLoss({ ...x, clip: { low: 1, high: 0.2 } })).toThrow(
+        'ppoClipLoss: clip.low must be a finite number > 0 and < 1, got 1',
+      );
+      expect(() => ppoClipLoss({ ...x, clip: { low: 0.2, high: 0 } })).toThrow(
+        'ppoClipLoss: clip.high must be a finite number > 0, got 0',
+      );
+      expect(() => ppoClipLoss({ ...x, clip: 0.2, dualClip: 1 })).toThrow(
+        'ppoClipLoss: dualClip must be a finite number > 1, got 1',
+      );
       expect(() => ppoClipLoss({ ...x, clip: 0.2, dualClip: 0.5 })).toThrow(ConfigError);
-      expect(() => ppoClipLoss({ ...x, clip: 0.2, epsilon: 0.2 })).toThrow(/ppoClipLoss: clip must be given exactly once/);
+      expect(() => ppoClipLoss({ ...x, clip: 0.2, epsilon: 0.2 })).toThrow(
+        /ppoClipLoss: clip must be given exactly once/,
+      );
       expect(() => ppoClipLoss({ ...x })).toThrow(ConfigError);
-      expect(() => ppoClipLoss({ ...x, epsilon: 1.2 })).toThrow('ppoClipLoss: epsilon must be a finite number > 0 and < 1, got 1.2');
+      expect(() => ppoClipLoss({ ...x, epsilon: 1.2 })).toThrow(
+        'ppoClipLoss: epsilon must be a finite number > 0 and < 1, got 1.2',
+      );
     } finally {
       x.dispose();
       tf.dispose([short, mat]);

@@ -48,7 +48,10 @@ describe.each(TEST_BACKENDS)('valueLoss (%s backend)', (b) => {
     const oldValues = tf.tensor1d(VO);
     for (const c of [undefined, 0.2]) {
       const x = tf.tensor1d(V);
-      const g = tf.grad((v: tf.Tensor) => valueLoss({ values: v, returns, ...(c !== undefined ? { oldValues, clipRange: c } : {}) }).loss)(x);
+      const g = tf.grad(
+        (v: tf.Tensor) =>
+          valueLoss({ values: v, returns, ...(c !== undefined ? { oldValues, clipRange: c } : {}) }).loss,
+      )(x);
       const got = Array.from(await g.data());
       tf.dispose([x, g]);
       const h = 1e-6;
@@ -70,7 +73,11 @@ describe.each(TEST_BACKENDS)('valueLoss (%s backend)', (b) => {
     const oldValues = tf.tensor1d(VO);
     await expectNoLeak(() => valueLoss({ values, returns }).loss.dispose());
     await expectNoLeak(() => valueLoss({ values, returns, oldValues, clipRange: 0.2 }).loss.dispose());
-    await expectNoLeak(() => tf.grad((v: tf.Tensor) => valueLoss({ values: v, returns, oldValues, clipRange: 0.1 }).loss)(values).dispose());
+    await expectNoLeak(() =>
+      tf
+        .grad((v: tf.Tensor) => valueLoss({ values: v, returns, oldValues, clipRange: 0.1 }).loss)(values)
+        .dispose(),
+    );
     tf.dispose([values, returns, oldValues]);
   });
 
@@ -81,11 +88,19 @@ describe.each(TEST_BACKENDS)('valueLoss (%s backend)', (b) => {
     const short = tf.tensor1d([1]);
     try {
       expect(() => valueLoss({ values, returns: short })).toThrow(ShapeError);
-      expect(() => valueLoss({ values, returns: short })).toThrow('valueLoss: returns must be of the same shape as values [4], got a tensor of shape [1]');
+      expect(() => valueLoss({ values, returns: short })).toThrow(
+        'valueLoss: returns must be of the same shape as values [4], got a tensor of shape [1]',
+      );
       expect(() => valueLoss({ values, returns, oldValues })).toThrow(ConfigError);
-      expect(() => valueLoss({ values, returns, oldValues })).toThrow(/valueLoss: clipRange must be given together with oldValues/);
-      expect(() => valueLoss({ values, returns, clipRange: 0.2 })).toThrow(/valueLoss: oldValues must be given together with clipRange/);
-      expect(() => valueLoss({ values, returns, oldValues, clipRange: NaN })).toThrow('valueLoss: clipRange must be a finite number > 0, got NaN');
+      expect(() => valueLoss({ values, returns, oldValues })).toThrow(
+        /valueLoss: clipRange must be given together with oldValues/,
+      );
+      expect(() => valueLoss({ values, returns, clipRange: 0.2 })).toThrow(
+        /valueLoss: oldValues must be given together with clipRange/,
+      );
+      expect(() => valueLoss({ values, returns, oldValues, clipRange: NaN })).toThrow(
+        'valueLoss: clipRange must be a finite number > 0, got NaN',
+      );
       expect(() => valueLoss({ values, returns, oldValues: short, clipRange: 0.2 })).toThrow(ShapeError);
     } finally {
       tf.dispose([values, returns, oldValues, short]);

@@ -15,20 +15,25 @@ describe.each(TEST_BACKENDS)('encoders on the %s backend', (backend) => {
 
   it('oneHotEncoder: row i has a single 1 at column s_i (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 20 }))), ([n, states]) => {
-        const enc = oneHotEncoder(n);
-        const x = enc.encode(Int32Array.from(states));
-        try {
-          expect(x.shape).toEqual([states.length, n]);
-          expect(x.dtype).toBe('float32');
-          const d = x.dataSync();
-          states.forEach((s, i) => {
-            for (let j = 0; j < n; j++) expect(d[i * n + j]).toBe(j === s ? 1 : 0);
-          });
-        } finally {
-          x.dispose();
-        }
-      }),
+      fc.property(
+        fc
+          .integer({ min: 1, max: 12 })
+          .chain((n) => fc.tuple(fc.constant(n), fc.array(fc.integer({ min: 0, max: n - 1 }), { maxLength: 20 }))),
+        ([n, states]) => {
+          const enc = oneHotEncoder(n);
+          const x = enc.encode(Int32Array.from(states));
+          try {
+            expect(x.shape).toEqual([states.length, n]);
+            expect(x.dtype).toBe('float32');
+            const d = x.dataSync();
+            states.forEach((s, i) => {
+              for (let j = 0; j < n; j++) expect(d[i * n + j]).toBe(j === s ? 1 : 0);
+            });
+          } finally {
+            x.dispose();
+          }
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -53,9 +58,16 @@ describe.each(TEST_BACKENDS)('encoders on the %s backend', (backend) => {
     expect([b.kind, b.size, [...b.shape]]).toEqual(['identity', 4, [4]]);
     const plain: SpaceLike = { kind: 'discrete', n: 3 };
     expect(encoderFor(plain).size).toBe(3);
-    expect(() => encoderFor({ kind: 'tuple' } as never)).toThrow(/encoderFor: space must be a space with kind 'discrete' or 'box'/);
+    expect(() => encoderFor({ kind: 'tuple' } as never)).toThrow(
+      /encoderFor: space must be a space with kind 'discrete' or 'box'/,
+    );
     // The env classes plug straight into a policy.
-    const p = new MlpPolicy({ obsSpace: new Box(-1, 1, [4]), actionSpace: new Discrete(2), hidden: [8], rng: createRng(1) });
+    const p = new MlpPolicy({
+      obsSpace: new Box(-1, 1, [4]),
+      actionSpace: new Discrete(2),
+      hidden: [8],
+      rng: createRng(1),
+    });
     try {
       expect(typeof p.act([0, 0, 0, 0], createRng(2)).action).toBe('number');
     } finally {
@@ -65,11 +77,15 @@ describe.each(TEST_BACKENDS)('encoders on the %s backend', (backend) => {
 
   it('bad input throws typed errors naming the argument', () => {
     expect(() => oneHotEncoder(0)).toThrow(/oneHotEncoder: n must be a positive integer, got 0/);
-    expect(() => oneHotEncoder(3).encode([0, 3])).toThrow(/oneHotEncoder.encode: batch\[1\] must be an integer state index in \[0, 3\), got 3/);
+    expect(() => oneHotEncoder(3).encode([0, 3])).toThrow(
+      /oneHotEncoder.encode: batch\[1\] must be an integer state index in \[0, 3\), got 3/,
+    );
     expect(() => oneHotEncoder(3).encode([0.5])).toThrow(ConfigError);
     expect(() => oneHotEncoder(3).encode('x' as never)).toThrow(ShapeError);
     expect(() => identityEncoder([])).toThrow(ConfigError);
-    expect(() => identityEncoder([2]).encode([1, 2, 3])).toThrow(/identityEncoder.encode: batch must be a length that is a multiple of 2/);
+    expect(() => identityEncoder([2]).encode([1, 2, 3])).toThrow(
+      /identityEncoder.encode: batch must be a length that is a multiple of 2/,
+    );
     expect(() => identityEncoder([2]).encode([1, NaN])).toThrow(NumericError);
   });
 

@@ -25,11 +25,23 @@ function spread(p: Policy, seed: string, scale = 1): void {
 }
 
 function mlp(seed: string, extra: Partial<ConstructorParameters<typeof MlpPolicy>[0]> = {}): MlpPolicy {
-  return new MlpPolicy({ obsSpace: boxObs, actionSpace: fourActions, hidden: [16, 16], rng: createRng(seed), ...extra });
+  return new MlpPolicy({
+    obsSpace: boxObs,
+    actionSpace: fourActions,
+    hidden: [16, 16],
+    rng: createRng(seed),
+    ...extra,
+  });
 }
 
 function gauss(seed: string): GaussianMlpPolicy {
-  return new GaussianMlpPolicy({ obsSpace: boxObs, actionSpace: boxActions, hidden: [16, 16], initLogStd: -0.5, rng: createRng(seed) });
+  return new GaussianMlpPolicy({
+    obsSpace: boxObs,
+    actionSpace: boxActions,
+    hidden: [16, 16],
+    initLogStd: -0.5,
+    rng: createRng(seed),
+  });
 }
 
 /** Max |M − c·I| for the Gram matrix of W [r, c] on its smaller side. */
@@ -57,12 +69,27 @@ describe('MLP initialisation (CleanRL layer_init) and options', () => {
   useBackend('cpu');
 
   it('kernels are orthogonal with gains √2 / 0.01 / 1 and biases are zero', () => {
-    const p = new MlpPolicy({ obsSpace: { kind: 'discrete', n: 8 }, actionSpace: fourActions, hidden: [64, 64], rng: createRng('ortho') });
+    const p = new MlpPolicy({
+      obsSpace: { kind: 'discrete', n: 8 },
+      actionSpace: fourActions,
+      hidden: [64, 64],
+      rng: createRng('ortho'),
+    });
     try {
       const w = Object.fromEntries(p.getWeights().map((x) => [x.name, x]));
       expect(Object.keys(w)).toEqual([
-        'actor/0/kernel', 'actor/0/bias', 'actor/1/kernel', 'actor/1/bias', 'actor/out/kernel', 'actor/out/bias',
-        'critic/0/kernel', 'critic/0/bias', 'critic/1/kernel', 'critic/1/bias', 'critic/out/kernel', 'critic/out/bias',
+        'actor/0/kernel',
+        'actor/0/bias',
+        'actor/1/kernel',
+        'actor/1/bias',
+        'actor/out/kernel',
+        'actor/out/bias',
+        'critic/0/kernel',
+        'critic/0/bias',
+        'critic/1/kernel',
+        'critic/1/bias',
+        'critic/out/kernel',
+        'critic/out/bias',
       ]);
       expect(w['actor/0/kernel']!.shape).toEqual([8, 64]); // 8 < 64: W·Wᵀ = 2·I₈
       expect(orthogonalityError(w['actor/0/kernel']!, Math.SQRT2)).toBeLessThan(1e-5);
@@ -72,7 +99,8 @@ describe('MLP initialisation (CleanRL layer_init) and options', () => {
       expect(orthogonalityError(w['critic/out/kernel']!, 1)).toBeLessThan(1e-5); // 64×1: ‖w‖ = 1
       // A wrong gain would fail: 0.01 ≠ √2.
       expect(orthogonalityError(w['actor/out/kernel']!, Math.SQRT2)).toBeGreaterThan(1);
-      for (const name of Object.keys(w).filter((n) => n.endsWith('bias'))) expect(w[name]!.values.every((v) => v === 0)).toBe(true);
+      for (const name of Object.keys(w).filter((n) => n.endsWith('bias')))
+        expect(w[name]!.values.every((v) => v === 0)).toBe(true);
     } finally {
       p.dispose();
     }
@@ -107,8 +135,14 @@ describe('MLP initialisation (CleanRL layer_init) and options', () => {
     const p = mlp('shared', { sharedCritic: true });
     try {
       expect(p.getWeights().map((w) => `${w.name}:${w.shape.join('x')}`)).toEqual([
-        'torso/0/kernel:3x16', 'torso/0/bias:16', 'torso/1/kernel:16x16', 'torso/1/bias:16',
-        'actor/out/kernel:16x4', 'actor/out/bias:4', 'critic/out/kernel:16x1', 'critic/out/bias:1',
+        'torso/0/kernel:3x16',
+        'torso/0/bias:16',
+        'torso/1/kernel:16x16',
+        'torso/1/bias:16',
+        'actor/out/kernel:16x4',
+        'actor/out/bias:4',
+        'critic/out/kernel:16x1',
+        'critic/out/bias:1',
       ]);
     } finally {
       p.dispose();
@@ -117,17 +151,35 @@ describe('MLP initialisation (CleanRL layer_init) and options', () => {
 
   it('bad options throw typed errors naming the argument', () => {
     const rng = createRng(1);
-    expect(() => new MlpPolicy({ obsSpace: boxObs, actionSpace: boxActions as never, rng })).toThrow(/MlpPolicy: actionSpace must be a discrete space/);
-    expect(() => new MlpPolicy({ obsSpace: { kind: 'cube' } as never, actionSpace: fourActions, rng })).toThrow(ConfigError);
-    expect(() => new MlpPolicy({ obsSpace: boxObs, actionSpace: fourActions, hidden: [16, 0], rng })).toThrow(/MlpPolicy: hidden\[1\] must be a finite integer ≥ 1, got 0/);
-    expect(() => new MlpPolicy({ obsSpace: boxObs, actionSpace: fourActions, activation: 'gelu' as never, rng })).toThrow(/activation must be one of 'tanh' \| 'relu'/);
-    expect(() => new MlpPolicy({ obsSpace: boxObs, actionSpace: fourActions } as never)).toThrow(/MlpPolicy: rng must be an Rng/);
-    expect(() => new GaussianMlpPolicy({ obsSpace: boxObs, actionSpace: fourActions as never, rng })).toThrow(/GaussianMlpPolicy: actionSpace must be a box space/);
-    expect(() => new GaussianMlpPolicy({ obsSpace: boxObs, actionSpace: boxActions, initLogStd: NaN, rng })).toThrow(ConfigError);
+    expect(() => new MlpPolicy({ obsSpace: boxObs, actionSpace: boxActions as never, rng })).toThrow(
+      /MlpPolicy: actionSpace must be a discrete space/,
+    );
+    expect(() => new MlpPolicy({ obsSpace: { kind: 'cube' } as never, actionSpace: fourActions, rng })).toThrow(
+      ConfigError,
+    );
+    expect(() => new MlpPolicy({ obsSpace: boxObs, actionSpace: fourActions, hidden: [16, 0], rng })).toThrow(
+      /MlpPolicy: hidden\[1\] must be a finite integer ≥ 1, got 0/,
+    );
+    expect(
+      () => new MlpPolicy({ obsSpace: boxObs, actionSpace: fourActions, activation: 'gelu' as never, rng }),
+    ).toThrow(/activation must be one of 'tanh' \| 'relu'/);
+    expect(() => new MlpPolicy({ obsSpace: boxObs, actionSpace: fourActions } as never)).toThrow(
+      /MlpPolicy: rng must be an Rng/,
+    );
+    expect(() => new GaussianMlpPolicy({ obsSpace: boxObs, actionSpace: fourActions as never, rng })).toThrow(
+      /GaussianMlpPolicy: actionSpace must be a box space/,
+    );
+    expect(() => new GaussianMlpPolicy({ obsSpace: boxObs, actionSpace: boxActions, initLogStd: NaN, rng })).toThrow(
+      ConfigError,
+    );
     const p = mlp('bad-input', { critic: false });
     try {
       expect(() => p.act([1, 2], rng)).toThrow(/MlpPolicy.act: obs must be an array of 3 numbers/);
-      expect(() => tf.tidy(() => { p.distribution(tf.zeros([2, 4])); })).toThrow(ShapeError);
+      expect(() =>
+        tf.tidy(() => {
+          p.distribution(tf.zeros([2, 4]));
+        }),
+      ).toThrow(ShapeError);
       expect(() => tf.tidy(() => p.value(tf.zeros([2, 3])))).toThrow(/critic: true/);
       expect(Number.isNaN(p.act([1, 2, 3], rng).value)).toBe(true);
     } finally {
@@ -148,16 +200,38 @@ describe.each(TEST_BACKENDS)('MlpPolicy on the %s backend', (backend) => {
     try {
       spread(p, 'eq-w', 0.5);
       const discrete = p.obsSpace.kind === 'discrete';
-      const obsList: (number | number[])[] = discrete ? [0, 1, 2, 3, 4] : [[0.1, -0.5, 2], [1, 1, 1], [-2, 0.3, 0]];
+      const obsList: (number | number[])[] = discrete
+        ? [0, 1, 2, 3, 4]
+        : [
+            [0.1, -0.5, 2],
+            [1, 1, 1],
+            [-2, 0.3, 0],
+          ];
       const rng = createRng('eq-act');
       const fast = obsList.map((o) => p.act(o, rng));
       const flat = discrete ? Int32Array.from(obsList as number[]) : Float64Array.from((obsList as number[][]).flat());
       const [lp, v] = tf.tidy(() => {
         const x = p.encoder.encode(flat);
-        return [p.distribution(x).logProb(fast.map((r) => r.action as number)).dataSync(), p.value(x).dataSync()];
+        return [
+          p
+            .distribution(x)
+            .logProb(fast.map((r) => r.action as number))
+            .dataSync(),
+          p.value(x).dataSync(),
+        ];
       });
-      expectClose(fast.map((r) => r.logProb), lp!, 1e-5, 1e-5);
-      expectClose(fast.map((r) => r.value), v!, 1e-5, 1e-5);
+      expectClose(
+        fast.map((r) => r.logProb),
+        lp!,
+        1e-5,
+        1e-5,
+      );
+      expectClose(
+        fast.map((r) => r.value),
+        v!,
+        1e-5,
+        1e-5,
+      );
     } finally {
       p.dispose();
     }
@@ -176,8 +250,10 @@ describe.each(TEST_BACKENDS)('MlpPolicy on the %s backend', (backend) => {
       const viaTensor = new Array(4).fill(0);
       const flat = new Float64Array(n * 3);
       for (let i = 0; i < n; i++) flat.set(o, i * 3);
-      for (const a of tf.tidy(() => p.distribution(p.encoder.encode(flat)).sample(createRng('chi-dist')).dataSync())) viaTensor[a]++;
-      const chi = (counts: number[], q: ArrayLike<number>): number => counts.reduce((acc, c, i) => acc + (c - n * q[i]!) ** 2 / (n * q[i]!), 0);
+      for (const a of tf.tidy(() => p.distribution(p.encoder.encode(flat)).sample(createRng('chi-dist')).dataSync()))
+        viaTensor[a]++;
+      const chi = (counts: number[], q: ArrayLike<number>): number =>
+        counts.reduce((acc, c, i) => acc + (c - n * q[i]!) ** 2 / (n * q[i]!), 0);
       expect(chi(fast, probs)).toBeLessThan(CHI2_3_999);
       expect(chi(viaTensor, probs)).toBeLessThan(CHI2_3_999);
       expect(chi(fast, [0.25, 0.25, 0.25, 0.25])).toBeGreaterThan(100); // far from uniform: the test has power
@@ -192,10 +268,12 @@ describe.each(TEST_BACKENDS)('MlpPolicy on the %s backend', (backend) => {
     try {
       spread(p, 'follow-w', 0.5);
       const o = [0.5, 0.5, -1];
-      const lpOf = (a: number): number => tf.tidy(() => p.distribution(p.encoder.encode(o)).logProb([a]).dataSync()[0]!);
+      const lpOf = (a: number): number =>
+        tf.tidy(() => p.distribution(p.encoder.encode(o)).logProb([a]).dataSync()[0]!);
       const before = p.act(o, createRng('s')).logProb;
       const { value, grads } = tf.variableGrads(
-        () => tf.tidy(() => tf.neg(tf.mean(p.distribution(p.encoder.encode([...o, ...o])).logProb([0, 1]))) as tf.Scalar),
+        () =>
+          tf.tidy(() => tf.neg(tf.mean(p.distribution(p.encoder.encode([...o, ...o])).logProb([0, 1]))) as tf.Scalar),
         p.trainableVariables,
       );
       opt.applyGradients(p.trainableVariables.map((v) => ({ name: v.name, tensor: grads[v.name]! })));
@@ -217,18 +295,25 @@ describe.each(TEST_BACKENDS)('MlpPolicy on the %s backend', (backend) => {
   it('gradients reach every trainable variable (no tf.gather gradient needed)', () => {
     for (const p of [mlp('grad'), mlp('grad-shared', { sharedCritic: true, obsSpace: discreteObs })]) {
       try {
-        const obs = p.obsSpace.kind === 'discrete' ? Int32Array.from([0, 3, 4]) : Float64Array.from([0.1, 0.2, 0.3, -1, 0, 1, 2, 2, -2]);
+        const obs =
+          p.obsSpace.kind === 'discrete'
+            ? Int32Array.from([0, 3, 4])
+            : Float64Array.from([0.1, 0.2, 0.3, -1, 0, 1, 2, 2, -2]);
         const { value, grads } = tf.variableGrads(
           () =>
             tf.tidy(() => {
               const x = p.encoder.encode(obs);
               const lp = p.distribution(x).logProb([1, 2, 3]);
-              return tf.add(tf.neg(tf.mean(tf.mul(lp, tf.tensor1d([1, -0.5, 2])))), tf.mean(tf.square(tf.sub(p.value(x), 1)))) as tf.Scalar;
+              return tf.add(
+                tf.neg(tf.mean(tf.mul(lp, tf.tensor1d([1, -0.5, 2])))),
+                tf.mean(tf.square(tf.sub(p.value(x), 1))),
+              ) as tf.Scalar;
             }),
           p.trainableVariables,
         );
         expect(Object.keys(grads).length).toBe(p.trainableVariables.length);
-        for (const v of p.trainableVariables) expect(tf.max(tf.abs(grads[v.name]!)).dataSync()[0]!, v.name).toBeGreaterThan(0);
+        for (const v of p.trainableVariables)
+          expect(tf.max(tf.abs(grads[v.name]!)).dataSync()[0]!, v.name).toBeGreaterThan(0);
         tf.dispose([value, grads]);
       } finally {
         p.dispose();
@@ -246,8 +331,11 @@ describe.each(TEST_BACKENDS)('MlpPolicy on the %s backend', (backend) => {
       expect(b.act(o, createRng(9))).toEqual(a.act(o, createRng(9)));
       const w = a.getWeights();
       const snap = JSON.stringify(b.getWeights());
-      const bad = (i: number, patch: Partial<PolicyWeight>): PolicyWeight[] => w.map((x, j) => (j === i ? { ...x, ...patch } : x));
-      expect(() => b.setWeights(bad(2, { name: 'actor/9/kernel' }))).toThrow(/MlpPolicy.setWeights: weights\[2\].name must be 'actor\/1\/kernel'/);
+      const bad = (i: number, patch: Partial<PolicyWeight>): PolicyWeight[] =>
+        w.map((x, j) => (j === i ? { ...x, ...patch } : x));
+      expect(() => b.setWeights(bad(2, { name: 'actor/9/kernel' }))).toThrow(
+        /MlpPolicy.setWeights: weights\[2\].name must be 'actor\/1\/kernel'/,
+      );
       expect(() => b.setWeights(bad(0, { shape: [16, 3] }))).toThrow(ShapeError);
       expect(() => b.setWeights(bad(11, { values: [] }))).toThrow(ShapeError);
       expect(() => b.setWeights(w.slice(1))).toThrow(CheckpointError);
@@ -270,7 +358,10 @@ describe.each(TEST_BACKENDS)('MlpPolicy on the %s backend', (backend) => {
       expect(f.trainable).toBe(false);
       expect(c.trainableVariables.length).toBe(12);
       const x = [0.4, -0.4, 0.9];
-      const logits = (q: Policy): number[] => tf.tidy(() => Array.from((q.distribution(q.encoder.encode(x)) as unknown as { logits(): tf.Tensor }).logits().dataSync()));
+      const logits = (q: Policy): number[] =>
+        tf.tidy(() =>
+          Array.from((q.distribution(q.encoder.encode(x)) as unknown as { logits(): tf.Tensor }).logits().dataSync()),
+        );
       const fBefore = logits(f);
       expectClose(logits(c), fBefore, 0);
       const step = (q: Policy): void => {
@@ -338,17 +429,33 @@ describe.each(TEST_BACKENDS)('GaussianMlpPolicy on the %s backend', (backend) =>
       spread(p, 'g-eq-w', 0.5);
       const logStd = p.getWeights().find((w) => w.name === 'actor/log_std')!;
       expect(logStd.shape).toEqual([2]);
-      const obs = [[0.1, 0.2, 0.3], [-1, 0, 2]];
+      const obs = [
+        [0.1, 0.2, 0.3],
+        [-1, 0, 2],
+      ];
       const rng = createRng('g-act');
       const fast = obs.map((o) => p.act(o, rng));
       const [lp, v, std] = tf.tidy(() => {
         const x = p.encoder.encode(obs.flat());
         const d = p.distribution(x);
-        const actions = tf.tensor2d(fast.flatMap((r) => Array.from(r.action as Float64Array)), [2, 2]);
+        const actions = tf.tensor2d(
+          fast.flatMap((r) => Array.from(r.action as Float64Array)),
+          [2, 2],
+        );
         return [d.logProb(actions).dataSync(), p.value(x).dataSync(), d.std().dataSync()];
       });
-      expectClose(fast.map((r) => r.logProb), lp!, 1e-4, 1e-5);
-      expectClose(fast.map((r) => r.value), v!, 1e-5, 1e-5);
+      expectClose(
+        fast.map((r) => r.logProb),
+        lp!,
+        1e-4,
+        1e-5,
+      );
+      expectClose(
+        fast.map((r) => r.value),
+        v!,
+        1e-5,
+        1e-5,
+      );
       // σ is exp(logStd) for every row.
       expectClose(std!, [...logStd.values, ...logStd.values].map(Math.exp), 1e-6, 1e-6);
     } finally {
@@ -398,17 +505,29 @@ describe.each(TEST_BACKENDS)('GaussianMlpPolicy on the %s backend', (backend) =>
         () =>
           tf.tidy(() => {
             const x = p.encoder.encode(o);
-            const lp = p.distribution(x).logProb(tf.tensor2d([[0.5, -0.5], [1, 2]]));
+            const lp = p.distribution(x).logProb(
+              tf.tensor2d([
+                [0.5, -0.5],
+                [1, 2],
+              ]),
+            );
             return tf.add(tf.neg(tf.mean(lp)), tf.mean(tf.square(tf.sub(p.value(x), 1)))) as tf.Scalar;
           }),
         p.trainableVariables,
       );
-      for (const v of p.trainableVariables) expect(tf.max(tf.abs(grads[v.name]!)).dataSync()[0]!, v.name).toBeGreaterThan(0);
+      for (const v of p.trainableVariables)
+        expect(tf.max(tf.abs(grads[v.name]!)).dataSync()[0]!, v.name).toBeGreaterThan(0);
       const before = p.act(o.slice(0, 3), createRng('x')).logProb;
       opt.applyGradients(grads);
       tf.dispose([value, grads]);
       const r = p.act(o.slice(0, 3), createRng('x'));
-      const lp = tf.tidy(() => p.distribution(p.encoder.encode(o.slice(0, 3))).logProb(tf.tensor2d([Array.from(r.action as Float64Array)])).dataSync()[0]!);
+      const lp = tf.tidy(
+        () =>
+          p
+            .distribution(p.encoder.encode(o.slice(0, 3)))
+            .logProb(tf.tensor2d([Array.from(r.action as Float64Array)]))
+            .dataSync()[0]!,
+      );
       expectClose(r.logProb, lp, 1e-4, 1e-5);
       expect(Math.abs(r.logProb - before)).toBeGreaterThan(1e-3);
     } finally {

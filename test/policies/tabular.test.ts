@@ -62,7 +62,11 @@ describe('TabularPolicy: float64 tables and exact per-state KL', () => {
         const row = logits.slice(s * A, (s + 1) * A);
         // Hand-written softmax: exp(x_a) / Σ_b exp(x_b).
         const z = row.reduce((acc, x) => acc + Math.exp(x), 0);
-        expectClose(P.subarray(s * A, (s + 1) * A), row.map((x) => Math.exp(x) / z), 1e-15);
+        expectClose(
+          P.subarray(s * A, (s + 1) * A),
+          row.map((x) => Math.exp(x) / z),
+          1e-15,
+        );
         expect(Math.abs(P.subarray(s * A, (s + 1) * A).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-14);
       }
     } finally {
@@ -80,10 +84,16 @@ describe('TabularPolicy: float64 tables and exact per-state KL', () => {
     } finally {
       p.dispose();
     }
-    expect(() => new TabularPolicy({ numStates: 0, numActions: 2 })).toThrow(/TabularPolicy: numStates must be a finite integer ≥ 1, got 0/);
+    expect(() => new TabularPolicy({ numStates: 0, numActions: 2 })).toThrow(
+      /TabularPolicy: numStates must be a finite integer ≥ 1, got 0/,
+    );
     expect(() => new TabularPolicy({ numStates: 2, numActions: 2.5 })).toThrow(ConfigError);
-    expect(() => new TabularPolicy({ numStates: 2, numActions: 2, init: 'random' })).toThrow(/TabularPolicy: rng must be an Rng/);
-    expect(() => new TabularPolicy({ numStates: 2, numActions: 2, init: 'bogus' as 'zeros' })).toThrow(/init must be one of 'zeros' \| 'random'/);
+    expect(() => new TabularPolicy({ numStates: 2, numActions: 2, init: 'random' })).toThrow(
+      /TabularPolicy: rng must be an Rng/,
+    );
+    expect(() => new TabularPolicy({ numStates: 2, numActions: 2, init: 'bogus' as 'zeros' })).toThrow(
+      /init must be one of 'zeros' \| 'random'/,
+    );
     const a = new TabularPolicy({ numStates: 2, numActions: 2 });
     const b = new TabularPolicy({ numStates: 3, numActions: 2 });
     try {
@@ -128,9 +138,17 @@ describe.each(TEST_BACKENDS)('TabularPolicy on the %s backend', (backend) => {
           p.value(hot).dataSync(),
         ];
       });
-      expectClose(fast.map((r) => r.logProb), lpIdx!, 1e-5);
+      expectClose(
+        fast.map((r) => r.logProb),
+        lpIdx!,
+        1e-5,
+      );
       expectClose(lpHot!, lpIdx!, 1e-6);
-      expectClose(fast.map((r) => r.value), [0.5, -1, 2, 0, 3.25, -0.75], 0);
+      expectClose(
+        fast.map((r) => r.value),
+        [0.5, -1, 2, 0, 3.25, -0.75],
+        0,
+      );
       expectClose(vIdx!, [0.5, -1, 2, 0, 3.25, -0.75], 0);
       expectClose(vHot!, vIdx!, 0);
     } finally {
@@ -148,7 +166,12 @@ describe.each(TEST_BACKENDS)('TabularPolicy on the %s backend', (backend) => {
       const fastCounts = new Array(A).fill(0);
       for (let i = 0; i < n; i++) fastCounts[p.act(s, rng).action as number]++;
       const tensorCounts = new Array(A).fill(0);
-      const drawn = tf.tidy(() => p.distribution(tf.fill([n], s, 'int32')).sample(createRng('chi-dist')).dataSync());
+      const drawn = tf.tidy(() =>
+        p
+          .distribution(tf.fill([n], s, 'int32'))
+          .sample(createRng('chi-dist'))
+          .dataSync(),
+      );
       for (const a of drawn) tensorCounts[a]++;
       expect(chiSquared(fastCounts, probs, n)).toBeLessThan(CHI2_3_999);
       expect(chiSquared(tensorCounts, probs, n)).toBeLessThan(CHI2_3_999);
@@ -161,10 +184,19 @@ describe.each(TEST_BACKENDS)('TabularPolicy on the %s backend', (backend) => {
 
   it('a one-state policy (numStates 1, a bandit) takes int32 indices: distribution, value and gradients', () => {
     // Regression: tf.oneHot rejects depth 1, so int32 indices used to throw "depth must be >=2" for S = 1.
-    const p = new TabularPolicy({ numStates: 1, numActions: 3, rng: createRng('one-state'), init: 'random', initScale: 1 });
+    const p = new TabularPolicy({
+      numStates: 1,
+      numActions: 3,
+      rng: createRng('one-state'),
+      init: 'random',
+      initScale: 1,
+    });
     const opt = tf.train.sgd(1);
     try {
-      p.setWeights([{ name: 'logits', shape: [1, 3], values: [0.5, -1, 2] }, { name: 'values', shape: [1], values: [1.25] }]);
+      p.setWeights([
+        { name: 'logits', shape: [1, 3], values: [0.5, -1, 2] },
+        { name: 'values', shape: [1], values: [1.25] },
+      ]);
       // Independent float64 softmax of [0.5, -1, 2].
       const z = Math.exp(0.5) + Math.exp(-1) + Math.exp(2);
       const expected = [Math.exp(0.5) / z, Math.exp(-1) / z, Math.exp(2) / z];
@@ -172,7 +204,10 @@ describe.each(TEST_BACKENDS)('TabularPolicy on the %s backend', (backend) => {
         const idx = tf.tensor1d([0, 0], 'int32');
         return [
           p.distribution(idx).probs().dataSync(),
-          p.distribution(p.encoder.encode([0, 0])).probs().dataSync(),
+          p
+            .distribution(p.encoder.encode([0, 0]))
+            .probs()
+            .dataSync(),
           p.value(idx).dataSync(),
         ];
       });
@@ -200,14 +235,23 @@ describe.each(TEST_BACKENDS)('TabularPolicy on the %s backend', (backend) => {
       const before = p.act(2, createRng('f')).logProb;
       const v0 = p.weightsVersion;
       const { value, grads } = tf.variableGrads(
-        () => tf.tidy(() => tf.neg(tf.sum(p.distribution(tf.tensor1d([2, 2, 2], 'int32')).logProb([0, 1, 0]))) as tf.Scalar),
+        () =>
+          tf.tidy(
+            () => tf.neg(tf.sum(p.distribution(tf.tensor1d([2, 2, 2], 'int32')).logProb([0, 1, 0]))) as tf.Scalar,
+          ),
         p.trainableVariables,
       );
       opt.applyGradients(grads);
       tf.dispose([value, grads]);
       expect(p.weightsVersion).toBeGreaterThan(v0);
       const r = p.act(2, createRng('f'));
-      const lp = tf.tidy(() => p.distribution(tf.tensor1d([2], 'int32')).logProb([r.action as number]).dataSync()[0]!);
+      const lp = tf.tidy(
+        () =>
+          p
+            .distribution(tf.tensor1d([2], 'int32'))
+            .logProb([r.action as number])
+            .dataSync()[0]!,
+      );
       expectClose(r.logProb, lp, 1e-5);
       expect(Math.abs(p.act(2, createRng('f')).logProb - before)).toBeGreaterThan(1e-3);
       // setWeights to uniform: the next act sees it without an explicit sync.
@@ -250,11 +294,15 @@ describe.each(TEST_BACKENDS)('TabularPolicy on the %s backend', (backend) => {
       expect(b.probsTable()).toEqual(a.probsTable());
       const w = a.getWeights();
       const snapshot = JSON.stringify(b.getWeights());
-      expect(() => b.setWeights([{ ...w[0]!, name: 'lojits' }, w[1]!])).toThrow(/TabularPolicy.setWeights: weights\[0\].name must be 'logits', got "lojits"/);
+      expect(() => b.setWeights([{ ...w[0]!, name: 'lojits' }, w[1]!])).toThrow(
+        /TabularPolicy.setWeights: weights\[0\].name must be 'logits', got "lojits"/,
+      );
       expect(() => b.setWeights([{ ...w[0]!, shape: [A, S] }, w[1]!])).toThrow(ShapeError);
       expect(() => b.setWeights([w[0]!, { ...w[1]!, values: w[1]!.values.slice(1) }])).toThrow(ShapeError);
       expect(() => b.setWeights([w[0]!])).toThrow(CheckpointError);
-      expect(() => b.setWeights([w[0]!, { ...w[1]!, values: [null, ...w[1]!.values.slice(1)] as number[] }])).toThrow(CheckpointError);
+      expect(() => b.setWeights([w[0]!, { ...w[1]!, values: [null, ...w[1]!.values.slice(1)] as number[] }])).toThrow(
+        CheckpointError,
+      );
       expect(() => b.setWeights('x' as never)).toThrow(CheckpointError);
       expect(JSON.stringify(b.getWeights())).toBe(snapshot);
     } finally {
@@ -276,7 +324,13 @@ describe.each(TEST_BACKENDS)('TabularPolicy on the %s backend', (backend) => {
       const pTable = p.probsTable();
       const step = (pol: TabularPolicy): void => {
         const { value, grads } = tf.variableGrads(
-          () => tf.tidy(() => tf.neg(tf.sum(pol.distribution(tf.tensor1d([0, 1, 2, 3, 4, 5], 'int32')).logProb([0, 0, 0, 0, 0, 0]))) as tf.Scalar),
+          () =>
+            tf.tidy(
+              () =>
+                tf.neg(
+                  tf.sum(pol.distribution(tf.tensor1d([0, 1, 2, 3, 4, 5], 'int32')).logProb([0, 0, 0, 0, 0, 0])),
+                ) as tf.Scalar,
+            ),
           pol.trainableVariables,
         );
         opt.applyGradients(grads);
@@ -326,7 +380,9 @@ describe.each(TEST_BACKENDS)('TabularPolicy on the %s backend', (backend) => {
     [q, c, f].forEach((z) => z.dispose());
     q.dispose(); // twice is a no-op
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => q.act(0, createRng(1))).toThrow(/TabularPolicy.syncFastPath: this must be a policy that has not been disposed/);
+    expect(() => q.act(0, createRng(1))).toThrow(
+      /TabularPolicy.syncFastPath: this must be a policy that has not been disposed/,
+    );
     expect(() => q.getWeights()).toThrow(ConfigError);
   });
 });

@@ -40,7 +40,9 @@ describe('createRng', () => {
     for (const bad of [NaN, -1, 1.5, Infinity, '', null, undefined, {}] as unknown[]) {
       expect(() => createRng(bad as number)).toThrow(ConfigError);
     }
-    expect(() => createRng(-1)).toThrow(/createRng: seed must be a non-negative safe integer or a non-empty string, got -1/);
+    expect(() => createRng(-1)).toThrow(
+      /createRng: seed must be a non-negative safe integer or a non-empty string, got -1/,
+    );
   });
 
   it('fork is a pure function of seed and label and gives independent streams', () => {
@@ -66,7 +68,12 @@ describe('createRng', () => {
         for (let i = 0; i < skip; i++) r.float();
         const restored = createRng.fromState(JSON.parse(JSON.stringify(r.state())));
         const expected = Array.from({ length: 10 }, () => [r.float(), r.int(0, 1000), r.normal(), r.tfSeed()]);
-        const got = Array.from({ length: 10 }, () => [restored.float(), restored.int(0, 1000), restored.normal(), restored.tfSeed()]);
+        const got = Array.from({ length: 10 }, () => [
+          restored.float(),
+          restored.int(0, 1000),
+          restored.normal(),
+          restored.tfSeed(),
+        ]);
         expect(got).toEqual(expected);
         expect(restored.fork('x').float()).toBe(r.fork('x').float());
       }),
@@ -152,7 +159,9 @@ describe('sampling', () => {
 
   it('sampleCategorical rejects bad weights with a message naming the entry', () => {
     const r = createRng(1);
-    expect(() => sampleCategorical([0.5, -0.1], r)).toThrow(/sampleCategorical: probs\[1\] must be a finite non-negative number, got -0.1/);
+    expect(() => sampleCategorical([0.5, -0.1], r)).toThrow(
+      /sampleCategorical: probs\[1\] must be a finite non-negative number, got -0.1/,
+    );
     expect(() => sampleCategorical([0.5, NaN], r)).toThrow(ConfigError);
     expect(() => sampleCategorical([], r)).toThrow(KlipError);
     expect(() => sampleCategorical([0, 0], r)).toThrow(/positive sum/);

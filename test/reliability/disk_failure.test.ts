@@ -26,7 +26,11 @@ function errnoError(code: string, message: string): NodeJS.ErrnoException {
 }
 
 /** An fs whose n-th checkpoint.json write fails (on the temp-file write or on the rename). */
-function failingOnCheckpoint(n: number, where: 'write' | 'rename', code: string): AtomicFileSystem & { attempts(): number } {
+function failingOnCheckpoint(
+  n: number,
+  where: 'write' | 'rename',
+  code: string,
+): AtomicFileSystem & { attempts(): number } {
   let seen = 0;
   const isCkpt = (p: string): boolean => p.includes('.checkpoint.json.');
   return {
@@ -40,7 +44,8 @@ function failingOnCheckpoint(n: number, where: 'write' | 'rename', code: string)
       await NODE_ATOMIC_FS.writeAndSync(path, data);
     },
     async rename(from, to) {
-      if (where === 'rename' && isCkpt(from) && seen === n) throw errnoError(code, `permission denied, rename '${from}'`);
+      if (where === 'rename' && isCkpt(from) && seen === n)
+        throw errnoError(code, `permission denied, rename '${from}'`);
       await NODE_ATOMIC_FS.rename(from, to);
     },
     attempts: () => seen,
@@ -49,38 +54,62 @@ function failingOnCheckpoint(n: number, where: 'write' | 'rename', code: string)
 
 /** One update of the bandit's defaults: 8 envs × 64 steps (WORLD_DEFAULTS.bandit). */
 const BATCH = WORLD_DEFAULTS.bandit!.numEnvs * WORLD_DEFAULTS.bandit!.nSteps;
-const TRAIN = ['train', '--env', 'bandit', '--steps', String(10 * BATCH), '--seed', '4', '--backend', 'cpu', '--checkpoint-every', '2'];
+const TRAIN = [
+  'train',
+  '--env',
+  'bandit',
+  '--steps',
+  String(10 * BATCH),
+  '--seed',
+  '4',
+  '--backend',
+  'cpu',
+  '--checkpoint-every',
+  '2',
+];
 
 describe('a checkpoint write fails mid-run (injected file system)', () => {
   it.each([
     ['write', 'ENOSPC', 'no space left on device'],
     ['rename', 'EACCES', 'permission denied'],
-  ] as const)('%s fails with %s: exit 1, one line naming checkpoint.json, the previous checkpoint loads', async (where, code, reason) => {
-    const out = join(tmp(), `inj-${code}`);
-    const fs = failingOnCheckpoint(3, where, code); // writes: update 0, update 2, then update 4 fails
-    const stdout = sink();
-    const stderr = sink();
-    const rc = await runCli([...TRAIN, '--out', out], { stdout, stderr, handleSigint: false, fs });
-    expect(rc, stderr.text()).toBe(1);
-    expect(fs.attempts()).toBe(3);
-    const lines = stderr.text().trimEnd().split('\n').filter((l) => l.startsWith('klip'));
-    expect(lines, stderr.text()).toEqual([
-      `klip: writeFileAtomic: ${JSON.stringify(join(out, 'checkpoint.json')).slice(1, -1)} must be writable, got "${code}". ${reason}; the previous checkpoint.json is unchanged`,
-    ]);
-    const ckpt = validateCheckpoint(JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')));
-    expect(ckpt.update).toBe(2);
-    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    // ... and the run resumes from it once the disk is fine again.
-    const again = await runCli(['train', '--resume', out], { stdout: sink(), stderr: sink(), handleSigint: false });
-    expect(again).toBe(0);
-    expect(validateCheckpoint(JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'))).update).toBe(10);
-  }, 60_000);
+  ] as const)(
+    '%s fails with %s: exit 1, one line naming checkpoint.json, the previous checkpoint loads',
+    async (where, code, reason) => {
+      const out = join(tmp(), `inj-${code}`);
+      const fs = failingOnCheckpoint(3, where, code); // writes: update 0, update 2, then update 4 fails
+      const stdout = sink();
+      const stderr = sink();
+      const rc = await runCli([...TRAIN, '--out', out], { stdout, stderr, handleSigint: false, fs });
+      expect(rc, stderr.text()).toBe(1);
+      expect(fs.attempts()).toBe(3);
+      const lines = stderr
+        .text()
+        .trimEnd()
+        .split('\n')
+        .filter((l) => l.startsWith('klip'));
+      expect(lines, stderr.text()).toEqual([
+        `klip: writeFileAtomic: ${JSON.stringify(join(out, 'checkpoint.json')).slice(1, -1)} must be writable, got "${code}". ${reason}; the previous checkpoint.json is unchanged`,
+      ]);
+      const ckpt = validateCheckpoint(JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')));
+      expect(ckpt.update).toBe(2);
+      expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      // ... and the run resumes from it once the disk is fine again.
+      const again = await runCli(['train', '--resume', out], { stdout: sink(), stderr: sink(), handleSigint: false });
+      expect(again).toBe(0);
+      expect(validateCheckpoint(JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'))).update).toBe(10);
+    },
+    60_000,
+  );
 });
 
 describe('a real unwritable run folder', () => {
   it('klip train --resume exits 1 with one line naming the path; the old checkpoint is untouched and loads', async () => {
     const out = join(tmp(), 'ro');
-    const first = await runCli([...TRAIN, '--steps', String(4 * BATCH), '--out', out], { stdout: sink(), stderr: sink(), handleSigint: false });
+    const first = await runCli([...TRAIN, '--steps', String(4 * BATCH), '--out', out], {
+      stdout: sink(),
+      stderr: sink(),
+      handleSigint: false,
+    });
     expect(first).toBe(0);
     const before = readFileSync(join(out, 'checkpoint.json'), 'utf8');
     // --resume first rewrites metrics.jsonl from the checkpoint (an atomic write into the folder): that must fail.
@@ -90,7 +119,9 @@ describe('a real unwritable run folder', () => {
       const asRoot = process.getuid?.() === 0;
       const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
         const child = spawn(process.execPath, [CLI, 'train', '--resume', out], {
-          cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
         });
         let stderr = '';
         child.stdout.resume();
@@ -99,9 +130,16 @@ describe('a real unwritable run folder', () => {
         child.on('close', (code) => res({ code, stderr }));
       });
       expect(r.code, r.stderr).toBe(1);
-      const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('klip'));
+      const lines = r.stderr
+        .trimEnd()
+        .split('\n')
+        .filter((l) => l.startsWith('klip'));
       expect(lines, r.stderr).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^klip: writeFileAtomic: ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/metrics\\.jsonl must be writable, got "EACCES"\\. permission denied; the previous metrics\\.jsonl is unchanged$`));
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^klip: writeFileAtomic: ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/metrics\\.jsonl must be writable, got "EACCES"\\. permission denied; the previous metrics\\.jsonl is unchanged$`,
+        ),
+      );
     } finally {
       chmodSync(out, 0o755);
     }

@@ -11,10 +11,31 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Categorical, CheckpointError, ConfigError, KlipError, NumericError, ShapeError, Trainer, createEarlyStopping,
-  createKlController, createRng, distillationLoss, evaluateSchedule, gae, groupRelativeAdvantages, klEstimate, klProbs,
-  klRegularizedOptimum, klRewardPenalty, linearSchedule, normalizeAdvantages, ppoClipLoss, resolvePpoConfig, softmax,
-  validateCheckpoint, type Checkpoint,
+  Categorical,
+  CheckpointError,
+  ConfigError,
+  KlipError,
+  NumericError,
+  ShapeError,
+  Trainer,
+  createEarlyStopping,
+  createKlController,
+  createRng,
+  distillationLoss,
+  evaluateSchedule,
+  gae,
+  groupRelativeAdvantages,
+  klEstimate,
+  klProbs,
+  klRegularizedOptimum,
+  klRewardPenalty,
+  linearSchedule,
+  normalizeAdvantages,
+  ppoClipLoss,
+  resolvePpoConfig,
+  softmax,
+  validateCheckpoint,
+  type Checkpoint,
 } from '../../src/index.js';
 import { BernoulliBandit, EnvError, Gridworld, TokenBandit, VectorEnv, makeEnv } from '../../envs/index.js';
 import { setBackend } from '../../src/backend/backend.js';
@@ -37,8 +58,17 @@ interface Row {
 
 /** Split a markdown table line on unescaped pipes; unescape `\|`; strip one pair of backticks around a cell. */
 function cells(line: string): string[] {
-  const parts = line.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/);
-  return parts.map((c) => c.trim().replace(/\\\|/g, '|').replace(/^`(.*)`$/, '$1'));
+  const parts = line
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split(/(?<!\\)\|/);
+  return parts.map((c) =>
+    c
+      .trim()
+      .replace(/\\\|/g, '|')
+      .replace(/^`(.*)`$/, '$1'),
+  );
 }
 
 function parseDoc(text: string): Row[] {
@@ -55,7 +85,13 @@ function parseDoc(text: string): Row[] {
   return rows;
 }
 
-const CLASSES: Record<string, new (...a: never[]) => KlipError> = { ShapeError, NumericError, ConfigError, EnvError, CheckpointError };
+const CLASSES: Record<string, new (...a: never[]) => KlipError> = {
+  ShapeError,
+  NumericError,
+  ConfigError,
+  EnvError,
+  CheckpointError,
+};
 const CLI_SECTION = 'CLI';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -67,7 +103,16 @@ let runDir: string;
 beforeAll(async () => {
   await setBackend('cpu');
   tmp = mkdtempSync(join(tmpdir(), 'klip-errors-'));
-  ckpt = await tinyCheckpoint({ env: 'bandit', numEnvs: 2, nSteps: 4, totalSteps: 8, numMinibatches: 1, epochs: 1, backend: 'cpu', seed: 1 });
+  ckpt = await tinyCheckpoint({
+    env: 'bandit',
+    numEnvs: 2,
+    nSteps: 4,
+    totalSteps: 8,
+    numMinibatches: 1,
+    epochs: 1,
+    backend: 'cpu',
+    seed: 1,
+  });
   writeFileSync(join(tmp, 'bad.json'), '{"env": "bandit",');
   writeFileSync(join(tmp, 'unknown_key.json'), JSON.stringify({ env: 'bandit', clipRange: 0.2 }));
   mkdirSync(join(tmp, 'not_a_run'));
@@ -115,24 +160,57 @@ function quietIo(): { io: Parameters<typeof runCli>[1]; out: { stdout: string; s
 // One thunk per row id. Library thunks must throw; CLI thunks return the argv to run.
 
 type Thunk = () => unknown;
-const grid = (lines: string[]): Thunk => () => new Gridworld(lines);
+const grid =
+  (lines: string[]): Thunk =>
+  () =>
+    new Gridworld(lines);
 
 const THUNKS: Record<string, Thunk> = {
   // ShapeError
   'shape-probs-length': () => klProbs([0.5, 0.5], [0.2, 0.3, 0.5]),
   'shape-softmax-empty': () => softmax([]),
-  'shape-estimate-shape': withTensors(() => [tf.zeros([3]), tf.zeros([4])], (a, b) => klEstimate({ estimator: 'k3', logProb: a!, refLogProb: b! })),
+  'shape-estimate-shape': withTensors(
+    () => [tf.zeros([3]), tf.zeros([4])],
+    (a, b) => klEstimate({ estimator: 'k3', logProb: a!, refLogProb: b! }),
+  ),
   'shape-estimate-length': () => klEstimate({ estimator: 'k1', logProb: [0, 0], refLogProb: [0] }),
-  'shape-ppo-shape': withTensors(() => [tf.zeros([3]), tf.zeros([4]), tf.zeros([3])], (a, b, c) => ppoClipLoss({ logProb: a!, oldLogProb: b!, advantages: c!, epsilon: 0.2 })),
+  'shape-ppo-shape': withTensors(
+    () => [tf.zeros([3]), tf.zeros([4]), tf.zeros([3])],
+    (a, b, c) => ppoClipLoss({ logProb: a!, oldLogProb: b!, advantages: c!, epsilon: 0.2 }),
+  ),
   'shape-categorical-ragged': () => Categorical.fromLogits([[0, 1], [0]]),
-  'shape-reward-penalty-rank': withTensors(() => [tf.zeros([3]), tf.zeros([3])], (a, b) => klRewardPenalty({ logProb: a!, refLogProb: b!, scores: [1, 1, 1], beta: 0.1, estimator: 'k1' })),
+  'shape-reward-penalty-rank': withTensors(
+    () => [tf.zeros([3]), tf.zeros([3])],
+    (a, b) => klRewardPenalty({ logProb: a!, refLogProb: b!, scores: [1, 1, 1], beta: 0.1, estimator: 'k1' }),
+  ),
   'shape-group-size': () => groupRelativeAdvantages([1, 2, 3], { groupSize: 2 }),
-  'shape-gae-length': () => gae({ rewards: [1, 0], values: [0], terminated: [0, 1], truncated: [0, 0], bootstrapValues: [0, 0], gamma: 0.99, lambda: 0.95 }),
-  'shape-distill-rank': withTensors(() => [tf.zeros([3]), tf.zeros([3])], (a, b) => distillationLoss({ studentLogits: a!, teacherLogits: b!, kind: 'forward' })),
+  'shape-gae-length': () =>
+    gae({
+      rewards: [1, 0],
+      values: [0],
+      terminated: [0, 1],
+      truncated: [0, 0],
+      bootstrapValues: [0, 0],
+      gamma: 0.99,
+      lambda: 0.95,
+    }),
+  'shape-distill-rank': withTensors(
+    () => [tf.zeros([3]), tf.zeros([3])],
+    (a, b) => distillationLoss({ studentLogits: a!, teacherLogits: b!, kind: 'forward' }),
+  ),
   // NumericError
   'num-probs-nan': () => klProbs([0.5, Number.NaN], [0.5, 0.5]),
   'num-softmax-inf': () => softmax([Infinity, 0]),
-  'num-gae-inf': () => gae({ rewards: [0, 0, Infinity], values: [0, 0, 0], terminated: [0, 0, 1], truncated: [0, 0, 0], bootstrapValues: [0, 0, 0], gamma: 0.99, lambda: 0.95 }),
+  'num-gae-inf': () =>
+    gae({
+      rewards: [0, 0, Infinity],
+      values: [0, 0, 0],
+      terminated: [0, 0, 1],
+      truncated: [0, 0, 0],
+      bootstrapValues: [0, 0, 0],
+      gamma: 0.99,
+      lambda: 0.95,
+    }),
   'num-categorical-nan': () => Categorical.fromProbs([Number.NaN, 1]),
   'num-categorical-all-neg-inf': () => Categorical.fromLogits([-Infinity, -Infinity]),
   'num-categorical-float32': () => Categorical.fromLogits([0, 1e300]),
@@ -165,12 +243,28 @@ const THUNKS: Record<string, Thunk> = {
   'cfg-ppo-gamma-nan': () => resolvePpoConfig({ gamma: Number.NaN }),
   'cfg-ppo-minibatches': () => resolvePpoConfig({ numEnvs: 3, nSteps: 5, numMinibatches: 4 }),
   'cfg-rng-seed': () => createRng(-1),
-  'cfg-gae-gamma': () => gae({ rewards: [1], values: [0], terminated: [1], truncated: [0], bootstrapValues: [0], gamma: 1.5, lambda: 0.95 }),
-  'cfg-reward-penalty-beta': withTensors(() => [tf.zeros([1, 2]), tf.zeros([1, 2])], (a, b) => klRewardPenalty({ logProb: a!, refLogProb: b!, scores: [1], beta: Number.NaN, estimator: 'k1' })),
-  'cfg-distill-kind': withTensors(() => [tf.zeros([1, 3]), tf.zeros([1, 3])], (a, b) => distillationLoss({ studentLogits: a!, teacherLogits: b!, kind: 'jeffreys' as never })),
+  'cfg-gae-gamma': () =>
+    gae({ rewards: [1], values: [0], terminated: [1], truncated: [0], bootstrapValues: [0], gamma: 1.5, lambda: 0.95 }),
+  'cfg-reward-penalty-beta': withTensors(
+    () => [tf.zeros([1, 2]), tf.zeros([1, 2])],
+    (a, b) => klRewardPenalty({ logProb: a!, refLogProb: b!, scores: [1], beta: Number.NaN, estimator: 'k1' }),
+  ),
+  'cfg-distill-kind': withTensors(
+    () => [tf.zeros([1, 3]), tf.zeros([1, 3])],
+    (a, b) => distillationLoss({ studentLogits: a!, teacherLogits: b!, kind: 'jeffreys' as never }),
+  ),
   'cfg-schedule-progress': () => evaluateSchedule(linearSchedule(1, 0), 1.5, 'lr'),
   'cfg-optimum-beta': () => klRegularizedOptimum([0.5, 0.5], [1, 0], 0),
-  'cfg-flags': () => gae({ rewards: [1], values: [0], terminated: [2], truncated: [0], bootstrapValues: [0], gamma: 0.99, lambda: 0.95 }),
+  'cfg-flags': () =>
+    gae({
+      rewards: [1],
+      values: [0],
+      terminated: [2],
+      truncated: [0],
+      bootstrapValues: [0],
+      gamma: 0.99,
+      lambda: 0.95,
+    }),
   // EnvError
   'env-map-ragged': grid(['SFF', 'FH', 'FFG']),
   'env-map-cell': grid(['SXF', 'FFG']),
@@ -204,8 +298,10 @@ const THUNKS: Record<string, Thunk> = {
   'ckpt-foreign': () => validateCheckpoint({ format: 'keras-model', version: 1 }),
   'ckpt-version': () => validateCheckpoint(withCkpt((c) => (c.version = 99))),
   'ckpt-truncated': () => validateCheckpoint(withCkpt((c) => delete c.policy)),
-  'ckpt-weights-nan': () => validateCheckpoint(withCkpt((c) => ((c.policy as { values: unknown[] }[])[0]!.values[0] = null))),
-  'ckpt-weights-size': () => validateCheckpoint(withCkpt((c) => (c.policy as { values: unknown[] }[])[0]!.values.pop())),
+  'ckpt-weights-nan': () =>
+    validateCheckpoint(withCkpt((c) => ((c.policy as { values: unknown[] }[])[0]!.values[0] = null))),
+  'ckpt-weights-size': () =>
+    validateCheckpoint(withCkpt((c) => (c.policy as { values: unknown[] }[])[0]!.values.pop())),
   'ckpt-history': () => validateCheckpoint(withCkpt((c) => (c.history = []))),
   'ckpt-restore': () => Trainer.restore(withCkpt((c) => (c.format = 'other'))),
   // CLI: the thunk returns argv (relative to the temp folder)
@@ -221,13 +317,15 @@ const THUNKS: Record<string, Thunk> = {
     return ['train', '--resume', runDir];
   },
   'cli-resume-foreign': () => {
-    writeFileSync(join(runDir, 'checkpoint.json'), JSON.stringify({ format: 'klip-checkpoint', version: 1, klipVersion: '0.1.0' }));
+    writeFileSync(
+      join(runDir, 'checkpoint.json'),
+      JSON.stringify({ format: 'klip-checkpoint', version: 1, klipVersion: '0.1.0' }),
+    );
     return ['train', '--resume', runDir];
   },
   'cli-beta-negative': () => ['train', '--beta', '-1', '--out', join(tmp, 'never5')],
   'cli-kl-sum': () => ['kl', '--p', '0.5,0.6', '--q', '0.5,0.5'],
 };
-
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -240,15 +338,26 @@ describe('docs/errors.md', () => {
     expect(rows.length).toBeGreaterThanOrEqual(45);
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
     expect(new Set(rows.map((r) => `${r.fn}|${r.arg}|${r.case}`)).size).toBe(rows.length);
-    for (const s of [...Object.keys(CLASSES), CLI_SECTION]) expect(rows.some((r) => r.section === s), s).toBe(true);
+    for (const s of [...Object.keys(CLASSES), CLI_SECTION])
+      expect(
+        rows.some((r) => r.section === s),
+        s,
+      ).toBe(true);
     expect(rows.filter((r) => r.section === CLI_SECTION).length).toBeGreaterThanOrEqual(3);
-    for (const r of rows) expect([...Object.keys(CLASSES), CLI_SECTION], `row ${r.id} under "## ${r.section}"`).toContain(r.section);
+    for (const r of rows)
+      expect([...Object.keys(CLASSES), CLI_SECTION], `row ${r.id} under "## ${r.section}"`).toContain(r.section);
   });
 
   it('every row has a thunk and every thunk has a row', () => {
     const ids = new Set(rows.map((r) => r.id));
-    expect(Object.keys(THUNKS).filter((id) => !ids.has(id)), 'thunks without a row').toEqual([]);
-    expect([...ids].filter((id) => !(id in THUNKS)), 'rows without a thunk').toEqual([]);
+    expect(
+      Object.keys(THUNKS).filter((id) => !ids.has(id)),
+      'thunks without a row',
+    ).toEqual([]);
+    expect(
+      [...ids].filter((id) => !(id in THUNKS)),
+      'rows without a thunk',
+    ).toEqual([]);
   });
 
   const library = rows.filter((r) => r.section !== CLI_SECTION);

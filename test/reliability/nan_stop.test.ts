@@ -18,7 +18,15 @@ const tmp = useCliTestFolder('klip-nan-');
 
 const DIVERGING = {
   env: 'contextual-bandit',
-  envOptions: { means: [[0.2, 0.8], [1e30, 0]], contextProbs: [0.99, 0.01], reward: 'gaussian', std: 0.1 },
+  envOptions: {
+    means: [
+      [0.2, 0.8],
+      [1e30, 0],
+    ],
+    contextProbs: [0.99, 0.01],
+    reward: 'gaussian',
+    std: 0.1,
+  },
   numEnvs: 1,
   nSteps: 16,
   numMinibatches: 2,
@@ -34,11 +42,27 @@ describe('klip train on a diverging run', () => {
     writeFileSync(cfg, JSON.stringify(DIVERGING));
     const out = join(tmp(), 'run');
     const every = 3;
-    const r = await runBuiltCli(['train', '--preset', 'library', '--config', cfg, '--out', out, '--checkpoint-every', String(every)]);
+    const r = await runBuiltCli([
+      'train',
+      '--preset',
+      'library',
+      '--config',
+      cfg,
+      '--out',
+      out,
+      '--checkpoint-every',
+      String(every),
+    ]);
     expect(r.code, r.stderr).toBe(1);
-    const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('klip: '));
+    const lines = r.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.startsWith('klip: '));
     expect(lines, r.stderr).toHaveLength(1);
-    const m = /^klip: NumericError at update (\d+)\/30: Trainer\.step: (\S+) at update (\d+) must be a finite number, got (NaN|-?Infinity)\. Training stopped; the last good checkpoint \(update (\d+)\) stays in (.+)$/.exec(lines[0]!);
+    const m =
+      /^klip: NumericError at update (\d+)\/30: Trainer\.step: (\S+) at update (\d+) must be a finite number, got (NaN|-?Infinity)\. Training stopped; the last good checkpoint \(update (\d+)\) stays in (.+)$/.exec(
+        lines[0]!,
+      );
     expect(m, lines[0]).not.toBeNull();
     const failing = Number(m![1]);
     expect(Number(m![3])).toBe(failing);
@@ -58,7 +82,8 @@ describe('klip train on a diverging run', () => {
     const records = readJsonl(join(out, 'metrics.jsonl'));
     expect(records.map((x) => x.update)).toEqual(Array.from({ length: failing - 1 }, (_, i) => i + 1));
     for (const rec of records) {
-      for (const k of ['loss/policy', 'loss/value', 'loss/total', 'policy/entropy'] as const) expect(Number.isFinite(rec[k]), `${k} at ${rec.update}`).toBe(true);
+      for (const k of ['loss/policy', 'loss/value', 'loss/total', 'policy/entropy'] as const)
+        expect(Number.isFinite(rec[k]), `${k} at ${rec.update}`).toBe(true);
     }
     expect(existsSync(join(out, 'summary.json'))).toBe(false);
   }, 90_000);

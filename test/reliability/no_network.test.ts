@@ -21,7 +21,11 @@ const targets: Array<[Patchable, string, string]> = [
   [require('node:https') as Patchable, 'get', 'https.get'],
   [require('node:net') as Patchable, 'connect', 'net.connect'],
   [require('node:net') as Patchable, 'createConnection', 'net.createConnection'],
-  [(require('node:net') as { Socket: { prototype: Patchable } }).Socket.prototype, 'connect', 'net.Socket.prototype.connect'],
+  [
+    (require('node:net') as { Socket: { prototype: Patchable } }).Socket.prototype,
+    'connect',
+    'net.Socket.prototype.connect',
+  ],
   [require('node:tls') as Patchable, 'connect', 'tls.connect'],
   [require('node:dns') as Patchable, 'lookup', 'dns.lookup'],
   [(require('node:dns') as { promises: Patchable }).promises, 'lookup', 'dns.promises.lookup'],
@@ -66,7 +70,11 @@ describe('no network access', () => {
     expect(() => http.get('http://example.com')).toThrow('network access attempted: http.get');
     expect(() => globalThis.fetch('https://example.com')).toThrow('network access attempted: fetch');
     expect(() => dnsP.lookup('example.com')).toThrow('network access attempted: dns.promises.lookup');
-    expect(calls).toEqual(['http.get(http://example.com)', 'fetch(https://example.com)', 'dns.promises.lookup(example.com)']);
+    expect(calls).toEqual([
+      'http.get(http://example.com)',
+      'fetch(https://example.com)',
+      'dns.promises.lookup(example.com)',
+    ]);
     calls.length = 0;
   });
 
@@ -74,7 +82,25 @@ describe('no network access', () => {
     await cli(['train', '--steps', '2048', '--seed', '3', '--out', 'run', '--backend', 'wasm']);
     await cli(['report', 'run']);
     await cli(['reproduce', 'run']);
-    await cli(['compare', '--env', 'bandit', '--objectives', 'clip', '--controllers', 'adaptive', '--seeds', '1', '--steps', '512', '--out', 'cmp', '--backend', 'wasm', '--workers', '1']);
+    await cli([
+      'compare',
+      '--env',
+      'bandit',
+      '--objectives',
+      'clip',
+      '--controllers',
+      'adaptive',
+      '--seeds',
+      '1',
+      '--steps',
+      '512',
+      '--out',
+      'cmp',
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
+    ]);
     await cli(['kl', '--p', '0.7,0.3', '--q', '0.4,0.6']);
     expect(calls).toEqual([]);
   }, 60_000);

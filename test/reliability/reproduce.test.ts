@@ -10,7 +10,8 @@ import { readJsonl, runBuiltCli, useCliTestFolder } from '../helpers/built_cli.j
 
 const tmp = useCliTestFolder('klip-repro-');
 let run: string;
-const writeJsonl = (p: string, rs: MetricRecord[]): void => writeFileSync(p, rs.map((r) => `${JSON.stringify(r)}\n`).join(''));
+const writeJsonl = (p: string, rs: MetricRecord[]): void =>
+  writeFileSync(p, rs.map((r) => `${JSON.stringify(r)}\n`).join(''));
 
 beforeAll(async () => {
   run = join(tmp(), 'run');
@@ -35,7 +36,9 @@ describe('klip reproduce', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('reproduced 4 updates exactly (wall-clock keys not compared: charts/env_steps_per_s)');
     expect(r.stderr).not.toContain('warning');
-    expect(readJsonl(join(out, 'metrics.jsonl')).map(deterministicPart)).toEqual(readJsonl(join(run, 'metrics.jsonl')).map(deterministicPart));
+    expect(readJsonl(join(out, 'metrics.jsonl')).map(deterministicPart)).toEqual(
+      readJsonl(join(run, 'metrics.jsonl')).map(deterministicPart),
+    );
     expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe(readFileSync(join(run, 'config.json'), 'utf8'));
   }, 60_000);
 
@@ -46,9 +49,14 @@ describe('klip reproduce', () => {
     const want = readJsonl(join(dir, 'metrics.jsonl'))[2]!['loss/total'];
     const r = await runBuiltCli(['reproduce', dir]);
     expect(r.code, r.stderr).toBe(1);
-    const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('klip'));
+    const lines = r.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.startsWith('klip'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`klip: reproduce: update 3 loss/total must be ${String(want)} as recorded in ${dir}/metrics.jsonl, got `);
+    expect(lines[0]).toContain(
+      `klip: reproduce: update 3 loss/total must be ${String(want)} as recorded in ${dir}/metrics.jsonl, got `,
+    );
   }, 60_000);
 
   it('a record missing at the end or a missing key is a difference too', async () => {

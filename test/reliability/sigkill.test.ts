@@ -16,7 +16,10 @@ import { CLI, readJsonl, ROOT, runBuiltCli, useCliTestFolder } from '../helpers/
 const tmp = useCliTestFolder('klip-sigkill-');
 
 /** Run the CLI; `delayMs` after it reports the run folder ("Training …" / "Resuming …" on stdout), SIGKILL it. */
-function runAndKill(args: string[], delayMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function runAndKill(
+  args: string[],
+  delayMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

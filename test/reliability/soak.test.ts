@@ -61,31 +61,49 @@ function slope(xs: number[], ys: number[]): number {
 }
 
 describe(`soak: ${UPDATES} updates of a tiny run (${SOAK ? 'KLIP_SOAK=1' : 'short version; KLIP_SOAK=1 runs 1 000'})`, () => {
-  it('tensor count exactly flat, heap without upward trend', async () => {
-    expect(slope([1, 2, 3], [5, 7, 9])).toBeCloseTo(2, 12); // the fit itself
-    const gc = getGc();
-    const trainer = await Trainer.create({
-      env: 'frozenlake4x4', numEnvs: 1, nSteps: 16, numMinibatches: 2, epochs: 2, totalSteps: 16 * UPDATES, backend: 'cpu', seed: 3,
-      objective: 'clip+kl', klEstimator: 'k3',
-    });
-    const at: number[] = [];
-    const tensors: number[] = [];
-    const heap: number[] = [];
-    try {
-      while (!trainer.done) {
-        await trainer.step();
-        if (trainer.update % EVERY === 0) {
-          at.push(trainer.update);
-          tensors.push(tf.memory().numTensors);
-          heap.push(heapSample(gc));
+  it(
+    'tensor count exactly flat, heap without upward trend',
+    async () => {
+      expect(slope([1, 2, 3], [5, 7, 9])).toBeCloseTo(2, 12); // the fit itself
+      const gc = getGc();
+      const trainer = await Trainer.create({
+        env: 'frozenlake4x4',
+        numEnvs: 1,
+        nSteps: 16,
+        numMinibatches: 2,
+        epochs: 2,
+        totalSteps: 16 * UPDATES,
+        backend: 'cpu',
+        seed: 3,
+        objective: 'clip+kl',
+        klEstimator: 'k3',
+      });
+      const at: number[] = [];
+      const tensors: number[] = [];
+      const heap: number[] = [];
+      try {
+        while (!trainer.done) {
+          await trainer.step();
+          if (trainer.update % EVERY === 0) {
+            at.push(trainer.update);
+            tensors.push(tf.memory().numTensors);
+            heap.push(heapSample(gc));
+          }
         }
+      } finally {
+        trainer.dispose();
       }
-    } finally {
-      trainer.dispose();
-    }
-    expect(at).toHaveLength(10);
-    expect(tensors.every((n) => n === tensors[0]), `numTensors at ${at.join(', ')}: ${tensors.join(', ')}`).toBe(true);
-    const s = slope(at.slice(1), heap.slice(1));
-    expect(s, `heapUsed (bytes) at ${at.join(', ')}: ${heap.join(', ')}; slope ${s.toFixed(0)} B/update`).toBeLessThan(SLOPE_BOUND);
-  }, SOAK ? 240_000 : 60_000);
+      expect(at).toHaveLength(10);
+      expect(
+        tensors.every((n) => n === tensors[0]),
+        `numTensors at ${at.join(', ')}: ${tensors.join(', ')}`,
+      ).toBe(true);
+      const s = slope(at.slice(1), heap.slice(1));
+      expect(
+        s,
+        `heapUsed (bytes) at ${at.join(', ')}: ${heap.join(', ')}; slope ${s.toFixed(0)} B/update`,
+      ).toBeLessThan(SLOPE_BOUND);
+    },
+    SOAK ? 240_000 : 60_000,
+  );
 });

@@ -13,9 +13,27 @@ import { expectClose } from '../helpers/close.js';
 const REF = [0.1, 0.2, 0.3, 0.4];
 const R = [1.0, 0.5, -0.2, 0.3];
 const GOLDEN = [
-  { beta: 0.1, probs: [0.983147036549864, 0.013248785249161841, 1.8121992501323075e-5, 0.0035860562084727454], value: 0.771441149762715, er: 0.9908436216384866, kl: 2.1940247187577158 },
-  { beta: 0.5, probs: [0.3339678055955484, 0.24571977938348644, 0.09089062736455365, 0.3294217876564115], value: 0.39706279404486866, er: 0.5374761061113043, kl: 0.2808266241328715 },
-  { beta: 2.0, probs: [0.14239357379768147, 0.22179245355594038, 0.23444175061554315, 0.40137222203083517], value: 0.2931506317075554, er: 0.32681311706179356, kl: 0.016831242677119135 },
+  {
+    beta: 0.1,
+    probs: [0.983147036549864, 0.013248785249161841, 1.8121992501323075e-5, 0.0035860562084727454],
+    value: 0.771441149762715,
+    er: 0.9908436216384866,
+    kl: 2.1940247187577158,
+  },
+  {
+    beta: 0.5,
+    probs: [0.3339678055955484, 0.24571977938348644, 0.09089062736455365, 0.3294217876564115],
+    value: 0.39706279404486866,
+    er: 0.5374761061113043,
+    kl: 0.2808266241328715,
+  },
+  {
+    beta: 2.0,
+    probs: [0.14239357379768147, 0.22179245355594038, 0.23444175061554315, 0.40137222203083517],
+    value: 0.2931506317075554,
+    er: 0.32681311706179356,
+    kl: 0.016831242677119135,
+  },
 ];
 
 const probVec = (k: number): fc.Arbitrary<number[]> =>
@@ -42,12 +60,18 @@ describe('klRegularizedOptimum', () => {
 
   it('property: J* = E[r] − β·KL, and J* ≥ J(π) for random π (π* is the maximiser)', () => {
     fc.assert(
-      fc.property(probVec(4), probVec(4), fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 4, maxLength: 4 }), fc.double({ min: 0.05, max: 5, noNaN: true }), (ref, pi, r, beta) => {
-        const o = klRegularizedOptimum(ref, r, beta);
-        expectClose(o.value, o.expectedReward - beta * o.kl, 1e-9, 1e-9);
-        expectClose(klRegularizedObjective(o.probs, ref, r, beta), o.value, 1e-9, 1e-9);
-        expect(klRegularizedObjective(pi, ref, r, beta)).toBeLessThanOrEqual(o.value + 1e-9);
-      }),
+      fc.property(
+        probVec(4),
+        probVec(4),
+        fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 4, maxLength: 4 }),
+        fc.double({ min: 0.05, max: 5, noNaN: true }),
+        (ref, pi, r, beta) => {
+          const o = klRegularizedOptimum(ref, r, beta);
+          expectClose(o.value, o.expectedReward - beta * o.kl, 1e-9, 1e-9);
+          expectClose(klRegularizedObjective(o.probs, ref, r, beta), o.value, 1e-9, 1e-9);
+          expect(klRegularizedObjective(pi, ref, r, beta)).toBeLessThanOrEqual(o.value + 1e-9);
+        },
+      ),
       { numRuns: 200, seed: 5 },
     );
   });
@@ -79,13 +103,21 @@ describe('klRegularizedOptimum', () => {
   });
 
   it('rejects bad input with named errors', () => {
-    expect(() => klRegularizedOptimum(REF, R, 0)).toThrow('klRegularizedOptimum: beta must be a finite number > 0, got 0');
+    expect(() => klRegularizedOptimum(REF, R, 0)).toThrow(
+      'klRegularizedOptimum: beta must be a finite number > 0, got 0',
+    );
     expect(() => klRegularizedOptimum([0.5, 0.6], [1, 0], 1)).toThrow(ConfigError);
-    expect(() => klRegularizedOptimum(REF, [1, 2], 1)).toThrow('klRegularizedOptimum: rewards must be of the same length as piRef (4), got "length 2"');
+    expect(() => klRegularizedOptimum(REF, [1, 2], 1)).toThrow(
+      'klRegularizedOptimum: rewards must be of the same length as piRef (4), got "length 2"',
+    );
     expect(() => klRegularizedOptimum(REF, [1, NaN, 0, 0], 1)).toThrow(NumericError);
-    expect(() => klRegularizedOptimum(REF, [1, NaN, 0, 0], 1)).toThrow('klRegularizedOptimum: rewards[1] must be a finite number, got NaN');
+    expect(() => klRegularizedOptimum(REF, [1, NaN, 0, 0], 1)).toThrow(
+      'klRegularizedOptimum: rewards[1] must be a finite number, got NaN',
+    );
     expect(() => klRegularizedObjective([1, 0], REF, R, 1)).toThrow(ShapeError);
     expect(() => klRegularizedFrontier(REF, R, [])).toThrow(ShapeError);
-    expect(() => klRegularizedFrontier(REF, R, [1, -1])).toThrow('klRegularizedFrontier: betas[1] must be a finite number > 0, got -1');
+    expect(() => klRegularizedFrontier(REF, R, [1, -1])).toThrow(
+      'klRegularizedFrontier: betas[1] must be a finite number > 0, got -1',
+    );
   });
 });

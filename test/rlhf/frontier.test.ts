@@ -23,11 +23,23 @@ describe.each(TEST_BACKENDS)('trainKlBandit (%s backend)', (b) => {
     expect(run.history[run.history.length - 1]!.objective).toBeGreaterThan(run.optimum.value - 1e-3);
   });
 
-  it.each([0.1, 0.5, 2])('sampled REINFORCE with the reward-placed k1 penalty converges too (KL(π‖π*) < 0.02) at β = %s', (beta) => {
-    const start = klProbs(REF, klRegularizedOptimum(REF, R, beta).probs);
-    const run = trainKlBandit({ piRef: REF, rewards: R, beta, mode: 'sampled', steps: 300, lr: 0.1, batchSize: 64, seed: 1 });
-    expect(run.klToOptimum).toBeLessThan(Math.min(0.02, start / 5));
-  });
+  it.each([0.1, 0.5, 2])(
+    'sampled REINFORCE with the reward-placed k1 penalty converges too (KL(π‖π*) < 0.02) at β = %s',
+    (beta) => {
+      const start = klProbs(REF, klRegularizedOptimum(REF, R, beta).probs);
+      const run = trainKlBandit({
+        piRef: REF,
+        rewards: R,
+        beta,
+        mode: 'sampled',
+        steps: 300,
+        lr: 0.1,
+        batchSize: 64,
+        seed: 1,
+      });
+      expect(run.klToOptimum).toBeLessThan(Math.min(0.02, start / 5));
+    },
+  );
 });
 
 describe('trainKlBandit: determinism, memory, errors (wasm backend)', () => {
@@ -53,10 +65,14 @@ describe('trainKlBandit: determinism, memory, errors (wasm backend)', () => {
     expect(() => trainKlBandit({ piRef: [0.5, 0.5, 0], rewards: [1, 0, 0], beta: 1 })).toThrow(
       'trainKlBandit: piRef[2] must be a probability > 0 (the policy starts at π_ref), got 0',
     );
-    expect(() => trainKlBandit({ piRef: REF, rewards: R, beta: 0 })).toThrow('trainKlBandit: beta must be a finite number > 0, got 0');
+    expect(() => trainKlBandit({ piRef: REF, rewards: R, beta: 0 })).toThrow(
+      'trainKlBandit: beta must be a finite number > 0, got 0',
+    );
     expect(() => trainKlBandit({ piRef: REF, rewards: [1], beta: 1 })).toThrow(ShapeError);
     expect(() => trainKlBandit({ piRef: REF, rewards: R, beta: 1, mode: 'mc' as 'exact' })).toThrow(ConfigError);
-    expect(() => trainKlBandit({ piRef: REF, rewards: R, beta: 1, batchSize: 1 })).toThrow('trainKlBandit: batchSize must be a finite integer ≥ 2, got 1');
+    expect(() => trainKlBandit({ piRef: REF, rewards: R, beta: 1, batchSize: 1 })).toThrow(
+      'trainKlBandit: batchSize must be a finite integer ≥ 2, got 1',
+    );
   });
 });
 
@@ -84,6 +100,8 @@ describe('rewardKlFrontier (wasm backend)', () => {
   });
 
   it('rejects an empty β list', () => {
-    expect(() => rewardKlFrontier({ piRef: REF, rewards: R, betas: [] })).toThrow('rewardKlFrontier: betas must be a non-empty array of numbers > 0, got []');
+    expect(() => rewardKlFrontier({ piRef: REF, rewards: R, betas: [] })).toThrow(
+      'rewardKlFrontier: betas must be a non-empty array of numbers > 0, got []',
+    );
   });
 });

@@ -23,28 +23,48 @@ function optimum(beta: number): { kl: number; er: number } {
   return { kl, er }; // β = 0.5: KL ≈ 2.640, E[R] ≈ 3.081
 }
 
-const tail = (h: TokenTrainingStep[], key: 'klToRef' | 'expectedScore', n = 20): number => h.slice(-n).reduce((s, x) => s + x[key], 0) / n;
+const tail = (h: TokenTrainingStep[], key: 'klToRef' | 'expectedScore', n = 20): number =>
+  h.slice(-n).reduce((s, x) => s + x[key], 0) / n;
 
-describe.each(TEST_BACKENDS)('trainTokenPolicy: reward placement with k1 reaches the KL-regularized optimum (%s backend)', (b) => {
-  useBackend(b);
+describe.each(TEST_BACKENDS)(
+  'trainTokenPolicy: reward placement with k1 reaches the KL-regularized optimum (%s backend)',
+  (b) => {
+    useBackend(b);
 
-  it('E[R] and KL(π‖π_ref) end next to the closed form at β = 0.5', () => {
-    const opt = optimum(BETA);
-    const { history, probs } = trainTokenPolicy({ bandit, placement: 'reward', estimator: 'k1', beta: BETA, steps: 200, batchSize: 32, lr: 0.05, seed: 1 });
-    expect(history).toHaveLength(200);
-    expect(history[0]!.klToRef).toBeLessThan(0.1); // starts at π_ref
-    expect(Math.abs(tail(history, 'expectedScore') - opt.er)).toBeLessThan(0.2);
-    expect(Math.abs(tail(history, 'klToRef') - opt.kl) / opt.kl).toBeLessThan(0.15);
-    expect(probs).toHaveLength(48);
-  });
-});
+    it('E[R] and KL(π‖π_ref) end next to the closed form at β = 0.5', () => {
+      const opt = optimum(BETA);
+      const { history, probs } = trainTokenPolicy({
+        bandit,
+        placement: 'reward',
+        estimator: 'k1',
+        beta: BETA,
+        steps: 200,
+        batchSize: 32,
+        lr: 0.05,
+        seed: 1,
+      });
+      expect(history).toHaveLength(200);
+      expect(history[0]!.klToRef).toBeLessThan(0.1); // starts at π_ref
+      expect(Math.abs(tail(history, 'expectedScore') - opt.er)).toBeLessThan(0.2);
+      expect(Math.abs(tail(history, 'klToRef') - opt.kl) / opt.kl).toBeLessThan(0.15);
+      expect(probs).toHaveLength(48);
+    });
+  },
+);
 
 describe('trainTokenPolicy (wasm backend)', () => {
   useBackend('wasm');
 
   it('k3 in the reward is biased: the policy runs past the optimum KL (its score-function gradient is not ∇KL)', () => {
     const opt = optimum(BETA);
-    const { history } = trainTokenPolicy({ bandit, placement: 'reward', estimator: 'k3', beta: BETA, steps: 200, seed: 1 });
+    const { history } = trainTokenPolicy({
+      bandit,
+      placement: 'reward',
+      estimator: 'k3',
+      beta: BETA,
+      steps: 200,
+      seed: 1,
+    });
     expect(tail(history, 'klToRef')).toBeGreaterThan(2 * opt.kl);
   });
 
@@ -68,7 +88,14 @@ describe('trainTokenPolicy (wasm backend)', () => {
 
   it('a proportional controller drives the per-sequence KL towards its target (nats per sequence)', () => {
     const ctl = createKlController({ kind: 'proportional', beta: 0.5, target: 1, horizon: 1000 });
-    const { history } = trainTokenPolicy({ bandit, placement: 'reward', estimator: 'k1', controller: ctl, steps: 200, seed: 1 });
+    const { history } = trainTokenPolicy({
+      bandit,
+      placement: 'reward',
+      estimator: 'k1',
+      controller: ctl,
+      steps: 200,
+      seed: 1,
+    });
     expect(history[0]!.beta).toBe(0.5);
     expect(history.some((h) => h.beta !== 0.5)).toBe(true);
     const late = history.slice(100).reduce((s, h) => s + h.klToRef, 0) / 100;
@@ -80,9 +107,33 @@ describe('trainTokenPolicy (wasm backend)', () => {
 
   it('same seed → identical history; another seed → a different one; no tensors left behind', () => {
     const before = tf.memory().numTensors;
-    const a = trainTokenPolicy({ bandit, placement: 'reward', estimator: 'full', beta: 0.2, steps: 5, batchSize: 8, seed: 9 });
-    const c = trainTokenPolicy({ bandit, placement: 'reward', estimator: 'full', beta: 0.2, steps: 5, batchSize: 8, seed: 9 });
-    const d = trainTokenPolicy({ bandit, placement: 'reward', estimator: 'full', beta: 0.2, steps: 5, batchSize: 8, seed: 10 });
+    const a = trainTokenPolicy({
+      bandit,
+      placement: 'reward',
+      estimator: 'full',
+      beta: 0.2,
+      steps: 5,
+      batchSize: 8,
+      seed: 9,
+    });
+    const c = trainTokenPolicy({
+      bandit,
+      placement: 'reward',
+      estimator: 'full',
+      beta: 0.2,
+      steps: 5,
+      batchSize: 8,
+      seed: 9,
+    });
+    const d = trainTokenPolicy({
+      bandit,
+      placement: 'reward',
+      estimator: 'full',
+      beta: 0.2,
+      steps: 5,
+      batchSize: 8,
+      seed: 10,
+    });
     expect(c.history).toEqual(a.history);
     expect(d.history).not.toEqual(a.history);
     const eos = new TokenBandit({ vocabSize: 4, length: 4, reward: 'length-penalized', target: 0 });
@@ -94,9 +145,15 @@ describe('trainTokenPolicy (wasm backend)', () => {
   it('rejects bad options with named errors', () => {
     const ctl = createKlController({ kind: 'fixed', beta: 0.1 });
     expect(() => trainTokenPolicy({ bandit, placement: 'reward', beta: 0.1, controller: ctl })).toThrow(ConfigError);
-    expect(() => trainTokenPolicy({ bandit, placement: 'reward' })).toThrow('trainTokenPolicy: beta must be given exactly when no controller is given');
-    expect(() => trainTokenPolicy({ bandit, placement: 'both' as 'reward', beta: 0.1 })).toThrow("trainTokenPolicy: placement must be one of 'reward' | 'loss', got \"both\"");
-    expect(() => trainTokenPolicy({ bandit: {} as TokenBandit, placement: 'reward', beta: 0.1 })).toThrow('trainTokenPolicy: bandit must be a TokenBandit (from klip/envs)');
+    expect(() => trainTokenPolicy({ bandit, placement: 'reward' })).toThrow(
+      'trainTokenPolicy: beta must be given exactly when no controller is given',
+    );
+    expect(() => trainTokenPolicy({ bandit, placement: 'both' as 'reward', beta: 0.1 })).toThrow(
+      "trainTokenPolicy: placement must be one of 'reward' | 'loss', got \"both\"",
+    );
+    expect(() => trainTokenPolicy({ bandit: {} as TokenBandit, placement: 'reward', beta: 0.1 })).toThrow(
+      'trainTokenPolicy: bandit must be a TokenBandit (from klip/envs)',
+    );
     expect(() => trainTokenPolicy({ bandit, placement: 'reward', beta: 0.1, batchSize: 1 })).toThrow(ConfigError);
   });
 });

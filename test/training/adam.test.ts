@@ -18,7 +18,15 @@ import { expectClose } from '../helpers/close.js';
  * The same recursion is also written out in float64 below, independently of the class.
  */
 const TORCH_AFTER_3_STEPS = [0.7027457317147516, -1.7005873291731533, 0.20185605208965574];
-function referenceAdam(x0: number[], c: number[], lr: number, steps: number, b1 = 0.9, b2 = 0.999, eps = 1e-5): number[] {
+function referenceAdam(
+  x0: number[],
+  c: number[],
+  lr: number,
+  steps: number,
+  b1 = 0.9,
+  b2 = 0.999,
+  eps = 1e-5,
+): number[] {
   const x = [...x0];
   const m = x.map(() => 0);
   const v = x.map(() => 0);

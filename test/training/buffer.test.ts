@@ -90,7 +90,14 @@ describe.each(TEST_BACKENDS)('RolloutBuffer on %s', (backend) => {
   afterEach(() => policy.dispose());
   const encoder = encoderFor({ kind: 'discrete', n: 3 });
   const make = (normalizeAdvantages: 'minibatch' | 'batch' | 'none' = 'minibatch') =>
-    RolloutBuffer.fromRollout({ rollout: handRollout(), policy, encoder, gamma: GAMMA, gaeLambda: LAMBDA, normalizeAdvantages });
+    RolloutBuffer.fromRollout({
+      rollout: handRollout(),
+      policy,
+      encoder,
+      gamma: GAMMA,
+      gaeLambda: LAMBDA,
+      normalizeAdvantages,
+    });
 
   it('holds log π_rollout, V and the logits of every step, and GAE with termination and truncation', async () => {
     const r = handRollout();
@@ -98,11 +105,23 @@ describe.each(TEST_BACKENDS)('RolloutBuffer on %s', (backend) => {
     try {
       const obs = Array.from(r.obs as Int32Array);
       const acts = Array.from(r.actions as Int32Array);
-      expectClose(await buffer.oldLogProb.data(), obs.map((s, k) => logSoftmax(LOGITS[s]!)[acts[k]!]!), 1e-6);
-      expectClose(await buffer.oldValues.data(), obs.map((s) => VALUES[s]!), 1e-6);
+      expectClose(
+        await buffer.oldLogProb.data(),
+        obs.map((s, k) => logSoftmax(LOGITS[s]!)[acts[k]!]!),
+        1e-6,
+      );
+      expectClose(
+        await buffer.oldValues.data(),
+        obs.map((s) => VALUES[s]!),
+        1e-6,
+      );
       expect(buffer.params.kind).toBe('categorical');
       const logits = buffer.params.kind === 'categorical' ? buffer.params.logits : null;
-      expectClose(await logits!.data(), obs.flatMap((s) => logSoftmax(LOGITS[s]!)), 1e-6);
+      expectClose(
+        await logits!.data(),
+        obs.flatMap((s) => logSoftmax(LOGITS[s]!)),
+        1e-6,
+      );
       const { adv, ret } = referenceGae(r);
       expectClose(buffer.advantages, adv, 1e-6);
       expectClose(await buffer.returns.data(), ret, 1e-5);
@@ -129,13 +148,33 @@ describe.each(TEST_BACKENDS)('RolloutBuffer on %s', (backend) => {
       try {
         expectClose(await mb.advantages.data(), expected, 1e-5);
         const obs = handRollout().obs as Int32Array;
-        expectClose(await mb.obs.data(), rows.flatMap((k) => [0, 1, 2].map((s) => (s === obs[k] ? 1 : 0))), 0);
+        expectClose(
+          await mb.obs.data(),
+          rows.flatMap((k) => [0, 1, 2].map((s) => (s === obs[k] ? 1 : 0))),
+          0,
+        );
         expect(Array.from(await mb.actions.data())).toEqual(rows.map((k) => (handRollout().actions as Int32Array)[k]!));
-        expectClose(await mb.oldLogProb.data(), rows.map((k) => logSoftmax(LOGITS[obs[k]!]!)[(handRollout().actions as Int32Array)[k]!]!), 1e-6);
-        expectClose(await mb.returns.data(), rows.map((k) => referenceGae(handRollout()).ret[k]!), 1e-5);
-        expectClose(await mb.oldValues.data(), rows.map((k) => VALUES[obs[k]!]!), 1e-6);
+        expectClose(
+          await mb.oldLogProb.data(),
+          rows.map((k) => logSoftmax(LOGITS[obs[k]!]!)[(handRollout().actions as Int32Array)[k]!]!),
+          1e-6,
+        );
+        expectClose(
+          await mb.returns.data(),
+          rows.map((k) => referenceGae(handRollout()).ret[k]!),
+          1e-5,
+        );
+        expectClose(
+          await mb.oldValues.data(),
+          rows.map((k) => VALUES[obs[k]!]!),
+          1e-6,
+        );
         const lg = mb.oldParams.kind === 'categorical' ? mb.oldParams.logits : null;
-        expectClose(await lg!.data(), rows.flatMap((k) => logSoftmax(LOGITS[obs[k]!]!)), 1e-6);
+        expectClose(
+          await lg!.data(),
+          rows.flatMap((k) => logSoftmax(LOGITS[obs[k]!]!)),
+          1e-6,
+        );
       } finally {
         tf.dispose(minibatchTensors(mb));
         buffer.dispose();

@@ -7,7 +7,14 @@ describe('resolvePpoConfig', () => {
   it('fills every default from the library and the world, and derives the sizes', () => {
     const c = resolvePpoConfig();
     const w = WORLD_DEFAULTS.frozenlake4x4!;
-    expect([c.numEnvs, c.nSteps, c.totalSteps, c.gamma, c.gaeLambda, c.entCoef]).toEqual([w.numEnvs, w.nSteps, w.totalSteps, w.gamma, w.gaeLambda, w.entCoef]);
+    expect([c.numEnvs, c.nSteps, c.totalSteps, c.gamma, c.gaeLambda, c.entCoef]).toEqual([
+      w.numEnvs,
+      w.nSteps,
+      w.totalSteps,
+      w.gamma,
+      w.gaeLambda,
+      w.entCoef,
+    ]);
     expect([c.lr, c.adamEps, c.annealLr]).toEqual([w.tabular.lr, w.tabular.adamEps, w.tabular.annealLr]);
     expect(c.batchSize).toBe(w.numEnvs * w.nSteps);
     expect(c.minibatchSize).toBe(c.batchSize / DEFAULT_PPO_CONFIG.numMinibatches);
@@ -20,30 +27,68 @@ describe('resolvePpoConfig', () => {
   });
 
   it('accepts linear schedule specs, filling endFraction, and names a bad field inside one', () => {
-    expect(resolvePpoConfig({ entCoef: { kind: 'linear', start: 0.5, end: 0 } }).entCoef).toEqual({ kind: 'linear', start: 0.5, end: 0, endFraction: 1 });
+    expect(resolvePpoConfig({ entCoef: { kind: 'linear', start: 0.5, end: 0 } }).entCoef).toEqual({
+      kind: 'linear',
+      start: 0.5,
+      end: 0,
+      endFraction: 1,
+    });
     expect(resolvePpoConfig({ env: 'cliffwalking' }).entCoef).toEqual(WORLD_DEFAULTS.cliffwalking!.entCoef);
-    expect(() => resolvePpoConfig({ entCoef: { kind: 'cosine', start: 1, end: 0 } as never })).toThrow(/resolvePpoConfig: entCoef\.kind must be 'linear'/);
-    expect(() => resolvePpoConfig({ clipEpsilon: { kind: 'linear', start: 0.2, end: 1.5 } })).toThrow(/resolvePpoConfig: clipEpsilon\.end must be a number in \(0, 1\), got 1\.5/);
-    expect(() => resolvePpoConfig({ entCoef: { kind: 'linear', start: 0.1, end: 0, endFraction: 0 } })).toThrow(/entCoef\.endFraction must be a number in \(0, 1\]/);
-    expect(() => resolvePpoConfig({ entCoef: { kind: 'linear', start: 0.1, end: 0, steps: 3 } as never })).toThrow(/entCoef\.steps/);
+    expect(() => resolvePpoConfig({ entCoef: { kind: 'cosine', start: 1, end: 0 } as never })).toThrow(
+      /resolvePpoConfig: entCoef\.kind must be 'linear'/,
+    );
+    expect(() => resolvePpoConfig({ clipEpsilon: { kind: 'linear', start: 0.2, end: 1.5 } })).toThrow(
+      /resolvePpoConfig: clipEpsilon\.end must be a number in \(0, 1\), got 1\.5/,
+    );
+    expect(() => resolvePpoConfig({ entCoef: { kind: 'linear', start: 0.1, end: 0, endFraction: 0 } })).toThrow(
+      /entCoef\.endFraction must be a number in \(0, 1\]/,
+    );
+    expect(() => resolvePpoConfig({ entCoef: { kind: 'linear', start: 0.1, end: 0, steps: 3 } as never })).toThrow(
+      /entCoef\.steps/,
+    );
   });
 
   it('records the controller fully resolved, with the world target for every rule and β = 1 for fixed', () => {
     const d = WORLD_DEFAULTS.frozenlake4x4!.klTarget; // 0.005
     expect(d).toBe(0.005);
     expect(resolvePpoConfig().klController).toEqual({ kind: 'adaptive', beta: 1, target: d, factor: 2, band: 1.5 });
-    expect(resolvePpoConfig({ env: 'grid5x5' }).klController).toEqual({ kind: 'adaptive', beta: 1, target: 0.01, factor: 2, band: 1.5 });
+    expect(resolvePpoConfig({ env: 'grid5x5' }).klController).toEqual({
+      kind: 'adaptive',
+      beta: 1,
+      target: 0.01,
+      factor: 2,
+      band: 1.5,
+    });
     // TRL's proportional rule would default to 6 nats (a per-sequence KL of language models); the world's target wins.
-    expect(resolvePpoConfig({ klController: { kind: 'proportional' } }).klController).toEqual({ kind: 'proportional', beta: 0.2, target: d, horizon: 10_000 });
-    expect(resolvePpoConfig({ klController: { kind: 'rllib' } }).klController).toEqual({ kind: 'rllib', beta: 0.2, target: d });
+    expect(resolvePpoConfig({ klController: { kind: 'proportional' } }).klController).toEqual({
+      kind: 'proportional',
+      beta: 0.2,
+      target: d,
+      horizon: 10_000,
+    });
+    expect(resolvePpoConfig({ klController: { kind: 'rllib' } }).klController).toEqual({
+      kind: 'rllib',
+      beta: 0.2,
+      target: d,
+    });
     expect(resolvePpoConfig({ klController: { kind: 'fixed' } }).klController).toEqual({ kind: 'fixed', beta: 1 });
-    expect(resolvePpoConfig({ klController: { kind: 'adaptive', target: 0.03, betaMin: 0.1 } }).klController)
-      .toEqual({ kind: 'adaptive', beta: 1, target: 0.03, factor: 2, band: 1.5, betaMin: 0.1 });
-    expect(() => resolvePpoConfig({ klController: { kind: 'adaptive', beta: -1 } })).toThrow(/resolvePpoConfig: klController\.beta must be a finite number ≥ 0, got -1/);
+    expect(resolvePpoConfig({ klController: { kind: 'adaptive', target: 0.03, betaMin: 0.1 } }).klController).toEqual({
+      kind: 'adaptive',
+      beta: 1,
+      target: 0.03,
+      factor: 2,
+      band: 1.5,
+      betaMin: 0.1,
+    });
+    expect(() => resolvePpoConfig({ klController: { kind: 'adaptive', beta: -1 } })).toThrow(
+      /resolvePpoConfig: klController\.beta must be a finite number ≥ 0, got -1/,
+    );
   });
 
   it('early stopping defaults to the controller target for KL objectives, off otherwise, and an explicit value wins', () => {
-    expect(resolvePpoConfig({ objective: 'clip+kl', klController: { kind: 'adaptive', target: 0.02 } }).earlyStopKl).toBe(0.02);
+    expect(
+      resolvePpoConfig({ objective: 'clip+kl', klController: { kind: 'adaptive', target: 0.02 } }).earlyStopKl,
+    ).toBe(0.02);
     expect(resolvePpoConfig({ objective: 'kl-penalty', env: 'grid5x5' }).earlyStopKl).toBe(0.01);
     expect(resolvePpoConfig({ objective: 'clip' }).earlyStopKl).toBeNull();
     expect(resolvePpoConfig({ objective: 'clip+kl', klController: { kind: 'fixed', beta: 2 } }).earlyStopKl).toBeNull();
@@ -66,7 +111,10 @@ describe('resolvePpoConfig', () => {
     [{ clipEpsilon: 0 }, /clipEpsilon must be a number in \(0, 1\)/],
     [{ gamma: NaN }, /gamma must be a number in \[0, 1\], got NaN/],
     [{ numEnvs: 2.5 }, /numEnvs must be an integer/],
-    [{ numEnvs: 3, nSteps: 5, numMinibatches: 4 }, /numMinibatches must be a divisor of the batch size numEnvs·nSteps = 15/],
+    [
+      { numEnvs: 3, nSteps: 5, numMinibatches: 4 },
+      /numMinibatches must be a divisor of the batch size numEnvs·nSteps = 15/,
+    ],
     [{ totalSteps: 10 }, /totalSteps must be at least one batch/],
     [{ objective: 'ppo' }, /objective must be one of 'clip' \| 'kl-penalty' \| 'clip\+kl' \| 'pg', got "ppo"/],
     [{ klController: { kind: 'pid' } }, /klController\.kind must be one of/],

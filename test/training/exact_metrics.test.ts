@@ -31,8 +31,20 @@ const kl = (p: number[], q: number[]) => p.reduce((s, pi, i) => s + (pi > 0 ? pi
 
 describe('stateVisitation', () => {
   it('matches the closed form of the two-state chain', () => {
-    for (const [p, H] of [[0.3, 5], [0.9, 2], [0.05, 40], [1, 7]] as const) {
-      const d = stateVisitation(chain, [[1 - p, p], [0.5, 0.5]], H);
+    for (const [p, H] of [
+      [0.3, 5],
+      [0.9, 2],
+      [0.05, 40],
+      [1, 7],
+    ] as const) {
+      const d = stateVisitation(
+        chain,
+        [
+          [1 - p, p],
+          [0.5, 0.5],
+        ],
+        H,
+      );
       expectClose(d, closedForm(p, H), 1e-12, 1e-12);
     }
   });
@@ -42,23 +54,61 @@ describe('stateVisitation', () => {
   });
 
   it('names the argument it rejects', () => {
-    expect(() => stateVisitation(chain, [[1, 0], [1, 0]], 0)).toThrow(EnvError);
-    expect(() => stateVisitation(chain, [[1, 0], [1, 0]], 0)).toThrow(/stateVisitation: horizon/);
-    expect(() => stateVisitation(chain, [[0.7, 0.7], [1, 0]], 3)).toThrow(/policy\[0\]/);
+    expect(() =>
+      stateVisitation(
+        chain,
+        [
+          [1, 0],
+          [1, 0],
+        ],
+        0,
+      ),
+    ).toThrow(EnvError);
+    expect(() =>
+      stateVisitation(
+        chain,
+        [
+          [1, 0],
+          [1, 0],
+        ],
+        0,
+      ),
+    ).toThrow(/stateVisitation: horizon/);
+    expect(() =>
+      stateVisitation(
+        chain,
+        [
+          [0.7, 0.7],
+          [1, 0],
+        ],
+        3,
+      ),
+    ).toThrow(/policy\[0\]/);
     expect(() => stateVisitation(chain, [1, 0, 1], 3)).toThrow(/stateVisitation: policy/);
   });
 });
 
 describe('visitationKl', () => {
   it('weights each state by the before-policy visitation: Σ_s d_before(s) KL(π_before(·|s) ‖ π_after(·|s))', () => {
-    const before = [[0.6, 0.4], [0.2, 0.8]];
-    const after = [[0.3, 0.7], [0.5, 0.5]];
+    const before = [
+      [0.6, 0.4],
+      [0.2, 0.8],
+    ];
+    const after = [
+      [0.3, 0.7],
+      [0.5, 0.5],
+    ];
     const H = 6;
     const [d0, d1] = closedForm(0.4, H);
     const expected = d0 * kl(before[0]!, after[0]!) + d1 * kl(before[1]!, after[1]!);
     const reversed = d0 * kl(after[0]!, before[0]!) + d1 * kl(after[1]!, before[1]!);
     expect(Math.abs(expected - reversed)).toBeGreaterThan(1e-3);
-    expectClose(visitationKl(chain, Float64Array.from(before.flat()), Float64Array.from(after.flat()), H), expected, 1e-12, 1e-12);
+    expectClose(
+      visitationKl(chain, Float64Array.from(before.flat()), Float64Array.from(after.flat()), H),
+      expected,
+      1e-12,
+      1e-12,
+    );
   });
 
   it('is 0 for identical policies and +∞ when the new policy drops a used action in a visited state', () => {

@@ -24,7 +24,9 @@ describe('rolloutHasSignal', () => {
     expect(rolloutHasSignal({ rewards: new Float64Array(4), terminated: term, truncated: zeros(4) })).toBe(false);
   });
   it('is true as soon as one reward differs', () => {
-    expect(rolloutHasSignal({ rewards: Float64Array.from([0, 0, 1, 0]), terminated: zeros(4), truncated: zeros(4) })).toBe(true);
+    expect(
+      rolloutHasSignal({ rewards: Float64Array.from([0, 0, 1, 0]), terminated: zeros(4), truncated: zeros(4) }),
+    ).toBe(true);
   });
   it('a constant non-zero reward carries a signal only when an episode ends (length then matters)', () => {
     const r = Float64Array.from([-1, -1, -1]);
@@ -83,8 +85,17 @@ describe('band edges and the decision', () => {
 describe('the trainer’s controller loop (seeded runs)', () => {
   it('a world without any reward keeps β at β₀ on every update (an unguarded adaptive rule halves it each time)', async () => {
     const { history } = await train({
-      env: 'bandit', envOptions: { probs: [0, 0, 0] }, objective: 'clip+kl', klController: { kind: 'adaptive', beta: 0.5 },
-      numEnvs: 2, nSteps: 16, numMinibatches: 2, epochs: 2, totalSteps: 32 * 8, seed: 3, backend: 'cpu',
+      env: 'bandit',
+      envOptions: { probs: [0, 0, 0] },
+      objective: 'clip+kl',
+      klController: { kind: 'adaptive', beta: 0.5 },
+      numEnvs: 2,
+      nSteps: 16,
+      numMinibatches: 2,
+      epochs: 2,
+      totalSteps: 32 * 8,
+      seed: 3,
+      backend: 'cpu',
     });
     expect(history).toHaveLength(8);
     for (const r of history) {
@@ -98,22 +109,37 @@ describe('the trainer’s controller loop (seeded runs)', () => {
     expect(rule.coef(s)).toBeLessThan(0.5 / 2 ** 7);
   });
 
-  it.each([1, 2, 3])('sparse FrozenLake 8×8, seed %i: β is held until the first reward, and no update goes above 2× the target', async (seed) => {
-    const { history } = await train({
-      env: 'frozenlake8x8', objective: 'clip+kl', klController: { kind: 'adaptive', beta: 1, target: 0.01 },
-      numEnvs: 4, nSteps: 64, totalSteps: 256 * 30, seed, backend: 'cpu',
-    }, {
-      // stop one update after the first informative one
-      onIteration: (_r, t) => (t.history.some((h, i) => i < t.history.length - 1 && (h['charts/episodic_return'] ?? 0) > 0) ? 'stop' : undefined),
-    });
-    // The first rewarded batch is the first update whose episodic return is > 0 (a success ends its episode there).
-    const firstRewarded = history.findIndex((r) => (r['charts/episodic_return'] ?? 0) > 0);
-    const before = firstRewarded < 0 ? history : history.slice(0, firstRewarded);
-    expect(before.length).toBeGreaterThan(0);
-    for (const r of before) {
-      expect(r['kl/coef']).toBe(1);
-      expect(r['kl/coef_held']).toBe(1);
-    }
-    for (const r of history) expect(r['kl/exact_rollout_end']!).toBeLessThanOrEqual(0.02);
-  });
+  it.each([1, 2, 3])(
+    'sparse FrozenLake 8×8, seed %i: β is held until the first reward, and no update goes above 2× the target',
+    async (seed) => {
+      const { history } = await train(
+        {
+          env: 'frozenlake8x8',
+          objective: 'clip+kl',
+          klController: { kind: 'adaptive', beta: 1, target: 0.01 },
+          numEnvs: 4,
+          nSteps: 64,
+          totalSteps: 256 * 30,
+          seed,
+          backend: 'cpu',
+        },
+        {
+          // stop one update after the first informative one
+          onIteration: (_r, t) =>
+            t.history.some((h, i) => i < t.history.length - 1 && (h['charts/episodic_return'] ?? 0) > 0)
+              ? 'stop'
+              : undefined,
+        },
+      );
+      // The first rewarded batch is the first update whose episodic return is > 0 (a success ends its episode there).
+      const firstRewarded = history.findIndex((r) => (r['charts/episodic_return'] ?? 0) > 0);
+      const before = firstRewarded < 0 ? history : history.slice(0, firstRewarded);
+      expect(before.length).toBeGreaterThan(0);
+      for (const r of before) {
+        expect(r['kl/coef']).toBe(1);
+        expect(r['kl/coef_held']).toBe(1);
+      }
+      for (const r of history) expect(r['kl/exact_rollout_end']!).toBeLessThanOrEqual(0.02);
+    },
+  );
 });

@@ -20,7 +20,11 @@ async function trainKeep(config: PpoConfigInput): Promise<{ last: Record<string,
 }
 
 /** Follow the greedy action from the start state of a deterministic grid; returns the return and whether it ended. */
-function greedyWalk(envId: string, probs: number[][], options: Record<string, unknown> = {}): { ret: number; ended: boolean; steps: number } {
+function greedyWalk(
+  envId: string,
+  probs: number[][],
+  options: Record<string, unknown> = {},
+): { ret: number; ended: boolean; steps: number } {
   const env = makeEnv(envId, options);
   let { obs } = env.reset({ seed: 0 });
   let ret = 0;
@@ -46,7 +50,13 @@ describe.each(SEEDS)('learnability of the defaults, seed %i', (seed) => {
   });
 
   it('Bernoulli bandit with an MLP policy prefers the best arm', async () => {
-    const { trainer } = await trainKeep({ env: 'bandit', seed, totalSteps: 512 * 20, policy: { kind: 'mlp', hidden: [16] }, lr: 0.01 });
+    const { trainer } = await trainKeep({
+      env: 'bandit',
+      seed,
+      totalSteps: 512 * 20,
+      policy: { kind: 'mlp', hidden: [16] },
+      lr: 0.01,
+    });
     const snap = (await trainer.policySnapshot())!;
     expect(snap.probs[0]![2]!).toBeGreaterThan(0.8);
     trainer.dispose();

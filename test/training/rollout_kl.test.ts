@@ -35,15 +35,24 @@ function logSoftmax(row: number[]): number[] {
 }
 const lr = ROLLOUT.map(logSoftmax);
 const lc = CURRENT.map(logSoftmax);
-const klRows = (p: number[][], q: number[][]) => OBS.map((s) => p[s]!.reduce((acc, lp, a) => acc + Math.exp(lp) * (lp - q[s]![a]!), 0));
+const klRows = (p: number[][], q: number[][]) =>
+  OBS.map((s) => p[s]!.reduce((acc, lp, a) => acc + Math.exp(lp) * (lp - q[s]![a]!), 0));
 const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function rollout(): Rollout {
   return {
-    T: 2, N: 2, obsDim: 1, actDim: 1,
-    obs: Int32Array.from(OBS), actions: Int32Array.from(ACTS),
-    rewards: new Float64Array(4), terminated: new Uint8Array(4), truncated: new Uint8Array(4),
-    bootstrapIndex: Int32Array.from([2, 3]), bootstrapObs: Int32Array.from([0, 1]), episodes: [],
+    T: 2,
+    N: 2,
+    obsDim: 1,
+    actDim: 1,
+    obs: Int32Array.from(OBS),
+    actions: Int32Array.from(ACTS),
+    rewards: new Float64Array(4),
+    terminated: new Uint8Array(4),
+    truncated: new Uint8Array(4),
+    bootstrapIndex: Int32Array.from([2, 3]),
+    bootstrapObs: Int32Array.from([0, 1]),
+    episodes: [],
   };
 }
 
@@ -52,12 +61,22 @@ describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
   let policy: TabularPolicy;
   beforeEach(() => {
     policy = new TabularPolicy({ numStates: 2, numActions: 3, rng: createRng(1), critic: true });
-    policy.setWeights([{ name: 'logits', shape: [2, 3], values: ROLLOUT.flat() }, { name: 'values', shape: [2], values: [0, 0] }]);
+    policy.setWeights([
+      { name: 'logits', shape: [2, 3], values: ROLLOUT.flat() },
+      { name: 'values', shape: [2], values: [0, 0] },
+    ]);
   });
   afterEach(() => policy.dispose());
 
   it('is 0 before the policy moves', async () => {
-    const buffer = await RolloutBuffer.fromRollout({ rollout: rollout(), policy, encoder: encoderFor({ kind: 'discrete', n: 2 }), gamma: 1, gaeLambda: 1, normalizeAdvantages: 'none' });
+    const buffer = await RolloutBuffer.fromRollout({
+      rollout: rollout(),
+      policy,
+      encoder: encoderFor({ kind: 'discrete', n: 2 }),
+      gamma: 1,
+      gaeLambda: 1,
+      normalizeAdvantages: 'none',
+    });
     try {
       const kl = await rolloutToCurrentKl(buffer, policy, { advantages: Float64Array.from(ADV) });
       expectClose([kl.exact, kl.k1, kl.k3, kl.gain, kl.clipGain], [0, 0, 0, 0, 0], 1e-6);
@@ -67,9 +86,19 @@ describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
   });
 
   it('measures KL(π_rollout‖π_current) exactly and by k1/k3, and the plain and clipped surrogate gains', async () => {
-    const buffer = await RolloutBuffer.fromRollout({ rollout: rollout(), policy, encoder: encoderFor({ kind: 'discrete', n: 2 }), gamma: 1, gaeLambda: 1, normalizeAdvantages: 'none' });
+    const buffer = await RolloutBuffer.fromRollout({
+      rollout: rollout(),
+      policy,
+      encoder: encoderFor({ kind: 'discrete', n: 2 }),
+      gamma: 1,
+      gaeLambda: 1,
+      normalizeAdvantages: 'none',
+    });
     try {
-      policy.setWeights([{ name: 'logits', shape: [2, 3], values: CURRENT.flat() }, { name: 'values', shape: [2], values: [0, 0] }]);
+      policy.setWeights([
+        { name: 'logits', shape: [2, 3], values: CURRENT.flat() },
+        { name: 'values', shape: [2], values: [0, 0] },
+      ]);
       const eps = 0.2;
       const kl = await rolloutToCurrentKl(buffer, policy, { advantages: Float64Array.from(ADV), epsilon: eps });
       const forward = avg(klRows(lr, lc));
@@ -82,7 +111,12 @@ describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
       expectClose(kl.k3, avg(ratio.map((r) => r - 1 - Math.log(r))), 1e-5, 1e-5);
       expectClose(kl.gain, avg(ratio.map((r, k) => (r - 1) * ADV[k]!)), 1e-5, 1e-5);
       const clip = (r: number) => Math.min(Math.max(r, 1 - eps), 1 + eps);
-      expectClose(kl.clipGain, avg(ratio.map((r, k) => Math.min(r * ADV[k]!, clip(r) * ADV[k]!) - ADV[k]!)), 1e-5, 1e-5);
+      expectClose(
+        kl.clipGain,
+        avg(ratio.map((r, k) => Math.min(r * ADV[k]!, clip(r) * ADV[k]!) - ADV[k]!)),
+        1e-5,
+        1e-5,
+      );
       const noAdv = await rolloutToCurrentKl(buffer, policy);
       expect(noAdv.gain).toBeNaN();
       expect(noAdv.clipGain).toBeNaN();

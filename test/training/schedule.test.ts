@@ -22,7 +22,9 @@ describe('schedules', () => {
       'evaluateSchedule: entCoef must be a schedule whose value is a finite number, got NaN. At progressRemaining = 0.5',
     );
     expect(() => evaluateSchedule(Infinity, 1, 'lr')).toThrow(/evaluateSchedule: lr must be/);
-    expect(() => evaluateSchedule(0.1, 1.5, 'lr')).toThrow('evaluateSchedule: progressRemaining must be a finite number ≥ 0 and ≤ 1, got 1.5');
+    expect(() => evaluateSchedule(0.1, 1.5, 'lr')).toThrow(
+      'evaluateSchedule: progressRemaining must be a finite number ≥ 0 and ≤ 1, got 1.5',
+    );
     expect(() => evaluateSchedule('0.1' as unknown as number, 1, 'lr')).toThrow(ConfigError);
     expect(() => linearSchedule(NaN, 0)).toThrow(ConfigError);
   });
@@ -36,7 +38,9 @@ describe('schedules', () => {
     expect(evaluateSchedule(spec, 0, 'entCoef')).toBe(0);
     // endFraction defaults to 1: the whole run
     expect(evaluateSchedule({ kind: 'linear', start: 0.3, end: 0.1 }, 0.5, 'clipEpsilon')).toBeCloseTo(0.2, 15);
-    expect(() => evaluateSchedule({ kind: 'linear', start: 0.3, end: 0.1, endFraction: 0 }, 0.5, 'x')).toThrow(/evaluateSchedule: x must be a number, \{ kind: 'linear'/);
+    expect(() => evaluateSchedule({ kind: 'linear', start: 0.3, end: 0.1, endFraction: 0 }, 0.5, 'x')).toThrow(
+      /evaluateSchedule: x must be a number, \{ kind: 'linear'/,
+    );
     expect(() => evaluateSchedule({ kind: 'step' } as never, 0.5, 'x')).toThrow(ConfigError);
   });
 });

@@ -14,7 +14,10 @@ const BASE: PpoConfigInput = { backend: 'cpu', env: 'token-bandit', numEnvs: 4, 
  * Independent score of a full sequence y ∈ [0, V)^T, written from the preset definitions (not TokenBandit.score):
  * count Σ[y_t = target]; pattern Σ[y_t = pattern_t]; length-penalized: tokens before the first eos, #target − λ·L.
  */
-function referenceScore(y: number[], o: { reward: string; target: number; pattern: number[]; eos: number; lengthPenalty: number }): number {
+function referenceScore(
+  y: number[],
+  o: { reward: string; target: number; pattern: number[]; eos: number; lengthPenalty: number },
+): number {
   if (o.reward === 'count') return y.filter((v) => v === o.target).length;
   if (o.reward === 'pattern') return y.filter((v, t) => v === o.pattern[t]).length;
   const cut = y.indexOf(o.eos);
@@ -71,8 +74,11 @@ describe('training on token-bandit', () => {
 
   it('an MLP policy trains on it too, with the same exact metrics', async () => {
     const { history } = await train({
-      ...BASE, envOptions: { vocabSize: 4, length: 3, reward: 'pattern', pattern: [1, 3, 0] }, totalSteps: 96 * 12,
-      policy: { kind: 'mlp', hidden: [16] }, lr: 0.01,
+      ...BASE,
+      envOptions: { vocabSize: 4, length: 3, reward: 'pattern', pattern: [1, 3, 0] },
+      totalSteps: 96 * 12,
+      policy: { kind: 'mlp', hidden: [16] },
+      lr: 0.01,
     });
     for (const r of history) expect(r['charts/optimal_return']).toBe(3);
     const first = history[0]!['charts/policy_return']!;
@@ -95,7 +101,13 @@ describe('training on token-bandit', () => {
     for (const c of cases) {
       const trainer = await Trainer.create({ ...BASE, envOptions: { vocabSize: V, length: T, ...c }, totalSteps: 96 });
       try {
-        const o = { reward: c.reward as string, target: (c.target as number) ?? 0, pattern: (c.pattern as number[]) ?? [0, 1, 2], eos: (c.eos as number) ?? V - 1, lengthPenalty: (c.lengthPenalty as number) ?? 0.5 };
+        const o = {
+          reward: c.reward as string,
+          target: (c.target as number) ?? 0,
+          pattern: (c.pattern as number[]) ?? [0, 1, 2],
+          eos: (c.eos as number) ?? V - 1,
+          lengthPenalty: (c.lengthPenalty as number) ?? 0.5,
+        };
         const expected = bruteForceOptimum(V, T, o);
         expect(trainer.exactOptimum!.optimalReturn, JSON.stringify(c)).toBeCloseTo(expected, 12);
         expect(trainer.exactOptimum!.horizon).toBe(T);
@@ -116,7 +128,18 @@ describe('training on token-bandit', () => {
     const V = 3;
     const T = 3;
     const o = { reward: 'length-penalized', target: 1, eos: 2, lengthPenalty: 0.25, pattern: [0, 1, 2] };
-    const trainer = await Trainer.create({ ...BASE, envOptions: { vocabSize: V, length: T, reward: o.reward, target: o.target, eos: o.eos, lengthPenalty: o.lengthPenalty }, totalSteps: 96 * 3 });
+    const trainer = await Trainer.create({
+      ...BASE,
+      envOptions: {
+        vocabSize: V,
+        length: T,
+        reward: o.reward,
+        target: o.target,
+        eos: o.eos,
+        lengthPenalty: o.lengthPenalty,
+      },
+      totalSteps: 96 * 3,
+    });
     try {
       let r = await trainer.step();
       r = await trainer.step();
@@ -140,7 +163,11 @@ describe('training on token-bandit', () => {
   }, 30_000);
 
   it('save/restore on token-bandit resumes bit for bit', async () => {
-    const cfg = { ...BASE, envOptions: { vocabSize: 5, length: 4, reward: 'length-penalized', target: 3, eos: 0 }, totalSteps: 96 * 3 } as PpoConfigInput;
+    const cfg = {
+      ...BASE,
+      envOptions: { vocabSize: 5, length: 4, reward: 'length-penalized', target: 3, eos: 0 },
+      totalSteps: 96 * 3,
+    } as PpoConfigInput;
     const { history: full } = await train(cfg);
     const a = await Trainer.create(cfg);
     let resumed: Trainer | undefined;

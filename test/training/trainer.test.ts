@@ -58,7 +58,12 @@ describe.each(TEST_BACKENDS)('Trainer on %s', (backend) => {
   });
 
   it('resume with linear schedules (entCoef, clipEpsilon) matches the uninterrupted run; the ramp changes the run', async () => {
-    const ramp = { ...SMALL, backend, entCoef: { kind: 'linear', start: 0.5, end: 0, endFraction: 0.5 }, clipEpsilon: { kind: 'linear', start: 0.3, end: 0.1 } } as const;
+    const ramp = {
+      ...SMALL,
+      backend,
+      entCoef: { kind: 'linear', start: 0.5, end: 0, endFraction: 0.5 },
+      clipEpsilon: { kind: 'linear', start: 0.3, end: 0.1 },
+    } as const;
     const full = await runAll(ramp);
     const first = await Trainer.create(ramp);
     for (let i = 0; i < 2; i++) await first.step();
@@ -87,7 +92,14 @@ describe.each(TEST_BACKENDS)('Trainer on %s', (backend) => {
 
 describe('Trainer: KL semantics', () => {
   it('a large fixed β keeps the KL of the update below that of an unpenalized run on the same seed', async () => {
-    const base: PpoConfigInput = { ...SMALL, objective: 'kl-penalty', backend: 'cpu', totalSteps: 64 * 4, lr: 0.5, annealLr: false };
+    const base: PpoConfigInput = {
+      ...SMALL,
+      objective: 'kl-penalty',
+      backend: 'cpu',
+      totalSteps: 64 * 4,
+      lr: 0.5,
+      annealLr: false,
+    };
     const free = await runAll({ ...base, klController: { kind: 'fixed', beta: 0 } });
     const tight = await runAll({ ...base, klController: { kind: 'fixed', beta: 50 } });
     // Update 1 starts from the same policy and the same batch, so the comparison is exact there. β restrains the
@@ -101,7 +113,16 @@ describe('Trainer: KL semantics', () => {
 
   it('target-KL early stopping keeps every applied step under factor·target and stops some updates', async () => {
     const targetKl = 0.002;
-    const cfg: PpoConfigInput = { ...SMALL, objective: 'clip', backend: 'cpu', lr: 0.5, annealLr: false, epochs: 4, earlyStopKl: targetKl, earlyStopStatistic: 'k3' };
+    const cfg: PpoConfigInput = {
+      ...SMALL,
+      objective: 'clip',
+      backend: 'cpu',
+      lr: 0.5,
+      annealLr: false,
+      epochs: 4,
+      earlyStopKl: targetKl,
+      earlyStopStatistic: 'k3',
+    };
     const history = await runAll(cfg);
     const threshold = 1.5 * targetKl;
     expect(history.some((r) => r['kl/early_stopped'] === 1)).toBe(true);
@@ -116,7 +137,11 @@ describe('Trainer: KL semantics', () => {
   });
 
   it('the adaptive controller moves β between updates according to the observed KL, except where the trainer holds it', async () => {
-    const history = await runAll({ ...SMALL, backend: 'cpu', klController: { kind: 'adaptive', beta: 1, target: 0.01 } });
+    const history = await runAll({
+      ...SMALL,
+      backend: 'cpu',
+      klController: { kind: 'adaptive', beta: 1, target: 0.01 },
+    });
     expect(history.some((r) => r['kl/coef_held'] === 0)).toBe(true);
     for (let i = 1; i < history.length; i++) {
       const prev = history[i - 1]!;
@@ -130,8 +155,9 @@ describe('Trainer: KL semantics', () => {
 
 describe('Trainer: guards and errors', () => {
   it('refuses a world with one action with a ConfigError naming env, before any tensor work', async () => {
-    await expect(Trainer.create({ env: 'bandit', envOptions: { probs: [0.5] }, backend: 'cpu' }))
-      .rejects.toThrow('Trainer.create: env must be a world with at least 2 actions (with one, the policy has nothing to choose), got "bandit with 1 action". A bandit needs two or more arms in envOptions.probs');
+    await expect(Trainer.create({ env: 'bandit', envOptions: { probs: [0.5] }, backend: 'cpu' })).rejects.toThrow(
+      'Trainer.create: env must be a world with at least 2 actions (with one, the policy has nothing to choose), got "bandit with 1 action". A bandit needs two or more arms in envOptions.probs',
+    );
   });
 
   it('stops with a NumericError naming the update when the weights become NaN', async () => {
@@ -148,7 +174,9 @@ describe('Trainer: guards and errors', () => {
   });
 
   it('rejects bad configs, damaged checkpoints and foreign versions with typed errors', async () => {
-    await expect(Trainer.create({ ...SMALL, clipEpsilon: 1.5 })).rejects.toThrow(/clipEpsilon must be a number in \(0, 1\), got 1.5/);
+    await expect(Trainer.create({ ...SMALL, clipEpsilon: 1.5 })).rejects.toThrow(
+      /clipEpsilon must be a number in \(0, 1\), got 1.5/,
+    );
     await expect(Trainer.create({ ...SMALL, bogus: 1 } as never)).rejects.toThrow(ConfigError);
     await expect(Trainer.create({ ...SMALL, env: 'nope' })).rejects.toThrow(KlipError);
     const trainer = await Trainer.create({ ...SMALL, backend: 'cpu' });
@@ -158,7 +186,10 @@ describe('Trainer: guards and errors', () => {
     await expect(Trainer.restore({ ...ckpt, version: 99 })).rejects.toThrow(CheckpointError);
     await expect(Trainer.restore({ ...ckpt, policy: 'x' })).rejects.toThrow(/policy/);
     await expect(Trainer.restore(null)).rejects.toThrow(CheckpointError);
-    const wrongShape = { ...ckpt, policy: ckpt.policy.map((w: { values: number[] }) => ({ ...w, values: w.values.slice(1) })) };
+    const wrongShape = {
+      ...ckpt,
+      policy: ckpt.policy.map((w: { values: number[] }) => ({ ...w, values: w.values.slice(1) })),
+    };
     await expect(Trainer.restore(wrongShape)).rejects.toThrow(KlipError);
   });
 
@@ -175,7 +206,15 @@ describe('Trainer: guards and errors', () => {
 describe('Trainer: memory', () => {
   it('200 updates leave tf.memory().numTensors flat after the first', async () => {
     const trainer = await Trainer.create({
-      env: 'grid5x5', numEnvs: 1, nSteps: 8, epochs: 1, numMinibatches: 1, totalSteps: 8 * 201, objective: 'clip+kl', backend: 'cpu', seed: 3,
+      env: 'grid5x5',
+      numEnvs: 1,
+      nSteps: 8,
+      epochs: 1,
+      numMinibatches: 1,
+      totalSteps: 8 * 201,
+      objective: 'clip+kl',
+      backend: 'cpu',
+      seed: 3,
     });
     try {
       await trainer.step();

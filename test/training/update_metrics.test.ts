@@ -172,7 +172,11 @@ describe('updateRecord', () => {
   });
 
   it('regret is null when the optimum is unknown, and max keys are maxima (not last values)', () => {
-    const rec = updateRecord({ ...OUTCOME, optimalReturn: null, steps: { ...STEPS, stepKlExact: [0.05, 0.01], preStep: [0.02, 0.09] } });
+    const rec = updateRecord({
+      ...OUTCOME,
+      optimalReturn: null,
+      steps: { ...STEPS, stepKlExact: [0.05, 0.01], preStep: [0.02, 0.09] },
+    });
     expect(rec['charts/regret']).toBeNull();
     expect(rec['charts/optimal_return']).toBeNull();
     expect(rec['charts/policy_return']).toBe(0.7);
@@ -182,8 +186,12 @@ describe('updateRecord', () => {
   });
 
   it('success rate is the fraction of successes in the window (none → 0, all → 1)', () => {
-    expect(updateRecord({ ...OUTCOME, window: [{ return: 0, length: 1, success: false }] })['charts/success_rate']).toBe(0);
-    expect(updateRecord({ ...OUTCOME, window: [{ return: 2, length: 4, success: true }] })['charts/success_rate']).toBe(1);
+    expect(
+      updateRecord({ ...OUTCOME, window: [{ return: 0, length: 1, success: false }] })['charts/success_rate'],
+    ).toBe(0);
+    expect(updateRecord({ ...OUTCOME, window: [{ return: 2, length: 4, success: true }] })['charts/success_rate']).toBe(
+      1,
+    );
   });
 
   it('mean: arithmetic mean, NaN when empty', () => {
@@ -268,7 +276,11 @@ describe.each(TEST_BACKENDS)('readStepScalars on %s', (backend) => {
   const f = Math.fround;
 
   it('returns the values in step order, step KLs and preStep from applied steps only, and disposes every scalar', async () => {
-    for (const [stat, off] of [['exact', 1.1], ['k1', 1.2], ['k3', 1.3]] as const) {
+    for (const [stat, off] of [
+      ['exact', 1.1],
+      ['k1', 1.2],
+      ['k3', 1.3],
+    ] as const) {
       const base = tf.memory().numTensors;
       const steps = makeSteps([true, true, false]);
       expect(tf.memory().numTensors).toBe(base + 2 * 13 + 10);

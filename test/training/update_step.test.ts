@@ -45,7 +45,8 @@ function logSoftmax64(x: readonly number[]): number[] {
 }
 const softmax64 = (x: readonly number[]): number[] => logSoftmax64(x).map(Math.exp);
 /** KL(p‖q) = Σ p log(p/q). */
-const kl64 = (p: readonly number[], q: readonly number[]): number => p.reduce((s, pi, i) => s + pi * Math.log(pi / q[i]!), 0);
+const kl64 = (p: readonly number[], q: readonly number[]): number =>
+  p.reduce((s, pi, i) => s + pi * Math.log(pi / q[i]!), 0);
 /** H(p) = −Σ p log p. */
 const entropy64 = (p: readonly number[]): number => -p.reduce((s, pi) => s + pi * Math.log(pi), 0);
 const mean64 = (xs: readonly number[]): number => xs.reduce((s, v) => s + v, 0) / xs.length;
@@ -201,7 +202,14 @@ const ROLL_LOGITS = [
   [-2.0, 0.3, 0.4],
 ];
 
-function makeCase(states: number[], actions: number[], adv: number[], ret: number[], oldV: number[], roll = ROLL_LOGITS): Case {
+function makeCase(
+  states: number[],
+  actions: number[],
+  adv: number[],
+  ret: number[],
+  oldV: number[],
+  roll = ROLL_LOGITS,
+): Case {
   const rowsByState = roll.map((r) => logSoftmax64(r).map(f));
   const rollRows = states.map((s) => [...rowsByState[s]!]);
   return {
@@ -217,7 +225,13 @@ function makeCase(states: number[], actions: number[], adv: number[], ret: numbe
   };
 }
 
-const CASE = makeCase([0, 0, 1, 1, 1], [0, 1, 1, 2, 0], [1.0, -0.5, 0.8, -1.2, 0.3], [1.0, 0.2, 0.4, -0.5, 0.1], [0.25, 0.25, -0.5, -0.5, -0.5]);
+const CASE = makeCase(
+  [0, 0, 1, 1, 1],
+  [0, 1, 1, 2, 0],
+  [1.0, -0.5, 0.8, -1.2, 0.3],
+  [1.0, 0.2, 0.4, -0.5, 0.1],
+  [0.25, 0.25, -0.5, -0.5, -0.5],
+);
 
 const BASE: StepCoefficients = {
   objective: 'clip',
@@ -254,7 +268,15 @@ function makeBatch(c: Case): Minibatch {
 }
 
 function disposeBatch(b: Minibatch): void {
-  tf.dispose([b.obs, b.actions, b.oldLogProb, b.advantages, b.returns, b.oldValues, b.oldParams.kind === 'categorical' ? b.oldParams.logits : []]);
+  tf.dispose([
+    b.obs,
+    b.actions,
+    b.oldLogProb,
+    b.advantages,
+    b.returns,
+    b.oldValues,
+    b.oldParams.kind === 'categorical' ? b.oldParams.logits : [],
+  ]);
 }
 
 type Readings = Partial<Record<keyof StepScalars, number>>;
@@ -351,8 +373,14 @@ describe.each(TEST_BACKENDS)('ppoUpdateStep on %s', (backend) => {
   for (const variant of [
     { name: 'clip', coef: { ...BASE } },
     { name: 'pg', coef: { ...BASE, objective: 'pg' as const } },
-    { name: 'kl-penalty with k1', coef: { ...BASE, objective: 'kl-penalty' as const, klEstimator: 'k1' as const, beta: 0.7 } },
-    { name: 'clip+kl with k3 and value clipping', coef: { ...BASE, objective: 'clip+kl' as const, klEstimator: 'k3' as const, beta: 0.3, valueClip: 0.2 } },
+    {
+      name: 'kl-penalty with k1',
+      coef: { ...BASE, objective: 'kl-penalty' as const, klEstimator: 'k1' as const, beta: 0.7 },
+    },
+    {
+      name: 'clip+kl with k3 and value clipping',
+      coef: { ...BASE, objective: 'clip+kl' as const, klEstimator: 'k3' as const, beta: 0.3, valueClip: 0.2 },
+    },
   ]) {
     it(`${variant.name}: every loss scalar, totalLoss and gradNorm equal the float64 reference [bugs 6, 7]`, async () => {
       const x0 = [...THETA0, ...V0];
@@ -506,7 +534,12 @@ describe.each(TEST_BACKENDS)('ppoUpdateStep on %s', (backend) => {
     const eps = 0.5; // a large ε makes the first Adam step lr·g/(|g| + ε) depend on the scale of g
     const expected = adamFirstStep(x0, g, lr, eps);
     // A clip that always rescales (g·maxNorm/‖g‖) would give a clearly different step:
-    const rescaled = adamFirstStep(x0, g.map((gi) => gi * 10) /* scale maxNorm/‖g‖ = 10 */, lr, eps);
+    const rescaled = adamFirstStep(
+      x0,
+      g.map((gi) => gi * 10) /* scale maxNorm/‖g‖ = 10 */,
+      lr,
+      eps,
+    );
     expect(Math.max(...expected.map((e, j) => Math.abs(e - rescaled[j]!)))).toBeGreaterThan(1e-3);
 
     const run = await runStep(CASE, { ...BASE, lr, maxGradNorm: 10 * gn }, { eps });
@@ -558,7 +591,11 @@ describe.each(TEST_BACKENDS)('ppoUpdateStep on %s', (backend) => {
 
   it('early stop: shouldStop → true leaves weights and optimizer untouched and reports no step KL [bug 8]', async () => {
     const seen: number[] = [];
-    const run = await runStep(CASE, { ...BASE, lr: 0.3 }, { shouldStop: (kl) => (seen.push(kl), true), preStepStatistic: 'exact' });
+    const run = await runStep(
+      CASE,
+      { ...BASE, lr: 0.3 },
+      { shouldStop: (kl) => (seen.push(kl), true), preStepStatistic: 'exact' },
+    );
     expect(run.applied).toBe(false);
     expect(seen).toHaveLength(1);
     expect(run.after).toEqual(run.before);
@@ -628,9 +665,17 @@ describe.each(TEST_BACKENDS)('ppoUpdateStep on %s', (backend) => {
     const optimizer = new Adam(policy.trainableVariables);
     const batch = makeBatch(CASE);
     const before = tf.memory().numTensors;
-    await expect(ppoUpdateStep({
-      policy, optimizer, batch, coef: { ...BASE, objective: 'clip' }, shouldStop: () => { throw new Error('stop check failed'); },
-    })).rejects.toThrow('stop check failed');
+    await expect(
+      ppoUpdateStep({
+        policy,
+        optimizer,
+        batch,
+        coef: { ...BASE, objective: 'clip' },
+        shouldStop: () => {
+          throw new Error('stop check failed');
+        },
+      }),
+    ).rejects.toThrow('stop check failed');
     expect(tf.memory().numTensors).toBe(before);
     disposeBatch(batch);
     optimizer.dispose();

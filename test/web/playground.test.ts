@@ -12,13 +12,30 @@ import { Trainer } from '../../src/training/trainer.js';
 import { deterministicPart, type MetricRecord } from '../../src/training/metrics.js';
 import { resolvePpoConfig } from '../../src/training/config.js';
 import { setProbability } from '../../web/src/kl_explorer.js';
-import { CONTROLLER_KINDS, DEFAULT_SETTINGS, OBJECTIVE_KINDS, WORLDS, toPpoConfig, type PlaygroundSettings } from '../../web/src/protocol.js';
-import { ARTIFACTS, WEB_DIST, ensureWebBuild, findChromium, inCi, launchChromium, serveStatic } from '../helpers/chromium.js';
+import {
+  CONTROLLER_KINDS,
+  DEFAULT_SETTINGS,
+  OBJECTIVE_KINDS,
+  WORLDS,
+  toPpoConfig,
+  type PlaygroundSettings,
+} from '../../web/src/protocol.js';
+import {
+  ARTIFACTS,
+  WEB_DIST,
+  ensureWebBuild,
+  findChromium,
+  inCi,
+  launchChromium,
+  serveStatic,
+} from '../helpers/chromium.js';
 
 const CHROMIUM = findChromium();
 const RUN = CHROMIUM !== null || inCi();
 if (!RUN) {
-  console.warn('test/web/playground.test.ts skipped: no Chromium at $KLIP_CHROMIUM or /usr/bin/chromium (apt-get install -y chromium). In CI this test fails instead.');
+  console.warn(
+    'test/web/playground.test.ts skipped: no Chromium at $KLIP_CHROMIUM or /usr/bin/chromium (apt-get install -y chromium). In CI this test fails instead.',
+  );
 }
 
 /** The page's test hook, as seen from the test. */
@@ -52,7 +69,9 @@ describe('playground logic (no browser)', () => {
     for (const env of WORLDS.map((w) => w.id)) {
       for (const objective of OBJECTIVE_KINDS) {
         for (const controller of CONTROLLER_KINDS) {
-          const cfg = resolvePpoConfig(toPpoConfig({ ...DEFAULT_SETTINGS, env, objective, controller, updates: 7 }) as never);
+          const cfg = resolvePpoConfig(
+            toPpoConfig({ ...DEFAULT_SETTINGS, env, objective, controller, updates: 7 }) as never,
+          );
           expect(cfg.numIterations).toBe(7);
           expect(cfg.klController.kind).toBe(controller);
           expect(cfg.objective).toBe(objective);
@@ -99,8 +118,14 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
 
   async function runToEnd(): Promise<MetricRecord[]> {
     await page.click('#start');
-    await page.waitForFunction(() => document.body.dataset.running === 'false' && Number(document.body.dataset.updates) > 0 &&
-      (document.querySelector('#status')?.textContent ?? '').startsWith('finished'), null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        document.body.dataset.running === 'false' &&
+        Number(document.body.dataset.updates) > 0 &&
+        (document.querySelector('#status')?.textContent ?? '').startsWith('finished'),
+      null,
+      { timeout: 60_000 },
+    );
     await page.evaluate(async () => {
       await window.klipTest.chartsIdle();
       return true;
@@ -112,7 +137,10 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     page.$$eval(`figure[data-chart="${chart}"] .mark-line path`, (ps) => ps.map((p) => p.getAttribute('d') ?? ''));
 
   beforeAll(async () => {
-    if (!CHROMIUM) throw new Error('No Chromium at $KLIP_CHROMIUM or /usr/bin/chromium, and CI requires this test: apt-get install -y chromium');
+    if (!CHROMIUM)
+      throw new Error(
+        'No Chromium at $KLIP_CHROMIUM or /usr/bin/chromium, and CI requires this test: apt-get install -y chromium',
+      );
     await ensureWebBuild();
     const server = await serveStatic(WEB_DIST);
     const browser = await launchChromium(CHROMIUM);
@@ -123,7 +151,9 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
       if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
     });
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as unknown as { klipTest?: unknown }).klipTest !== undefined, null, { timeout: 30_000 });
+    await page.waitForFunction(() => (window as unknown as { klipTest?: unknown }).klipTest !== undefined, null, {
+      timeout: 30_000,
+    });
     await waitReady();
   }, 300_000);
 
@@ -165,7 +195,7 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     expect(q[0]! + q[1]!).toBeCloseTo(1, 12);
     expect(await page.textContent('[data-testid="kl-pq"]')).toBe(kl(p, q).toFixed(4));
     expect(await page.textContent('[data-testid="kl-qp"]')).toBe(kl(q, p).toFixed(4));
-    expect(await page.textContent('[data-testid="kl-tv"]')).toBe((Math.abs(p[0]! - q[0]!)).toFixed(4));
+    expect(await page.textContent('[data-testid="kl-tv"]')).toBe(Math.abs(p[0]! - q[0]!).toFixed(4));
     await page.click('button[data-action="example"]');
     expect(await page.textContent('[data-testid="kl-pq"]')).toBe('0.1838');
   });
@@ -177,7 +207,9 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     await setField('env', 'frozenlake4x4');
     await setField('seed', '2');
     await setField('updates', String(N_UPDATES));
-    const arrowsBefore = await page.$$eval('#world line[data-prob]', (ls) => ls.map((l) => l.getAttribute('data-prob')));
+    const arrowsBefore = await page.$$eval('#world line[data-prob]', (ls) =>
+      ls.map((l) => l.getAttribute('data-prob')),
+    );
     expect(arrowsBefore.length).toBeGreaterThan(0);
     expect(await linePaths('kl')).toEqual([]);
     const records = await runToEnd();
@@ -225,7 +257,9 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     try {
       await other.route('**/*.wasm', (route) => route.abort());
       await other.goto(page.url());
-      await other.waitForFunction(() => (window as unknown as { klipTest?: unknown }).klipTest !== undefined, null, { timeout: 30_000 });
+      await other.waitForFunction(() => (window as unknown as { klipTest?: unknown }).klipTest !== undefined, null, {
+        timeout: 30_000,
+      });
       await other.evaluate(async () => {
         await window.klipTest.whenReady();
         return true;

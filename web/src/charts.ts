@@ -34,19 +34,47 @@ function lineLayer(def: ChartDef): Record<string, unknown> {
   const single = Object.keys(def.series).length === 1;
   return {
     data: { name: 'table' },
-    mark: { type: 'line', point: { size: 14 }, strokeWidth: 1.8, clip: true, ...(def.step ? { interpolate: 'step-after' } : {}) },
+    mark: {
+      type: 'line',
+      point: { size: 14 },
+      strokeWidth: 1.8,
+      clip: true,
+      ...(def.step ? { interpolate: 'step-after' } : {}),
+    },
     encoding: {
       x: { field: 'update', type: 'quantitative', title: 'update', axis: { tickMinStep: 1, format: 'd' } },
       y: {
-        field: 'value', type: 'quantitative', title: def.yTitle,
+        field: 'value',
+        type: 'quantitative',
+        title: def.yTitle,
         ...(def.symlogY
-          ? { scale: { type: 'symlog', constant: 1e-7 }, axis: { values: [-1e-2, -1e-4, 0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1], format: '~e' } }
-          : def.logY ? { scale: { type: 'log' } } : { scale: { zero: false } }),
+          ? {
+              scale: { type: 'symlog', constant: 1e-7 },
+              axis: { values: [-1e-2, -1e-4, 0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1], format: '~e' },
+            }
+          : def.logY
+            ? { scale: { type: 'log' } }
+            : { scale: { zero: false } }),
       },
       // A legend title is required: an empty/null one makes vega 5.33 size the view to Number.MAX_VALUE.
-      color: { field: 'series', type: 'nominal', title: 'series', scale: { scheme: 'category10' }, legend: single ? null : { orient: 'top', direction: 'horizontal' } },
-      strokeDash: { field: 'series', type: 'nominal', title: 'series', legend: single ? null : { orient: 'top', direction: 'horizontal' } },
-      tooltip: [{ field: 'series' }, { field: 'update', type: 'quantitative' }, { field: 'value', type: 'quantitative', format: '.4g' }],
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: 'series',
+        scale: { scheme: 'category10' },
+        legend: single ? null : { orient: 'top', direction: 'horizontal' },
+      },
+      strokeDash: {
+        field: 'series',
+        type: 'nominal',
+        title: 'series',
+        legend: single ? null : { orient: 'top', direction: 'horizontal' },
+      },
+      tooltip: [
+        { field: 'series' },
+        { field: 'update', type: 'quantitative' },
+        { field: 'value', type: 'quantitative', format: '.4g' },
+      ],
     },
   };
 }
@@ -57,7 +85,10 @@ function specOf(def: ChartDef): TopLevelSpec {
     layers.push({
       data: { name: 'optimum' },
       mark: { type: 'rule', strokeDash: [6, 3], color: 'black' },
-      encoding: { y: { field: 'value', type: 'quantitative' }, tooltip: [{ field: 'label' }, { field: 'value', type: 'quantitative', format: '.4f' }] },
+      encoding: {
+        y: { field: 'value', type: 'quantitative' },
+        tooltip: [{ field: 'label' }, { field: 'value', type: 'quantitative', format: '.4f' }],
+      },
     });
   }
   if (def.extra === 'target') {
@@ -80,7 +111,11 @@ function specOf(def: ChartDef): TopLevelSpec {
     background: 'white',
     // Re-run the layout on every update: axis labels widen as data streams in (vega's default sizes once).
     autosize: { type: 'pad', resize: true },
-    config: { font: 'system-ui, sans-serif', axis: { labelFontSize: 10, titleFontSize: 11 }, legend: { labelFontSize: 11 } },
+    config: {
+      font: 'system-ui, sans-serif',
+      axis: { labelFontSize: 10, titleFontSize: 11 },
+      legend: { labelFontSize: 11 },
+    },
     layer: layers,
   } as unknown as TopLevelSpec;
 }
@@ -89,35 +124,59 @@ function specOf(def: ChartDef): TopLevelSpec {
 function chartDefs(opts: { logBeta: boolean }): ChartDef[] {
   return [
     {
-      id: 'return', title: 'Return vs the exact optimum', yTitle: 'return', extra: 'optimum',
-      caption: 'Mean return of the last 100 episodes, and the exact expected return of the current policy. Dashed black: the exact optimum.',
+      id: 'return',
+      title: 'Return vs the exact optimum',
+      yTitle: 'return',
+      extra: 'optimum',
+      caption:
+        'Mean return of the last 100 episodes, and the exact expected return of the current policy. Dashed black: the exact optimum.',
       series: { 'episodic return': 'charts/episodic_return', 'policy return (exact)': 'charts/policy_return' },
     },
     {
-      id: 'kl_update', title: 'KL of the update vs its target', yTitle: 'KL (nats)', extra: 'target', symlogY: true,
-      caption: "KL(π_rollout‖π_end): how far one update moved the policy, what the KL controller sees (log-like axis). Green: the target d and the rule's band (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]).",
+      id: 'kl_update',
+      title: 'KL of the update vs its target',
+      yTitle: 'KL (nats)',
+      extra: 'target',
+      symlogY: true,
+      caption:
+        "KL(π_rollout‖π_end): how far one update moved the policy, what the KL controller sees (log-like axis). Green: the target d and the rule's band (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]).",
       series: { exact: 'kl/exact_rollout_end', k3: 'kl/k3_rollout_end' },
     },
     {
-      id: 'kl', title: 'KL per optimizer step: exact vs k1/k3', yTitle: 'KL (nats)', symlogY: true,
-      caption: 'KL(π_before‖π_after) of one optimizer step, averaged over the update (log-like axis; k1 can be negative): far smaller than the KL of the update, which adds up epochs × minibatches steps.',
+      id: 'kl',
+      title: 'KL per optimizer step: exact vs k1/k3',
+      yTitle: 'KL (nats)',
+      symlogY: true,
+      caption:
+        'KL(π_before‖π_after) of one optimizer step, averaged over the update (log-like axis; k1 can be negative): far smaller than the KL of the update, which adds up epochs × minibatches steps.',
       series: { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' },
     },
     {
-      id: 'beta', title: 'KL coefficient β', yTitle: 'β', logY: opts.logBeta, step: true,
+      id: 'beta',
+      title: 'KL coefficient β',
+      yTitle: 'β',
+      logY: opts.logBeta,
+      step: true,
       caption: `β used in each update, set by the KL controller${opts.logBeta ? ' (log scale)' : ''}. Flat stretches: the trainer held β (no reward yet, or the penalty was not what stopped the update). It matters for the kl-penalty and clip+kl objectives.`,
       series: { β: 'kl/coef' },
     },
     {
-      id: 'clip', title: 'Clip fraction', yTitle: 'fraction',
-      caption: 'Share of samples whose ratio π_new/π_old left [1−ε, 1+ε]. It matters for the clip and clip+kl objectives.',
+      id: 'clip',
+      title: 'Clip fraction',
+      yTitle: 'fraction',
+      caption:
+        'Share of samples whose ratio π_new/π_old left [1−ε, 1+ε]. It matters for the clip and clip+kl objectives.',
       series: { 'clip fraction': 'policy/clip_fraction' },
     },
   ];
 }
 
 /** Long-format rows of one record for one chart (null and non-finite values skipped). */
-export function rowsOf(record: Record_, series: Record<string, string>, logY = false): { update: number; series: string; value: number }[] {
+export function rowsOf(
+  record: Record_,
+  series: Record<string, string>,
+  logY = false,
+): { update: number; series: string; value: number }[] {
   const update = typeof record.update === 'number' ? record.update : 0;
   const out: { update: number; series: string; value: number }[] = [];
   for (const [label, key] of Object.entries(series)) {
@@ -138,7 +197,11 @@ export class LiveCharts {
    * Rebuild every chart for a new run.
    * @param opts.optimum Exact optimal return (null: no rule). @param opts.target Controller target KL and its rule's band (null: none).
    */
-  reset(opts: { optimum: number | null; target: { target: number; lo: number; hi: number } | null; logBeta: boolean }): void {
+  reset(opts: {
+    optimum: number | null;
+    target: { target: number; lo: number; hi: number } | null;
+    logBeta: boolean;
+  }): void {
     for (const { view } of this.views) view.finalize();
     this.views = [];
     this.container.replaceChildren();
@@ -156,7 +219,8 @@ export class LiveCharts {
       this.container.appendChild(figure);
       const compiled = compile(specOf(def)).spec;
       const view = new vega.View(vega.parse(compiled), { renderer: 'svg', container: host, hover: true });
-      if (def.extra === 'optimum' && opts.optimum !== null) view.insert('optimum', [{ value: opts.optimum, label: 'exact optimum' }]);
+      if (def.extra === 'optimum' && opts.optimum !== null)
+        view.insert('optimum', [{ value: opts.optimum, label: 'exact optimum' }]);
       if (def.extra === 'target' && opts.target !== null) view.insert('target', [opts.target]);
       this.views.push({ def, view });
     }
@@ -167,10 +231,12 @@ export class LiveCharts {
   push(record: Record_): Promise<unknown> {
     const views = this.views;
     this.pending = this.pending.then(() =>
-      Promise.all(views.map(({ def, view }) => {
-        const rows = rowsOf(record, def.series, def.logY === true);
-        return rows.length ? view.insert('table', rows).runAsync() : undefined;
-      })),
+      Promise.all(
+        views.map(({ def, view }) => {
+          const rows = rowsOf(record, def.series, def.logY === true);
+          return rows.length ? view.insert('table', rows).runAsync() : undefined;
+        }),
+      ),
     );
     return this.pending;
   }

@@ -9,7 +9,12 @@ import type { Frame, Snapshot } from './protocol.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Action order of klip gridworlds (Gymnasium FrozenLake): 0 = left, 1 = down, 2 = right, 3 = up. */
-const DIRS: readonly [number, number][] = [[-1, 0], [0, 1], [1, 0], [0, -1]];
+const DIRS: readonly [number, number][] = [
+  [-1, 0],
+  [0, 1],
+  [1, 0],
+  [0, -1],
+];
 const TERMINAL: Record<string, { fill: string; label: string; text: string }> = {
   H: { fill: '#2f3e4e', label: 'hole', text: '#ffffff' },
   G: { fill: '#2e9d45', label: 'goal', text: '#ffffff' },
@@ -18,7 +23,11 @@ const TERMINAL: Record<string, { fill: string; label: string; text: string }> = 
   '#': { fill: '#5b5b5b', label: 'wall', text: '#ffffff' },
 };
 
-function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (text !== undefined) node.textContent = text;
@@ -46,8 +55,19 @@ function drawGrid(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'grid' }>, s
   svg.setAttribute('width', String(frame.cols * size + 2 * pad));
   svg.setAttribute('height', String(frame.rows * size + 2 * pad));
   const defs = el('defs', {});
-  for (const [id, colour] of [['klip-head', '#1f2933'], ['klip-head-greedy', '#e8590c']] as const) {
-    const marker = el('marker', { id, viewBox: '0 0 10 10', refX: 6, refY: 5, markerWidth: 4, markerHeight: 4, orient: 'auto-start-reverse' });
+  for (const [id, colour] of [
+    ['klip-head', '#1f2933'],
+    ['klip-head-greedy', '#e8590c'],
+  ] as const) {
+    const marker = el('marker', {
+      id,
+      viewBox: '0 0 10 10',
+      refX: 6,
+      refY: 5,
+      markerWidth: 4,
+      markerHeight: 4,
+      orient: 'auto-start-reverse',
+    });
     marker.appendChild(el('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: colour }));
     defs.appendChild(marker);
   }
@@ -56,15 +76,15 @@ function drawGrid(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'grid' }>, s
   const values = snap?.values ?? null;
   let lo = Infinity;
   let hi = -Infinity;
-  frame.cells.forEach((row, r) =>
+  frame.cells.forEach((row, r) => {
     row.forEach((code, c) => {
       const v = values?.[r * frame.cols + c];
       if (!TERMINAL[code.toUpperCase()] && typeof v === 'number' && Number.isFinite(v)) {
         lo = Math.min(lo, v);
         hi = Math.max(hi, v);
       }
-    }),
-  );
+    });
+  });
   const span = hi > lo ? hi - lo : 1;
 
   for (let r = 0; r < frame.rows; r++) {
@@ -75,11 +95,28 @@ function drawGrid(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'grid' }>, s
       const x = pad + c * size;
       const y = pad + r * size;
       const v = values?.[s];
-      const fill = term ? term.fill : typeof v === 'number' && Number.isFinite(v) ? mix('#f4f8fc', '#6fa8dc', (v - lo) / span) : '#f4f6f8';
+      const fill = term
+        ? term.fill
+        : typeof v === 'number' && Number.isFinite(v)
+          ? mix('#f4f8fc', '#6fa8dc', (v - lo) / span)
+          : '#f4f6f8';
       const g = el('g', { 'data-state': s, 'data-cell': code });
       g.appendChild(el('rect', { x, y, width: size, height: size, fill, stroke: '#b8c2cc', 'stroke-width': 1 }));
       if (term) {
-        g.appendChild(el('text', { x: x + size / 2, y: y + size / 2 + 5, 'text-anchor': 'middle', 'font-size': Math.round(size * 0.28), fill: term.text, 'font-weight': 600 }, term.label));
+        g.appendChild(
+          el(
+            'text',
+            {
+              x: x + size / 2,
+              y: y + size / 2 + 5,
+              'text-anchor': 'middle',
+              'font-size': Math.round(size * 0.28),
+              fill: term.text,
+              'font-weight': 600,
+            },
+            term.label,
+          ),
+        );
       } else {
         if (code.toUpperCase() === 'S') {
           g.appendChild(el('text', { x: x + 4, y: y + 13, 'font-size': 11, fill: '#52606d', 'font-weight': 700 }, 'S'));
@@ -96,16 +133,30 @@ function drawGrid(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'grid' }>, s
             if (len < 1.5) continue;
             const [dx, dy] = DIRS[a]!;
             const greedy = a === best;
-            g.appendChild(el('line', {
-              x1: cx, y1: cy, x2: cx + dx * len, y2: cy + dy * len,
-              stroke: greedy ? '#e8590c' : '#1f2933', 'stroke-width': greedy ? 2.6 : 1.6, 'stroke-linecap': 'round',
-              'marker-end': `url(#${greedy ? 'klip-head-greedy' : 'klip-head'})`,
-              'data-action': a, 'data-prob': p[a]!.toFixed(4),
-            }));
+            g.appendChild(
+              el('line', {
+                x1: cx,
+                y1: cy,
+                x2: cx + dx * len,
+                y2: cy + dy * len,
+                stroke: greedy ? '#e8590c' : '#1f2933',
+                'stroke-width': greedy ? 2.6 : 1.6,
+                'stroke-linecap': 'round',
+                'marker-end': `url(#${greedy ? 'klip-head-greedy' : 'klip-head'})`,
+                'data-action': a,
+                'data-prob': p[a]!.toFixed(4),
+              }),
+            );
           }
         }
         if (typeof v === 'number' && Number.isFinite(v) && size >= 44) {
-          g.appendChild(el('text', { x: x + size - 3, y: y + size - 4, 'text-anchor': 'end', 'font-size': 10, fill: '#243b53' }, fmt(v)));
+          g.appendChild(
+            el(
+              'text',
+              { x: x + size - 3, y: y + size - 4, 'text-anchor': 'end', 'font-size': 10, fill: '#243b53' },
+              fmt(v),
+            ),
+          );
         }
       }
       svg.appendChild(g);
@@ -113,7 +164,20 @@ function drawGrid(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'grid' }>, s
   }
   const ax = pad + frame.agent.col * size + size / 2;
   const ay = pad + frame.agent.row * size + size / 2;
-  svg.appendChild(el('circle', { cx: ax, cy: ay, r: size * 0.2, fill: '#ffd43b', stroke: '#7a5c00', 'stroke-width': 2, 'fill-opacity': 0.9, class: 'agent', 'data-row': frame.agent.row, 'data-col': frame.agent.col }));
+  svg.appendChild(
+    el('circle', {
+      cx: ax,
+      cy: ay,
+      r: size * 0.2,
+      fill: '#ffd43b',
+      stroke: '#7a5c00',
+      'stroke-width': 2,
+      'fill-opacity': 0.9,
+      class: 'agent',
+      'data-row': frame.agent.row,
+      'data-col': frame.agent.col,
+    }),
+  );
 }
 
 /** Draw a bandit frame: π(arm) bars, the true mean reward under each, the last pull outlined. */
@@ -137,13 +201,45 @@ function drawBandit(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'bandit' }
     const best = frame.armValues[i] === bestValue;
     const g = el('g', { 'data-arm': i, 'data-prob': p.toFixed(4) });
     g.appendChild(el('rect', { x, y: top, width: w - 30, height: h, fill: '#f0f4f8', stroke: '#d9e2ec' }));
-    g.appendChild(el('rect', {
-      x, y: top + h - bh, width: w - 30, height: bh, fill: best ? '#2e9d45' : '#6fa8dc',
-      stroke: frame.lastArm === i ? '#e8590c' : 'none', 'stroke-width': 3,
-    }));
-    g.appendChild(el('text', { x: x + (w - 30) / 2, y: top + h - bh - 6, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 600, fill: '#102a43' }, `π=${p.toFixed(2)}`));
-    g.appendChild(el('text', { x: x + (w - 30) / 2, y: top + h + 18, 'text-anchor': 'middle', 'font-size': 13, fill: '#102a43' }, `arm ${i}${best ? ' ★' : ''}`));
-    g.appendChild(el('text', { x: x + (w - 30) / 2, y: top + h + 36, 'text-anchor': 'middle', 'font-size': 12, fill: '#52606d' }, `mean ${fmt(frame.armValues[i]!)}`));
+    g.appendChild(
+      el('rect', {
+        x,
+        y: top + h - bh,
+        width: w - 30,
+        height: bh,
+        fill: best ? '#2e9d45' : '#6fa8dc',
+        stroke: frame.lastArm === i ? '#e8590c' : 'none',
+        'stroke-width': 3,
+      }),
+    );
+    g.appendChild(
+      el(
+        'text',
+        {
+          x: x + (w - 30) / 2,
+          y: top + h - bh - 6,
+          'text-anchor': 'middle',
+          'font-size': 13,
+          'font-weight': 600,
+          fill: '#102a43',
+        },
+        `π=${p.toFixed(2)}`,
+      ),
+    );
+    g.appendChild(
+      el(
+        'text',
+        { x: x + (w - 30) / 2, y: top + h + 18, 'text-anchor': 'middle', 'font-size': 13, fill: '#102a43' },
+        `arm ${i}${best ? ' ★' : ''}`,
+      ),
+    );
+    g.appendChild(
+      el(
+        'text',
+        { x: x + (w - 30) / 2, y: top + h + 36, 'text-anchor': 'middle', 'font-size': 12, fill: '#52606d' },
+        `mean ${fmt(frame.armValues[i]!)}`,
+      ),
+    );
     svg.appendChild(g);
   }
 }

@@ -41,7 +41,10 @@ interface Side {
  * Mount the explorer into `root` (its children are replaced).
  * @returns Functions to read and set the two distributions (used by the page's test hook).
  */
-export function mountKlExplorer(root: HTMLElement): { get(): { p: number[]; q: number[] }; set(p: number[], q: number[]): void } {
+export function mountKlExplorer(root: HTMLElement): {
+  get(): { p: number[]; q: number[] };
+  set(p: number[], q: number[]): void;
+} {
   let p = [...TEACHER];
   let q = [...STUDENT];
   root.replaceChildren();
@@ -105,15 +108,45 @@ export function mountKlExplorer(root: HTMLElement): { get(): { p: number[]; q: n
       g.dataset.dist = side.key;
       g.dataset.index = String(i);
       const track = document.createElementNS(SVG, 'rect');
-      for (const [a, val] of Object.entries({ x, y: 20, width: BAR_W, height: BAR_H, fill: '#eef2f7', stroke: '#d9e2ec' })) track.setAttribute(a, String(val));
+      for (const [a, val] of Object.entries({
+        x,
+        y: 20,
+        width: BAR_W,
+        height: BAR_H,
+        fill: '#eef2f7',
+        stroke: '#d9e2ec',
+      }))
+        track.setAttribute(a, String(val));
       const bar = document.createElementNS(SVG, 'rect');
-      for (const [a, val] of Object.entries({ x, y: 20 + BAR_H * (1 - v), width: BAR_W, height: BAR_H * v, fill: side.colour })) bar.setAttribute(a, String(val));
+      for (const [a, val] of Object.entries({
+        x,
+        y: 20 + BAR_H * (1 - v),
+        width: BAR_W,
+        height: BAR_H * v,
+        fill: side.colour,
+      }))
+        bar.setAttribute(a, String(val));
       bar.setAttribute('class', 'kl-fill');
       const label = document.createElementNS(SVG, 'text');
-      for (const [a, val] of Object.entries({ x: x + BAR_W / 2, y: 14, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 600, fill: '#102a43' })) label.setAttribute(a, String(val));
+      for (const [a, val] of Object.entries({
+        x: x + BAR_W / 2,
+        y: 14,
+        'text-anchor': 'middle',
+        'font-size': 13,
+        'font-weight': 600,
+        fill: '#102a43',
+      }))
+        label.setAttribute(a, String(val));
       label.textContent = v.toFixed(2);
       const cat = document.createElementNS(SVG, 'text');
-      for (const [a, val] of Object.entries({ x: x + BAR_W / 2, y: BAR_H + 38, 'text-anchor': 'middle', 'font-size': 12, fill: '#52606d' })) cat.setAttribute(a, String(val));
+      for (const [a, val] of Object.entries({
+        x: x + BAR_W / 2,
+        y: BAR_H + 38,
+        'text-anchor': 'middle',
+        'font-size': 12,
+        fill: '#52606d',
+      }))
+        cat.setAttribute(a, String(val));
       cat.textContent = `${side.name}(${i})`;
       g.append(track, bar, label, cat);
       svg.appendChild(g);

@@ -10,8 +10,16 @@ import { LiveCharts } from './charts.js';
 import { drawWorld, worldLegend } from './grid_view.js';
 import { mountKlExplorer } from './kl_explorer.js';
 import {
-  CONTROLLER_KINDS, DEFAULT_SETTINGS, OBJECTIVE_KINDS, WORLDS, defaultUpdates, toPpoConfig,
-  type FromWorker, type PlaygroundSettings, type Record_, type ToWorker,
+  CONTROLLER_KINDS,
+  DEFAULT_SETTINGS,
+  OBJECTIVE_KINDS,
+  WORLDS,
+  defaultUpdates,
+  toPpoConfig,
+  type FromWorker,
+  type PlaygroundSettings,
+  type Record_,
+  type ToWorker,
 } from './protocol.js';
 
 const $ = <T extends HTMLElement>(sel: string): T => {
@@ -54,8 +62,14 @@ function fillSelect(name: string, options: readonly { id: string; label: string 
   sel.replaceChildren(...options.map((o) => new Option(o.label, o.id)));
 }
 fillSelect('env', WORLDS);
-fillSelect('objective', OBJECTIVE_KINDS.map((k) => ({ id: k, label: k })));
-fillSelect('controller', CONTROLLER_KINDS.map((k) => ({ id: k, label: k })));
+fillSelect(
+  'objective',
+  OBJECTIVE_KINDS.map((k) => ({ id: k, label: k })),
+);
+fillSelect(
+  'controller',
+  CONTROLLER_KINDS.map((k) => ({ id: k, label: k })),
+);
 
 function field(name: string): HTMLInputElement | HTMLSelectElement {
   return form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
@@ -93,8 +107,12 @@ function updateHints(): void {
   const usesClip = s.objective === 'clip' || s.objective === 'clip+kl';
   field('targetKl').disabled = s.controller === 'fixed';
   $<HTMLElement>('#hint').textContent = [
-    usesKl ? `β·KL is added to the loss; the ${s.controller} controller sets β${s.controller === 'fixed' ? ' (constant)' : ' from the observed KL and the target'}.` : `The ${s.objective} objective has no KL term: β and the controller are shown but do not act.`,
-    usesClip ? `Ratios are clipped to [1−ε, 1+ε] = [${(1 - s.clipEpsilon).toFixed(2)}, ${(1 + s.clipEpsilon).toFixed(2)}].` : 'No ratio clipping: ε does not act.',
+    usesKl
+      ? `β·KL is added to the loss; the ${s.controller} controller sets β${s.controller === 'fixed' ? ' (constant)' : ' from the observed KL and the target'}.`
+      : `The ${s.objective} objective has no KL term: β and the controller are shown but do not act.`,
+    usesClip
+      ? `Ratios are clipped to [1−ε, 1+ε] = [${(1 - s.clipEpsilon).toFixed(2)}, ${(1 + s.clipEpsilon).toFixed(2)}].`
+      : 'No ratio clipping: ε does not act.',
   ].join(' ');
 }
 
@@ -170,7 +188,10 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       const rule = { kind: s.controller, target: s.targetKl };
       charts.reset({
         optimum: msg.optimalReturn,
-        target: usesKl && s.controller !== 'fixed' ? { target: s.targetKl, lo: lowerKlEdge(rule), hi: upperKlEdge(rule) } : null,
+        target:
+          usesKl && s.controller !== 'fixed'
+            ? { target: s.targetKl, lo: lowerKlEdge(rule), hi: upperKlEdge(rule) }
+            : null,
         logBeta: s.beta > 0,
       });
       drawWorld(worldSvg, msg.frame, msg.snapshot);
@@ -216,7 +237,9 @@ worker.onerror = (ev) => {
 };
 
 // --- controls ---
-$<HTMLButtonElement>('#start').addEventListener('click', () => post({ type: 'start', delayMs: SPEEDS[field('speed').value] ?? 0 }));
+$<HTMLButtonElement>('#start').addEventListener('click', () =>
+  post({ type: 'start', delayMs: SPEEDS[field('speed').value] ?? 0 }),
+);
 $<HTMLButtonElement>('#pause').addEventListener('click', () => post({ type: 'pause' }));
 $<HTMLButtonElement>('#step').addEventListener('click', () => post({ type: 'step' }));
 $<HTMLButtonElement>('#reset').addEventListener('click', reset);
@@ -240,9 +263,11 @@ form.addEventListener('change', (ev) => {
 /** What one update is in the chosen world (its defaults), and what to expect before the first reward. */
 function chartsIntro(env: string): string {
   const w = worldDefaults(env);
-  return `One update = ${w.numEnvs} copies of the world × ${w.nSteps} steps of experience, then 4 passes over it in 4 minibatches. ` +
+  return (
+    `One update = ${w.numEnvs} copies of the world × ${w.nSteps} steps of experience, then 4 passes over it in 4 minibatches. ` +
     'Until the agent first collects a reward (FrozenLake, the 5×5 grid) no action looks better than another: the trainer then holds β ' +
-    'instead of lowering it, so the first update that learns something is still held near the target. Hover a point for its value.';
+    'instead of lowering it, so the first update that learns something is still held near the target. Hover a point for its value.'
+  );
 }
 
 writeSettings(DEFAULT_SETTINGS);

@@ -70,7 +70,10 @@ export function toPpoConfig(s: PlaygroundSettings): Record<string, unknown> {
   return {
     env: s.env,
     objective: s.objective,
-    klController: s.controller === 'fixed' ? { kind: 'fixed', beta: s.beta } : { kind: s.controller, beta: s.beta, target: s.targetKl },
+    klController:
+      s.controller === 'fixed'
+        ? { kind: 'fixed', beta: s.beta }
+        : { kind: s.controller, beta: s.beta, target: s.targetKl },
     clipEpsilon: s.clipEpsilon,
     seed: s.seed,
     backend: s.backend,
@@ -80,7 +83,14 @@ export function toPpoConfig(s: PlaygroundSettings): Record<string, unknown> {
 
 /** A rendered frame of a world (the shape of `renderFrame()` in `klip/envs`). */
 export type Frame =
-  | { kind: 'grid'; rows: number; cols: number; cells: string[][]; agent: { row: number; col: number }; lastAction: number | null }
+  | {
+      kind: 'grid';
+      rows: number;
+      cols: number;
+      cells: string[][];
+      agent: { row: number; col: number };
+      lastAction: number | null;
+    }
   | { kind: 'bandit'; armValues: number[]; lastArm: number | null; lastReward: number | null };
 
 /** π(a|s) for every state and the critic's V(s) (see `Trainer.policySnapshot`). */

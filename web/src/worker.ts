@@ -6,7 +6,15 @@
  */
 /// <reference lib="webworker" />
 import { Trainer, setBackend, deterministicPart } from 'klip';
-import { toPpoConfig, type FromWorker, type PlaygroundSettings, type Frame, type Record_, type Snapshot, type ToWorker } from './protocol.js';
+import {
+  toPpoConfig,
+  type FromWorker,
+  type PlaygroundSettings,
+  type Frame,
+  type Record_,
+  type Snapshot,
+  type ToWorker,
+} from './protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -125,7 +133,8 @@ async function runIsolated(id: number, config: Record<string, unknown>, nUpdates
   const t = await Trainer.create(config as never);
   try {
     const records: Record_[] = [];
-    for (let i = 0; i < nUpdates && !t.done; i++) records.push(deterministicPart((await t.step()) as Record_) as Record_);
+    for (let i = 0; i < nUpdates && !t.done; i++)
+      records.push(deterministicPart((await t.step()) as Record_) as Record_);
     post({ type: 'runResult', id, records });
   } finally {
     t.dispose();
@@ -173,5 +182,3 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
   }
 };
-
-export {};
