@@ -65,7 +65,7 @@ let tempCounter = 0;
  * Source: the classic POSIX recipe (rename(2) is atomic within one file system), as in npm `write-file-atomic`.
  * @param path Target file; its folder must exist.
  * @param data Text (UTF-8) or bytes.
- * @param opts.fs File-system operations (default {@link NODE_ATOMIC_FS}); inject failures in tests.
+ * @param opts.fs File-system operations (default `NODE_ATOMIC_FS`, the real `node:fs`); inject failures in tests.
  * @returns Resolves once the new content and the rename are on disk.
  * @example
  * ```ts

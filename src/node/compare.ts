@@ -484,7 +484,7 @@ ${table}
 /** Options of {@link runCompare}. */
 export interface RunCompareOptions {
   /**
-   * Run one cell and return its metric history. @defaultValue {@link runCellWithTrainer}. A custom runner runs
+   * Run one cell and return its metric history. @defaultValue `runCellWithTrainer` (a Trainer run to the end). A custom runner runs
    * in-process only (a function cannot be sent to a worker thread), so it requires `workers` ≤ 1.
    */
   runCell?: (config: PpoConfigInput, cell: CompareCell) => Promise<MetricRecord[]>;

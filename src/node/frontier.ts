@@ -158,7 +158,7 @@ export function parseFrontierFlags(flags: {
  * `frontier.json` record.
  *
  * trained point_β = (KL(π_β‖π_ref), E_π_β[r]);  π*_β ∝ π_ref·exp(r/β) (Ziegler et al. 2019, https://arxiv.org/abs/1909.08593)
- * @param inputs Checked inputs (see {@link parseFrontierFlags}).
+ * @param inputs Checked inputs (what `klip frontier` parses from its flags).
  * @returns The file content (plain numbers).
  * @throws the errors of {@link rewardKlFrontier}.
  * @example

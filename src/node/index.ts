@@ -1,9 +1,10 @@
 /**
- * klip/node — the Node-only parts of klip: the `klip` CLI, run folders, atomic file writes, progress display,
- * HTML reports (Vega-Lite rendered to SVG) and the ablation grid. Explicit named re-exports only (no `export *`).
+ * klip/node — the Node-only parts of klip a user calls: the `klip` CLI entry, run folders, atomic JSON writes,
+ * HTML reports, the reward–KL frontier and the ablation grid (`klip compare`). Their plumbing (flag parsers, chart
+ * specs, CSV lines, worker messages) stays internal. Explicit named re-exports only (no `export *`).
  * @module klip/node
  */
-export { writeFileAtomic, readJsonFile, NODE_ATOMIC_FS, fileWriteError } from './atomic.js';
+export { writeFileAtomic, readJsonFile } from './atomic.js';
 export type { AtomicFileSystem, ReadJsonOptions, KlipErrorClass } from './atomic.js';
 export {
   RUN_FILES,
@@ -11,61 +12,32 @@ export {
   createRun,
   openRun,
   isRunFolder,
-  checkCreatable,
   summarizeMetrics,
-  csvHeader,
-  csvLine,
   parseMetricsJsonl,
   diffMetrics,
 } from './run_folder.js';
 export type { RunSummary, MetricSummary, FrameLike, CreateRunOptions, MetricDiff, RunFileKind } from './run_folder.js';
-export { createProgress, progressModeFor, formatProgressLine } from './progress.js';
+export { createProgress } from './progress.js';
 export type { KlLineOptions, ProgressMode, ProgressOptions, ProgressReporter, TextOut } from './progress.js';
-export {
-  renderReportHtml,
-  reportCharts,
-  gridPolicySpec,
-  renderSpecToSvg,
-  escapeHtml,
-  ACTION_ARROWS,
-} from './report.js';
+export { renderReportHtml } from './report.js';
 export type { ReportRun, ReportChart, ReportTable, VegaLiteSpec } from './report.js';
 export {
   FRONTIER_FILES,
-  FRONTIER_SERIES,
   DEFAULT_FRONTIER_INPUTS,
-  parseFrontierFlags,
   computeFrontier,
   isFrontierFolder,
   readFrontierFolder,
-  formatFrontierTable,
-  frontierSpec,
-  frontierChart,
   writeFrontierFolder,
 } from './frontier.js';
 export type { FrontierInputs, FrontierFile, ReportFrontier } from './frontier.js';
 export {
-  compareCells,
-  parseShard,
-  shardCells,
-  cellConfig,
-  resultFromMetrics,
-  aggregateCompare,
-  compareCsv,
-  compareRunsCsv,
-  formatCompareTable,
-  compareSpec,
-  renderCompareHtml,
   runCompare,
-  compareFile,
   readCompareFiles,
   mergeCompare,
+  aggregateCompare,
+  formatCompareTable,
+  renderCompareHtml,
   writeCompareOutputs,
-  runCellWithTrainer,
-  defaultCompareWorkers,
-  serializeError,
-  deserializeError,
-  serveCompareCells,
 } from './compare.js';
 export type {
   CompareGrid,
@@ -74,9 +46,8 @@ export type {
   CompareFile,
   CompareRow,
   RunCompareOptions,
-  SerializedError,
   Shard,
   MergedCompare,
 } from './compare.js';
-export { runCli, QUICKSTART_CONFIG, EXIT_INTERRUPTED, formatSummaryTable } from './cli.js';
+export { runCli, QUICKSTART_CONFIG, EXIT_INTERRUPTED } from './cli.js';
 export type { CliIo, QuickstartPreset } from './cli.js';
