@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, setBackend, type BackendName } from '../backend/backend.js';
-import { ConfigError, KlipError, NumericError, type KlipErrorDetails } from '../core/errors.js';
+import { ConfigError, KlipError, type KlipErrorDetails } from '../core/errors.js';
 import { jsProbs, klProbs, tvProbs } from '../kl/probs.js';
 import { controllerVerdict, formatControllerVerdict } from '../training/controller_verdict.js';
 import {
@@ -23,11 +23,11 @@ import {
   type PpoConfigInput,
   type ResolvedPpoConfig,
 } from '../training/config.js';
-import { WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
+import { WALL_CLOCK_METRICS } from '../training/metrics.js';
 import { Trainer } from '../training/trainer.js';
 import type { LinearScheduleSpec } from '../training/schedule.js';
 import { KLIP_VERSION } from '../version.js';
-import { ENV_IDS, makeEnv } from '../../envs/registry.js';
+import { ENV_IDS } from '../../envs/registry.js';
 import { readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 import {
   cellConfig,
@@ -57,6 +57,7 @@ import {
 } from './frontier.js';
 import { parseNumberList } from './flags.js';
 import { createProgress, progressModeFor, type KlLineOptions, type TextOut } from './progress.js';
+import { runToFolder } from './session.js';
 import { renderReportHtml, type ReportRun } from './report.js';
 import {
   checkCreatable,
@@ -65,7 +66,6 @@ import {
   meanOfMetric,
   openRun,
   summarizeMetrics,
-  type FrameLike,
   type RunFolder,
   type RunSummary,
 } from './run_folder.js';
@@ -347,22 +347,6 @@ export function formatSummaryTable(s: RunSummary, dir: string): string {
   return `\nSummary of ${dir}${s.complete ? '' : ' (incomplete)'}\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n`;
 }
 
-function envFrame(config: ResolvedPpoConfig): FrameLike | undefined {
-  try {
-    const env = makeEnv(config.env, config.envOptions) as unknown as {
-      reset(o: { seed: number }): unknown;
-      renderFrame?: () => unknown;
-      close?: () => void;
-    };
-    env.reset({ seed: 1 });
-    const frame = env.renderFrame?.();
-    env.close?.();
-    return isPlainObject(frame) && typeof frame.kind === 'string' ? (frame as FrameLike) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSeconds: number): Promise<RunSummary> {
   const cfg = trainer.config;
   const s: RunSummary = {
@@ -385,7 +369,7 @@ async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSeconds: n
   const snap = await trainer.policySnapshot();
   if (snap) {
     s.policy = snap;
-    const frame = envFrame(cfg);
+    const frame = trainer.frame();
     if (frame) s.frame = frame;
   }
   return s;
@@ -537,14 +521,14 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
     );
   }
 
-  let interrupted = false;
+  const stop = new AbortController();
   const onInterrupt = (): void => {
-    if (interrupted) return;
-    interrupted = true;
+    if (stop.signal.aborted) return;
+    stop.abort();
     io.stderr.write('\nklip: interrupted; finishing the current update and writing a checkpoint…\n');
   };
   const onSigint = (): void => {
-    if (interrupted) process.exit(EXIT_INTERRUPTED); // second Ctrl-C: checkpoints are atomic, so stopping now is safe
+    if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED); // second Ctrl-C: checkpoints are atomic, so stopping now is safe
     onInterrupt();
   };
   if (io.handleSigint) process.on('SIGINT', onSigint);
@@ -558,34 +542,22 @@ async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> 
     startUpdate: trainer.update,
     kl: klLineOptions(trainer.config),
   });
-  let lastCheckpoint = trainer.update; // the update of the checkpoint now in the folder
   try {
-    while (!trainer.done && !interrupted) {
-      const attempted = trainer.update + 1;
-      let record: MetricRecord;
-      try {
-        record = await trainer.step();
-      } catch (e) {
-        if (!(e instanceof NumericError)) throw e;
-        // Training diverged: stop without touching the checkpoint (it holds the last good state) and say where.
-        progress.stop();
-        io.stderr.write(
-          `klip: NumericError at update ${attempted}/${trainer.config.numIterations}: ${e.message}. Training stopped; the last good checkpoint (update ${lastCheckpoint}) stays in ${run.path('checkpoint')}\n`,
-        );
-        return 1;
-      }
-      await run.appendMetrics(record);
-      progress.update(record);
-      if (trainer.update % o.checkpointEvery === 0 || trainer.done) {
-        await run.writeCheckpoint(await trainer.save());
-        lastCheckpoint = trainer.update;
-        await run.writeWallTime(wallTime());
-      }
-    }
+    const outcome = await runToFolder(trainer, run, {
+      checkpointEvery: o.checkpointEvery,
+      signal: stop.signal,
+      onRecord: (record) => progress.update(record),
+      wallTime,
+    });
     progress.stop();
-    if (interrupted && !trainer.done) {
-      await run.writeCheckpoint(await trainer.save());
-      await run.writeWallTime(wallTime());
+    if (outcome.kind === 'diverged') {
+      // Training diverged: the checkpoint was not touched (it holds the last good state); say where.
+      io.stderr.write(
+        `klip: NumericError at update ${outcome.attempted}/${trainer.config.numIterations}: ${outcome.error.message}. Training stopped; the last good checkpoint (update ${outcome.lastCheckpoint}) stays in ${run.path('checkpoint')}\n`,
+      );
+      return 1;
+    }
+    if (outcome.kind === 'interrupted') {
       const rel = o.resume ?? dir;
       io.stderr.write(
         `klip: checkpoint written at update ${trainer.update}/${trainer.config.numIterations}. Resume with: klip train --resume ${rel}\n`,
@@ -663,8 +635,8 @@ async function runReproduce(dirArg: string, o: { out?: string }, io: CliIo): Pro
     io.stderr.write(
       `Reproducing ${dirArg}: ${target} updates (seed ${String(trainer.config.seed)}, ${trainer.config.backend}) → ${temp ? 'a temporary folder' : o.out}\n`,
     );
-    while (trainer.update < target) await out.appendMetrics(await trainer.step());
-    await out.writeCheckpoint(await trainer.save());
+    const outcome = await runToFolder(trainer, out, { checkpointEvery: Number.POSITIVE_INFINITY, until: target });
+    if (outcome.kind === 'diverged') throw outcome.error;
     const diff = diffMetrics(recorded, await out.readMetrics());
     const ignored = `wall-clock keys not compared: ${WALL_CLOCK_METRICS.join(', ')}`;
     if (diff?.kind === 'value') {

@@ -16,7 +16,7 @@ export {
   parseMetricsJsonl,
   diffMetrics,
 } from './run_folder.js';
-export type { RunSummary, MetricSummary, FrameLike, CreateRunOptions, MetricDiff, RunFileKind } from './run_folder.js';
+export type { RunSummary, MetricSummary, CreateRunOptions, MetricDiff, RunFileKind } from './run_folder.js';
 export { createProgress } from './progress.js';
 export type { KlLineOptions, ProgressMode, ProgressOptions, ProgressReporter, TextOut } from './progress.js';
 export { renderReportHtml } from './report.js';

@@ -11,7 +11,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { METRICS, type MetricRecord } from '../training/metrics.js';
 import { controllerVerdict, type VerdictControllerSettings } from '../training/controller_verdict.js';
 import { hasKlTerm, lowerKlEdge, upperKlEdge } from '../training/kl_control.js';
-import { meanOfMetric, type FrameLike, type RunSummary } from './run_folder.js';
+import type { RenderFrame } from '../../envs/types.js';
+import { meanOfMetric, type RunSummary } from './run_folder.js';
 
 /** A Vega-Lite v5 specification as a plain JSON object. */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -418,13 +419,12 @@ const CELL_KIND: Record<string, string> = { H: 'hole', G: 'goal', C: 'cliff', S:
  * ```
  */
 export function gridPolicySpec(
-  frame: FrameLike,
+  frame: RenderFrame,
   policy: { probs: number[][]; values: number[] | null },
 ): VegaLiteSpec | null {
-  const rows = frame.rows;
-  const cols = frame.cols;
-  const cells = frame.cells;
-  if (frame.kind !== 'grid' || !isNum(rows) || !isNum(cols) || !Array.isArray(cells)) return null;
+  // summary.json comes from disk: check the shape, not only the type
+  if (frame.kind !== 'grid' || !isNum(frame.rows) || !isNum(frame.cols) || !Array.isArray(frame.cells)) return null;
+  const { rows, cols, cells } = frame;
   if (policy.probs.length !== rows * cols) return null;
   const data: Record<string, unknown>[] = [];
   for (let r = 0; r < rows; r++) {

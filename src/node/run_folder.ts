@@ -20,6 +20,7 @@ import { basename, join, resolve } from 'node:path';
 import { CheckpointError, ConfigError } from '../core/errors.js';
 import { validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
 import type { PolicySnapshot } from '../training/trainer.js';
+import type { RenderFrame } from '../../envs/types.js';
 import { METRIC_KEYS, WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
 import { fileWriteError, readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 
@@ -36,20 +37,6 @@ export const RUN_FILES: Readonly<Record<RunFileKind, string>> = Object.freeze({
   report: 'report.html',
   wallTime: 'wall_time.json',
 });
-
-/** A rendered env frame (the shape `renderFrame()` of klip/envs returns), kept loose for forward compatibility. */
-export interface FrameLike {
-  /** `'grid'` for gridworlds, `'bandit'` for bandits. */
-  kind: string;
-  /** Grid rows (grid frames). */
-  rows?: number;
-  /** Grid columns (grid frames). */
-  cols?: number;
-  /** Cell codes per row, e.g. `'S' | 'F' | 'H' | 'G'` (grid frames). */
-  cells?: string[][];
-  /** Other fields of the frame. */
-  [key: string]: unknown;
-}
 
 /** The final numbers of a metric history (see {@link summarizeMetrics}); shared by run summaries and compare cells. */
 export interface MetricSummary {
@@ -93,8 +80,8 @@ export interface RunSummary extends MetricSummary {
   complete: boolean;
   /** Tabular worlds: the final policy π(a|s) and critic values V(s). */
   policy?: PolicySnapshot;
-  /** Tabular worlds: the env's `renderFrame()` after reset, for the report's grid picture. */
-  frame?: FrameLike;
+  /** Tabular worlds: the first env copy's `renderFrame()` at the end of training, for the report's grid picture. */
+  frame?: RenderFrame;
   /** Mean over updates of the KL of the update, `kl/exact_rollout_end` (nats). */
   meanUpdateKl?: number | null;
   /** The controller verdict: updates in the rule's band, over 2×/5× the target, β at a bound or held, early stops. */

@@ -19,6 +19,7 @@ import type { ObsEncoder, Policy } from '../policies/types.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { KLIP_VERSION } from '../version.js';
 import { makeEnv } from '../../envs/registry.js';
+import type { RenderFrame } from '../../envs/types.js';
 import { VectorEnv } from '../../envs/vector.js';
 import { Adam } from './adam.js';
 import { minibatchTensors, RolloutBuffer } from './buffer.js';
@@ -230,6 +231,18 @@ export class Trainer {
     tf.dispose(t);
     const probs = Array.from({ length: n }, (_, s) => Array.from(flat.subarray(s * A, (s + 1) * A), Number));
     return { probs, values: vals };
+  }
+
+  /**
+   * What the first env copy looks like now, as plain data a page can draw (`Env.renderFrame`: the grid with the
+   * agent's cell, or the bandit's arms and last pull); null when the world has no copy.
+   * @example
+   * ```ts
+   * const frame = trainer.frame(); // { kind: 'grid', rows: 4, cols: 4, cells: [...], agent: { row: 0, col: 0 }, ... }
+   * ```
+   */
+  frame(): RenderFrame | null {
+    return this.env.envs[0]?.renderFrame() ?? null;
   }
 
   /** Register a listener called with each metric record; returns a function that removes it. */

@@ -1,3 +1,4 @@
+import type { GridFrame } from '../../envs/types.js';
 import { describe, expect, it } from 'vitest';
 import {
   ACTION_ARROWS,
@@ -29,7 +30,7 @@ function synth(n: number, scale: number): MetricRecord[] {
   }));
 }
 
-const FRAME = {
+const FRAME: GridFrame = {
   kind: 'grid',
   rows: 2,
   cols: 2,
@@ -37,7 +38,7 @@ const FRAME = {
     ['S', 'F'],
     ['H', 'G'],
   ],
-  agent: 0,
+  agent: { row: 0, col: 0 },
   lastAction: null,
 };
 const POLICY = {
@@ -147,7 +148,11 @@ describe('gridPolicySpec', () => {
 
   it('returns null for a size mismatch or a non-grid frame', () => {
     expect(gridPolicySpec({ ...FRAME, rows: 3 }, POLICY)).toBeNull();
-    expect(gridPolicySpec({ kind: 'bandit' }, POLICY)).toBeNull();
+    expect(
+      gridPolicySpec({ kind: 'bandit', armValues: [0.2, 0.8], lastArm: null, lastReward: null }, POLICY),
+    ).toBeNull();
+    // a summary.json from disk may hold anything: a frame without cells is no grid
+    expect(gridPolicySpec({ ...FRAME, cells: undefined } as unknown as GridFrame, POLICY)).toBeNull();
   });
 });
 

@@ -153,6 +153,23 @@ describe('Trainer: KL semantics', () => {
   });
 });
 
+describe('Trainer.frame', () => {
+  it("draws the first env copy: FrozenLake's map with the agent on a free cell, a bandit's arms", async () => {
+    const grid = await Trainer.create({ env: 'frozenlake4x4', numEnvs: 2, nSteps: 8, totalSteps: 16, backend: 'cpu' });
+    await grid.step();
+    const f = grid.frame();
+    expect(f?.kind).toBe('grid');
+    if (f?.kind !== 'grid') return;
+    expect(f.cells.map((r) => r.join(''))).toEqual(['SFFF', 'FHFH', 'FFFH', 'HFFG']);
+    expect(f.agent).not.toBeNull();
+    expect('SF').toContain(f.cells[f.agent!.row]![f.agent!.col]); // same-step autoreset: never left on H or G
+    grid.dispose();
+    const bandit = await Trainer.create({ env: 'bandit', numEnvs: 2, nSteps: 8, totalSteps: 16, backend: 'cpu' });
+    expect(bandit.frame()).toMatchObject({ kind: 'bandit', armValues: [0.2, 0.5, 0.8] });
+    bandit.dispose();
+  });
+});
+
 describe('Trainer: guards and errors', () => {
   it('refuses a world with one action with a ConfigError naming env, before any tensor work', async () => {
     await expect(Trainer.create({ env: 'bandit', envOptions: { probs: [0.5] }, backend: 'cpu' })).rejects.toThrow(

@@ -63,9 +63,8 @@ async function ensureBackend(): Promise<'wasm' | 'cpu'> {
 }
 
 function frameOf(t: Trainer): Frame | null {
-  const env = t.env.envs[0] as unknown as { renderFrame?: () => unknown } | undefined;
-  const f = env?.renderFrame?.();
-  return f && typeof f === 'object' ? (JSON.parse(JSON.stringify(f)) as Frame) : null;
+  const f = t.frame();
+  return f ? (JSON.parse(JSON.stringify(f)) as Frame) : null;
 }
 
 async function snapshotOf(t: Trainer): Promise<Snapshot | null> {
