@@ -19,7 +19,8 @@ import type { ObsEncoder, Policy } from '../policies/types.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { KLIP_VERSION } from '../version.js';
 import { makeEnv } from '../../envs/registry.js';
-import type { RenderFrame } from '../../envs/types.js';
+import type { EnvState, RenderFrame } from '../../envs/types.js';
+import type { Distribution } from '../distributions/types.js';
 import { VectorEnv } from '../../envs/vector.js';
 import { Adam } from './adam.js';
 import { minibatchTensors, RolloutBuffer } from './buffer.js';
@@ -79,8 +80,8 @@ export class Trainer {
   private readonly optimizer: Adam;
   private readonly controller: KlController;
   private controllerState: KlControllerState;
-  private readonly rolloutRng: Rng;
-  private readonly minibatchRng: Rng;
+  private rolloutRng: Rng;
+  private minibatchRng: Rng;
   private obs: CurrentObs;
   private updates = 0;
   private steps = 0;
@@ -157,9 +158,9 @@ export class Trainer {
       trainer.policy.setWeights(ckpt.policy);
       trainer.optimizer.setState(ckpt.optimizer);
       trainer.controllerState = ckpt.controller;
-      (trainer as unknown as { rolloutRng: Rng }).rolloutRng = createRng.fromState(ckpt.rng.rollout);
-      (trainer as unknown as { minibatchRng: Rng }).minibatchRng = createRng.fromState(ckpt.rng.minibatch);
-      trainer.env.setState(ckpt.env as never);
+      trainer.rolloutRng = createRng.fromState(ckpt.rng.rollout);
+      trainer.minibatchRng = createRng.fromState(ckpt.rng.minibatch);
+      trainer.env.setState(ckpt.env as EnvState); // VectorEnv.setState validates it
       trainer.obs =
         trainer.obsDim === 1 && trainer.env.singleObservationSpace.kind === 'discrete'
           ? Int32Array.from(ckpt.obs)
@@ -223,7 +224,7 @@ export class Trainer {
     const A = actions.n;
     const t = tf.tidy(() => {
       const obs = this.encoder.encode(Int32Array.from({ length: n }, (_, i) => i));
-      const probs = (this.policy.distribution(obs) as unknown as { probs(): tf.Tensor }).probs();
+      const probs = categoricalProbs(this.policy.distribution(obs));
       return this.policy.hasCritic ? [probs, this.policy.value(obs)] : [probs];
     });
     const flat = (await t[0]!.data()) as Float32Array;
@@ -514,7 +515,7 @@ export class Trainer {
     const n = this.exact!.nStates;
     const t = tf.tidy(() => {
       const states = Int32Array.from({ length: n }, (_, i) => i);
-      return (this.policy.distribution(this.encoder.encode(states)) as unknown as { probs(): tf.Tensor }).probs();
+      return categoricalProbs(this.policy.distribution(this.encoder.encode(states)));
     });
     const out = Float64Array.from(await t.data());
     t.dispose();
@@ -535,6 +536,24 @@ export class Trainer {
       });
     }
   }
+}
+
+/**
+ * π(a|s) of a categorical distribution, exp of its normalised logits (what `Categorical.probs()` computes).
+ * @throws ConfigError for a Gaussian distribution (continuous actions have no probability table).
+ */
+function categoricalProbs(dist: Distribution): tf.Tensor {
+  const p = dist.params();
+  if (p.kind !== 'categorical') {
+    tf.dispose([p.mean, p.logStd]);
+    throw new ConfigError({
+      fn: 'Trainer',
+      arg: 'policy',
+      expected: 'a categorical policy (discrete actions)',
+      got: p.kind,
+    });
+  }
+  return tf.exp(p.logits);
 }
 
 /**
