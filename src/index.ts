@@ -132,6 +132,7 @@ export type {
 export { evaluateSchedule, linearSchedule, constantSchedule } from './training/schedule.js';
 export type { Schedule, LinearScheduleSpec } from './training/schedule.js';
 export { TabularPolicy } from './policies/tabular.js';
+export type { VariableSet } from './policies/network.js';
 export type { TabularPolicyOptions } from './policies/tabular.js';
 export { MlpPolicyBase } from './policies/mlp_base.js';
 export { MlpPolicy } from './policies/mlp.js';

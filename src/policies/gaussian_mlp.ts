@@ -15,8 +15,8 @@ import {
   checkRawObs,
   resolveMlpOptions,
   spaceSize,
-  takePendingVariables,
   type Activation,
+  type VariableSet,
 } from './network.js';
 import type { ActResult, BoxSpaceLike, Policy, SpaceLike } from './types.js';
 
@@ -78,11 +78,12 @@ export class GaussianMlpPolicy extends MlpPolicyBase<GaussianMlpPolicy> implemen
 
   /**
    * @param opts See {@link GaussianMlpPolicyOptions}.
+   * @param adopt Internal: the copied variables `clone()`/`freeze()` pass (the options' `rng` is then unused).
    * @throws ConfigError for a bad space, width, activation, `initLogStd` or missing `rng`.
    */
-  constructor(opts: GaussianMlpPolicyOptions) {
+  constructor(opts: GaussianMlpPolicyOptions, adopt?: VariableSet) {
     const fn = 'GaussianMlpPolicy';
-    const from = takePendingVariables();
+    const from = adopt;
     const r = resolveMlpOptions(fn, opts, from === undefined);
     const as = opts.actionSpace as unknown as { kind?: unknown } | undefined;
     if (as?.kind !== 'box')
@@ -118,15 +119,18 @@ export class GaussianMlpPolicy extends MlpPolicyBase<GaussianMlpPolicy> implemen
    * A new `GaussianMlpPolicy` with the same options (adopts the variables passed by `clone`/`freeze`).
    * @returns The new policy.
    */
-  protected override rebuild(): GaussianMlpPolicy {
-    // rng is not used when the constructor adopts copied variables (withVariables); initLogStd is overwritten too.
-    return new GaussianMlpPolicy({
-      obsSpace: this.obsSpace,
-      actionSpace: this.actionSpace,
-      hidden: this.hidden,
-      activation: this.activation,
-      critic: this.hasCritic,
-    } as GaussianMlpPolicyOptions);
+  protected override rebuild(vars: VariableSet): GaussianMlpPolicy {
+    // rng is not used when the constructor adopts copied variables (clone/freeze); initLogStd is overwritten too.
+    return new GaussianMlpPolicy(
+      {
+        obsSpace: this.obsSpace,
+        actionSpace: this.actionSpace,
+        hidden: this.hidden,
+        activation: this.activation,
+        critic: this.hasCritic,
+      } as GaussianMlpPolicyOptions,
+      vars,
+    );
   }
 
   /**

@@ -14,8 +14,8 @@ import {
   checkEncoded,
   checkRawObs,
   resolveMlpOptions,
-  takePendingVariables,
   type Activation,
+  type VariableSet,
 } from './network.js';
 import type { ActResult, DiscreteSpaceLike, Policy, SpaceLike } from './types.js';
 
@@ -77,11 +77,12 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
 
   /**
    * @param opts See {@link MlpPolicyOptions}.
+   * @param adopt Internal: the copied variables `clone()`/`freeze()` pass (the options' `rng` is then unused).
    * @throws ConfigError for a bad space, width, activation, flag or missing `rng`.
    */
-  constructor(opts: MlpPolicyOptions) {
+  constructor(opts: MlpPolicyOptions, adopt?: VariableSet) {
     const fn = 'MlpPolicy';
-    const from = takePendingVariables();
+    const from = adopt;
     const r = resolveMlpOptions(fn, opts, from === undefined);
     const as = opts.actionSpace as { kind?: unknown; n?: unknown } | undefined;
     if (as?.kind !== 'discrete' || typeof as.n !== 'number' || !Number.isInteger(as.n) || as.n < 1) {
@@ -114,16 +115,19 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
    * A new `MlpPolicy` with the same options (adopts the variables passed by `clone`/`freeze`).
    * @returns The new policy.
    */
-  protected override rebuild(): MlpPolicy {
-    // rng is not used when the constructor adopts copied variables (withVariables).
-    return new MlpPolicy({
-      obsSpace: this.obsSpace,
-      actionSpace: this.actionSpace,
-      hidden: this.hidden,
-      activation: this.activation,
-      sharedCritic: this.sharedCritic,
-      critic: this.hasCritic,
-    } as MlpPolicyOptions);
+  protected override rebuild(vars: VariableSet): MlpPolicy {
+    // rng is not used when the constructor adopts copied variables (clone/freeze).
+    return new MlpPolicy(
+      {
+        obsSpace: this.obsSpace,
+        actionSpace: this.actionSpace,
+        hidden: this.hidden,
+        activation: this.activation,
+        sharedCritic: this.sharedCritic,
+        critic: this.hasCritic,
+      } as MlpPolicyOptions,
+      vars,
+    );
   }
 
   /**

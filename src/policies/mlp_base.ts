@@ -90,11 +90,11 @@ export abstract class MlpPolicyBase<P extends MlpPolicyBase<P>> {
   }
 
   /**
-   * A new policy of the concrete class with the same options, built inside `withVariables` so that it adopts the
-   * copied variables (the options' `rng` is not used).
+   * A new policy of the concrete class with the same options that adopts the copied variables `vars` (the options'
+   * `rng` is not used).
    * @returns The new policy.
    */
-  protected abstract rebuild(): P;
+  protected abstract rebuild(vars: VariableSet): P;
 
   /**
    * Throw ConfigError when the policy has been disposed.
@@ -190,7 +190,7 @@ export abstract class MlpPolicyBase<P extends MlpPolicyBase<P>> {
    */
   clone(): P {
     this.alive('clone');
-    return withVariables(this.net.vars.copy(this.#prefix, true), () => this.rebuild());
+    return withVariables(this.net.vars.copy(this.#prefix, true), (vars) => this.rebuild(vars));
   }
 
   /**
@@ -204,7 +204,7 @@ export abstract class MlpPolicyBase<P extends MlpPolicyBase<P>> {
    */
   freeze(): P {
     this.alive('freeze');
-    return withVariables(this.net.vars.copy(this.#prefix, false), () => this.rebuild());
+    return withVariables(this.net.vars.copy(this.#prefix, false), (vars) => this.rebuild(vars));
   }
 
   /**

@@ -27,16 +27,22 @@ function sizeOf(shape: readonly number[]): number {
 
 /**
  * An owned list of named `tf.Variable`s. Logical names (`actor/0/kernel`) are stable across copies; the tfjs
- * names get a unique prefix because tfjs registers variables by name globally. Every `assign` on a member
- * (optimizers, `setWeights`) increments `version`, which the fast paths compare with their cached copy.
+ * names get a unique prefix because tfjs registers variables by name globally. `version` changes after any
+ * `assign` to a member (klip's Adam, a tfjs optimizer, `setWeights`, a user's own `v.assign`): tfjs gives an
+ * assigned variable the data of the new value (`Variable.assign` in tfjs-core `tensor.ts` replaces its `dataId`),
+ * so comparing the members' `dataId`s with the ones last seen detects every write without patching `assign`.
  */
 export class VariableSet {
+  /** Logical names, e.g. `logits`, `actor/0/kernel`, in variable order. */
   readonly names: readonly string[];
+  /** The shape of each variable. */
   readonly shapes: readonly (readonly number[])[];
+  /** The tfjs variables (owned: `dispose()` frees them). */
   readonly variables: readonly tf.Variable[];
+  /** Whether optimizers may update them (false for frozen copies). */
   readonly trainable: boolean;
-  /** Incremented on every assign of a member variable. */
-  version = 0;
+  #version = 0;
+  #seen: readonly object[];
   private disposed = false;
 
   constructor(prefix: string, specs: readonly VariableSpec[], trainable: boolean) {
@@ -52,15 +58,28 @@ export class VariableSet {
           `klip/${prefix}${id}/${s.name}`,
         ),
       );
-      const assign = v.assign.bind(v);
-      v.assign = (x: tf.Tensor): void => {
-        assign(x);
-        this.version++;
-      };
       return v;
     });
+    this.#seen = this.variables.map((v) => v.dataId);
   }
 
+  /**
+   * A counter that changes after any write to a member variable (compared with the `dataId`s last seen; O(number of
+   * variables), a few reference comparisons per call).
+   */
+  get version(): number {
+    const vars = this.variables;
+    for (let i = 0; i < vars.length; i++) {
+      if (vars[i]!.dataId !== this.#seen[i]) {
+        this.#seen = vars.map((v) => v.dataId);
+        this.#version++;
+        break;
+      }
+    }
+    return this.#version;
+  }
+
+  /** True after `dispose()`. */
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -159,6 +178,7 @@ export class VariableSet {
     );
   }
 
+  /** Free every variable (idempotent). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -341,29 +361,17 @@ export function assertRng(fn: string, arg: string, rng: unknown): asserts rng is
   }
 }
 
-let pending: VariableSet | undefined;
-
 /**
- * Run `make` (a policy constructor) so that it adopts `vars` instead of creating variables: how clone/freeze pass
- * copied variables without a public constructor parameter. Disposes `vars` if `make` throws.
+ * Build a policy that adopts `vars` (clone/freeze pass copied variables to the constructor's `adopt` argument);
+ * disposes `vars` if the constructor throws, so a failed copy leaks nothing.
  */
-export function withVariables<T>(vars: VariableSet, make: () => T): T {
-  pending = vars;
+export function withVariables<T>(vars: VariableSet, make: (adopt: VariableSet) => T): T {
   try {
-    return make();
+    return make(vars);
   } catch (e) {
     vars.dispose();
     throw e;
-  } finally {
-    pending = undefined;
   }
-}
-
-/** Called by policy constructors: the variables passed by {@link withVariables}, if any (consumed once). */
-export function takePendingVariables(): VariableSet | undefined {
-  const v = pending;
-  pending = undefined;
-  return v;
 }
 
 /** Which dense chains an MLP policy has, as indices into its variable set. */

@@ -11,7 +11,7 @@ import { klProbs, softmax } from '../kl/probs.js';
 import type { Rng } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
 import { oneHotEncoder } from './encoders.js';
-import { assertRng, takePendingVariables, VariableSet, withVariables, type VariableSpec } from './network.js';
+import { assertRng, VariableSet, withVariables, type VariableSpec } from './network.js';
 import type { ActResult, DiscreteSpaceLike, ObsEncoder, Policy, PolicyWeight } from './types.js';
 
 /** Options of {@link TabularPolicy}. */
@@ -81,11 +81,12 @@ export class TabularPolicy implements Policy {
 
   /**
    * @param opts See {@link TabularPolicyOptions}.
+   * @param adopt Internal: the copied variables `clone()`/`freeze()` pass (the options' `rng` is then unused).
    * @throws ConfigError for non-positive or non-integer sizes, an unknown init, a bad scale, or `init: 'random'`
    *   without `rng`.
    */
-  constructor(opts: TabularPolicyOptions) {
-    const from = takePendingVariables();
+  constructor(opts: TabularPolicyOptions, adopt?: VariableSet) {
+    const from = adopt;
     const fn = 'TabularPolicy';
     if (opts === null || typeof opts !== 'object')
       throw new ConfigError({ fn, arg: 'opts', expected: 'an options object', got: opts });
@@ -357,7 +358,7 @@ export class TabularPolicy implements Policy {
    */
   clone(): TabularPolicy {
     this.#alive('TabularPolicy.clone');
-    return withVariables(this.#vars.copy('tabular', true), () => new TabularPolicy(this.#options()));
+    return withVariables(this.#vars.copy('tabular', true), (vars) => new TabularPolicy(this.#options(), vars));
   }
 
   /**
@@ -371,7 +372,7 @@ export class TabularPolicy implements Policy {
    */
   freeze(): TabularPolicy {
     this.#alive('TabularPolicy.freeze');
-    return withVariables(this.#vars.copy('tabular', false), () => new TabularPolicy(this.#options()));
+    return withVariables(this.#vars.copy('tabular', false), (vars) => new TabularPolicy(this.#options(), vars));
   }
 
   /**
