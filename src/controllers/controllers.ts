@@ -37,13 +37,9 @@ export type {
   RllibKlControllerConfig,
 } from './types.js';
 
-/** The controller rules accepted by {@link createKlController}. */
-export const KL_CONTROLLER_KINDS: readonly KlControllerKind[] = Object.freeze([
-  'fixed',
-  'adaptive',
-  'proportional',
-  'rllib',
-] as const);
+import { KL_CONTROLLER_KINDS } from './types.js';
+
+export { KL_CONTROLLER_KINDS };
 
 /**
  * Defaults of the `adaptive` rule (Schulman et al. 2017, https://arxiv.org/abs/1707.06347 §4).

@@ -4,8 +4,11 @@
  * @module
  */
 
+/** The controller rules accepted by `createKlController`: the one list the kinds are derived from. */
+export const KL_CONTROLLER_KINDS = Object.freeze(['fixed', 'adaptive', 'proportional', 'rllib'] as const);
+
 /** The controller rules. */
-export type KlControllerKind = 'fixed' | 'adaptive' | 'proportional' | 'rllib';
+export type KlControllerKind = (typeof KL_CONTROLLER_KINDS)[number];
 
 /** Bounds on β shared by every rule (β is clamped into [betaMin, betaMax] after each update). */
 export interface KlBetaBounds {

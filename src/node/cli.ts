@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { KL_CONTROLLER_KINDS } from '../controllers/types.js';
 import { BACKENDS, setBackend, type BackendName } from '../backend/backend.js';
 import { ConfigError, KlipError, type KlipErrorDetails } from '../core/errors.js';
 import { jsProbs, klProbs, tvProbs } from '../kl/probs.js';
@@ -118,7 +119,6 @@ export const QUICKSTART_CONFIG: Readonly<QuickstartPreset> = Object.freeze({
 /** Exit code after Ctrl-C (128 + SIGINT), as shells use. */
 export const EXIT_INTERRUPTED = 130;
 
-const CONTROLLER_KINDS = ['fixed', 'adaptive', 'proportional', 'rllib'] as const;
 const KL_ESTIMATORS = ['k1', 'k3', 'exact'] as const;
 const POLICY_KINDS = ['tabular', 'mlp'] as const;
 
@@ -944,7 +944,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(new Option('--objective <name>', 'objective').choices([...OBJECTIVES]).default(q.objective))
     .addOption(
       new Option('--kl-controller <kind>', 'KL coefficient rule')
-        .choices([...CONTROLLER_KINDS])
+        .choices([...KL_CONTROLLER_KINDS])
         .default(q.klController?.kind),
     )
     .addOption(
@@ -1099,7 +1099,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     )
     .addOption(
       new Option('--controllers <list>', 'comma-separated KL controllers (for kl-penalty and clip+kl)')
-        .argParser(parseList('--controllers', CONTROLLER_KINDS))
+        .argParser(parseList('--controllers', KL_CONTROLLER_KINDS))
         .default(['adaptive'], 'adaptive'),
     )
     .addOption(

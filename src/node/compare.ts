@@ -20,6 +20,7 @@ import {
   type KlipErrorDetails,
 } from '../core/errors.js';
 import type { PpoConfigInput } from '../training/config.js';
+import { hasKlTerm } from '../training/kl_control.js';
 import type { MetricRecord } from '../training/metrics.js';
 import { train } from '../training/trainer.js';
 import { KLIP_VERSION } from '../version.js';
@@ -101,8 +102,6 @@ export interface CompareRow {
   optimalReturn: number | null;
 }
 
-const KL_OBJECTIVES = new Set(['kl-penalty', 'clip+kl']);
-
 /**
  * Enumerate the grid's cells in a fixed order: objective, then controller, then seed. Objectives without a KL
  * term get one controller `'-'` (β does not affect them, so running them per controller would repeat work).
@@ -116,7 +115,7 @@ const KL_OBJECTIVES = new Set(['kl-penalty', 'clip+kl']);
 export function compareCells(grid: Pick<CompareGrid, 'objectives' | 'controllers' | 'seeds'>): CompareCell[] {
   const cells: CompareCell[] = [];
   for (const objective of grid.objectives) {
-    const ctls = KL_OBJECTIVES.has(objective) ? grid.controllers : ['-'];
+    const ctls = hasKlTerm(objective) ? grid.controllers : ['-'];
     for (const controller of ctls)
       for (const seed of grid.seeds) cells.push({ index: cells.length, objective, controller, seed });
   }

@@ -9,15 +9,16 @@ import { BACKENDS, type BackendName } from '../backend/backend.js';
 import type { Schedule } from './schedule.js';
 import type { EarlyStopStatistic } from '../controllers/early_stop.js';
 import { createKlController, KL_CONTROLLER_KINDS } from '../controllers/controllers.js';
+import type { KlControllerKind } from '../controllers/types.js';
 import { worldDefaults } from './world_defaults.js';
 import { hasKlTerm } from './kl_control.js';
 
 export { hasKlTerm } from './kl_control.js';
 
+/** All objective names: the one list {@link ObjectiveKind} is derived from. */
+export const OBJECTIVES = Object.freeze(['clip', 'kl-penalty', 'clip+kl', 'pg'] as const);
 /** Objectives the trainer can optimise. */
-export type ObjectiveKind = 'clip' | 'kl-penalty' | 'clip+kl' | 'pg';
-/** All objective names. */
-export const OBJECTIVES: readonly ObjectiveKind[] = Object.freeze(['clip', 'kl-penalty', 'clip+kl', 'pg'] as const);
+export type ObjectiveKind = (typeof OBJECTIVES)[number];
 
 /** How the KL(π_rollout‖π_θ) term of the `kl-penalty` and `clip+kl` objectives is computed per sample. */
 export type PenaltyKlKind = 'exact' | 'k1' | 'k3';
@@ -25,7 +26,7 @@ export type PenaltyKlKind = 'exact' | 'k1' | 'k3';
 /** KL controller settings (see `createKlController`). */
 export interface KlControllerSettings {
   /** `fixed` | `adaptive` (PPO paper) | `proportional` (Ziegler et al./TRL) | `rllib`. */
-  kind: 'fixed' | 'adaptive' | 'proportional' | 'rllib';
+  kind: KlControllerKind;
   /** Initial β. Defaults depend on the rule (see `createKlController`); the fixed rule defaults to 1 here. */
   beta?: number;
   /** Target KL per update (nats). @defaultValue the world's target (`WORLD_DEFAULTS`: 0.005 on FrozenLake 4×4, 0.01 elsewhere), for every rule */

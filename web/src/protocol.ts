@@ -4,7 +4,7 @@
  * @module
  */
 
-import { worldDefaults } from 'klip';
+import { KL_CONTROLLER_KINDS, OBJECTIVES, worldDefaults } from 'klip';
 
 /** The env ids the playground offers, with their labels (ids from `ENV_IDS` of `klip/envs`). */
 export const WORLDS: readonly { id: string; label: string }[] = [
@@ -15,10 +15,10 @@ export const WORLDS: readonly { id: string; label: string }[] = [
   { id: 'bandit', label: 'Bandit (3 arms)' },
 ];
 
-/** Objective kinds of `PpoConfig.objective`. */
-export const OBJECTIVE_KINDS = ['clip', 'kl-penalty', 'clip+kl', 'pg'] as const;
-/** KL controller kinds of `PpoConfig.klController.kind`. */
-export const CONTROLLER_KINDS = ['fixed', 'adaptive', 'proportional', 'rllib'] as const;
+/** Objective kinds of `PpoConfig.objective` (the library's list). */
+export const OBJECTIVE_KINDS = OBJECTIVES;
+/** KL controller kinds of `PpoConfig.klController.kind` (the library's list). */
+export const CONTROLLER_KINDS = KL_CONTROLLER_KINDS;
 
 /** What the page lets a user choose. Everything else is a fixed playground default (see `toPpoConfig`). */
 export interface PlaygroundSettings {
