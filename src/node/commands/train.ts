@@ -1,0 +1,340 @@
+/**
+ * `klip train` (and `--resume`): the config from preset, file and flags, the session, the summary and the report. Node only.
+ * @module
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError } from '../../core/errors.js';
+import { controllerVerdict, formatControllerVerdict } from '../../training/controller_verdict.js';
+import {
+  DEFAULT_PPO_CONFIG,
+  hasKlTerm,
+  resolvePpoConfig,
+  type PpoConfigInput,
+  type ResolvedPpoConfig,
+} from '../../training/config.js';
+import { Trainer } from '../../training/trainer.js';
+import type { LinearScheduleSpec } from '../../training/schedule.js';
+import { KLIP_VERSION } from '../../version.js';
+import { ENV_IDS } from '../../../envs/registry.js';
+import { readJsonFile } from '../atomic.js';
+import { createProgress, progressModeFor, type KlLineOptions } from '../progress.js';
+import { runToFolder } from '../session.js';
+import { renderReportHtml } from '../report.js';
+import {
+  checkCreatable,
+  createRun,
+  meanOfMetric,
+  openRun,
+  summarizeMetrics,
+  type RunFolder,
+  type RunSummary,
+} from '../run_folder.js';
+import {
+  type CliIo,
+  QUICKSTART_CONFIG,
+  EXIT_INTERRUPTED,
+  FLAG_FIELDS,
+  flagForPath,
+  usage,
+  asFlagError,
+  timestamp,
+  isPlainObject,
+  fmt,
+} from './shared.js';
+
+/** Merge a partial config over another: nested `policy` merges, `klController` and `envOptions` replace. */
+export function mergeConfig(base: PpoConfigInput, over: PpoConfigInput): PpoConfigInput {
+  const out: PpoConfigInput = { ...base, ...over };
+  if (base.policy || over.policy) out.policy = { ...(base.policy ?? {}), ...(over.policy ?? {}) };
+  return out;
+}
+
+/** Set `obj[a]` or `obj[a][b]` for a flag path `a` or `a.b` (creating the inner object). */
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const [head, tail] = path.split('.') as [string, string | undefined];
+  if (tail === undefined) obj[head] = value;
+  else obj[head] = { ...((obj[head] as Record<string, unknown> | undefined) ?? {}), [tail]: value };
+}
+
+/**
+ * The end-of-training summary table printed by `klip train`.
+ * @param s The run summary.
+ * @param dir The run folder (shown in the title).
+ * @returns Aligned plain text.
+ * @example
+ * ```ts
+ * process.stdout.write(formatSummaryTable(summary, 'runs/quickstart'));
+ * ```
+ */
+export function formatSummaryTable(s: RunSummary, dir: string): string {
+  const pct = (v: number | null): string => (v === null ? '–' : `${(100 * v).toFixed(1)} %`);
+  const rows: Array<[string, string]> = [
+    ['final return (last 100 episodes)', fmt(s.finalReturn)],
+    ['success rate (last 100 episodes)', pct(s.successRate)],
+  ];
+  if (s.optimalReturn !== null) {
+    rows.push(['policy return (exact)', fmt(s.policyReturn)]);
+    rows.push(['optimal return (exact)', fmt(s.optimalReturn)]);
+    if (s.policyReturn !== null && s.optimalReturn > 0)
+      rows.push(['policy / optimum', pct(s.policyReturn / s.optimalReturn)]);
+  }
+  const target = s.verdict?.target ?? null;
+  if (s.meanUpdateKl !== undefined)
+    rows.push([
+      'KL of the update (mean, exact, nats)',
+      `${fmt(s.meanUpdateKl, 6)}${target === null ? '' : ` (target ${target})`}`,
+    ]);
+  rows.push(['KL per optimizer step (mean, exact, nats)', fmt(s.meanStepKl, 6)]);
+  if (hasKlTerm(s.objective)) rows.push(['final β', fmt(s.finalBeta)]);
+  if (s.verdict) rows.push(['controller', formatControllerVerdict(s.verdict)]);
+  rows.push(['wall time', `${s.wallTimeSeconds.toFixed(1)} s`]);
+  rows.push(['updates / env steps', `${s.updates} / ${s.envSteps}`]);
+  rows.push(['env · objective · controller', `${s.env} · ${s.objective} · ${s.controller}`]);
+  rows.push(['seed · backend · klip', `${String(s.seed)} · ${s.backend} · ${s.klipVersion}`]);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return `\nSummary of ${dir}${s.complete ? '' : ' (incomplete)'}\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+}
+
+/** The run summary written to summary.json: final metrics, the exact optimum, the controller verdict, the final policy and a frame of the world. */
+export async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSeconds: number): Promise<RunSummary> {
+  const cfg = trainer.config;
+  const s: RunSummary = {
+    run: run.name,
+    klipVersion: KLIP_VERSION,
+    env: cfg.env,
+    objective: cfg.objective,
+    controller: cfg.klController.kind,
+    seed: cfg.seed,
+    backend: cfg.backend,
+    updates: trainer.update,
+    envSteps: trainer.globalStep,
+    wallTimeSeconds,
+    ...summarizeMetrics(trainer.history),
+    complete: trainer.done,
+    meanUpdateKl: meanOfMetric(trainer.history, 'kl/exact_rollout_end'),
+    verdict: controllerVerdict(trainer.history, cfg.klController, hasKlTerm(cfg.objective)),
+  };
+  if (s.optimalReturn === null && trainer.exactOptimum) s.optimalReturn = trainer.exactOptimum.optimalReturn;
+  const snap = await trainer.policySnapshot();
+  if (snap) {
+    s.policy = snap;
+    const frame = trainer.frame();
+    if (frame) s.frame = frame;
+  }
+  return s;
+}
+
+export interface TrainOpts {
+  env?: string;
+  objective?: string;
+  klController?: string;
+  beta?: number;
+  targetKl?: number;
+  earlyStopKl?: number;
+  klEstimator?: string;
+  policy?: string;
+  backend?: string;
+  steps?: number;
+  seed?: number | string;
+  lr?: number;
+  annealLr?: boolean;
+  numEnvs?: number;
+  nSteps?: number;
+  epochs?: number;
+  minibatches?: number;
+  gamma?: number;
+  gaeLambda?: number;
+  clip?: number | LinearScheduleSpec;
+  entCoef?: number | LinearScheduleSpec;
+  vfCoef?: number;
+  maxGradNorm?: number | 'none';
+  hidden?: number[];
+  config?: string;
+  preset: 'quickstart' | 'library';
+  out?: string;
+  resume?: string;
+  force?: boolean;
+  json?: boolean;
+  checkpointEvery: number;
+}
+
+/** Resolve the train config from preset + config file + explicit flags, translating errors to flag names. */
+export async function trainConfig(
+  cmd: Command,
+  o: TrainOpts,
+  io: CliIo,
+): Promise<{ input: PpoConfigInput; resolved: ResolvedPpoConfig; fromFlags: string[] }> {
+  let input: PpoConfigInput =
+    o.preset === 'library' ? {} : (JSON.parse(JSON.stringify(QUICKSTART_CONFIG.config)) as PpoConfigInput);
+  if (o.config !== undefined) {
+    const file = await readJsonFile(resolve(io.cwd, o.config), { fn: 'train', arg: '--config' });
+    if (!isPlainObject(file)) throw usage('train', '--config', 'a JSON object of PpoConfig fields', file);
+    input = mergeConfig(input, file as PpoConfigInput);
+  }
+  const fromFlags: string[] = [];
+  const obj = input as Record<string, unknown>;
+  for (const [attr, { path }] of Object.entries(FLAG_FIELDS)) {
+    if (cmd.getOptionValueSource(attr) !== 'cli') continue;
+    fromFlags.push(attr);
+    const raw = (o as unknown as Record<string, unknown>)[attr];
+    const value = attr === 'maxGradNorm' && raw === 'none' ? null : raw;
+    if (attr === 'klController' && (input.klController?.kind ?? DEFAULT_PPO_CONFIG.klController.kind) !== value) {
+      obj.klController = { kind: value }; // another rule: drop the preset's parameters, keep its defaults
+    } else if (attr === 'env' && (input.env ?? DEFAULT_PPO_CONFIG.env) !== value) {
+      obj.env = value; // another world: the preset's envOptions (e.g. slippery) belong to the old one
+      obj.envOptions = {};
+    } else if (path.startsWith('klController.') && !input.klController) {
+      obj.klController = { ...DEFAULT_PPO_CONFIG.klController };
+      setPath(obj, path, value);
+    } else {
+      setPath(obj, path, value);
+    }
+  }
+  if (typeof input.env === 'string' && !(ENV_IDS as readonly string[]).includes(input.env)) {
+    throw usage(
+      'train',
+      o.config !== undefined && !fromFlags.includes('env') ? `env (in ${o.config})` : '--env',
+      `one of ${ENV_IDS.join(', ')}`,
+      input.env,
+    );
+  }
+  try {
+    return { input, resolved: resolvePpoConfig(input), fromFlags };
+  } catch (e) {
+    if (e instanceof ConfigError && e.fn === 'resolvePpoConfig') {
+      const flag = flagForPath(e.arg, fromFlags);
+      if (flag) throw usage('train', flag, e.expected, e.got);
+      if (o.config !== undefined) throw usage('train', `${e.arg} (in ${o.config})`, e.expected, e.got);
+    }
+    throw e;
+  }
+}
+
+/** Run `klip train` (and `--resume`) with parsed options; returns the exit code. */
+export async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> {
+  const human = o.json ? io.stderr : io.stdout;
+  const t0 = performance.now();
+  let priorWallTime = 0;
+  const wallTime = (): number => priorWallTime + (performance.now() - t0) / 1000; // summed over invocations
+  let trainer: Trainer;
+  let run: RunFolder;
+  let dir: string;
+  if (o.resume !== undefined) {
+    const given = [...Object.keys(FLAG_FIELDS), 'config', 'out', 'force', 'preset'].filter(
+      (a) => cmd.getOptionValueSource(a) === 'cli',
+    );
+    if (given.length) {
+      const flags = given.map((a) => FLAG_FIELDS[a]?.flag ?? `--${a}`);
+      throw usage('train', flags.join(', '), 'left out with --resume (the run folder fixes the config)', flags[0]);
+    }
+    dir = resolve(io.cwd, o.resume);
+    try {
+      run = await openRun(dir, io.fs ? { fs: io.fs } : {});
+    } catch (e) {
+      throw asFlagError('--resume', e);
+    }
+    priorWallTime = await run.readWallTime(); // earlier invocations (up to their last checkpoint)
+    try {
+      trainer = await Trainer.restore(await run.readCheckpoint());
+    } catch (e) {
+      throw asFlagError('--resume', e);
+    }
+    await run.rewriteMetrics(trainer.history);
+    human.write(`Resuming ${o.resume} at update ${trainer.update}/${trainer.config.numIterations}\n`);
+  } else {
+    const { input, resolved, fromFlags } = await trainConfig(cmd, o, io);
+    const isQuickstart = o.preset === 'quickstart' && o.config === undefined && fromFlags.every((a) => a === 'backend');
+    const outArg =
+      o.out ??
+      (isQuickstart
+        ? QUICKSTART_CONFIG.out
+        : `runs/${resolved.env}-${resolved.objective}-${String(resolved.seed)}-${timestamp()}`);
+    dir = resolve(io.cwd, outArg);
+    const force = (o.force ?? false) || (o.out === undefined && isQuickstart);
+    checkCreatable(dir, force); // before anything is written
+    trainer = await Trainer.create(input);
+    try {
+      const { batchSize: _b, minibatchSize: _m, numIterations: _n, ...plain } = trainer.config;
+      run = await createRun(dir, {
+        config: { ...plain, numIterations: trainer.config.numIterations },
+        force,
+        ...(io.fs ? { fs: io.fs } : {}),
+      });
+      // Crash safety: from the moment the folder is reported, it holds a checkpoint that loads (update 0).
+      await run.writeCheckpoint(await trainer.save());
+    } catch (e) {
+      trainer.dispose();
+      throw e;
+    }
+    human.write(
+      `Training ${resolved.objective} on ${resolved.env} (${resolved.numIterations} updates × ${resolved.batchSize} steps, seed ${String(resolved.seed)}, ${resolved.backend}) → ${outArg}\n`,
+    );
+  }
+
+  const stop = new AbortController();
+  const onInterrupt = (): void => {
+    if (stop.signal.aborted) return;
+    stop.abort();
+    io.stderr.write('\nklip: interrupted; finishing the current update and writing a checkpoint…\n');
+  };
+  const onSigint = (): void => {
+    if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED); // second Ctrl-C: checkpoints are atomic, so stopping now is safe
+    onInterrupt();
+  };
+  if (io.handleSigint) process.on('SIGINT', onSigint);
+  io.signal?.addEventListener('abort', onInterrupt);
+  if (io.signal?.aborted) onInterrupt();
+  const progressOut = o.json ? io.stdout : io.stderr;
+  const progress = createProgress({
+    mode: progressModeFor(progressOut, o.json ?? false),
+    out: progressOut,
+    totalUpdates: trainer.config.numIterations,
+    startUpdate: trainer.update,
+    kl: klLineOptions(trainer.config),
+  });
+  try {
+    const outcome = await runToFolder(trainer, run, {
+      checkpointEvery: o.checkpointEvery,
+      signal: stop.signal,
+      onRecord: (record) => progress.update(record),
+      wallTime,
+    });
+    progress.stop();
+    if (outcome.kind === 'diverged') {
+      // Training diverged: the checkpoint was not touched (it holds the last good state); say where.
+      io.stderr.write(
+        `klip: NumericError at update ${outcome.attempted}/${trainer.config.numIterations}: ${outcome.error.message}. Training stopped; the last good checkpoint (update ${outcome.lastCheckpoint}) stays in ${run.path('checkpoint')}\n`,
+      );
+      return 1;
+    }
+    if (outcome.kind === 'interrupted') {
+      const rel = o.resume ?? dir;
+      io.stderr.write(
+        `klip: checkpoint written at update ${trainer.update}/${trainer.config.numIterations}. Resume with: klip train --resume ${rel}\n`,
+      );
+      return EXIT_INTERRUPTED;
+    }
+    const summary = await buildSummary(trainer, run, wallTime());
+    await run.writeSummary(summary);
+    await run.writeReport(
+      await renderReportHtml([{ name: run.name, config: await run.readConfig(), metrics: trainer.history, summary }]),
+    );
+    human.write(formatSummaryTable(summary, o.resume ?? o.out ?? dir));
+    human.write(
+      `Wrote ${dir}/{config.json, metrics.jsonl, metrics.csv, checkpoint.json, summary.json, report.html, wall_time.json}\n`,
+    );
+    return 0;
+  } finally {
+    progress.stop();
+    if (io.handleSigint) process.off('SIGINT', onSigint);
+    io.signal?.removeEventListener('abort', onInterrupt);
+    trainer.dispose();
+  }
+}
+
+/** The target printed beside the KL of the update, and whether β matters (objectives with a KL term). */
+export function klLineOptions(cfg: ResolvedPpoConfig): KlLineOptions {
+  const verdict = controllerVerdict([], cfg.klController, hasKlTerm(cfg.objective));
+  return { klTarget: verdict.target, showBeta: hasKlTerm(cfg.objective) };
+}
