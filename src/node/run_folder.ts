@@ -22,6 +22,7 @@ import { validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
 import type { PolicySnapshot } from '../training/trainer.js';
 import type { RenderFrame } from '../../envs/types.js';
 import { METRIC_KEYS, WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
+import { LOCK_FILE } from './lock.js';
 import { fileWriteError, readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 
 /** The kinds of file in a run folder (keys of {@link RUN_FILES}). */
@@ -502,7 +503,7 @@ export function checkCreatable(dir: string, force: boolean, fn = 'train'): void 
   const st = statSync(dir);
   if (!st.isDirectory()) throw new ConfigError({ fn, arg: '--out', expected: 'a folder path (not a file)', got: dir });
   if (force) return;
-  if (readdirSync(dir).length > 0) {
+  if (readdirSync(dir).some((name) => name !== LOCK_FILE)) {
     throw new ConfigError({
       fn,
       arg: '--out',

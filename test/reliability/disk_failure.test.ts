@@ -112,7 +112,7 @@ describe('a real unwritable run folder', () => {
     });
     expect(first).toBe(0);
     const before = readFileSync(join(out, 'checkpoint.json'), 'utf8');
-    // --resume first rewrites metrics.jsonl from the checkpoint (an atomic write into the folder): that must fail.
+    // --resume first takes the folder's write lock (a file created in the folder): that must fail, before any write.
     chmodSync(out, 0o555);
     try {
       // chmod does not stop root: run the child as `nobody` then, so the permission check is the kernel's.
@@ -137,7 +137,7 @@ describe('a real unwritable run folder', () => {
       expect(lines, r.stderr).toHaveLength(1);
       expect(lines[0]).toMatch(
         new RegExp(
-          `^klip: writeFileAtomic: ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/metrics\\.jsonl must be writable, got "EACCES"\\. permission denied; the previous metrics\\.jsonl is unchanged$`,
+          `^klip: train: ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/klip\\.lock must be writable, got "EACCES"\\. permission denied; nothing in the run folder was changed$`,
         ),
       );
     } finally {

@@ -325,6 +325,12 @@ const THUNKS: Record<string, Thunk> = {
   },
   'cli-beta-negative': () => ['train', '--beta', '-1', '--out', join(tmp, 'never5')],
   'cli-kl-sum': () => ['kl', '--p', '0.5,0.6', '--q', '0.5,0.5'],
+  'cli-run-locked': () => {
+    const dir = join(tmp, 'locked');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'klip.lock'), JSON.stringify({ pid: 1, host: 'elsewhere.example', since: 'then' }));
+    return ['train', '--out', dir, '--force'];
+  },
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
  * `klip train` (and `--resume`): the config from preset, file and flags, the session, the summary and the report. Node only.
  * @module
  */
+import { acquireRunLock, type RunLock } from '../lock.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
@@ -213,6 +214,24 @@ export async function trainConfig(
 
 /** Run `klip train` (and `--resume`) with parsed options; returns the exit code. */
 export async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<number> {
+  const locks: RunLock[] = [];
+  try {
+    return await trainUnderLock(cmd, o, io, locks);
+  } finally {
+    for (const lock of locks) lock.release();
+  }
+}
+
+/** Take the run folder's write lock (one writer per folder), saying so when it replaces a dead writer's lock. */
+function lockRun(dir: string, io: CliIo, locks: RunLock[]): void {
+  const lock = acquireRunLock(dir, 'train');
+  locks.push(lock);
+  if (lock.tookOver) {
+    io.stderr.write(`klip: took over ${lock.path} from pid ${lock.tookOver.pid}, which is no longer running\n`);
+  }
+}
+
+async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunLock[]): Promise<number> {
   const human = o.json ? io.stderr : io.stdout;
   const t0 = performance.now();
   let priorWallTime = 0;
@@ -234,6 +253,7 @@ export async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<n
     } catch (e) {
       throw asFlagError('--resume', e);
     }
+    lockRun(dir, io, locks); // before anything in the folder is read for writing
     priorWallTime = await run.readWallTime(); // earlier invocations (up to their last checkpoint)
     try {
       trainer = await Trainer.restore(await run.readCheckpoint());
@@ -255,6 +275,7 @@ export async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<n
     checkCreatable(dir, force); // before anything is written
     trainer = await Trainer.create(input);
     try {
+      lockRun(dir, io, locks); // before anything in the folder is replaced
       const { batchSize: _b, minibatchSize: _m, numIterations: _n, ...plain } = trainer.config;
       run = await createRun(dir, {
         config: { ...plain, numIterations: trainer.config.numIterations },

@@ -1,0 +1,98 @@
+/**
+ * One writer per run folder: the lock file, its refusal of a second writer, the take-over of a dead writer's lock,
+ * and two `klip train` runs aimed at one folder (one refused with one line and exit 1, the other's files intact).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KlipError } from '../../src/core/errors.js';
+import { runCli } from '../../src/node/cli.js';
+import { acquireRunLock, LOCK_FILE } from '../../src/node/lock.js';
+
+const root = mkdtempSync(join(tmpdir(), 'klip-lock-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The pid of a process that has exited (so it no longer runs on this host). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+describe('acquireRunLock', () => {
+  it('holds the folder: a second writer is refused naming the holder; release frees it', () => {
+    const dir = join(root, 'a');
+    const lock = acquireRunLock(dir, 'train');
+    const info = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as { pid: number; host: string };
+    expect(info).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(() => acquireRunLock(dir, 'train')).toThrow(KlipError);
+    expect(() => acquireRunLock(dir, 'train')).toThrow(new RegExp(`locked by pid ${process.pid} on `));
+    lock.release();
+    lock.release(); // idempotent
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    acquireRunLock(dir, 'train').release();
+  });
+
+  it('takes over the lock of a process that no longer runs on this host, and says whose', () => {
+    const dir = join(root, 'stale');
+    mkdirSync(dir);
+    const pid = deadPid();
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, host: hostname(), since: 'then' }));
+    const lock = acquireRunLock(dir, 'train');
+    expect(lock.tookOver?.pid).toBe(pid);
+    lock.release();
+  });
+
+  it('refuses a lock held from another host, with the way to take it over', () => {
+    const dir = join(root, 'remote');
+    mkdirSync(dir);
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere.example', since: 'then' }));
+    expect(() => acquireRunLock(dir, 'train')).toThrow(/locked by pid 1 on elsewhere\.example.*delete .*klip\.lock/);
+  });
+});
+
+describe('two klip train runs into one folder', () => {
+  it('one is refused with one line and exit 1; the folder holds the other run whole', async () => {
+    const out = join(root, 'shared');
+    const errs = ['', ''];
+    const io = (k: number) => ({
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => ((errs[k] += s), true) },
+      handleSigint: false,
+    });
+    const args = (seed: string) => [
+      'train',
+      '--env',
+      'grid5x5',
+      '--num-envs',
+      '2',
+      '--n-steps',
+      '16',
+      '--steps',
+      '320',
+      '--seed',
+      seed,
+      '--backend',
+      'cpu',
+      '--out',
+      out,
+      '--force',
+    ];
+    const codes = await Promise.all([runCli(args('1'), io(0)), runCli(args('2'), io(1))]);
+    expect([...codes].sort()).toEqual([0, 1]);
+    const loser = codes.indexOf(1);
+    const lines = errs[loser]!.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/klip: train: run folder must be one writer at a time, got .* locked by pid \d+/);
+    const winnerSeed = codes.indexOf(0) === 0 ? 1 : 2;
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { seed: number };
+    expect(config.seed).toBe(winnerSeed);
+    const updates = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { update: number }).update);
+    expect(updates).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(existsSync(join(out, LOCK_FILE))).toBe(false);
+  });
+});
