@@ -198,7 +198,10 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       ),
     )
     .addOption(new Option('--title <text>', 'page title').default('klip report'))
-    .action(async (dirs: string[], opts: { out?: string; title?: string }) => setCode(await runReport(dirs, opts, io)));
+    .addOption(new Option('--force', 'replace an existing --out file that is not a klip report'))
+    .action(async (dirs: string[], opts: { out?: string; title?: string; force?: boolean }) =>
+      setCode(await runReport(dirs, opts, io)),
+    );
 
   program
     .command('compare')

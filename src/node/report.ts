@@ -14,6 +14,12 @@ import { hasKlTerm, lowerKlEdge, upperKlEdge } from '../training/kl_control.js';
 import type { RenderFrame } from '../../envs/types.js';
 import { meanOfMetric, type RunSummary } from './run_folder.js';
 
+/**
+ * The `generator` of every report page: `klip report --out` replaces an existing file only when it carries this
+ * (it is a klip report), unless `--force` is given.
+ */
+export const REPORT_GENERATOR = 'klip report';
+
 /** A Vega-Lite v5 specification as a plain JSON object. */
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -636,6 +642,7 @@ export async function renderReportHtml(
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="generator" content="${REPORT_GENERATOR}">
 <title>${escapeHtml(`${title}: ${names.join(', ')}`)}</title>
 <style>${STYLE}</style></head>
 <body>

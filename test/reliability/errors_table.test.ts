@@ -325,6 +325,10 @@ const THUNKS: Record<string, Thunk> = {
   },
   'cli-beta-negative': () => ['train', '--beta', '-1', '--out', join(tmp, 'never5')],
   'cli-kl-sum': () => ['kl', '--p', '0.5,0.6', '--q', '0.5,0.5'],
+  'cli-report-out-foreign': () => {
+    writeFileSync(join(tmp, 'notes.txt'), 'my notes');
+    return ['report', runDir, '--out', join(tmp, 'notes.txt')];
+  },
   'cli-run-locked': () => {
     const dir = join(tmp, 'locked');
     mkdirSync(dir, { recursive: true });
