@@ -12,6 +12,7 @@ export {
   createRun,
   openRun,
   isRunFolder,
+  isKlipRunFolder,
   summarizeMetrics,
   parseMetricsJsonl,
   diffMetrics,

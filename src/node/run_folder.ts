@@ -15,21 +15,23 @@
  * @module
  */
 import type { ControllerVerdict } from '../training/controller_verdict.js';
-import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CheckpointError, ConfigError } from '../core/errors.js';
 import { validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
 import type { PolicySnapshot } from '../training/trainer.js';
 import type { RenderFrame } from '../../envs/types.js';
 import { METRIC_KEYS, WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
+import { KLIP_VERSION } from '../version.js';
 import { LOCK_FILE } from './lock.js';
 import { fileWriteError, readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 
 /** The kinds of file in a run folder (keys of {@link RUN_FILES}). */
-export type RunFileKind = 'config' | 'metrics' | 'csv' | 'checkpoint' | 'summary' | 'report' | 'wallTime';
+export type RunFileKind = 'marker' | 'config' | 'metrics' | 'csv' | 'checkpoint' | 'summary' | 'report' | 'wallTime';
 
 /** File names inside a run folder, by kind. */
 export const RUN_FILES: Readonly<Record<RunFileKind, string>> = Object.freeze({
+  marker: 'klip.json',
   config: 'config.json',
   metrics: 'metrics.jsonl',
   csv: 'metrics.csv',
@@ -273,6 +275,27 @@ export function diffMetrics(
     : { kind: 'length', recorded: recorded.length, reproduced: reproduced.length };
 }
 
+/** What `klip.json` holds: the folder is a klip run folder, written by this format and klip version. */
+export const RUN_MARKER = Object.freeze({ format: 'klip-run', version: 1 });
+
+/**
+ * Whether `dir` is a folder klip wrote: it holds `klip.json` with the run format, or (folders written before the
+ * marker existed) both `config.json` and `metrics.jsonl`. `--force` replaces only such folders, or empty ones.
+ * @example
+ * ```ts
+ * isKlipRunFolder('runs/quickstart'); // true after `npm start`
+ * ```
+ */
+export function isKlipRunFolder(dir: string): boolean {
+  try {
+    const marker = JSON.parse(readFileSync(join(dir, RUN_FILES.marker), 'utf8')) as { format?: unknown };
+    if (marker?.format === RUN_MARKER.format) return true;
+  } catch {
+    // no marker, or not JSON: fall back to the legacy test
+  }
+  return isRunFolder(dir);
+}
+
 /**
  * True when `dir` is a klip run folder: a directory holding `config.json` and `metrics.jsonl`.
  * @param dir Folder path.
@@ -480,6 +503,11 @@ export async function createRun(dir: string, opts: CreateRunOptions): Promise<Ru
     for (const f of ['checkpoint', 'summary', 'report', 'wallTime'] as const)
       await fsp.rm(run.path(f), { force: true });
   }
+  await writeFileAtomic(
+    run.path('marker'),
+    `${JSON.stringify({ ...RUN_MARKER, klipVersion: KLIP_VERSION })}\n`,
+    opts.fs ? { fs: opts.fs } : {},
+  );
   await run.writeConfig(opts.config);
   await run.rewriteMetrics([]);
   return run;
@@ -487,34 +515,50 @@ export async function createRun(dir: string, opts: CreateRunOptions): Promise<Ru
 
 /**
  * Check, without touching anything, that an output folder (`--out`) can be written: it does not exist, or it is an
- * empty folder, or `force` allows replacing its contents. Used for run folders ({@link createRun}) and for the
+ * empty folder, or `force` is given and the folder is klip's own output (`isOwn`: a run folder with `klip.json`, or a
+ * frontier folder), so `--force` never deletes a user's files. Used for run folders ({@link createRun}) and for the
  * folders of `klip frontier` and `klip reproduce --out`.
  * @param dir Folder path.
  * @param force Whether replacing existing contents is allowed.
  * @param fn The command named in the error. @defaultValue 'train'
+ * @param isOwn Whether a non-empty folder is this command's own output. @defaultValue {@link isKlipRunFolder}
  * @throws ConfigError naming `--out` and the way out (`--force`, `--resume` for a run, another `--out`).
  * @example
  * ```ts
  * checkCreatable('runs/new', false);
  * ```
  */
-export function checkCreatable(dir: string, force: boolean, fn = 'train'): void {
+export function checkCreatable(
+  dir: string,
+  force: boolean,
+  fn = 'train',
+  isOwn: (dir: string) => boolean = isKlipRunFolder,
+): void {
   if (!existsSync(dir)) return;
   const st = statSync(dir);
   if (!st.isDirectory()) throw new ConfigError({ fn, arg: '--out', expected: 'a folder path (not a file)', got: dir });
-  if (force) return;
-  if (readdirSync(dir).some((name) => name !== LOCK_FILE)) {
+  const entries = readdirSync(dir).filter((name) => name !== LOCK_FILE);
+  if (entries.length === 0) return;
+  if (force) {
+    if (isOwn(dir)) return;
     throw new ConfigError({
       fn,
       arg: '--out',
-      expected: 'a new or empty folder',
+      expected: `a klip ${fn === 'frontier' ? 'frontier' : 'run'} folder or an empty folder to replace with --force`,
       got: dir,
-      hint:
-        fn === 'train' && isRunFolder(dir)
-          ? 'It holds a run: continue it with --resume, replace it with --force, or pick another --out'
-          : 'Pick another --out or pass --force',
+      hint: `It holds files klip did not write (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): pick another --out`,
     });
   }
+  throw new ConfigError({
+    fn,
+    arg: '--out',
+    expected: 'a new or empty folder',
+    got: dir,
+    hint:
+      fn === 'train' && isRunFolder(dir)
+        ? 'It holds a run: continue it with --resume, replace it with --force, or pick another --out'
+        : 'Pick another --out or pass --force',
+  });
 }
 
 /**

@@ -58,6 +58,7 @@ describe('klip train', () => {
     expect(readdirSync(out).sort()).toEqual([
       'checkpoint.json',
       'config.json',
+      'klip.json',
       'metrics.csv',
       'metrics.jsonl',
       'report.html',

@@ -96,3 +96,53 @@ describe('two klip train runs into one folder', () => {
     expect(existsSync(join(out, LOCK_FILE))).toBe(false);
   });
 });
+
+describe('klip train --force replaces only what klip wrote', () => {
+  const quiet = () => {
+    let err = '';
+    return {
+      io: { stdout: { write: () => true }, stderr: { write: (s: string) => ((err += s), true) }, handleSigint: false },
+      err: () => err,
+    };
+  };
+  const train = (out: string) => [
+    'train',
+    '--env',
+    'grid5x5',
+    '--num-envs',
+    '2',
+    '--n-steps',
+    '16',
+    '--steps',
+    '64',
+    '--backend',
+    'cpu',
+    '--out',
+    out,
+    '--force',
+  ];
+
+  it("refuses a folder of a user's files (even ones named like klip's): exit 2, one line, every file kept", async () => {
+    const dir = join(root, 'users');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'config.json'), '{"mine": true}');
+    writeFileSync(join(dir, 'notes.txt'), 'keep me');
+    const { io, err } = quiet();
+    expect(await runCli(train(dir), io)).toBe(2);
+    expect(err().trimEnd().split('\n')).toHaveLength(1);
+    expect(err()).toMatch(
+      /klip: train: --out must be a klip run folder or an empty folder to replace with --force, got .*users.*klip did not write \(config\.json, notes\.txt\)/,
+    );
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('{"mine": true}');
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('writes klip.json first, and replaces its own run folder with --force', async () => {
+    const dir = join(root, 'own');
+    for (let i = 0; i < 2; i++) {
+      const { io, err } = quiet();
+      expect(await runCli(train(dir), io), err()).toBe(0);
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'klip.json'), 'utf8'))).toMatchObject({ format: 'klip-run', version: 1 });
+  });
+});

@@ -105,7 +105,7 @@ describe('createRun / appendMetrics', () => {
     writeFileSync(run.path('checkpoint'), '{}');
     writeFileSync(join(dir, 'notes.txt'), 'mine');
     await createRun(dir, { config: { seed: 2 }, force: true });
-    expect(readdirSync(dir).sort()).toEqual(['config.json', 'metrics.csv', 'metrics.jsonl', 'notes.txt']);
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'klip.json', 'metrics.csv', 'metrics.jsonl', 'notes.txt']);
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toEqual({ seed: 2 });
   });
 });

@@ -329,6 +329,12 @@ const THUNKS: Record<string, Thunk> = {
     writeFileSync(join(tmp, 'notes.txt'), 'my notes');
     return ['report', runDir, '--out', join(tmp, 'notes.txt')];
   },
+  'cli-force-foreign': () => {
+    const dir = join(tmp, 'users');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    return ['train', '--out', dir, '--force'];
+  },
   'cli-run-locked': () => {
     const dir = join(tmp, 'locked');
     mkdirSync(dir, { recursive: true });

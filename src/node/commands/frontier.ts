@@ -4,7 +4,13 @@
  */
 import { resolve } from 'node:path';
 import { setBackend, type BackendName } from '../../backend/backend.js';
-import { computeFrontier, formatFrontierTable, parseFrontierFlags, writeFrontierFolder } from '../frontier.js';
+import {
+  computeFrontier,
+  formatFrontierTable,
+  isFrontierFolder,
+  parseFrontierFlags,
+  writeFrontierFolder,
+} from '../frontier.js';
 import { checkCreatable } from '../run_folder.js';
 import { type CliIo, timestamp } from './shared.js';
 
@@ -27,7 +33,7 @@ export async function runFrontierCmd(o: FrontierOpts, io: CliIo): Promise<number
   const inputs = parseFrontierFlags(flags); // every check before anything runs or is written
   const outArg = out ?? `runs/frontier-${timestamp()}`;
   const dir = resolve(io.cwd, outArg);
-  checkCreatable(dir, force ?? false, 'frontier');
+  checkCreatable(dir, force ?? false, 'frontier', isFrontierFolder);
   const human = json ? io.stderr : io.stdout;
   human.write(
     `Training at β = ${inputs.betas.join(', ')} (${inputs.mode}, ${inputs.steps} Adam steps each, seed ${String(inputs.seed)}, ${backend}) → ${outArg}\n`,

@@ -343,7 +343,7 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
     );
     human.write(formatSummaryTable(summary, o.resume ?? o.out ?? dir));
     human.write(
-      `Wrote ${dir}/{config.json, metrics.jsonl, metrics.csv, checkpoint.json, summary.json, report.html, wall_time.json}\n`,
+      `Wrote ${dir}/{klip.json, config.json, metrics.jsonl, metrics.csv, checkpoint.json, summary.json, report.html, wall_time.json}\n`,
     );
     return 0;
   } finally {
