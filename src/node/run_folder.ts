@@ -15,7 +15,7 @@
  * @module
  */
 import type { ControllerVerdict } from '../training/controller_verdict.js';
-import { existsSync, promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CheckpointError, ConfigError } from '../core/errors.js';
 import { validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
@@ -273,6 +273,39 @@ export function diffMetrics(
   return recorded.length === reproduced.length
     ? null
     : { kind: 'length', recorded: recorded.length, reproduced: reproduced.length };
+}
+
+/**
+ * Remove the temp files an interrupted atomic write left in a run folder (`.<file>.<pid>.<n>.<time>.tmp` of one of
+ * {@link RUN_FILES}, e.g. after a second Ctrl-C during a checkpoint). Call it only while holding the folder's lock:
+ * then no other writer can own them.
+ * @param dir The run folder.
+ * @returns The names removed.
+ * @example
+ * ```ts
+ * removeStaleTempFiles('runs/quickstart'); // [] in a clean folder
+ * ```
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  const names = new Set(Object.values(RUN_FILES));
+  const removed: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    const m = /^\.(.+)\.\d+\.\d+\.[0-9a-z]+\.tmp$/.exec(entry);
+    if (!m || !names.has(m[1]!)) continue;
+    try {
+      unlinkSync(join(dir, entry));
+      removed.push(entry);
+    } catch {
+      // already gone
+    }
+  }
+  return removed;
 }
 
 /** What `klip.json` holds: the folder is a klip run folder, written by this format and klip version. */

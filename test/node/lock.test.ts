@@ -146,3 +146,37 @@ describe('klip train --force replaces only what klip wrote', () => {
     expect(JSON.parse(readFileSync(join(dir, 'klip.json'), 'utf8'))).toMatchObject({ format: 'klip-run', version: 1 });
   });
 });
+
+describe('stray temp files of an interrupted write', () => {
+  it('are removed when the next writer takes the folder; other dot files stay', async () => {
+    const dir = join(root, 'temps');
+    let err = '';
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => ((err += s), true) },
+      handleSigint: false,
+    };
+    const args = [
+      'train',
+      '--env',
+      'grid5x5',
+      '--num-envs',
+      '2',
+      '--n-steps',
+      '16',
+      '--steps',
+      '64',
+      '--backend',
+      'cpu',
+      '--out',
+      dir,
+    ];
+    expect(await runCli(args, io), err).toBe(0);
+    const stray = '.checkpoint.json.4242.3.lq8x1k.tmp';
+    writeFileSync(join(dir, stray), '{"half": ');
+    writeFileSync(join(dir, '.mine.tmp'), 'keep');
+    expect(await runCli(['train', '--resume', dir], io), err).toBe(0);
+    expect(existsSync(join(dir, stray))).toBe(false);
+    expect(readFileSync(join(dir, '.mine.tmp'), 'utf8')).toBe('keep');
+  });
+});

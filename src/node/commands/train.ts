@@ -23,6 +23,7 @@ import { createProgress, progressModeFor, type KlLineOptions } from '../progress
 import { runToFolder } from '../session.js';
 import { renderReportHtml } from '../report.js';
 import {
+  removeStaleTempFiles,
   checkCreatable,
   createRun,
   meanOfMetric,
@@ -229,6 +230,7 @@ function lockRun(dir: string, io: CliIo, locks: RunLock[]): void {
   if (lock.tookOver) {
     io.stderr.write(`klip: took over ${lock.path} from pid ${lock.tookOver.pid}, which is no longer running\n`);
   }
+  removeStaleTempFiles(dir); // left by an interrupted atomic write; no other writer holds the folder now
 }
 
 async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunLock[]): Promise<number> {
