@@ -57,6 +57,12 @@ export async function setBackend(name: BackendName = 'wasm', opts: { wasmPaths?:
       got: name,
     });
   }
+  if (name === 'cpu') {
+    // tfjs-backend-cpu prints a multi-line banner recommending tfjs-node on its first write in Node
+    // (`MathBackendCPU.write`, flag `firstUse`); klip never uses tfjs-node, so the banner only misleads.
+    const backend = tf.backend();
+    if (Reflect.get(backend, 'firstUse') === true) Reflect.set(backend, 'firstUse', false);
+  }
   return name;
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getBackend, setBackend } from '../../src/backend/backend.js';
 import { ConfigError } from '../../src/core/errors.js';
 
@@ -15,6 +15,19 @@ describe('backend selection', () => {
     s.dispose();
     expect(await setBackend('cpu')).toBe('cpu');
     expect(getBackend()).toBe('cpu');
+  });
+
+  it('cpu prints no banner recommending tfjs-node (klip never uses it)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await setBackend('cpu');
+      const t = tf.tensor1d([1, 2, 3]); // the cpu backend's first write, where tfjs prints its banner
+      expect(Array.from(await t.data())).toEqual([1, 2, 3]);
+      t.dispose();
+      expect(warn.mock.calls.flat().join(' ')).not.toMatch(/tfjs-node/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('rejects unknown backends with the allowed names', async () => {
