@@ -13,6 +13,18 @@ export function assertRank(fn: string, arg: string, x: tf.Tensor, ranks: readonl
   }
 }
 
+/** Throw `ShapeError` when `x` has no elements (a mean over zero samples is undefined, not 0). */
+export function assertNonEmpty(fn: string, arg: string, x: tf.Tensor): void {
+  if (x.size === 0) {
+    throw new ShapeError({
+      fn,
+      arg,
+      expected: 'a non-empty tensor (a loss averages over at least one sample)',
+      got: x,
+    });
+  }
+}
+
 /** Throw `ShapeError` unless tensors `a` and `b` have identical shapes. */
 export function assertSameShape(fn: string, argA: string, a: tf.Tensor, argB: string, b: tf.Tensor): void {
   const same = a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i]);

@@ -3,7 +3,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertRank, assertSameShape } from '../core/assert.js';
+import { assertNonEmpty, assertRank, assertSameShape } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
 
 /** A loss term: `{ loss }`, a new scalar tensor the caller disposes. */
@@ -31,7 +31,7 @@ export interface ReinforceLossArgs {
  * @param args.logProb log π_θ(a|s), [B].
  * @param args.advantages Â, [B].
  * @returns `{ loss }` scalar. Returns new tensors; caller disposes.
- * @throws ShapeError for a rank other than 1 or mismatched shapes.
+ * @throws ShapeError for a rank other than 1, an empty batch or mismatched shapes.
  * @example
  * ```ts
  * const { loss } = reinforceLoss({ logProb: tf.tensor1d([-0.1, -2]), advantages: tf.tensor1d([1, -0.5]) });
@@ -48,6 +48,7 @@ export function reinforceLoss(args: ReinforceLossArgs): LossResult {
   if (!(advantages instanceof tf.Tensor))
     throw new ConfigError({ fn, arg: 'advantages', expected: 'a tensor of shape [B]', got: advantages });
   assertRank(fn, 'logProb', logProb, [1]);
+  assertNonEmpty(fn, 'logProb', logProb);
   assertSameShape(fn, 'logProb', logProb, 'advantages', advantages);
   return tf.tidy(() => ({ loss: tf.neg(tf.mean(tf.mul(logProb, advantages))) as tf.Scalar }));
 }
@@ -62,7 +63,7 @@ export function reinforceLoss(args: ReinforceLossArgs): LossResult {
  *
  * @param entropy per-state entropies H(π_θ(·|s)) in nats, shape [B] (e.g. `dist.entropy()`).
  * @returns the mean entropy (scalar). Returns a new tensor; caller disposes.
- * @throws ShapeError when `entropy` is not of rank 1.
+ * @throws ShapeError when `entropy` is not of rank 1 or is empty.
  * @example
  * ```ts
  * const bonus = entropyBonus(dist.entropy()); // loss = policyLoss − entCoef·bonus
@@ -73,5 +74,6 @@ export function entropyBonus(entropy: tf.Tensor): tf.Scalar {
     throw new ConfigError({ fn: 'entropyBonus', arg: 'entropy', expected: 'a tensor of shape [B]', got: entropy });
   }
   assertRank('entropyBonus', 'entropy', entropy, [1]);
+  assertNonEmpty('entropyBonus', 'entropy', entropy);
   return tf.tidy(() => tf.mean(entropy) as tf.Scalar);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertFiniteNumber, assertRank, assertSameShape } from '../core/assert.js';
+import { assertFiniteNumber, assertNonEmpty, assertRank, assertSameShape } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
 import { klEstimate } from '../kl/estimators.js';
 
@@ -97,6 +97,7 @@ export function checkPolicyInputs(fn: string, logProb: tf.Tensor, oldLogProb: tf
     if (!(t instanceof tf.Tensor)) throw new ConfigError({ fn, arg: name, expected: 'a tensor of shape [B]', got: t });
   }
   assertRank(fn, 'logProb', logProb, [1]);
+  assertNonEmpty(fn, 'logProb', logProb);
   assertSameShape(fn, 'logProb', logProb, 'oldLogProb', oldLogProb);
   assertSameShape(fn, 'logProb', logProb, 'advantages', advantages);
 }
@@ -121,7 +122,7 @@ export function checkPolicyInputs(fn: string, logProb: tf.Tensor, oldLogProb: tf
  * @param args.clip ε ∈ (0, 1) or `{ low, high }` (or `epsilon`, exactly one of the two).
  * @param args.dualClip optional c > 1.
  * @returns `{ loss, clipFraction, approxKlK1, approxKlK3, ratioMean }` scalars. Returns new tensors; caller disposes.
- * @throws ShapeError for a rank other than 1 or mismatched shapes; ConfigError for a bad clip or dualClip.
+ * @throws ShapeError for a rank other than 1, an empty batch or mismatched shapes; ConfigError for a bad clip or dualClip.
  * @example
  * ```ts
  * const { loss, clipFraction } = ppoClipLoss({

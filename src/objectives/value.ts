@@ -3,7 +3,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertFiniteNumber, assertRank, assertSameShape } from '../core/assert.js';
+import { assertFiniteNumber, assertNonEmpty, assertRank, assertSameShape } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
 import type { LossResult } from './policy_gradient.js';
 
@@ -34,7 +34,7 @@ export interface ValueLossArgs {
  * @param args.oldValues V_old(s), [B] (with `clipRange`).
  * @param args.clipRange c > 0 (with `oldValues`).
  * @returns `{ loss }` scalar. Returns new tensors; caller disposes.
- * @throws ShapeError on rank/shape mismatch; ConfigError when only one of `oldValues`/`clipRange` is given or c is not > 0.
+ * @throws ShapeError on rank/shape mismatch or an empty batch; ConfigError when only one of `oldValues`/`clipRange` is given or c is not > 0.
  * @example
  * ```ts
  * const { loss } = valueLoss({ values, returns, oldValues, clipRange: 0.2 });
@@ -56,6 +56,7 @@ export function valueLoss(args: ValueLossArgs): LossResult {
   if (!(returns instanceof tf.Tensor))
     throw new ConfigError({ fn, arg: 'returns', expected: 'a tensor of shape [B]', got: returns });
   assertRank(fn, 'values', values, [1]);
+  assertNonEmpty(fn, 'values', values);
   assertSameShape(fn, 'values', values, 'returns', returns);
   if ((oldValues === undefined) !== (clipRange === undefined)) {
     throw new ConfigError({

@@ -35,6 +35,7 @@ import {
   resolvePpoConfig,
   softmax,
   validateCheckpoint,
+  valueLoss,
   type Checkpoint,
 } from '../../src/index.js';
 import { BernoulliBandit, EnvError, Gridworld, TokenBandit, VectorEnv, makeEnv } from '../../envs/index.js';
@@ -174,6 +175,14 @@ const THUNKS: Record<string, Thunk> = {
     (a, b) => klEstimate({ estimator: 'k3', logProb: a!, refLogProb: b! }),
   ),
   'shape-estimate-length': () => klEstimate({ estimator: 'k1', logProb: [0, 0], refLogProb: [0] }),
+  'shape-ppo-empty': withTensors(
+    () => [tf.zeros([0]), tf.zeros([0]), tf.zeros([0])],
+    (a, b, c) => ppoClipLoss({ logProb: a!, oldLogProb: b!, advantages: c!, clip: 0.2 }),
+  ),
+  'shape-value-empty': withTensors(
+    () => [tf.zeros([0]), tf.zeros([0])],
+    (a, b) => valueLoss({ values: a!, returns: b! }),
+  ),
   'shape-ppo-shape': withTensors(
     () => [tf.zeros([3]), tf.zeros([4]), tf.zeros([3])],
     (a, b, c) => ppoClipLoss({ logProb: a!, oldLogProb: b!, advantages: c!, epsilon: 0.2 }),
