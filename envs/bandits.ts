@@ -19,6 +19,12 @@ import {
 import { Discrete } from './spaces.js';
 import type { BanditFrame, EnvState, ResetOptions, ResetResult, StepResult, TabularEnv, Transition } from './types.js';
 
+/**
+ * Most arms (and contexts) a bandit may have: a policy's one-hot observations and logits grow with it, and far beyond
+ * any teaching or RLHF-prototype bandit the wasm heap runs out before the first update.
+ */
+export const MAX_ARMS = 10_000;
+
 function checkVector(fn: string, arg: string, v: unknown, check: (x: number) => boolean, expected: string): number[] {
   if (
     v === null ||
@@ -27,6 +33,14 @@ function checkVector(fn: string, arg: string, v: unknown, check: (x: number) => 
     (v as ArrayLike<unknown>).length === 0
   ) {
     throw new EnvError({ fn, arg, expected: 'a non-empty array of numbers', got: v });
+  }
+  if ((v as ArrayLike<unknown>).length > MAX_ARMS) {
+    throw new EnvError({
+      fn,
+      arg,
+      expected: `at most ${MAX_ARMS} entries (arms)`,
+      got: `${(v as ArrayLike<unknown>).length} entries`,
+    });
   }
   const out = Array.from(v as ArrayLike<unknown>);
   out.forEach((x, i) => {

@@ -191,6 +191,14 @@ export const DEFAULT_PPO_CONFIG: Readonly<PpoConfig> = Object.freeze({
 
 const FN = 'resolvePpoConfig';
 
+/**
+ * Most env steps one update may hold (numEnvs·nSteps): the rollout buffer keeps the batch on the device for the
+ * whole update, so a batch far beyond any PPO setting (CleanRL uses 512–8192) would exhaust memory, not learn.
+ */
+export const MAX_BATCH_SIZE = 1 << 20;
+/** Most hidden layers of an MLP policy (far beyond the 2–3 of PPO practice; deeper nets hang the wasm backend). */
+export const MAX_HIDDEN_LAYERS = 16;
+
 function fail(arg: string, expected: string, got: unknown): never {
   throw new ConfigError({ fn: FN, arg, expected, got });
 }
@@ -319,6 +327,13 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
   const epochs = num('epochs', merged.epochs, 1, 1000, { integer: true });
   const numMinibatches = num('numMinibatches', merged.numMinibatches, 1, 1e6, { integer: true });
   const batchSize = numEnvs * nSteps;
+  if (batchSize > MAX_BATCH_SIZE) {
+    fail(
+      'nSteps',
+      `at most ${Math.floor(MAX_BATCH_SIZE / numEnvs)} with numEnvs = ${numEnvs} (numEnvs·nSteps ≤ ${MAX_BATCH_SIZE} env steps per update)`,
+      nSteps,
+    );
+  }
   if (batchSize % numMinibatches !== 0) {
     fail('numMinibatches', `a divisor of the batch size numEnvs·nSteps = ${batchSize}`, numMinibatches);
   }
@@ -342,6 +357,8 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
   oneOf('policy.activation', policy.activation, ['tanh', 'relu'] as const);
   if (!Array.isArray(policy.hidden) || policy.hidden.length === 0)
     fail('policy.hidden', 'a non-empty array of layer sizes', policy.hidden);
+  if (policy.hidden.length > MAX_HIDDEN_LAYERS)
+    fail('policy.hidden', `at most ${MAX_HIDDEN_LAYERS} layers`, `${policy.hidden.length} layers`);
   policy.hidden.forEach((h, i) => {
     num(`policy.hidden[${i}]`, h, 1, 4096, { integer: true });
   });

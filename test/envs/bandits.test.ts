@@ -10,6 +10,13 @@ import {
 } from '../../envs/index.js';
 
 describe('bandits', () => {
+  it('refuse more than MAX_ARMS arms before building anything, naming the option', () => {
+    expect(() => new BernoulliBandit({ probs: new Array(100_000).fill(0.5) })).toThrow(
+      /probs must be at most 10000 entries \(arms\), got "100000 entries"/,
+    );
+    expect(new BernoulliBandit({ probs: new Array(10_000).fill(0.5) }).nActions).toBe(10_000);
+  });
+
   it('BernoulliBandit: table, true values, optimum, and empirical means within 3 SE', () => {
     const env = new BernoulliBandit({ probs: [0.2, 0.5, 0.8] });
     expect([env.nStates, env.nActions, env.optimalArm, env.optimalValue]).toEqual([1, 3, 2, 0.8]);

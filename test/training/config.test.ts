@@ -48,6 +48,16 @@ describe('resolvePpoConfig', () => {
     );
   });
 
+  it('refuses sizes that would exhaust memory before the first update, naming the field and the limit', () => {
+    expect(() => resolvePpoConfig({ numEnvs: 1024, nSteps: 1_000_000 })).toThrow(
+      /resolvePpoConfig: nSteps must be at most 1024 with numEnvs = 1024 \(numEnvs·nSteps ≤ 1048576 env steps per update\), got 1000000/,
+    );
+    expect(() => resolvePpoConfig({ numEnvs: 16, nSteps: 65_536, totalSteps: 16 * 65_536 })).not.toThrow(); // exactly the limit
+    expect(() => resolvePpoConfig({ policy: { kind: 'mlp', hidden: Array.from({ length: 50 }, () => 64) } })).toThrow(
+      /policy\.hidden must be at most 16 layers, got "50 layers"/,
+    );
+  });
+
   it('records the controller fully resolved, with the world target for every rule and β = 1 for fixed', () => {
     const d = WORLD_DEFAULTS.frozenlake4x4!.klTarget; // 0.005
     expect(d).toBe(0.005);
