@@ -2,27 +2,14 @@
  * Every hyperparameter a PPO user tunes has a `klip train` flag under CleanRL's name; `config.json` records the
  * resolved values, and a bad value is one line naming the flag (the CLI in-process, as a user would call it).
  */
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/node/cli.js';
+import { quietCli, useTempFolders } from '../helpers/cli_io.js';
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'klip-flags-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function quiet(): { io: Parameters<typeof runCli>[1]; err: () => string } {
-  let err = '';
-  return {
-    io: { stdout: { write: () => true }, stderr: { write: (s: string) => ((err += s), true) }, handleSigint: false },
-    err: () => err,
-  };
-}
+const tmp = useTempFolders('klip-flags-');
+const quiet = quietCli;
 
 describe('klip train hyperparameter flags', () => {
   it('set the config fields they name; config.json holds the resolved values', async () => {

@@ -3,16 +3,34 @@
  * and two `klip train` runs aimed at one folder (one refused with one line and exit 1, the other's files intact).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KlipError } from '../../src/core/errors.js';
 import { runCli } from '../../src/node/cli.js';
 import { acquireRunLock, LOCK_FILE } from '../../src/node/lock.js';
+import { quietCli, useTempFolders } from '../helpers/cli_io.js';
 
-const root = mkdtempSync(join(tmpdir(), 'klip-lock-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = useTempFolders('klip-lock-')();
+
+/** `klip train` of a few updates on the 5×5 grid into `out` (cpu, 32 env steps per update). */
+const tinyTrain = (out: string, steps: number, ...extra: string[]): string[] => [
+  'train',
+  '--env',
+  'grid5x5',
+  '--num-envs',
+  '2',
+  '--n-steps',
+  '16',
+  '--steps',
+  String(steps),
+  '--backend',
+  'cpu',
+  '--out',
+  out,
+  ...extra,
+];
 
 /** The pid of a process that has exited (so it no longer runs on this host). */
 function deadPid(): number {
@@ -55,34 +73,13 @@ describe('acquireRunLock', () => {
 describe('two klip train runs into one folder', () => {
   it('one is refused with one line and exit 1; the folder holds the other run whole', async () => {
     const out = join(root, 'shared');
-    const errs = ['', ''];
-    const io = (k: number) => ({
-      stdout: { write: () => true },
-      stderr: { write: (s: string) => ((errs[k] += s), true) },
-      handleSigint: false,
-    });
-    const args = (seed: string) => [
-      'train',
-      '--env',
-      'grid5x5',
-      '--num-envs',
-      '2',
-      '--n-steps',
-      '16',
-      '--steps',
-      '320',
-      '--seed',
-      seed,
-      '--backend',
-      'cpu',
-      '--out',
-      out,
-      '--force',
-    ];
-    const codes = await Promise.all([runCli(args('1'), io(0)), runCli(args('2'), io(1))]);
+    const runs = [quietCli(), quietCli()];
+    const codes = await Promise.all(
+      runs.map((r, k) => runCli(tinyTrain(out, 320, '--seed', String(k + 1), '--force'), r.io)),
+    );
     expect([...codes].sort()).toEqual([0, 1]);
     const loser = codes.indexOf(1);
-    const lines = errs[loser]!.trimEnd().split('\n');
+    const lines = runs[loser]!.err().trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/klip: train: run folder must be one writer at a time, got .* locked by pid \d+/);
     const winnerSeed = codes.indexOf(0) === 0 ? 1 : 2;
@@ -98,29 +95,8 @@ describe('two klip train runs into one folder', () => {
 });
 
 describe('klip train --force replaces only what klip wrote', () => {
-  const quiet = () => {
-    let err = '';
-    return {
-      io: { stdout: { write: () => true }, stderr: { write: (s: string) => ((err += s), true) }, handleSigint: false },
-      err: () => err,
-    };
-  };
-  const train = (out: string) => [
-    'train',
-    '--env',
-    'grid5x5',
-    '--num-envs',
-    '2',
-    '--n-steps',
-    '16',
-    '--steps',
-    '64',
-    '--backend',
-    'cpu',
-    '--out',
-    out,
-    '--force',
-  ];
+  const quiet = quietCli;
+  const train = (out: string): string[] => tinyTrain(out, 64, '--force');
 
   it("refuses a folder of a user's files (even ones named like klip's): exit 2, one line, every file kept", async () => {
     const dir = join(root, 'users');
@@ -150,32 +126,12 @@ describe('klip train --force replaces only what klip wrote', () => {
 describe('stray temp files of an interrupted write', () => {
   it('are removed when the next writer takes the folder; other dot files stay', async () => {
     const dir = join(root, 'temps');
-    let err = '';
-    const io = {
-      stdout: { write: () => true },
-      stderr: { write: (s: string) => ((err += s), true) },
-      handleSigint: false,
-    };
-    const args = [
-      'train',
-      '--env',
-      'grid5x5',
-      '--num-envs',
-      '2',
-      '--n-steps',
-      '16',
-      '--steps',
-      '64',
-      '--backend',
-      'cpu',
-      '--out',
-      dir,
-    ];
-    expect(await runCli(args, io), err).toBe(0);
+    const { io, err } = quietCli();
+    expect(await runCli(tinyTrain(dir, 64), io), err()).toBe(0);
     const stray = '.checkpoint.json.4242.3.lq8x1k.tmp';
     writeFileSync(join(dir, stray), '{"half": ');
     writeFileSync(join(dir, '.mine.tmp'), 'keep');
-    expect(await runCli(['train', '--resume', dir], io), err).toBe(0);
+    expect(await runCli(['train', '--resume', dir], io), err()).toBe(0);
     expect(existsSync(join(dir, stray))).toBe(false);
     expect(readFileSync(join(dir, '.mine.tmp'), 'utf8')).toBe('keep');
   });

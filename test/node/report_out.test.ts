@@ -1,21 +1,13 @@
 /** `klip report --out` never replaces a file klip did not write unless told to (`--force`). */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/node/cli.js';
+import { quietCli, useTempFolders } from '../helpers/cli_io.js';
 
-const root = mkdtempSync(join(tmpdir(), 'klip-report-out-'));
+const root = useTempFolders('klip-report-out-')();
 const run = join(root, 'run');
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function quiet(): { io: Parameters<typeof runCli>[1]; err: () => string } {
-  let err = '';
-  return {
-    io: { stdout: { write: () => true }, stderr: { write: (s: string) => ((err += s), true) }, handleSigint: false },
-    err: () => err,
-  };
-}
+const quiet = quietCli;
 
 beforeAll(async () => {
   const { io, err } = quiet();

@@ -41,6 +41,7 @@ import {
 import { BernoulliBandit, EnvError, Gridworld, TokenBandit, VectorEnv, makeEnv } from '../../envs/index.js';
 import { setBackend } from '../../src/backend/backend.js';
 import { runCli } from '../../src/node/index.js';
+import { quietCli } from '../helpers/cli_io.js';
 import { tinyCheckpoint } from '../helpers/checkpoint.js';
 
 const DOC = new URL('../../docs/errors.md', import.meta.url);
@@ -119,7 +120,10 @@ beforeAll(async () => {
   mkdirSync(join(tmp, 'not_a_run'));
   // A real run folder (tiny budget) whose checkpoint is then damaged.
   runDir = join(tmp, 'run');
-  const code = await runCli(['train', '--env', 'bandit', '--steps', '1024', '--out', runDir, '--json'], quietIo().io);
+  const code = await runCli(
+    ['train', '--env', 'bandit', '--steps', '1024', '--out', runDir, '--json'],
+    quietCli(tmpdir()).io,
+  );
   expect(code).toBe(0);
 }, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -141,19 +145,6 @@ function withTensors(make: () => tf.Tensor[], f: (...t: tf.Tensor[]) => unknown)
     } finally {
       tf.dispose(ts);
     }
-  };
-}
-
-function quietIo(): { io: Parameters<typeof runCli>[1]; out: { stdout: string; stderr: string } } {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: { write: (s: string) => ((out.stdout += s), true) } as never,
-      stderr: { write: (s: string) => ((out.stderr += s), true) } as never,
-      cwd: tmpdir(),
-      handleSigint: false,
-    },
   };
 }
 
@@ -411,11 +402,11 @@ describe('docs/errors.md', () => {
   const cli = rows.filter((r) => r.section === CLI_SECTION);
   it.each(cli.map((r) => [r.id, r] as const))('%s', async (_id, row) => {
     const argv = THUNKS[row.id]!() as string[];
-    const { io, out } = quietIo();
+    const { io, err } = quietCli(tmpdir());
     const code = await runCli(argv, io);
-    expect(code, out.stderr).not.toBe(0);
-    const lines = out.stderr.trimEnd().split('\n');
-    expect(lines, out.stderr).toHaveLength(1);
+    expect(code, err()).not.toBe(0);
+    const lines = err().trimEnd().split('\n');
+    expect(lines, err()).toHaveLength(1);
     const line = lines[0]!;
     expect(row.fn.startsWith('klip ') && argv[0] === row.fn.split(' ')[1], `${row.fn} vs ${argv.join(' ')}`).toBe(true);
     if (row.example.endsWith('…')) expect(line.startsWith(row.example.slice(0, -1)), line).toBe(true);
