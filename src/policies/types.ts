@@ -95,11 +95,11 @@ export type RawObservation = number | ArrayLike<number>;
  *   a float32 tensor `[B, encoder.size]` built with {@link ObsEncoder.encode} (tabular policies also take int32
  *   state indices `[B]`). Call them inside `tf.tidy`; the returned distribution is a view over the policy's output tensors.
  * - **Fast path** for rollouts: `act(obs, rng)` takes one raw observation and allocates no tensors. It runs in
- *   plain JS on float64 copies of the weights. The copies are refreshed automatically: every policy variable's
- *   `assign` (what tfjs optimizers, klip's `Adam` and `setWeights` call) bumps a version counter, and `act`
- *   compares it with the version of its copies (one integer comparison) and re-reads the weights when they
- *   differ. `syncFastPath()` forces the refresh; a trainer may call it after each optimizer step to keep the
- *   read out of the next `act`.
+ *   plain JS on float64 copies of the weights. The copies are refreshed automatically: any `assign` to a policy
+ *   variable (tfjs optimizers, klip's `Adam`, `setWeights`) changes `weightsVersion` (tfjs gives an assigned
+ *   variable new data, which the policy detects by comparing `dataId`s), and `act` re-reads the weights when it
+ *   differs from the version of its copies. `syncFastPath()` forces the refresh; the Trainer calls it once before
+ *   each rollout to keep the read out of the first `act`.
  *
  * Owners dispose: `dispose()` frees every variable.
  */
@@ -118,7 +118,7 @@ export interface Policy {
   readonly trainable: boolean;
   /** The variables an optimizer updates (empty for a frozen policy). */
   readonly trainableVariables: tf.Variable[];
-  /** Incremented whenever a variable is assigned; the fast path compares it with its own copy. */
+  /** Changes whenever a variable is assigned; the fast path (and the Trainer's caches) compare it with their own. */
   readonly weightsVersion: number;
   /**
    * The action distribution on a batch of encoded observations. Returns a view over new tensors that belong

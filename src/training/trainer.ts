@@ -92,6 +92,10 @@ export class Trainer {
   private readonly obsDim: number;
   private readonly actDim: number;
   private disposed = false;
+  /** `policy.weightsVersion` when the weights were last found finite (-1: never checked). */
+  private finiteAtVersion = -1;
+  /** The all-state probabilities of the weights at `version` (the end of one update is the start of the next). */
+  private stateProbs: { version: number; probs: Float64Array } | null = null;
 
   private constructor(parts: {
     config: ResolvedPpoConfig;
@@ -262,7 +266,7 @@ export class Trainer {
    */
   async step(): Promise<MetricRecord> {
     this.assertCanStep();
-    await this.assertFiniteWeights(); // the caller may have set the weights since the last update
+    await this.assertFiniteWeights(); // a no-op unless the caller set the weights since the last update
     const t0 = now();
     const coef = this.coefficients();
     const probsBefore = this.exact?.model ? await this.allStateProbs() : null;
@@ -510,8 +514,13 @@ export class Trainer {
     this.env.close();
   }
 
-  /** Probabilities of every state's action distribution, float64, row-major nStates × nActions. */
+  /**
+   * Probabilities of every state's action distribution, float64, row-major nStates × nActions; computed once per
+   * weights version (the table after one update serves the start of the next). Callers only read it.
+   */
   private async allStateProbs(): Promise<Float64Array> {
+    const version = this.policy.weightsVersion;
+    if (this.stateProbs?.version === version) return this.stateProbs.probs;
     const n = this.exact!.nStates;
     const t = tf.tidy(() => {
       const states = Int32Array.from({ length: n }, (_, i) => i);
@@ -519,10 +528,14 @@ export class Trainer {
     });
     const out = Float64Array.from(await t.data());
     t.dispose();
+    this.stateProbs = { version, probs: out };
     return out;
   }
 
+  /** Throw NumericError naming the first non-finite weight; checks each weights version once. */
   private async assertFiniteWeights(): Promise<void> {
+    const version = this.policy.weightsVersion;
+    if (version === this.finiteAtVersion) return;
     const flags = tf.tidy(() => tf.stack(this.policy.trainableVariables.map((v) => tf.all(tf.isFinite(v)))));
     const ok = await flags.data();
     flags.dispose();
@@ -535,6 +548,7 @@ export class Trainer {
         got: 'NaN or ±Infinity',
       });
     }
+    this.finiteAtVersion = version;
   }
 }
 

@@ -8,6 +8,7 @@ import { CheckpointError, ConfigError, KlipError, NumericError } from '../../src
 import { deterministicPart, METRIC_KEYS, type MetricRecord } from '../../src/training/metrics.js';
 import { Trainer, train } from '../../src/training/trainer.js';
 import type { PpoConfigInput } from '../../src/training/config.js';
+import { frozenLake4x4, stateVisitation } from '../../envs/index.js';
 import { TEST_BACKENDS } from '../helpers/backends.js';
 
 /** A small but non-trivial run: FrozenLake 4x4 (slippery), tabular policy, 2 envs × 32 steps, 2 epochs × 2 minibatches. */
@@ -150,6 +151,38 @@ describe('Trainer: KL semantics', () => {
       const expected = prev['kl/coef_held'] === 1 ? prev['kl/coef']! : rule;
       expect(history[i]!['kl/coef']).toBeCloseTo(expected, 12);
     }
+  });
+});
+
+describe('Trainer: weights set between updates', () => {
+  it('the next update measures its visitation KL from the weights the caller set, not the previous update', async () => {
+    // π_before is set by hand (logits [2, 0, 0, 0] in every state); π_after is read back after the update. Σ_s d(s)·KL(π_b‖π_a) with
+    // d that policy's state visitation within FrozenLake's 100-step limit.
+    const trainer = await Trainer.create({
+      env: 'frozenlake4x4',
+      numEnvs: 4,
+      nSteps: 32,
+      totalSteps: 256,
+      backend: 'cpu',
+    });
+    await trainer.step();
+    trainer.policy.setWeights(
+      trainer.policy
+        .getWeights()
+        .map((w) => (w.name === 'logits' ? { ...w, values: w.values.map((_, i) => (i % 4 === 0 ? 2 : 0)) } : w)),
+    );
+    const record = await trainer.step();
+    const after = (await trainer.policySnapshot())!.probs;
+    const e2 = Math.exp(2);
+    const before = after.map(() => [e2, 1, 1, 1].map((x) => x / (e2 + 3)));
+    const d = stateVisitation(frozenLake4x4(), before, 100);
+    const expected = d.reduce(
+      (acc, ds, s) => acc + ds * before[s]!.reduce((k, p, a) => k + p * Math.log(p / after[s]![a]!), 0),
+      0,
+    );
+    expect(expected).toBeGreaterThan(0);
+    expect(record['kl/exact_visitation']).toBeCloseTo(expected, 5);
+    trainer.dispose();
   });
 });
 
