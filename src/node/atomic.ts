@@ -80,7 +80,7 @@ export async function writeFileAtomic(
   const fs = opts.fs ?? NODE_ATOMIC_FS;
   const dir = dirname(path);
   tempCounter += 1;
-  // Unique per process and call; no randomness needed (pid + counter + high-resolution time).
+  // Unique per process and call; no randomness needed (pid + counter + high-resolution time). TEMP_NAME reads it back.
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${tempCounter}.${process.hrtime.bigint().toString(36)}.tmp`);
   try {
     await fs.writeAndSync(tmp, data);
@@ -90,6 +90,22 @@ export async function writeFileAtomic(
     throw fileWriteError('writeFileAtomic', path, e, `the previous ${basename(path)} is unchanged`);
   }
   await fs.syncDir(dir);
+}
+
+/** The temp-file names `writeFileAtomic` uses: `.<target>.<pid>.<counter>.<time base 36>.tmp`. */
+const TEMP_NAME = /^\.(.+)\.\d+\.\d+\.[0-9a-z]+\.tmp$/;
+
+/**
+ * The file a `writeFileAtomic` temp file was going to replace, or null when `name` is not such a temp file
+ * (e.g. `.checkpoint.json.4242.3.lq8x1k.tmp` → `checkpoint.json`).
+ * @param name A file name (no folder).
+ * @example
+ * ```ts
+ * atomicTempTarget('.summary.json.17.2.abc.tmp'); // 'summary.json'
+ * ```
+ */
+export function atomicTempTarget(name: string): string | null {
+  return TEMP_NAME.exec(name)?.[1] ?? null;
 }
 
 const ERRNO_TEXT: Readonly<Record<string, string>> = Object.freeze({

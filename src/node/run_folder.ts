@@ -24,7 +24,7 @@ import type { RenderFrame } from '../../envs/types.js';
 import { METRIC_KEYS, WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
 import { KLIP_VERSION } from '../version.js';
 import { LOCK_FILE } from './lock.js';
-import { fileWriteError, readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
+import { atomicTempTarget, fileWriteError, readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 
 /** The kinds of file in a run folder (keys of {@link RUN_FILES}). */
 export type RunFileKind = 'marker' | 'config' | 'metrics' | 'csv' | 'checkpoint' | 'summary' | 'report' | 'wallTime';
@@ -296,8 +296,8 @@ export function removeStaleTempFiles(dir: string): string[] {
     return removed;
   }
   for (const entry of entries) {
-    const m = /^\.(.+)\.\d+\.\d+\.[0-9a-z]+\.tmp$/.exec(entry);
-    if (!m || !names.has(m[1]!)) continue;
+    const target = atomicTempTarget(entry);
+    if (target === null || !names.has(target)) continue;
     try {
       unlinkSync(join(dir, entry));
       removed.push(entry);

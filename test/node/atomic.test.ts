@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError, KlipError } from '../../src/core/errors.js';
 import {
+  atomicTempTarget,
   fileWriteError,
   NODE_ATOMIC_FS,
   readJsonFile,
@@ -20,6 +21,25 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('writeFileAtomic', () => {
+  it('names its temp files so that atomicTempTarget reads the target back; other names are not temp files', async () => {
+    const temps: string[] = [];
+    const fs: AtomicFileSystem = {
+      ...NODE_ATOMIC_FS,
+      writeAndSync: async (path, data) => {
+        temps.push(path.slice(dir.length + 1));
+        await NODE_ATOMIC_FS.writeAndSync(path, data);
+      },
+    };
+    await writeFileAtomic(join(dir, 'checkpoint.json'), '{}', { fs });
+    await writeFileAtomic(join(dir, 'checkpoint.json'), '{}', { fs });
+    expect(temps).toHaveLength(2);
+    expect(temps[0]).not.toBe(temps[1]);
+    expect(temps.map(atomicTempTarget)).toEqual(['checkpoint.json', 'checkpoint.json']);
+    for (const name of ['checkpoint.json', '.mine.tmp', '.checkpoint.json.tmp', 'x.checkpoint.json.1.2.a.tmp']) {
+      expect(atomicTempTarget(name), name).toBeNull();
+    }
+  });
+
   it('replaces the content and leaves no temp file behind', async () => {
     const p = join(dir, 'a.json');
     writeFileSync(p, 'old');
