@@ -554,7 +554,8 @@ export async function createRun(dir: string, opts: CreateRunOptions): Promise<Ru
  * @param dir Folder path.
  * @param force Whether replacing existing contents is allowed.
  * @param fn The command named in the error. @defaultValue 'train'
- * @param isOwn Whether a non-empty folder is this command's own output. @defaultValue {@link isKlipRunFolder}
+ * @param own Which non-empty folders are this command's own output, and their name in the error.
+ *   @defaultValue klip run folders ({@link isKlipRunFolder})
  * @throws ConfigError naming `--out` and the way out (`--force`, `--resume` for a run, another `--out`).
  * @example
  * ```ts
@@ -565,7 +566,7 @@ export function checkCreatable(
   dir: string,
   force: boolean,
   fn = 'train',
-  isOwn: (dir: string) => boolean = isKlipRunFolder,
+  own: { is: (dir: string) => boolean; what: string } = { is: isKlipRunFolder, what: 'klip run folder' },
 ): void {
   if (!existsSync(dir)) return;
   const st = statSync(dir);
@@ -573,11 +574,11 @@ export function checkCreatable(
   const entries = readdirSync(dir).filter((name) => name !== LOCK_FILE);
   if (entries.length === 0) return;
   if (force) {
-    if (isOwn(dir)) return;
+    if (own.is(dir)) return;
     throw new ConfigError({
       fn,
       arg: '--out',
-      expected: `a klip ${fn === 'frontier' ? 'frontier' : 'run'} folder or an empty folder to replace with --force`,
+      expected: `a ${own.what} or an empty folder to replace with --force`,
       got: dir,
       hint: `It holds files klip did not write (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): pick another --out`,
     });

@@ -111,6 +111,13 @@ describe('klip train --force replaces only what klip wrote', () => {
     );
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('{"mine": true}');
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
+    // klip frontier --force asks for its own kind of folder
+    const f = quiet();
+    expect(await runCli(['frontier', '--out', dir, '--force'], f.io)).toBe(2);
+    expect(f.err()).toMatch(
+      /klip: frontier: --out must be a klip frontier folder or an empty folder to replace with --force/,
+    );
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
   });
 
   it('writes klip.json first, and replaces its own run folder with --force', async () => {

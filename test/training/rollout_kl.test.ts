@@ -67,9 +67,9 @@ describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
     ]);
   });
   afterEach(() => policy.dispose());
-
-  it('is 0 before the policy moves', async () => {
-    const buffer = await RolloutBuffer.fromRollout({
+  /** The buffer of the hand-made rollout under the current weights (π_rollout). */
+  const fill = () =>
+    RolloutBuffer.fromRollout({
       rollout: rollout(),
       policy,
       encoder: encoderFor({ kind: 'discrete', n: 2 }),
@@ -77,6 +77,9 @@ describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
       gaeLambda: 1,
       normalizeAdvantages: 'none',
     });
+
+  it('is 0 before the policy moves', async () => {
+    const buffer = await fill();
     try {
       const kl = await rolloutToCurrentKl(buffer, policy, { advantages: Float64Array.from(ADV) });
       expectClose([kl.exact, kl.k1, kl.k3, kl.gain, kl.clipGain], [0, 0, 0, 0, 0], 1e-6);
@@ -86,14 +89,7 @@ describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
   });
 
   it('measures KL(π_rollout‖π_current) exactly and by k1/k3, and the plain and clipped surrogate gains', async () => {
-    const buffer = await RolloutBuffer.fromRollout({
-      rollout: rollout(),
-      policy,
-      encoder: encoderFor({ kind: 'discrete', n: 2 }),
-      gamma: 1,
-      gaeLambda: 1,
-      normalizeAdvantages: 'none',
-    });
+    const buffer = await fill();
     try {
       policy.setWeights([
         { name: 'logits', shape: [2, 3], values: CURRENT.flat() },

@@ -33,7 +33,7 @@ export async function runFrontierCmd(o: FrontierOpts, io: CliIo): Promise<number
   const inputs = parseFrontierFlags(flags); // every check before anything runs or is written
   const outArg = out ?? `runs/frontier-${timestamp()}`;
   const dir = resolve(io.cwd, outArg);
-  checkCreatable(dir, force ?? false, 'frontier', isFrontierFolder);
+  checkCreatable(dir, force ?? false, 'frontier', { is: isFrontierFolder, what: 'klip frontier folder' });
   const human = json ? io.stderr : io.stdout;
   human.write(
     `Training at β = ${inputs.betas.join(', ')} (${inputs.mode}, ${inputs.steps} Adam steps each, seed ${String(inputs.seed)}, ${backend}) → ${outArg}\n`,
