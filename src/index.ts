@@ -156,7 +156,7 @@ export { Trainer, train } from './training/trainer.js';
 export type { UpdateListener, PolicySnapshot } from './training/trainer.js';
 export { METRICS, METRIC_KEYS, WALL_CLOCK_METRICS, deterministicPart } from './training/metrics.js';
 export type { MetricRecord, MetricKey } from './training/metrics.js';
-export { DEFAULT_PPO_CONFIG, resolvePpoConfig, OBJECTIVES } from './training/config.js';
+export { DEFAULT_PPO_CONFIG, resolvePpoConfig, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS } from './training/config.js';
 export { WORLD_DEFAULTS, FALLBACK_WORLD_DEFAULTS, worldDefaults } from './training/world_defaults.js';
 export type { WorldDefaults, WorldOptimizerDefaults } from './training/world_defaults.js';
 export {

@@ -2,15 +2,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { KL_CONTROLLER_KINDS } from '../controllers/types.js';
 import { BACKENDS } from '../backend/backend.js';
 import { ConfigError, KlipError } from '../core/errors.js';
-import { DEFAULT_PPO_CONFIG, OBJECTIVES } from '../training/config.js';
+import { DEFAULT_PPO_CONFIG, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS } from '../training/config.js';
 import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS } from '../../envs/registry.js';
 import { DEFAULT_FRONTIER_INPUTS } from './frontier.js';
 import {
   type CliIo,
   QUICKSTART_CONFIG,
-  KL_ESTIMATORS,
-  POLICY_KINDS,
   parseSeeds,
   parseBool,
   parseMaxGradNorm,
@@ -81,7 +79,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     )
     .addOption(
       new Option('--kl-estimator <name>', 'KL estimator of the penalty and the controller (klEstimator)')
-        .choices([...KL_ESTIMATORS])
+        .choices([...PENALTY_KL_KINDS])
         .default(q.klEstimator),
     )
     .addOption(

@@ -20,8 +20,12 @@ export const OBJECTIVES = Object.freeze(['clip', 'kl-penalty', 'clip+kl', 'pg'] 
 /** Objectives the trainer can optimise. */
 export type ObjectiveKind = (typeof OBJECTIVES)[number];
 
+/** How the KL(π_rollout‖π_θ) term of the `kl-penalty` and `clip+kl` objectives may be computed: the one list. */
+export const PENALTY_KL_KINDS = Object.freeze(['exact', 'k1', 'k3'] as const);
 /** How the KL(π_rollout‖π_θ) term of the `kl-penalty` and `clip+kl` objectives is computed per sample. */
-export type PenaltyKlKind = 'exact' | 'k1' | 'k3';
+export type PenaltyKlKind = (typeof PENALTY_KL_KINDS)[number];
+/** The policy kinds the trainer builds: the one list {@link PolicySettings}.kind is derived from. */
+export const POLICY_KINDS = Object.freeze(['tabular', 'mlp'] as const);
 
 /** KL controller settings (see `createKlController`). */
 export interface KlControllerSettings {
@@ -46,7 +50,7 @@ export interface KlControllerSettings {
 /** Policy settings. */
 export interface PolicySettings {
   /** `tabular` (a logits table; discrete observations only) or `mlp`. @defaultValue 'tabular' for discrete observation spaces */
-  kind: 'tabular' | 'mlp';
+  kind: (typeof POLICY_KINDS)[number];
   /** Hidden layer sizes of the MLP. @defaultValue [64, 64] (CleanRL ppo.py `Agent`) */
   hidden: number[];
   /** MLP activation. @defaultValue 'tanh' (CleanRL ppo.py) */
@@ -353,7 +357,7 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
   if (!isPlainObject(pol)) fail('policy', 'an object { kind, hidden, activation }', pol);
   checkKeys(pol, POLICY_KEYS, 'policy');
   const policy: PolicySettings = { ...DEFAULT_PPO_CONFIG.policy, ...(pol as Partial<PolicySettings>) };
-  oneOf('policy.kind', policy.kind, ['tabular', 'mlp'] as const);
+  oneOf('policy.kind', policy.kind, POLICY_KINDS);
   oneOf('policy.activation', policy.activation, ['tanh', 'relu'] as const);
   if (!Array.isArray(policy.hidden) || policy.hidden.length === 0)
     fail('policy.hidden', 'a non-empty array of layer sizes', policy.hidden);
@@ -382,7 +386,7 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     dualClip: nullable(merged.dualClip, (x) => num('dualClip', x, 1, 1e6, { loOpen: true })),
     klController,
     klControllerHold: bool('klControllerHold', merged.klControllerHold),
-    klEstimator: oneOf('klEstimator', merged.klEstimator, ['exact', 'k1', 'k3'] as const),
+    klEstimator: oneOf('klEstimator', merged.klEstimator, PENALTY_KL_KINDS),
     earlyStopKl: nullable(Object.hasOwn(p, 'earlyStopKl') ? merged.earlyStopKl : earlyStopDefault, (x) =>
       num('earlyStopKl', x, 0, 1e6, { loOpen: true }),
     ),

@@ -1,7 +1,7 @@
 import { WORLD_DEFAULTS } from '../../src/training/world_defaults.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
-import { DEFAULT_PPO_CONFIG, resolvePpoConfig } from '../../src/training/config.js';
+import { DEFAULT_PPO_CONFIG, PENALTY_KL_KINDS, POLICY_KINDS, resolvePpoConfig } from '../../src/training/config.js';
 
 describe('resolvePpoConfig', () => {
   it('fills every default from the library and the world, and derives the sizes', () => {
@@ -55,6 +55,19 @@ describe('resolvePpoConfig', () => {
     expect(() => resolvePpoConfig({ numEnvs: 16, nSteps: 65_536, totalSteps: 16 * 65_536 })).not.toThrow(); // exactly the limit
     expect(() => resolvePpoConfig({ policy: { kind: 'mlp', hidden: Array.from({ length: 50 }, () => 64) } })).toThrow(
       /policy\.hidden must be at most 16 layers, got "50 layers"/,
+    );
+  });
+
+  it('takes the estimators and policy kinds of its lists, and names the list for any other', () => {
+    expect(PENALTY_KL_KINDS).toEqual(['exact', 'k1', 'k3']);
+    expect(POLICY_KINDS).toEqual(['tabular', 'mlp']);
+    for (const k of PENALTY_KL_KINDS) expect(resolvePpoConfig({ klEstimator: k }).klEstimator).toBe(k);
+    for (const k of POLICY_KINDS) expect(resolvePpoConfig({ env: 'bandit', policy: { kind: k } }).policy.kind).toBe(k);
+    expect(() => resolvePpoConfig({ klEstimator: 'k2' as never })).toThrow(
+      /klEstimator must be one of 'exact' \| 'k1' \| 'k3', got "k2"/,
+    );
+    expect(() => resolvePpoConfig({ policy: { kind: 'cnn' as never } })).toThrow(
+      /policy\.kind must be one of 'tabular' \| 'mlp'/,
     );
   });
 

@@ -25,6 +25,7 @@ import {
 } from '../compare.js';
 import { type CliIo, usage, timestamp, isPlainObject, fmt } from './shared.js';
 
+/** The parsed options of `klip compare` (docs/cli.md lists each flag). */
 export interface CompareOpts {
   env: string;
   objectives: string[];

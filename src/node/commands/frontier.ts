@@ -14,6 +14,7 @@ import {
 import { checkCreatable } from '../run_folder.js';
 import { type CliIo, timestamp } from './shared.js';
 
+/** The parsed options of `klip frontier` (docs/cli.md lists each flag). */
 export interface FrontierOpts {
   rewards?: string;
   ref?: string;

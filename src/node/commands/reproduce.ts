@@ -30,7 +30,8 @@ export async function recordedVersion(run: RunFolder): Promise<string | null> {
   return null;
 }
 
-export const fmtMetric = (v: number | null | undefined): string => (v === undefined ? 'missing' : String(v));
+/** A recorded metric value for the error line (`missing` when the record lacks the key). */
+const fmtMetric = (v: number | null | undefined): string => (v === undefined ? 'missing' : String(v));
 
 /** Run `klip reproduce` with parsed options; returns the exit code. */
 export async function runReproduce(dirArg: string, o: { out?: string }, io: CliIo): Promise<number> {

@@ -58,10 +58,6 @@ export const QUICKSTART_CONFIG: Readonly<QuickstartPreset> = Object.freeze({
 /** Exit code after Ctrl-C (128 + SIGINT), as shells use. */
 export const EXIT_INTERRUPTED = 130;
 
-export const KL_ESTIMATORS = ['k1', 'k3', 'exact'] as const;
-
-export const POLICY_KINDS = ['tabular', 'mlp'] as const;
-
 /** Train flag (commander attribute) → config path, for applying flags and for naming them in errors. */
 export const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
   env: { flag: '--env', path: 'env' },

@@ -127,6 +127,7 @@ export async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSec
   return s;
 }
 
+/** The parsed options of `klip train` (docs/cli.md lists each flag and the config field it sets). */
 export interface TrainOpts {
   env?: string;
   objective?: string;
