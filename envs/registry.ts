@@ -6,7 +6,7 @@
  */
 import { EnvError } from '../src/core/errors.js';
 import { BernoulliBandit, ContextualBandit } from './bandits.js';
-import type { GridworldOptions } from './gridworld.js';
+import { Gridworld, type GridworldOptions } from './gridworld.js';
 import { cliffWalking, frozenLake4x4, frozenLake8x8, grid5x5 } from './maps.js';
 import { TOKEN_REWARD_PRESETS, TokenBandit, type TokenRewardPreset } from './token_bandit.js';
 import type { Env, TabularEnv } from './types.js';
@@ -15,7 +15,7 @@ import { TimeLimit } from './wrappers.js';
 /**
  * Options of {@link makeEnv}. Each id accepts only the keys that apply to it (others throw `EnvError`).
  *
- * Grid ids: `slippery`, `slipProbability`, `stepReward`, `goalReward`, `holeReward`, `cliffReward`, `maxEpisodeSteps`.
+ * Grid ids (`gridworld` also takes `map`, its ASCII map): `slippery`, `slipProbability`, `stepReward`, `goalReward`, `holeReward`, `cliffReward`, `maxEpisodeSteps`.
  * `bandit`: `probs`. `contextual-bandit`: `means`, `contextProbs`, `reward` ('bernoulli' | 'gaussian'), `std`.
  * `token-bandit`: `vocabSize`, `length`, `reward` (a preset name: 'count' | 'pattern' | 'length-penalized'; a custom
  * score function needs `new TokenBandit(…)`), `target`, `pattern`, `eos`, `lengthPenalty`, `reference`; it has no
@@ -23,6 +23,11 @@ import { TimeLimit } from './wrappers.js';
  * only be `null` there. Defaults of the token-bandit keys are those of {@link TokenBanditOptions}.
  */
 export interface MakeEnvOptions extends GridworldOptions {
+  /**
+   * The ASCII map of `gridworld` (`Gridworld.fromMap`: rows of `S` start, `F`/`.` floor, `H` hole, `G` goal, `C` cliff,
+   * `W` wall), as rows or one string with a row per line. Required for `gridworld`; no other id takes it.
+   */
+  map?: readonly string[] | string;
   /** Time limit; `null` removes it. @defaultValue 100 (4x4), 200 (8x8), none (cliffwalking), 50 (grid5x5) */
   maxEpisodeSteps?: number | null;
   /** Bernoulli arm probabilities for `bandit`. @defaultValue [0.2, 0.5, 0.8] */
@@ -90,6 +95,7 @@ export const ENV_IDS = Object.freeze([
   'bandit',
   'contextual-bandit',
   'token-bandit',
+  'gridworld',
 ] as const);
 
 /** One of {@link ENV_IDS}. */
@@ -134,6 +140,23 @@ const REGISTRY: Record<EnvId, RegistryEntry> = {
     make: (o) => cliffWalking(gridOptions(o)),
   },
   grid5x5: { maxEpisodeSteps: 50, limitable: true, keys: GRID_KEYS, make: (o) => grid5x5(gridOptions(o)) },
+  // A map of the user's, limited to 100 steps like Gymnasium's FrozenLake-v1 with a custom `desc`.
+  gridworld: {
+    maxEpisodeSteps: 100,
+    limitable: true,
+    keys: [...GRID_KEYS, 'map'],
+    make: (o) => {
+      if (o.map === undefined) {
+        throw new EnvError({
+          fn: 'makeEnv',
+          arg: 'options.map',
+          expected: "the ASCII map of 'gridworld' (rows of S, F, H, G, C, W)",
+          got: undefined,
+        });
+      }
+      return Gridworld.fromMap(o.map, gridOptions(o));
+    },
+  },
   bandit: {
     maxEpisodeSteps: undefined,
     limitable: true,

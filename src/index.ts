@@ -153,7 +153,8 @@ export type {
   Activation,
 } from './policies/types.js';
 export { Trainer, train } from './training/trainer.js';
-export type { UpdateListener, PolicySnapshot } from './training/trainer.js';
+export type { UpdateListener, PolicySnapshot, TrainerInput } from './training/trainer.js';
+export type { EnvFactory, EnvSource } from './training/world.js';
 export { METRICS, METRIC_KEYS, WALL_CLOCK_METRICS, deterministicPart } from './training/metrics.js';
 export type { MetricRecord, MetricKey } from './training/metrics.js';
 export { DEFAULT_PPO_CONFIG, resolvePpoConfig, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS } from './training/config.js';

@@ -11,6 +11,7 @@ import {
   QUICKSTART_CONFIG,
   parseSeeds,
   parseBool,
+  parseTimeLimit,
   parseMaxGradNorm,
   parseHidden,
   parseNumber,
@@ -83,7 +84,10 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
         .default(q.klEstimator),
     )
     .addOption(
-      new Option('--policy <kind>', 'policy kind').choices([...POLICY_KINDS]).default(DEFAULT_PPO_CONFIG.policy.kind),
+      new Option(
+        '--policy <kind>',
+        "policy kind (default: by the world's spaces: tabular for discrete ones, mlp for box observations, gaussian for box actions)",
+      ).choices([...POLICY_KINDS]),
     )
     .addOption(
       new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend),
@@ -158,6 +162,47 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       new Option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 64,64 (policy.hidden; default: 64,64)').argParser(
         parseHidden,
       ),
+    )
+    .addOption(
+      new Option(
+        '--map <file>',
+        'train on your own ASCII map (Gridworld.fromMap: S start, F/. floor, H hole, G goal, C cliff, W wall; one row per line): env gridworld',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--env-module <file>',
+        'train on your own world: an ES module (.js/.mjs) whose default export makes the env (a function returning an Env, or an Env class)',
+      ),
+    )
+    .addOption(
+      new Option('--slippery <bool>', 'grid worlds: slip like FrozenLake (envOptions.slippery)').argParser(
+        parseBool('--slippery'),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--time-limit <n>',
+        "grid worlds: episode step limit, or none (envOptions.maxEpisodeSteps; default: the world's, 100 for a --map)",
+      ).argParser(parseTimeLimit),
+    )
+    .addOption(
+      new Option(
+        '--step-reward <x>',
+        'grid worlds: reward of an ordinary move (envOptions.stepReward; default: 0)',
+      ).argParser(parseNumber('--step-reward')),
+    )
+    .addOption(
+      new Option(
+        '--goal-reward <x>',
+        'grid worlds: reward for entering G (envOptions.goalReward; default: 1)',
+      ).argParser(parseNumber('--goal-reward')),
+    )
+    .addOption(
+      new Option(
+        '--hole-reward <x>',
+        'grid worlds: reward for entering H (envOptions.holeReward; default: 0)',
+      ).argParser(parseNumber('--hole-reward')),
     )
     .addOption(new Option('--config <file.json>', 'partial PpoConfig as JSON; flags override it'))
     .addOption(

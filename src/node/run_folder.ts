@@ -356,6 +356,8 @@ export interface CreateRunOptions {
   force?: boolean;
   /** File-system operations for atomic writes (tests inject failures). */
   fs?: AtomicFileSystem;
+  /** Extra fields of `klip.json`, e.g. `envModule`: the module of a user's world, which `--resume` loads again. */
+  marker?: { envModule?: string };
 }
 
 /**
@@ -538,7 +540,7 @@ export async function createRun(dir: string, opts: CreateRunOptions): Promise<Ru
   }
   await writeFileAtomic(
     run.path('marker'),
-    `${JSON.stringify({ ...RUN_MARKER, klipVersion: KLIP_VERSION })}\n`,
+    `${JSON.stringify({ ...RUN_MARKER, klipVersion: KLIP_VERSION, ...(opts.marker ?? {}) })}\n`,
     opts.fs ? { fs: opts.fs } : {},
   );
   await run.writeConfig(opts.config);

@@ -9,7 +9,7 @@ import { BACKENDS, type BackendName } from '../backend/backend.js';
 import type { Schedule } from './schedule.js';
 import type { EarlyStopStatistic } from '../controllers/early_stop.js';
 import { createKlController, KL_CONTROLLER_KINDS } from '../controllers/controllers.js';
-import type { KlControllerKind } from '../controllers/types.js';
+import type { KlControllerKind, ResolvedKlControllerConfig } from '../controllers/types.js';
 import { worldDefaults } from './world_defaults.js';
 import { hasKlTerm } from './kl_control.js';
 
@@ -25,7 +25,7 @@ export const PENALTY_KL_KINDS = Object.freeze(['exact', 'k1', 'k3'] as const);
 /** How the KL(π_rollout‖π_θ) term of the `kl-penalty` and `clip+kl` objectives is computed per sample. */
 export type PenaltyKlKind = (typeof PENALTY_KL_KINDS)[number];
 /** The policy kinds the trainer builds: the one list {@link PolicySettings}.kind is derived from. */
-export const POLICY_KINDS = Object.freeze(['tabular', 'mlp'] as const);
+export const POLICY_KINDS = Object.freeze(['tabular', 'mlp', 'gaussian'] as const);
 
 /** KL controller settings (see `createKlController`). */
 export interface KlControllerSettings {
@@ -49,7 +49,12 @@ export interface KlControllerSettings {
 
 /** Policy settings. */
 export interface PolicySettings {
-  /** `tabular` (a logits table; discrete observations only) or `mlp`. @defaultValue 'tabular' for discrete observation spaces */
+  /**
+   * `tabular` (a logits table; discrete observations and actions), `mlp` (categorical MLP; with box actions it is the
+   * Gaussian MLP) or `gaussian` (diagonal-Gaussian MLP with a state-independent log-std, CleanRL
+   * `ppo_continuous_action.py`; box actions). @defaultValue `Trainer.create` picks by the world's spaces: 'tabular'
+   * for discrete observations and actions, 'mlp' for box observations with discrete actions, 'gaussian' for box actions
+   */
   kind: (typeof POLICY_KINDS)[number];
   /** Hidden layer sizes of the MLP. @defaultValue [64, 64] (CleanRL ppo.py `Agent`) */
   hidden: number[];
@@ -150,6 +155,8 @@ export type PpoConfigInput = Partial<Omit<PpoConfig, 'klController' | 'policy'>>
 
 /** A resolved configuration: every field set, plus derived sizes (CleanRL "to be filled in runtime"). */
 export interface ResolvedPpoConfig extends PpoConfig {
+  /** The controller settings with the rule's defaults filled in (what `createKlController(...).config` returns). */
+  klController: ResolvedKlControllerConfig;
   /** numEnvs · nSteps. */
   batchSize: number;
   /** batchSize / numMinibatches. */
@@ -303,7 +310,8 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
   const p = partial as Record<string, unknown>;
   // Per-world defaults (world_defaults.ts) sit between the library defaults and what the caller wrote.
   const world = worldDefaults(typeof p.env === 'string' ? p.env : DEFAULT_PPO_CONFIG.env);
-  const polKind = isPlainObject(p.policy) && p.policy.kind === 'mlp' ? 'mlp' : 'tabular';
+  const polKind =
+    isPlainObject(p.policy) && p.policy.kind !== undefined && p.policy.kind !== 'tabular' ? 'mlp' : 'tabular';
   const perKind = polKind === 'mlp' ? world.mlp : world.tabular;
   const worldLayer = {
     numEnvs: world.numEnvs,
@@ -418,14 +426,14 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
  * a per-sequence KL of language models, far from a gridworld's per-update KL), and β = 1 for the fixed rule.
  * Errors name `klController.<key>`.
  */
-function resolveController(ctl: Record<string, unknown>, worldTarget: number): KlControllerSettings {
+function resolveController(ctl: Record<string, unknown>, worldTarget: number): ResolvedKlControllerConfig {
   const kind = oneOf('klController.kind', ctl.kind, KL_CONTROLLER_KINDS);
   const input: Record<string, unknown> = { ...ctl };
   for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
   if (kind === 'fixed' && input.beta === undefined) input.beta = 1;
   if (kind !== 'fixed' && input.target === undefined) input.target = worldTarget;
   try {
-    return { ...createKlController(input as never).config } as KlControllerSettings;
+    return { ...createKlController(input as never).config };
   } catch (e) {
     if (e instanceof ConfigError) fail(e.arg.replace(/^config/, 'klController'), e.expected, e.got);
     throw e;

@@ -12,20 +12,24 @@ import { createKlController, type KlController } from '../controllers/controller
 import type { KlControllerState } from '../controllers/types.js';
 import { normalizeAdvantages } from '../objectives/advantages.js';
 import { encoderFor } from '../policies/encoders.js';
-import { GaussianMlpPolicy } from '../policies/gaussian_mlp.js';
-import { MlpPolicy } from '../policies/mlp.js';
-import { TabularPolicy } from '../policies/tabular.js';
 import type { ObsEncoder, Policy } from '../policies/types.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { KLIP_VERSION } from '../version.js';
-import { makeEnv } from '../../envs/registry.js';
 import type { EnvState, RenderFrame } from '../../envs/types.js';
 import type { Distribution } from '../distributions/types.js';
 import { VectorEnv } from '../../envs/vector.js';
 import { Adam } from './adam.js';
 import { minibatchTensors, RolloutBuffer } from './buffer.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, validateCheckpoint, type Checkpoint } from './checkpoint.js';
-import { hasKlTerm, resolvePpoConfig, type PpoConfig, type PpoConfigInput, type ResolvedPpoConfig } from './config.js';
+import {
+  DEFAULT_PPO_CONFIG,
+  hasKlTerm,
+  resolvePpoConfig,
+  type PolicySettings,
+  type PpoConfig,
+  type PpoConfigInput,
+  type ResolvedPpoConfig,
+} from './config.js';
 import { exactEvaluator, visitationKl, type ExactEvaluator } from './exact_metrics.js';
 import { controllerDecision, lowerKlEdge, penaltyBindingRatio, rolloutHasSignal, upperKlEdge } from './kl_control.js';
 import type { MetricRecord } from './metrics.js';
@@ -34,6 +38,27 @@ import { rolloutToCurrentKl, type RolloutKl } from './rollout_kl.js';
 import { evaluateSchedule } from './schedule.js';
 import { ppoUpdateStep, type StepCoefficients, type StepScalars } from './update.js';
 import { assertFiniteRecord, readStepScalars, updateRecord } from './update_metrics.js';
+import { buildPolicy, checkPolicyFits, configKindOf, defaultPolicyKind, isPolicy } from './policy_build.js';
+import { CUSTOM_ENV_PREFIX, type EnvSource, resolveWorld } from './world.js';
+
+/**
+ * What `Trainer.create` takes: a partial `PpoConfig` whose `env` may also be a user's world (a factory `() => Env` or
+ * one `Env` object) and whose `policy` may also be a policy object (which the trainer then owns and disposes).
+ */
+export type TrainerInput = Omit<PpoConfigInput, 'env' | 'policy'> & {
+  /** A registered id, a factory `() => Env`, or one `Env` (then `numEnvs` is 1). @defaultValue 'frozenlake4x4' */
+  env?: EnvSource;
+  /** Policy settings, or a policy object built for the world's spaces. */
+  policy?: Partial<PolicySettings> | Policy;
+};
+
+function fail(fn: string, arg: string, expected: string, got: unknown): never {
+  throw new ConfigError({ fn, arg, expected, got });
+}
+
+function isPlainObjectInput(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
 
 /** Episodes kept for the rolling `charts/*` means (SB3 `ep_info_buffer`, maxlen 100). */
 const EPISODE_WINDOW = 100;
@@ -115,7 +140,7 @@ export class Trainer {
     this.exact = parts.exact;
     this.encoder = encoderFor(this.env.singleObservationSpace);
     this.optimizer = new Adam(this.policy.trainableVariables, { eps: this.config.adamEps });
-    this.controller = createKlController(this.config.klController as never) as KlController;
+    this.controller = createKlController(this.config.klController);
     this.controllerState = this.controller.init();
     const os = this.env.singleObservationSpace;
     const as = this.env.singleActionSpace;
@@ -124,21 +149,65 @@ export class Trainer {
   }
 
   /**
-   * Build a trainer: resolve and validate the config, select the backend, make and seed the envs, build the
-   * policy from `rng.fork('init')`, and (for worlds with an exact evaluator: tabular MDPs, the token bandit) compute
-   * the exact optimum.
-   * @throws ConfigError for an invalid config (see `resolvePpoConfig`) or a policy kind the env cannot use.
+   * Build a trainer: resolve the world (a registered id, a factory `() => Env` or one `Env`; a user's world is
+   * checked by `checkEnv` first), resolve and validate the config, select the backend, make and seed the envs, build
+   * the policy from `rng.fork('init')` (or take the one given), and, for worlds with an exact evaluator (tabular
+   * MDPs, whoever built them, and the token bandit), compute the exact optimum.
+   *
+   * Without `policy.kind`, the kind follows the world's spaces: tabular for discrete observations and actions, mlp
+   * for box observations with discrete actions, gaussian for box actions (SB3 picks its policy class the same way).
+   * @example
+   * ```ts
+   * const mine = await Trainer.create({ env: () => Gridworld.fromMap(['SFF', 'FHG']), totalSteps: 4096 });
+   * ```
+   * @throws ConfigError for an invalid config (see `resolvePpoConfig`), a world that is none of the three forms, or a
+   *   policy the world cannot use; EnvError listing what `checkEnv` found wrong with a user's world.
    */
-  static async create(input: PpoConfigInput = {}): Promise<Trainer> {
-    const config = resolvePpoConfig(input);
+  static async create(input: TrainerInput = {}): Promise<Trainer> {
+    return Trainer.build(input, {});
+  }
+
+  /** `create` with the pieces `restore` passes in (a user's world and policy under a checkpoint's config). */
+  private static async build(input: TrainerInput, given: { env?: EnvSource; policy?: Policy }): Promise<Trainer> {
+    const fn = 'Trainer.create';
+    const raw = isPlainObjectInput(input) ? input : null;
+    if (raw === null) return fail(fn, 'config', 'an object of PpoConfig fields', input);
+    const envSource = given.env ?? raw.env ?? DEFAULT_PPO_CONFIG.env;
+    const envOptions = raw.envOptions ?? {};
+    const world = resolveWorld(fn, envSource, isPlainObjectInput(envOptions) ? envOptions : {});
+    const givenPolicy = given.policy ?? (isPolicy(raw.policy) ? raw.policy : undefined);
+    const probe = world.make(0);
+    const settings = {
+      ...(isPolicy(raw.policy) ? {} : raw.policy),
+      ...(givenPolicy ? { kind: configKindOf(givenPolicy) } : {}),
+    };
+    if (settings.kind === undefined) settings.kind = defaultPolicyKind(probe);
+    const config = resolvePpoConfig({
+      ...raw,
+      env: world.label,
+      ...(world.custom ? { envOptions: {} } : {}),
+      ...(world.maxCopies === 1 && raw.numEnvs === undefined ? { numEnvs: 1 } : {}),
+      policy: settings,
+    } as PpoConfigInput);
+    if (config.numEnvs > world.maxCopies) {
+      probe.close();
+      return fail(
+        fn,
+        'numEnvs',
+        '1 with a single Env object (pass a factory () => Env for more copies)',
+        config.numEnvs,
+      );
+    }
     await setBackend(config.backend);
     const root = createRng(config.seed);
     const env = new VectorEnv(
-      Array.from({ length: config.numEnvs }, () => () => makeEnv(config.env, config.envOptions)),
+      Array.from({ length: config.numEnvs }, (_, i) => () => (i === 0 ? probe : world.make(i))),
       { autoreset: 'same-step' },
     );
     const { obs } = env.reset({ seed: root.fork('env').int(1, 2 ** 31 - 1) });
-    const policy = buildPolicy(config, env, root.fork('init'));
+    const initRng = root.fork('init');
+    const policy = givenPolicy ?? buildPolicy(config, env, initRng);
+    if (givenPolicy) checkPolicyFits(fn, givenPolicy, env);
     return new Trainer({
       config,
       policy,
@@ -153,11 +222,24 @@ export class Trainer {
   /**
    * Rebuild a trainer from a checkpoint (from `save()`, possibly through `JSON.stringify`/`JSON.parse`).
    * The resumed run reproduces, bit for bit, the metrics an uninterrupted run would have produced (same backend).
-   * @throws CheckpointError for a damaged checkpoint or one from another format version.
+   * A run on a user's world (config `env` = `custom:<name>`) needs that world again: `{ env }`; a run whose policy
+   * was given to `create` may be given a policy object again (`{ policy }`, of the same architecture), into which
+   * the saved weights are loaded.
+   * @throws CheckpointError for a damaged checkpoint or one from another format version; ConfigError when the
+   *   checkpoint's world is a user's and `opts.env` is missing.
    */
-  static async restore(checkpoint: unknown): Promise<Trainer> {
+  static async restore(checkpoint: unknown, opts: { env?: EnvSource; policy?: Policy } = {}): Promise<Trainer> {
     const ckpt = validateCheckpoint(checkpoint);
-    const trainer = await Trainer.create(migrateConfig(ckpt.config) as PpoConfigInput);
+    const config = migrateConfig(ckpt.config) as PpoConfigInput;
+    if (opts.env === undefined && typeof config.env === 'string' && config.env.startsWith(CUSTOM_ENV_PREFIX)) {
+      fail(
+        'Trainer.restore',
+        'opts.env',
+        `the world this run was trained on (${config.env}): Trainer.restore(ckpt, { env })`,
+        undefined,
+      );
+    }
+    const trainer = await Trainer.build(config as TrainerInput, opts);
     try {
       trainer.policy.setWeights(ckpt.policy);
       trainer.optimizer.setState(ckpt.optimizer);
@@ -582,47 +664,6 @@ function migrateConfig(config: unknown): unknown {
 
 function copyObs(obs: CurrentObs): CurrentObs {
   return obs instanceof Int32Array ? Int32Array.from(obs) : Float64Array.from(obs);
-}
-
-function buildPolicy(config: ResolvedPpoConfig, env: VectorEnv, rng: Rng): Policy {
-  const obsSpace = env.singleObservationSpace;
-  const actionSpace = env.singleActionSpace;
-  if (actionSpace.kind === 'discrete' && actionSpace.n < 2) {
-    throw new ConfigError({
-      fn: 'Trainer.create',
-      arg: 'env',
-      expected: 'a world with at least 2 actions (with one, the policy has nothing to choose)',
-      got: `${config.env} with ${actionSpace.n} action`,
-      hint: 'A bandit needs two or more arms in envOptions.probs',
-    });
-  }
-  if (config.policy.kind === 'tabular') {
-    if (obsSpace.kind !== 'discrete' || actionSpace.kind !== 'discrete') {
-      throw new ConfigError({
-        fn: 'Trainer.create',
-        arg: 'policy.kind',
-        expected: "'mlp' for environments with box observations or actions ('tabular' needs discrete ones)",
-        got: 'tabular',
-      });
-    }
-    return new TabularPolicy({ numStates: obsSpace.n, numActions: actionSpace.n, rng, critic: true });
-  }
-  if (actionSpace.kind === 'discrete') {
-    return new MlpPolicy({
-      obsSpace,
-      actionSpace,
-      hidden: config.policy.hidden,
-      activation: config.policy.activation,
-      rng,
-    });
-  }
-  return new GaussianMlpPolicy({
-    obsSpace,
-    actionSpace,
-    hidden: config.policy.hidden,
-    activation: config.policy.activation,
-    rng,
-  });
 }
 
 /** A policy on every discrete state, as plain arrays (see {@link Trainer.policySnapshot}). */

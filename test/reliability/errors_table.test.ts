@@ -38,7 +38,7 @@ import {
   valueLoss,
   type Checkpoint,
 } from '../../src/index.js';
-import { BernoulliBandit, EnvError, Gridworld, TokenBandit, VectorEnv, makeEnv } from '../../envs/index.js';
+import { BernoulliBandit, EnvError, Gridworld, TokenBandit, VectorEnv, checkEnv, makeEnv } from '../../envs/index.js';
 import { setBackend } from '../../src/backend/backend.js';
 import { runCli } from '../../src/node/index.js';
 import { quietCli } from '../helpers/cli_io.js';
@@ -253,6 +253,8 @@ const THUNKS: Record<string, Thunk> = {
     () => [tf.zeros([1, 3]), tf.zeros([1, 3])],
     (a, b) => distillationLoss({ studentLogits: a!, teacherLogits: b!, kind: 'jeffreys' as never }),
   ),
+  'cfg-trainer-world': () => Trainer.create({ env: 42 as never }),
+  'cfg-trainer-env-copies': () => Trainer.create({ env: new Gridworld(['SFG']), numEnvs: 4 }),
   'cfg-schedule-progress': () => evaluateSchedule(linearSchedule(1, 0), 1.5, 'lr'),
   'cfg-optimum-beta': () => klRegularizedOptimum([0.5, 0.5], [1, 0], 0),
   'cfg-flags': () =>
@@ -291,6 +293,9 @@ const THUNKS: Record<string, Thunk> = {
   'env-bandit-probs': () => new BernoulliBandit({ probs: [0.2, 1.5] }),
   'env-make-id': () => makeEnv('mountaincar'),
   'env-make-option': () => makeEnv('bandit', { slippery: true }),
+  'env-make-map': () => makeEnv('gridworld'),
+  'env-check-user-world': () =>
+    checkEnv(Object.assign(new Gridworld(['SFG']), { render: () => 7 as never }), { throwOnProblem: true }),
   'env-token-reference': () => new TokenBandit({ vocabSize: 2, reference: [1, 0] }),
   'env-vector-before-reset': () => new VectorEnv([() => new BernoulliBandit({ probs: [0.5, 0.5] })]).step([0]),
   // CheckpointError
@@ -335,6 +340,12 @@ const THUNKS: Record<string, Thunk> = {
     writeFileSync(join(dir, 'notes.txt'), 'mine');
     return ['train', '--out', dir, '--force'];
   },
+  'cli-map-cell': () => {
+    const file = join(tmp, 'bad-map.txt');
+    writeFileSync(file, 'SFX\nFFG\n');
+    return ['train', '--map', file, '--steps', '1024'];
+  },
+  'cli-env-module-missing': () => ['train', '--env-module', join(tmp, 'no_such_env.mjs')],
   'cli-run-locked': () => {
     const dir = join(tmp, 'locked');
     mkdirSync(dir, { recursive: true });

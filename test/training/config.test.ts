@@ -60,14 +60,14 @@ describe('resolvePpoConfig', () => {
 
   it('takes the estimators and policy kinds of its lists, and names the list for any other', () => {
     expect(PENALTY_KL_KINDS).toEqual(['exact', 'k1', 'k3']);
-    expect(POLICY_KINDS).toEqual(['tabular', 'mlp']);
+    expect(POLICY_KINDS).toEqual(['tabular', 'mlp', 'gaussian']);
     for (const k of PENALTY_KL_KINDS) expect(resolvePpoConfig({ klEstimator: k }).klEstimator).toBe(k);
     for (const k of POLICY_KINDS) expect(resolvePpoConfig({ env: 'bandit', policy: { kind: k } }).policy.kind).toBe(k);
     expect(() => resolvePpoConfig({ klEstimator: 'k2' as never })).toThrow(
       /klEstimator must be one of 'exact' \| 'k1' \| 'k3', got "k2"/,
     );
     expect(() => resolvePpoConfig({ policy: { kind: 'cnn' as never } })).toThrow(
-      /policy\.kind must be one of 'tabular' \| 'mlp'/,
+      /policy\.kind must be one of 'tabular' \| 'mlp' \| 'gaussian'/,
     );
   });
 

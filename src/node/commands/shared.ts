@@ -85,7 +85,16 @@ export const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
   vfCoef: { flag: '--vf-coef', path: 'vfCoef' },
   maxGradNorm: { flag: '--max-grad-norm', path: 'maxGradNorm' },
   hidden: { flag: '--hidden', path: 'policy.hidden' },
+  // Options of the grid worlds (the presets and a --map).
+  slippery: { flag: '--slippery', path: 'envOptions.slippery' },
+  timeLimit: { flag: '--time-limit', path: 'envOptions.maxEpisodeSteps' },
+  stepReward: { flag: '--step-reward', path: 'envOptions.stepReward' },
+  goalReward: { flag: '--goal-reward', path: 'envOptions.goalReward' },
+  holeReward: { flag: '--hole-reward', path: 'envOptions.holeReward' },
 };
+
+/** The flags that set `envOptions` (refused beside `--env-module`, whose module builds its own env). */
+export const ENV_OPTION_FLAGS = ['slippery', 'timeLimit', 'stepReward', 'goalReward', 'holeReward'] as const;
 
 /** The train flag that sets a config path (`policy.hidden[1]` is set by `--hidden`), if one was given. */
 export function flagForPath(path: string, given: readonly string[]): string | undefined {
@@ -135,6 +144,12 @@ export function parseBool(flag: string) {
 export function parseMaxGradNorm(value: string): number | 'none' {
   if (value.trim().toLowerCase() === 'none') return 'none';
   return parseNumber('--max-grad-norm', { min: 0, minExclusive: true })(value);
+}
+
+/** `--time-limit`: a positive integer number of steps, or `none` (no limit). */
+export function parseTimeLimit(value: string): number | 'none' {
+  if (value.trim().toLowerCase() === 'none') return 'none';
+  return parseNumber('--time-limit', { integer: true, min: 1 })(value);
 }
 
 /** `--hidden 64,64`: layer sizes. */

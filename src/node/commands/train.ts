@@ -3,9 +3,11 @@
  * @module
  */
 import { acquireRunLock, type RunLock } from '../lock.js';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, EnvError, KlipError } from '../../core/errors.js';
+import { CUSTOM_ENV_PREFIX, type EnvFactory } from '../../training/world.js';
+import { loadEnvModule, readMapFile } from '../env_module.js';
 import { controllerVerdict, formatControllerVerdict } from '../../training/controller_verdict.js';
 import {
   DEFAULT_PPO_CONFIG,
@@ -43,6 +45,7 @@ import {
   timestamp,
   isPlainObject,
   fmt,
+  ENV_OPTION_FLAGS,
 } from './shared.js';
 
 /** Merge a partial config over another: nested `policy` merges, `klController` and `envOptions` replace. */
@@ -153,6 +156,13 @@ export interface TrainOpts {
   vfCoef?: number;
   maxGradNorm?: number | 'none';
   hidden?: number[];
+  slippery?: boolean;
+  timeLimit?: number | 'none';
+  stepReward?: number;
+  goalReward?: number;
+  holeReward?: number;
+  map?: string;
+  envModule?: string;
   config?: string;
   preset: 'quickstart' | 'library';
   out?: string;
@@ -167,7 +177,13 @@ export async function trainConfig(
   cmd: Command,
   o: TrainOpts,
   io: CliIo,
-): Promise<{ input: PpoConfigInput; resolved: ResolvedPpoConfig; fromFlags: string[] }> {
+): Promise<{
+  input: PpoConfigInput;
+  resolved: ResolvedPpoConfig;
+  fromFlags: string[];
+  /** The env module's factory and path, with `--env-module`. */
+  world?: { factory: EnvFactory; path: string };
+}> {
   let input: PpoConfigInput =
     o.preset === 'library' ? {} : (JSON.parse(JSON.stringify(QUICKSTART_CONFIG.config)) as PpoConfigInput);
   if (o.config !== undefined) {
@@ -177,11 +193,32 @@ export async function trainConfig(
   }
   const fromFlags: string[] = [];
   const obj = input as Record<string, unknown>;
+  const given = (attr: string): boolean => cmd.getOptionValueSource(attr) === 'cli';
+  if (o.map !== undefined && o.envModule !== undefined) {
+    throw usage('train', '--map', 'left out with --env-module (one world at a time)', o.map);
+  }
+  if ((o.map !== undefined || o.envModule !== undefined) && given('env')) {
+    const flag = o.map !== undefined ? '--map' : '--env-module';
+    throw usage('train', '--env', `left out with ${flag}, which names the world`, o.env);
+  }
+  let world: { factory: EnvFactory; path: string } | undefined;
+  if (o.map !== undefined) {
+    const rows = readMapFile('train', '--map', o.map, io.cwd);
+    obj.envOptions = { ...(input.env === 'gridworld' ? input.envOptions : {}), map: rows };
+    obj.env = 'gridworld';
+  } else if (o.envModule !== undefined) {
+    const bad = ENV_OPTION_FLAGS.find((a) => given(a));
+    if (bad)
+      throw usage('train', FLAG_FIELDS[bad]!.flag, 'left out with --env-module (the module builds its env)', o[bad]);
+    world = await loadEnvModule('train', '--env-module', o.envModule, io.cwd);
+    obj.env = `custom:${basename(world.path).replace(/\.[cm]?js$/, '')}`; // a placeholder until the trainer names it
+    obj.envOptions = {};
+  }
   for (const [attr, { path }] of Object.entries(FLAG_FIELDS)) {
-    if (cmd.getOptionValueSource(attr) !== 'cli') continue;
+    if (!given(attr)) continue;
     fromFlags.push(attr);
     const raw = (o as unknown as Record<string, unknown>)[attr];
-    const value = attr === 'maxGradNorm' && raw === 'none' ? null : raw;
+    const value = (attr === 'maxGradNorm' || attr === 'timeLimit') && raw === 'none' ? null : raw;
     if (attr === 'klController' && (input.klController?.kind ?? DEFAULT_PPO_CONFIG.klController.kind) !== value) {
       obj.klController = { kind: value }; // another rule: drop the preset's parameters, keep its defaults
     } else if (attr === 'env' && (input.env ?? DEFAULT_PPO_CONFIG.env) !== value) {
@@ -194,7 +231,7 @@ export async function trainConfig(
       setPath(obj, path, value);
     }
   }
-  if (typeof input.env === 'string' && !(ENV_IDS as readonly string[]).includes(input.env)) {
+  if (world === undefined && typeof input.env === 'string' && !(ENV_IDS as readonly string[]).includes(input.env)) {
     throw usage(
       'train',
       o.config !== undefined && !fromFlags.includes('env') ? `env (in ${o.config})` : '--env',
@@ -203,7 +240,7 @@ export async function trainConfig(
     );
   }
   try {
-    return { input, resolved: resolvePpoConfig(input), fromFlags };
+    return { input, resolved: resolvePpoConfig(input), fromFlags, ...(world ? { world } : {}) };
   } catch (e) {
     if (e instanceof ConfigError && e.fn === 'resolvePpoConfig') {
       const flag = flagForPath(e.arg, fromFlags);
@@ -212,6 +249,44 @@ export async function trainConfig(
     }
     throw e;
   }
+}
+
+/**
+ * The env module a run on a user's world was trained with (`envModule` in its `klip.json`), loaded again; undefined
+ * for a registered world.
+ * @throws ConfigError naming `flag` when the run is on a user's world and the folder does not say which module.
+ */
+export async function recordedWorld(
+  run: RunFolder,
+  env: string,
+  flag: string,
+  cwd: string,
+): Promise<EnvFactory | undefined> {
+  if (!env.startsWith(CUSTOM_ENV_PREFIX)) return undefined;
+  const marker = await readJsonFile(run.path('marker'), { fn: 'train', arg: flag });
+  const path = isPlainObject(marker) && typeof marker.envModule === 'string' ? marker.envModule : undefined;
+  if (path === undefined) {
+    throw usage('train', flag, `a run folder whose klip.json names the env module of ${env} (envModule)`, run.dir);
+  }
+  return (await loadEnvModule('train', flag, path, cwd)).factory;
+}
+
+/**
+ * Name the flag behind a world error of `Trainer.create` (the map's options, `--map`, `--env-module`) as a usage
+ * error (exit code 2): the user's file or flag is wrong, not klip.
+ */
+function envFlagError(e: unknown, fromFlags: readonly string[], world: { path: string } | undefined): unknown {
+  if (!(e instanceof KlipError)) return e;
+  const as = (flag: string): ConfigError => usage('train', `${flag} (${e.fn}: ${e.arg})`, e.expected, e.got, e.hint);
+  if (world && (e.fn === 'Trainer.create' || e.fn === 'checkEnv') && (e.arg === 'env' || e instanceof EnvError))
+    return as('--env-module');
+  if (e.fn === 'makeEnv' && e.arg.startsWith('options.')) {
+    const flag = flagForPath(`envOptions.${e.arg.slice('options.'.length)}`, fromFlags);
+    if (flag) return usage('train', flag, e.expected, e.got);
+    if (e.arg === 'options.map') return usage('train', '--map', e.expected, e.got);
+  }
+  if (e instanceof EnvError && e.fn.startsWith('Gridworld')) return as('--map');
+  return e;
 }
 
 /** Run `klip train` (and `--resume`) with parsed options; returns the exit code. */
@@ -259,30 +334,37 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
     lockRun(dir, io, locks); // before anything in the folder is read for writing
     priorWallTime = await run.readWallTime(); // earlier invocations (up to their last checkpoint)
     try {
-      trainer = await Trainer.restore(await run.readCheckpoint());
+      const ckpt = await run.readCheckpoint();
+      const world = await recordedWorld(run, ckpt.config.env, '--resume', io.cwd);
+      trainer = await Trainer.restore(ckpt, world ? { env: world } : {});
     } catch (e) {
       throw asFlagError('--resume', e);
     }
     await run.rewriteMetrics(trainer.history);
     human.write(`Resuming ${o.resume} at update ${trainer.update}/${trainer.config.numIterations}\n`);
   } else {
-    const { input, resolved, fromFlags } = await trainConfig(cmd, o, io);
+    const { input, resolved, fromFlags, world } = await trainConfig(cmd, o, io);
     const isQuickstart = o.preset === 'quickstart' && o.config === undefined && fromFlags.every((a) => a === 'backend');
     const outArg =
       o.out ??
       (isQuickstart
         ? QUICKSTART_CONFIG.out
-        : `runs/${resolved.env}-${resolved.objective}-${String(resolved.seed)}-${timestamp()}`);
+        : `runs/${resolved.env.replace(':', '-')}-${resolved.objective}-${String(resolved.seed)}-${timestamp()}`);
     dir = resolve(io.cwd, outArg);
     const force = (o.force ?? false) || (o.out === undefined && isQuickstart);
     checkCreatable(dir, force); // before anything is written
-    trainer = await Trainer.create(input);
+    try {
+      trainer = await Trainer.create(world ? { ...input, env: world.factory } : input);
+    } catch (e) {
+      throw envFlagError(e, fromFlags, world);
+    }
     try {
       lockRun(dir, io, locks); // before anything in the folder is replaced
       const { batchSize: _b, minibatchSize: _m, numIterations: _n, ...plain } = trainer.config;
       run = await createRun(dir, {
         config: { ...plain, numIterations: trainer.config.numIterations },
         force,
+        ...(world ? { marker: { envModule: world.path } } : {}),
         ...(io.fs ? { fs: io.fs } : {}),
       });
       // Crash safety: from the moment the folder is reported, it holds a checkpoint that loads (update 0).
