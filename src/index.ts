@@ -144,6 +144,7 @@ export { encoderFor, oneHotEncoder, identityEncoder } from './policies/encoders.
 export type {
   Policy,
   PolicyWeight,
+  PredictOptions,
   ActResult,
   ObsEncoder,
   RawObservation,

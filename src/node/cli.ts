@@ -26,6 +26,7 @@ import { runReport } from './commands/report.js';
 import { type FrontierOpts, runFrontierCmd } from './commands/frontier.js';
 import { type CompareOpts, runCompareCmd } from './commands/compare.js';
 import { runKl } from './commands/kl.js';
+import { type EvalOpts, runEval } from './commands/eval.js';
 import { runBench } from './commands/bench.js';
 
 export { QUICKSTART_CONFIG, EXIT_INTERRUPTED } from './commands/shared.js';
@@ -165,6 +166,17 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     )
     .addOption(
       new Option(
+        '--eval-every <n>',
+        'evaluate the greedy policy every n updates and after the last on a separate env copy (evalEvery; best.json keeps the best)',
+      ).argParser(parseNumber('--eval-every', { integer: true, min: 1 })),
+    )
+    .addOption(
+      new Option('--eval-episodes <k>', 'episodes per evaluation (evalEpisodes; default: 10)').argParser(
+        parseNumber('--eval-episodes', { integer: true, min: 1 }),
+      ),
+    )
+    .addOption(
+      new Option(
         '--map <file>',
         'train on your own ASCII map (Gridworld.fromMap: S start, F/. floor, H hole, G goal, C cliff, W wall; one row per line): env gridworld',
       ),
@@ -245,6 +257,23 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .action(async (dirs: string[], opts: { out?: string; title?: string; force?: boolean }) =>
       setCode(await runReport(dirs, opts, io)),
     );
+
+  program
+    .command('eval')
+    .description(
+      'Evaluate a saved run: K greedy episodes of its policy on a fresh env copy, with the exact return where the world has a table (SB3 evaluate_policy).',
+    )
+    .argument('<run>', 'run folder')
+    .addOption(
+      new Option('--episodes <k>', 'episodes to run')
+        .argParser(parseNumber('--episodes', { integer: true, min: 1 }))
+        .default(10),
+    )
+    .addOption(new Option('--seed <s>', 'seed of the evaluation episodes').argParser(parseSeed).default(0))
+    .addOption(new Option('--best', 'evaluate best.json (the best eval/return of training) instead of checkpoint.json'))
+    .addOption(new Option('--stochastic', 'sample actions instead of taking the most likely one'))
+    .addOption(new Option('--json', 'print one JSON object'))
+    .action(async (dir: string, opts: EvalOpts) => setCode(await runEval(dir, opts, io)));
 
   program
     .command('compare')

@@ -27,7 +27,16 @@ import { LOCK_FILE } from './lock.js';
 import { atomicTempTarget, fileWriteError, readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 
 /** The kinds of file in a run folder (keys of {@link RUN_FILES}). */
-export type RunFileKind = 'marker' | 'config' | 'metrics' | 'csv' | 'checkpoint' | 'summary' | 'report' | 'wallTime';
+export type RunFileKind =
+  | 'marker'
+  | 'config'
+  | 'metrics'
+  | 'csv'
+  | 'checkpoint'
+  | 'best'
+  | 'summary'
+  | 'report'
+  | 'wallTime';
 
 /** File names inside a run folder, by kind. */
 export const RUN_FILES: Readonly<Record<RunFileKind, string>> = Object.freeze({
@@ -36,6 +45,7 @@ export const RUN_FILES: Readonly<Record<RunFileKind, string>> = Object.freeze({
   metrics: 'metrics.jsonl',
   csv: 'metrics.csv',
   checkpoint: 'checkpoint.json',
+  best: 'best.json',
   summary: 'summary.json',
   report: 'report.html',
   wallTime: 'wall_time.json',
@@ -257,6 +267,8 @@ export function diffMetrics(
     const b = reproduced[i]!;
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !ignore.includes(k));
     for (const key of keys) {
+      // A metric added by a later klip is absent from an older run's records; left null it is not a difference.
+      if (!Object.hasOwn(a, key) && b[key] === null) continue;
       if (!Object.is(a[key], b[key])) {
         const u = a.update;
         return {
@@ -450,6 +462,21 @@ export class RunFolder {
     await this.atomic('checkpoint', JSON.stringify(checkpoint));
   }
 
+  /** Write `best.json` atomically: the checkpoint of the update with the best `eval/return` so far. */
+  async writeBest(checkpoint: Checkpoint): Promise<void> {
+    await this.atomic('best', JSON.stringify(checkpoint));
+  }
+
+  /** Read and validate `best.json`. @throws CheckpointError when missing, malformed or damaged. */
+  async readBest(): Promise<Checkpoint> {
+    const raw = await readJsonFile(this.path('best'), {
+      fn: 'eval --best',
+      arg: `${this.name}/${RUN_FILES.best}`,
+      errorClass: CheckpointError,
+    });
+    return validateCheckpoint(raw);
+  }
+
   /** True when the folder holds a checkpoint. */
   hasCheckpoint(): boolean {
     return existsSync(this.path('checkpoint'));
@@ -535,7 +562,7 @@ export async function createRun(dir: string, opts: CreateRunOptions): Promise<Ru
   }
   const run = new RunFolder(dir, opts.fs ? { fs: opts.fs } : {});
   if (opts.force) {
-    for (const f of ['checkpoint', 'summary', 'report', 'wallTime'] as const)
+    for (const f of ['checkpoint', 'best', 'summary', 'report', 'wallTime'] as const)
       await fsp.rm(run.path(f), { force: true });
   }
   await writeFileAtomic(

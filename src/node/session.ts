@@ -46,6 +46,20 @@ export type SessionOutcome =
     };
 
 /**
+ * True when the last record's `eval/return` beats every earlier evaluation of the run (SB3 `EvalCallback` saves
+ * `best_model` on a new best mean reward): the history of a resumed run holds the earlier ones.
+ */
+export function isNewBest(history: readonly MetricRecord[]): boolean {
+  const last = history.at(-1)?.['eval/return'];
+  if (typeof last !== 'number') return false;
+  for (let i = 0; i < history.length - 1; i++) {
+    const v = history[i]!['eval/return'];
+    if (typeof v === 'number' && v >= last) return false;
+  }
+  return true;
+}
+
+/**
  * Run `trainer` to its end (or to `opts.until`) into `run`: after each update the record is appended to
  * `metrics.jsonl`; every `checkpointEvery` updates and at the last one `checkpoint.json` (and `wall_time.json`) are
  * written atomically. An aborted `signal` ends the session after the current update with a checkpoint; a
@@ -78,6 +92,7 @@ export async function runToFolder(trainer: Trainer, run: RunFolder, opts: Sessio
       throw e;
     }
     await run.appendMetrics(record);
+    if (isNewBest(trainer.history)) await run.writeBest(await trainer.save());
     opts.onRecord?.(record);
     if (trainer.update % opts.checkpointEvery === 0 || trainer.update === until) await checkpoint();
   }

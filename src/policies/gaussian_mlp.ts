@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assertFiniteNumber } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
 import { DiagGaussian } from '../distributions/diag_gaussian.js';
+import { predictWith } from './predict.js';
 import type { Rng } from '../random/rng.js';
 import { MlpPolicyBase } from './mlp_base.js';
 import {
@@ -18,7 +19,7 @@ import {
   type Activation,
   type VariableSet,
 } from './network.js';
-import type { ActResult, BoxSpaceLike, Policy, SpaceLike } from './types.js';
+import type { ActResult, BoxSpaceLike, Policy, SpaceLike, PredictOptions } from './types.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -195,5 +196,19 @@ export class GaussianMlpPolicy extends MlpPolicyBase<GaussianMlpPolicy> implemen
       sq += eps * eps;
     }
     return { action, logProb: -0.5 * sq - this.#sumLogStd - D * HALF_LOG_2PI, value: this.net.lastValue };
+  }
+
+  /** The mean action μ(obs) or a sample; see {@link Policy.predict}. */
+  predict(obs: number | ArrayLike<number>, opts: PredictOptions): Float64Array {
+    return predictWith(
+      'GaussianMlpPolicy.predict',
+      opts,
+      () => {
+        const o = checkRawObs('GaussianMlpPolicy.predict', this.obsSpace, this.inDim, obs);
+        if (this.net.stale || this.net.vars.isDisposed) this.syncFastPath();
+        return Float64Array.from(this.net.fast(o).subarray(0, this.actionDim));
+      },
+      (rng) => this.act(obs, rng).action,
+    ) as Float64Array;
   }
 }

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import { Categorical } from '../distributions/categorical.js';
+import { argmaxRange, predictWith } from './predict.js';
 import type { Rng } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
 import { MlpPolicyBase } from './mlp_base.js';
@@ -17,7 +18,7 @@ import {
   type Activation,
   type VariableSet,
 } from './network.js';
-import type { ActResult, DiscreteSpaceLike, Policy, SpaceLike } from './types.js';
+import type { ActResult, DiscreteSpaceLike, Policy, SpaceLike, PredictOptions } from './types.js';
 
 /** Options of {@link MlpPolicy} (tfjs-layers `DenseLayerArgs` style). */
 export interface MlpPolicyOptions {
@@ -188,5 +189,20 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
     }
     const action = sampleCategorical(p, rng);
     return { action, logProb: logits[action]! - max - Math.log(sum), value: this.net.lastValue };
+  }
+
+  /** The most likely action (first of ties) or a sample; see {@link Policy.predict}. */
+  predict(obs: number | ArrayLike<number>, opts: PredictOptions): number {
+    return predictWith(
+      'MlpPolicy.predict',
+      opts,
+      () => {
+        const o = checkRawObs('MlpPolicy.predict', this.obsSpace, this.inDim, obs);
+        if (this.net.stale || this.net.vars.isDisposed) this.syncFastPath();
+        const logits = this.net.fast(o);
+        return argmaxRange(logits, 0, logits.length);
+      },
+      (rng) => this.act(obs, rng).action,
+    ) as number;
   }
 }

@@ -8,11 +8,12 @@ import { assertFiniteNumber, assertOneOf } from '../core/assert.js';
 import { ConfigError, ShapeError } from '../core/errors.js';
 import { Categorical } from '../distributions/categorical.js';
 import { klProbs, softmax } from '../kl/probs.js';
+import { argmaxRange, predictWith } from './predict.js';
 import type { Rng } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
 import { oneHotEncoder } from './encoders.js';
 import { assertRng, VariableSet, withVariables, type VariableSpec } from './network.js';
-import type { ActResult, DiscreteSpaceLike, ObsEncoder, Policy, PolicyWeight } from './types.js';
+import type { ActResult, DiscreteSpaceLike, ObsEncoder, Policy, PolicyWeight, PredictOptions } from './types.js';
 
 /** Options of {@link TabularPolicy}. */
 export interface TabularPolicyOptions {
@@ -264,6 +265,28 @@ export class TabularPolicy implements Policy {
     }
     const action = sampleCategorical(p, rng);
     return { action, logProb: logits[base + action]! - max - Math.log(sum), value: this.#valueCache[obs]! };
+  }
+
+  /** The most likely action in state `obs` (first of ties) or a sample; see {@link Policy.predict}. */
+  predict(obs: number | ArrayLike<number>, opts: PredictOptions): number {
+    return predictWith(
+      'TabularPolicy.predict',
+      opts,
+      () => {
+        const S = this.numStates;
+        if (typeof obs !== 'number' || !Number.isInteger(obs) || obs < 0 || obs >= S) {
+          throw new ConfigError({
+            fn: 'TabularPolicy.predict',
+            arg: 'obs',
+            expected: `a state index in [0, ${S})`,
+            got: obs,
+          });
+        }
+        if (this.#fastVersion !== this.#vars.version || this.#vars.isDisposed) this.syncFastPath();
+        return argmaxRange(this.#logitsCache, obs * this.numActions, this.numActions);
+      },
+      (rng) => this.act(obs, rng).action,
+    ) as number;
   }
 
   /**

@@ -65,6 +65,14 @@ export interface PolicyWeight {
   values: number[];
 }
 
+/** Options of {@link Policy.predict}. */
+export interface PredictOptions {
+  /** The most likely action (true) or a sample (false). */
+  deterministic: boolean;
+  /** The stream samples are drawn from; required when `deterministic` is false. */
+  rng?: Rng;
+}
+
 /**
  * The result of one fast-path {@link Policy.act}: plain numbers, no tensors.
  * @example
@@ -129,6 +137,11 @@ export interface Policy {
   value(obs: tf.Tensor): tf.Tensor;
   /** Sample one action for one raw observation without creating tensors. */
   act(obs: RawObservation, rng: Rng): ActResult;
+  /**
+   * The action for one raw observation (SB3 `model.predict(obs, deterministic)`): with `deterministic` the most
+   * likely action (the first of ties) or the Gaussian mean; otherwise a sample drawn from `opts.rng`.
+   */
+  predict(obs: RawObservation, opts: PredictOptions): number | Float64Array;
   /** Re-read the weights into the fast-path copies now (otherwise done lazily by `act`). */
   syncFastPath(): void;
   /** The weights as plain JSON arrays, in a fixed order. */

@@ -141,6 +141,13 @@ export interface PpoConfig {
   policy: PolicySettings;
   /** tfjs backend. @defaultValue 'wasm' */
   backend: BackendName;
+  /**
+   * Evaluate the greedy policy every this many updates (and after the last) on a separate env copy
+   * (SB3 `EvalCallback` `eval_freq`); null = never. @defaultValue null
+   */
+  evalEvery: number | null;
+  /** Episodes per evaluation (SB3 `n_eval_episodes`). @defaultValue 10 */
+  evalEpisodes: number;
   /** Root seed: every random stream forks from it. @defaultValue 1 */
   seed: number | string;
 }
@@ -196,6 +203,8 @@ export const DEFAULT_PPO_CONFIG: Readonly<PpoConfig> = Object.freeze({
   maxGradNorm: 0.5,
   normalizeAdvantages: 'minibatch',
   policy: Object.freeze({ kind: 'tabular', hidden: [64, 64], activation: 'tanh' }) as PolicySettings,
+  evalEvery: null,
+  evalEpisodes: 10,
   backend: 'wasm',
   seed: 1,
 } satisfies PpoConfig);
@@ -412,6 +421,8 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     ] as const),
     policy: { kind: policy.kind, hidden: [...policy.hidden], activation: policy.activation },
     backend: oneOf('backend', merged.backend, BACKENDS),
+    evalEvery: nullable(merged.evalEvery, (x) => num('evalEvery', x, 1, 1e9, { integer: true })),
+    evalEpisodes: num('evalEpisodes', merged.evalEpisodes, 1, 1e6, { integer: true }),
     seed: seedValue(merged.seed),
     batchSize,
     minibatchSize: batchSize / numMinibatches,

@@ -41,7 +41,10 @@ export type MetricKey =
   | 'charts/env_steps_per_s'
   | 'charts/policy_return'
   | 'charts/optimal_return'
-  | 'charts/regret';
+  | 'charts/regret'
+  | 'eval/return'
+  | 'eval/return_std'
+  | 'eval/exact_return';
 
 /**
  * Every metric key with a one-line meaning. Order is the column order of CSV files and reports.
@@ -96,6 +99,11 @@ export const METRICS: Readonly<Record<MetricKey, string>> = Object.freeze({
   'charts/optimal_return':
     'Tabular envs and token-bandit: exact optimal expected return from the start distribution, within the time limit.',
   'charts/regret': 'Tabular envs and token-bandit: charts/optimal_return − charts/policy_return (≥ 0).',
+  'eval/return':
+    'Mean return of evalEpisodes episodes of the greedy policy on a separate env copy (SB3 EvalCallback mean_reward); null on updates without an evaluation.',
+  'eval/return_std': 'Standard deviation of the same episode returns; null on updates without an evaluation.',
+  'eval/exact_return':
+    'Tabular envs: exact expected return of the greedy policy (argmax per state) within the time limit; null on updates without an evaluation.',
 } satisfies Record<MetricKey, string>);
 
 /** All metric keys, in report/CSV column order. */

@@ -15,7 +15,7 @@ import { encoderFor } from '../policies/encoders.js';
 import type { ObsEncoder, Policy } from '../policies/types.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { KLIP_VERSION } from '../version.js';
-import type { EnvState, RenderFrame } from '../../envs/types.js';
+import type { Env, EnvState, RenderFrame } from '../../envs/types.js';
 import type { Distribution } from '../distributions/types.js';
 import { VectorEnv } from '../../envs/vector.js';
 import { Adam } from './adam.js';
@@ -39,7 +39,11 @@ import { evaluateSchedule } from './schedule.js';
 import { ppoUpdateStep, type StepCoefficients, type StepScalars } from './update.js';
 import { assertFiniteRecord, readStepScalars, updateRecord } from './update_metrics.js';
 import { buildPolicy, checkPolicyFits, configKindOf, defaultPolicyKind, isPolicy } from './policy_build.js';
-import { CUSTOM_ENV_PREFIX, type EnvSource, resolveWorld } from './world.js';
+import { CUSTOM_ENV_PREFIX, type EnvSource, resolveWorld, type WorldSource } from './world.js';
+import { evaluatePolicy, greedyReturn } from './evaluate.js';
+
+/** Step cap of an evaluation episode in a world without a known horizon. */
+const EVAL_MAX_STEPS = 1000;
 
 /**
  * What `Trainer.create` takes: a partial `PpoConfig` whose `env` may also be a user's world (a factory `() => Env` or
@@ -119,6 +123,10 @@ export class Trainer {
   private disposed = false;
   /** `policy.weightsVersion` when the weights were last found finite (-1: never checked). */
   private finiteAtVersion = -1;
+  /** Where env copies come from (the evaluation copy too). */
+  private readonly world: WorldSource;
+  /** The evaluation env copy, made at the first evaluation. */
+  private evalEnv: Env | null = null;
   /** The all-state probabilities of the weights at `version` (the end of one update is the start of the next). */
   private stateProbs: { version: number; probs: Float64Array } | null = null;
 
@@ -130,8 +138,10 @@ export class Trainer {
     rolloutRng: Rng;
     minibatchRng: Rng;
     exact: ExactEvaluator | null;
+    world: WorldSource;
   }) {
     this.config = parts.config;
+    this.world = parts.world;
     this.policy = parts.policy;
     this.env = parts.env;
     this.obs = parts.obs;
@@ -198,6 +208,15 @@ export class Trainer {
         config.numEnvs,
       );
     }
+    if (config.evalEvery !== null && world.maxCopies < 2) {
+      probe.close();
+      return fail(
+        fn,
+        'evalEvery',
+        'null with a single Env object (evaluation needs a copy of its own: pass a factory)',
+        config.evalEvery,
+      );
+    }
     await setBackend(config.backend);
     const root = createRng(config.seed);
     const env = new VectorEnv(
@@ -216,6 +235,7 @@ export class Trainer {
       rolloutRng: root.fork('rollout'),
       minibatchRng: root.fork('minibatch'),
       exact: exactEvaluator(env),
+      world,
     });
   }
 
@@ -369,6 +389,7 @@ export class Trainer {
       const control = this.feedController(rollout, end, coef.beta);
       this.countRollout(rollout);
       const policyReturn = this.exact && probsAfter ? this.exact.policyReturn(probsAfter) : null;
+      const evaluation = this.evaluateIfDue(probsAfter);
       record = updateRecord({
         update: this.updates,
         globalStep: this.steps,
@@ -388,6 +409,7 @@ export class Trainer {
         envStepsPerSecond: (rollout.T * rollout.N) / Math.max((now() - t0) / 1000, 1e-9),
         policyReturn,
         optimalReturn: this.exact ? this.exact.optimalReturn : null,
+        evaluation,
       });
     } finally {
       buffer.dispose();
@@ -535,6 +557,31 @@ export class Trainer {
     return { fedRule, binding };
   }
 
+  /**
+   * Phase 5 (every `evalEvery` updates and after the last): `evalEpisodes` greedy episodes on an env copy of its
+   * own, reset with a seed drawn from the stream `eval/<update>` of the root seed, so an evaluation depends only on
+   * the seed and the policy (no state to checkpoint, and training's streams are untouched).
+   */
+  private evaluateIfDue(
+    probsAfter: Float64Array | null,
+  ): { meanReturn: number; stdReturn: number; exactReturn: number | null } | null {
+    const every = this.config.evalEvery;
+    if (every === null || (this.updates % every !== 0 && this.updates !== this.config.numIterations)) return null;
+    this.evalEnv ??= this.world.make(this.config.numEnvs);
+    const rng = createRng(this.config.seed).fork('eval').fork(String(this.updates));
+    const res = evaluatePolicy({
+      policy: this.policy,
+      env: this.evalEnv,
+      episodes: this.config.evalEpisodes,
+      deterministic: true,
+      rng,
+      maxSteps: this.exact?.horizon ?? EVAL_MAX_STEPS,
+    });
+    const exactReturn =
+      this.exact?.model && probsAfter ? greedyReturn(this.exact.model, probsAfter, this.exact.horizon) : null;
+    return { meanReturn: res.meanReturn, stdReturn: res.stdReturn, exactReturn };
+  }
+
   /** Bookkeeping: update and step counters, the rolling episode window. */
   private countRollout(rollout: Rollout): void {
     this.updates += 1;
@@ -594,6 +641,7 @@ export class Trainer {
     this.optimizer.dispose();
     this.policy.dispose();
     this.env.close();
+    this.evalEnv?.close();
   }
 
   /**

@@ -124,6 +124,8 @@ export interface UpdateOutcome {
   policyReturn: number | null;
   /** The exact optimum, or null. */
   optimalReturn: number | null;
+  /** The evaluation after this update, or undefined/null on updates without one. */
+  evaluation?: { meanReturn: number; stdReturn: number; exactReturn: number | null } | null;
 }
 
 /**
@@ -168,6 +170,9 @@ export function updateRecord(o: UpdateOutcome): MetricRecord {
     'charts/policy_return': o.policyReturn,
     'charts/optimal_return': o.optimalReturn,
     'charts/regret': o.optimalReturn !== null && o.policyReturn !== null ? o.optimalReturn - o.policyReturn : null,
+    'eval/return': o.evaluation?.meanReturn ?? null,
+    'eval/return_std': o.evaluation?.stdReturn ?? null,
+    'eval/exact_return': o.evaluation?.exactReturn ?? null,
   };
   return record;
 }

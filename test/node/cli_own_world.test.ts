@@ -39,6 +39,50 @@ ${body}`,
   );
 }
 
+describe('klip train --eval-every and klip eval', () => {
+  it('records evaluations, keeps best.json, and klip eval reports the greedy policy with its exact return', async () => {
+    const map = join(tmp(), 'eval-corridor.txt');
+    writeFileSync(map, 'SFFG\n');
+    const out = join(tmp(), 'eval-run');
+    const r = await runBuiltCli([
+      'train',
+      '--map',
+      map,
+      '--steps',
+      '8192',
+      '--eval-every',
+      '2',
+      '--eval-episodes',
+      '4',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const recs = readJsonl(join(out, 'metrics.jsonl'));
+    expect(recs.filter((x) => x['eval/return'] !== null).map((x) => x.update)).toEqual([2, 4, 6, 8]);
+    const best = JSON.parse(readFileSync(join(out, 'best.json'), 'utf8')) as { update: number };
+    const returns = recs.map((x) => x['eval/return']).filter((v): v is number => typeof v === 'number');
+    // best.json is the first update reaching the highest evaluation.
+    expect(recs[best.update - 1]!['eval/return']).toBe(Math.max(...returns));
+    const e = await runBuiltCli(['eval', out, '--episodes', '3', '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    const res = JSON.parse(e.stdout) as {
+      meanReturn: number;
+      meanLength: number;
+      exact: { greedy: number; optimal: number };
+    };
+    // The greedy policy of a trained corridor walks right: 3 steps, return 1, exactly the optimum.
+    expect(res).toMatchObject({ meanReturn: 1, meanLength: 3, exact: { greedy: 1, optimal: 1 } });
+    const noBest = join(tmp(), 'no-best');
+    const t = await runBuiltCli(['train', '--map', map, '--steps', '1024', '--out', noBest]);
+    expect(t.code, t.stderr).toBe(0);
+    const nb = await runBuiltCli(['eval', noBest, '--best']);
+    expect(nb.code).not.toBe(0);
+    expect(nb.stderr.trim().split('\n')).toHaveLength(1);
+    expect(nb.stderr).toMatch(/best\.json/);
+  });
+});
+
 describe('klip train on your own world', () => {
   it('--map trains on the map, with its exact optimum, and records the map in config.json', async () => {
     const map = join(tmp(), 'corridor.txt');

@@ -92,6 +92,9 @@ const EXPECTED: Record<string, number | null> = {
   'charts/policy_return': 0.7,
   'charts/optimal_return': 0.9,
   'charts/regret': 0.2, // optimal − policy
+  'eval/return': null, // no evaluation on this update
+  'eval/return_std': null,
+  'eval/exact_return': null,
 };
 
 function expectRecord(actual: MetricRecord, expected: Record<string, number | null>): void {
@@ -169,6 +172,13 @@ describe('updateRecord', () => {
       'charts/policy_return': null,
       'charts/regret': null, // policy return unknown
     });
+  });
+
+  it('copies an evaluation into the eval keys', () => {
+    const rec = updateRecord({ ...OUTCOME, evaluation: { meanReturn: 0.6, stdReturn: 0.49, exactReturn: 0.71 } });
+    expect([rec['eval/return'], rec['eval/return_std'], rec['eval/exact_return']]).toEqual([0.6, 0.49, 0.71]);
+    const noExact = updateRecord({ ...OUTCOME, evaluation: { meanReturn: 0.6, stdReturn: 0.49, exactReturn: null } });
+    expect(noExact['eval/exact_return']).toBeNull();
   });
 
   it('regret is null when the optimum is unknown, and max keys are maxima (not last values)', () => {

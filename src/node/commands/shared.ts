@@ -85,6 +85,8 @@ export const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
   vfCoef: { flag: '--vf-coef', path: 'vfCoef' },
   maxGradNorm: { flag: '--max-grad-norm', path: 'maxGradNorm' },
   hidden: { flag: '--hidden', path: 'policy.hidden' },
+  evalEvery: { flag: '--eval-every', path: 'evalEvery' },
+  evalEpisodes: { flag: '--eval-episodes', path: 'evalEpisodes' },
   // Options of the grid worlds (the presets and a --map).
   slippery: { flag: '--slippery', path: 'envOptions.slippery' },
   timeLimit: { flag: '--time-limit', path: 'envOptions.maxEpisodeSteps' },

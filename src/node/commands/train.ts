@@ -156,6 +156,8 @@ export interface TrainOpts {
   vfCoef?: number;
   maxGradNorm?: number | 'none';
   hidden?: number[];
+  evalEvery?: number;
+  evalEpisodes?: number;
   slippery?: boolean;
   timeLimit?: number | 'none';
   stepReward?: number;
@@ -428,7 +430,7 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
     );
     human.write(formatSummaryTable(summary, o.resume ?? o.out ?? dir));
     human.write(
-      `Wrote ${dir}/{klip.json, config.json, metrics.jsonl, metrics.csv, checkpoint.json, summary.json, report.html, wall_time.json}\n`,
+      `Wrote ${dir}/{klip.json, config.json, metrics.jsonl, metrics.csv, checkpoint.json, ${trainer.config.evalEvery !== null ? 'best.json, ' : ''}summary.json, report.html, wall_time.json}\n`,
     );
     return 0;
   } finally {
