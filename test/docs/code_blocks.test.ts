@@ -30,8 +30,18 @@
  *   package.json), `npx klip`, `npx tsx <existing file>`, `klip` or `node`.
  * - Other blocks (text, json, diagrams) are allowed as they are.
  */
-import { availableParallelism } from 'node:os';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -234,6 +244,27 @@ describe('the code-block checker', () => {
 });
 
 describe('the block runner', () => {
+  it('requires a built dist/ newer than src/ and envs/, and says to run the build', () => {
+    const root = mkdtempSync(join(tmpdir(), 'klip-docs-dist-'));
+    try {
+      mkdirSync(join(root, 'src'));
+      writeFileSync(join(root, 'src', 'a.ts'), '');
+      expect(distProblem(root)).toMatch(
+        /^dist\/index\.js, dist\/envs\.js, dist\/node\.js missing: .*run `npm run build` first$/,
+      );
+      mkdirSync(join(root, 'dist'));
+      for (const e of ['index', 'envs', 'node']) writeFileSync(join(root, 'dist', `${e}.js`), '');
+      const t = Date.now() / 1000;
+      for (const e of ['index', 'envs', 'node']) utimesSync(join(root, 'dist', `${e}.js`), t - 60, t - 60);
+      utimesSync(join(root, 'src', 'a.ts'), t, t);
+      expect(distProblem(root)).toMatch(/^dist\/ is older than src\/a\.ts: .*run `npm run build` first$/);
+      utimesSync(join(root, 'src', 'a.ts'), t - 120, t - 120);
+      expect(distProblem(root)).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   beforeAll(() => {
     const problem = distProblem();
     if (problem !== undefined) throw new Error(problem);
