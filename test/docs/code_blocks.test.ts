@@ -289,8 +289,9 @@ describe('the block runner', () => {
     expect(r.stdout.trim().split(' ')[1]).toMatch(/\/dist\/index\.js$/);
     const out = (s: string): Fence => ({ lang: 'text', code: s, line: 0, end: 0 });
     const url = r.stdout.trim().split(' ')[1]!;
-    expect(await blockProblems(block, out(`${golden.toFixed(4)} ${url} undefined`))).toEqual([]);
-    const wrong = await blockProblems(block, out(`${(golden + 0.001).toFixed(4)} ${url} undefined`));
+    const again = async (): Promise<BlockRun> => r; // blockProblems on this run, not a new one
+    expect(await blockProblems(block, out(`${golden.toFixed(4)} ${url} undefined`), again)).toEqual([]);
+    const wrong = await blockProblems(block, out(`${(golden + 0.001).toFixed(4)} ${url} undefined`), again);
     expect(wrong).toEqual([expect.stringMatching(/number 1 is 0\.1848 in the doc, the program printed 0\.183787/)]);
   }, 120_000);
 
@@ -300,8 +301,10 @@ describe('the block runner', () => {
       code: "import { ENV_IDS } from 'klip/envs';\nconsole.log(ENV_IDS.includes('frozenlake4x4'), import.meta.resolve('klip/envs').endsWith('/dist/envs.js'));",
     };
     const out = (s: string): Fence => ({ lang: 'text', code: s, line: 0, end: 0 });
-    expect(await blockProblems(js, out('true true'))).toEqual([]);
-    expect(await blockProblems(js, out('true false'))).toHaveLength(1);
+    const r = await runBlock(js.code, js.lang);
+    const again = async (): Promise<BlockRun> => r;
+    expect(await blockProblems(js, out('true true'), again)).toEqual([]);
+    expect(await blockProblems(js, out('true false'), again)).toHaveLength(1);
     const throws = await blockProblems({ lang: 'js', code: "throw new Error('boom');" }, out(''));
     expect(throws).toEqual([expect.stringMatching(/^the block exited with 1:[\s\S]*boom/)]);
     const runs: string[] = [];
