@@ -30,7 +30,6 @@ describe('examples/gridworld_ppo', () => {
     expect(r.history).toHaveLength(25);
     expect(r.firstPolicyReturn).toBeLessThan(0.2); // near-uniform start: rarely reaches G
     expect(r.finalPolicyReturn).toBeGreaterThan(0.9);
-    expect(r.greedy).toHaveLength(16);
     expect(greedyWalk(r.greedy)).toBe('G');
   });
 

@@ -18,7 +18,11 @@ describe('examples/rlhf_kl_penalty', () => {
       expect(run.history).toHaveLength(64);
       expect(run.klToRef).toBeGreaterThan(0); // the policy left π_ref
       expect(run.expectedScore).toBeGreaterThan(0.75); // above π_ref's 6/8
-      expect(run.expectedScore).toBeLessThanOrEqual(6); // at most one point per position
+      // No policy beats π* on the objective it maximises: E[score] − β·KL(π‖π_ref) ≤ J* = T·β·log((e^{1/β} + V − 1)/V)
+      // (closed form for a uniform π_ref; β = 0.5, V = 8, T = 6), whatever placement or controller trained it.
+      expect(run.expectedScore - 0.5 * run.klToRef).toBeLessThanOrEqual(
+        6 * 0.5 * Math.log((Math.exp(2) + 7) / 8) + 1e-9,
+      );
     }
   });
 

@@ -467,9 +467,25 @@ describe('fuzz: advantages and the KL-regularised optimum', () => {
             if (Math.max(...Array.from(rewards as number[], Math.abs)) < 1e300) {
               for (const v of [r.value, r.expectedReward, r.kl]) expect(Number.isFinite(v), String(v)).toBe(true);
             }
-            expect(r.kl).toBeGreaterThanOrEqual(0);
           },
         );
+      }),
+    );
+    // Valid inputs (rare above): Gibbs' variational principle (Donsker–Varadhan) J* = β·log E_ref[exp(r/β)]
+    // = E_π*[r] − β·KL(π*‖π_ref), and J* ≥ J(π_ref) = E_ref[r] (Jensen). klRegularizedOptimum gets J* from log Z and
+    // the KL from π*: two paths that agree only if both are right.
+    const validCase = fc
+      .integer({ min: 1, max: 6 })
+      .chain((n) =>
+        fc.tuple(probVec(n), fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: n, maxLength: n })),
+      );
+    fc.assert(
+      fc.property(validCase, fc.double({ min: 1e-3, max: 1e3, noNaN: true }), ([piRef, rewards], beta) => {
+        const r = klRegularizedOptimum(piRef, rewards, beta);
+        const tol = 1e-9 * (1 + Math.max(...rewards.map(Math.abs)) + beta);
+        expect(Math.abs(r.value - (r.expectedReward - beta * r.kl)), 'J* = E[r] − β·KL').toBeLessThan(tol);
+        const eRef = piRef.reduce((s, p, i) => s + p * rewards[i]!, 0);
+        expect(r.value, 'J* ≥ E_ref[r]').toBeGreaterThanOrEqual(eRef - tol);
       }),
     );
   });
