@@ -4,6 +4,7 @@
  * N(0, noise²) per entry, so ratios are far from 1 and clipping, dual clipping and every KL direction matter.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Categorical } from '../../src/distributions/categorical.js';
 import type { FusedMinibatch } from '../../src/engine/fused_mlp.js';
 import type { Policy } from '../../src/policies/types.js';
 import type { Rng } from '../../src/random/rng.js';
@@ -39,7 +40,7 @@ export function pairedBatch(
   for (let i = 0; i < M; i++) actions[i] = Math.floor(rng.float() * A);
   const obsT = tf.tensor2d(obs, [M, S]);
   const [logits, values] = tf.tidy(() => [
-    policy.distribution(obsT).logits().dataSync() as Float32Array,
+    (policy.distribution(obsT) as Categorical).logits().dataSync() as Float32Array,
     policy.value(obsT).dataSync() as Float32Array,
   ]);
   const oldLogits = new Float32Array(M * A);
