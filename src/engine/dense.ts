@@ -24,7 +24,40 @@ export function denseForward(
   out: Float64Array,
   act: number,
 ): void {
-  for (let r = 0; r < n; r++) {
+  let r0 = 0;
+  if (!states) {
+    // Four rows at a time: each kernel entry is loaded once per block (about 2× faster than row by row here).
+    for (; r0 + 3 < n; r0 += 4) {
+      const o0 = r0 * outDim;
+      const o1 = o0 + outDim;
+      const o2 = o1 + outDim;
+      const o3 = o2 + outDim;
+      for (let j = 0; j < outDim; j++) {
+        const bj = b[j]!;
+        out[o0 + j] = bj;
+        out[o1 + j] = bj;
+        out[o2 + j] = bj;
+        out[o3 + j] = bj;
+      }
+      const x0i = r0 * inDim;
+      for (let i = 0; i < inDim; i++) {
+        const v0 = x![x0i + i]!;
+        const v1 = x![x0i + inDim + i]!;
+        const v2 = x![x0i + 2 * inDim + i]!;
+        const v3 = x![x0i + 3 * inDim + i]!;
+        const w = i * outDim;
+        for (let j = 0; j < outDim; j++) {
+          const wj = W[w + j]!;
+          out[o0 + j]! += v0 * wj;
+          out[o1 + j]! += v1 * wj;
+          out[o2 + j]! += v2 * wj;
+          out[o3 + j]! += v3 * wj;
+        }
+      }
+      activate(out, o0, 4 * outDim, act);
+    }
+  }
+  for (let r = r0; r < n; r++) {
     const o = r * outDim;
     if (states) {
       const w = states[r]! * outDim;
@@ -39,9 +72,14 @@ export function denseForward(
         for (let j = 0; j < outDim; j++) out[o + j]! += v * W[w + j]!;
       }
     }
-    if (act === 1) for (let j = 0; j < outDim; j++) out[o + j] = Math.tanh(out[o + j]!);
-    else if (act === 2) for (let j = 0; j < outDim; j++) if (out[o + j]! < 0) out[o + j] = 0;
+    activate(out, o, outDim, act);
   }
+}
+
+/** Apply the activation (0 none, 1 tanh, 2 relu) to out[o, o + len). */
+function activate(out: Float64Array, o: number, len: number, act: number): void {
+  if (act === 1) for (let j = o; j < o + len; j++) out[j] = Math.tanh(out[j]!);
+  else if (act === 2) for (let j = o; j < o + len; j++) if (out[j]! < 0) out[j] = 0;
 }
 
 /**
@@ -66,16 +104,58 @@ export function denseBackward(
   dIn: Float64Array | null,
   accumulate: boolean,
 ): void {
-  for (let r = 0; r < n; r++) {
-    const o = r * outDim;
-    if (act === 1) {
-      for (let j = 0; j < outDim; j++) {
-        const t = y[o + j]!;
-        dOut[o + j]! *= 1 - t * t;
+  let r0 = 0;
+  if (!states) {
+    // Four rows at a time (as in denseForward): one load/store of each gW entry and W entry per block.
+    for (; r0 + 3 < n; r0 += 4) {
+      const o0 = r0 * outDim;
+      const o1 = o0 + outDim;
+      const o2 = o1 + outDim;
+      const o3 = o2 + outDim;
+      activationGrad(y, dOut, o0, 4 * outDim, act);
+      for (let j = 0; j < outDim; j++) gb[j]! += dOut[o0 + j]! + dOut[o1 + j]! + dOut[o2 + j]! + dOut[o3 + j]!;
+      const x0i = r0 * inDim;
+      for (let i = 0; i < inDim; i++) {
+        const v0 = x![x0i + i]!;
+        const v1 = x![x0i + inDim + i]!;
+        const v2 = x![x0i + 2 * inDim + i]!;
+        const v3 = x![x0i + 3 * inDim + i]!;
+        const w = i * outDim;
+        for (let j = 0; j < outDim; j++)
+          gW[w + j]! += v0 * dOut[o0 + j]! + v1 * dOut[o1 + j]! + v2 * dOut[o2 + j]! + v3 * dOut[o3 + j]!;
       }
-    } else if (act === 2) {
-      for (let j = 0; j < outDim; j++) if (!(y[o + j]! > 0)) dOut[o + j] = 0;
+      if (dIn) {
+        for (let i = 0; i < inDim; i++) {
+          const w = i * outDim;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          for (let j = 0; j < outDim; j++) {
+            const wj = W[w + j]!;
+            s0 += dOut[o0 + j]! * wj;
+            s1 += dOut[o1 + j]! * wj;
+            s2 += dOut[o2 + j]! * wj;
+            s3 += dOut[o3 + j]! * wj;
+          }
+          if (accumulate) {
+            dIn[x0i + i]! += s0;
+            dIn[x0i + inDim + i]! += s1;
+            dIn[x0i + 2 * inDim + i]! += s2;
+            dIn[x0i + 3 * inDim + i]! += s3;
+          } else {
+            dIn[x0i + i] = s0;
+            dIn[x0i + inDim + i] = s1;
+            dIn[x0i + 2 * inDim + i] = s2;
+            dIn[x0i + 3 * inDim + i] = s3;
+          }
+        }
+      }
     }
+  }
+  for (let r = r0; r < n; r++) {
+    const o = r * outDim;
+    activationGrad(y, dOut, o, outDim, act);
     for (let j = 0; j < outDim; j++) gb[j]! += dOut[o + j]!;
     if (states) {
       const w = states[r]! * outDim;
@@ -99,5 +179,17 @@ export function denseBackward(
         else dIn[xi + i] = s;
       }
     }
+  }
+}
+
+/** dOut ← dOut ⊙ act′ on [o, o + len): tanh′ = 1 − y², relu′ = [y > 0]. */
+function activationGrad(y: Float64Array, dOut: Float64Array, o: number, len: number, act: number): void {
+  if (act === 1) {
+    for (let j = o; j < o + len; j++) {
+      const t = y[j]!;
+      dOut[j]! *= 1 - t * t;
+    }
+  } else if (act === 2) {
+    for (let j = o; j < o + len; j++) if (!(y[j]! > 0)) dOut[j] = 0;
   }
 }
