@@ -9,7 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../core/errors.js';
 import type { Activation, Policy } from '../policies/types.js';
 import type { AdamOptions } from '../training/adam.js';
+import type { RolloutBuffer } from '../training/buffer.js';
 import type { Minibatch, StepCoefficients, StepScalars } from '../training/update.js';
+import { FusedRolloutBatch } from './batch.js';
 import { type FusedMinibatch, FusedPpoEngine, type FusedStepScalars } from './fused_mlp.js';
 
 /** The engine's record of the policy version it last loaded or stored, per engine. */
@@ -183,4 +185,44 @@ export async function fusedUpdateStep(args: {
   });
   if (res.applied) storePolicyWeights(engine, policy);
   return { applied: res.applied, scalars: toStepScalars(res.scalars) };
+}
+
+/**
+ * Read a `RolloutBuffer` once into a {@link FusedRolloutBatch} (one `dataSync` per tensor): states from the rollout
+ * when the policy's observations are one-hot, else the encoded float32 observations; the rollout policy's
+ * log-probabilities, values, returns and logits; and the policy advantages.
+ * @param buffer The update's buffer (categorical actions).
+ * @param oneHot Whether the observations are one-hot (`policy.encoder.kind === 'one-hot'`).
+ * @param normalization The trainer's `normalizeAdvantages` setting (the buffer keeps its own private).
+ * @returns The batch; its minibatches match `buffer.minibatch(idx)` value for value.
+ * @throws ConfigError for Gaussian parameters.
+ * @example
+ * ```ts
+ * const data = fusedBatchFromBuffer(buffer, policy.encoder.kind === 'one-hot', cfg.normalizeAdvantages);
+ * ```
+ */
+export function fusedBatchFromBuffer(
+  buffer: RolloutBuffer,
+  oneHot: boolean,
+  normalization: 'minibatch' | 'batch' | 'none',
+): FusedRolloutBatch {
+  if (buffer.params.kind !== 'categorical')
+    throw new ConfigError({
+      fn: 'fusedBatchFromBuffer',
+      arg: 'buffer',
+      expected: 'a buffer of a categorical policy',
+      got: buffer.params.kind,
+    });
+  const ro = buffer.rollout;
+  return new FusedRolloutBatch({
+    states: oneHot ? Int32Array.from(ro.obs) : null,
+    obs: oneHot ? null : (buffer.obs.dataSync() as Float32Array),
+    actions: Int32Array.from(ro.actions),
+    oldLogProb: buffer.oldLogProb.dataSync() as Float32Array,
+    oldValues: buffer.oldValues.dataSync() as Float32Array,
+    returns: buffer.returns.dataSync() as Float32Array,
+    oldLogits: buffer.params.logits.dataSync() as Float32Array,
+    policyAdvantages: buffer.policyAdvantages,
+    normalization,
+  });
 }
