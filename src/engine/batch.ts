@@ -100,6 +100,7 @@ export class FusedRolloutBatch {
     const mb = this.#mb;
     const A = this.nActions;
     const D = this.#inDim;
+    const oldLogits = mb.oldLogits!;
     for (let k = 0; k < M; k++) {
       const i = idx[k]!;
       if (!(i >= 0 && i < this.size))
@@ -110,7 +111,7 @@ export class FusedRolloutBatch {
       mb.oldLogProb[k] = a.oldLogProb[i]!;
       mb.returns[k] = a.returns[i]!;
       mb.oldValues[k] = a.oldValues[i]!;
-      for (let j = 0; j < A; j++) mb.oldLogits[k * A + j] = a.oldLogits[i * A + j]!;
+      for (let j = 0; j < A; j++) oldLogits[k * A + j] = a.oldLogits[i * A + j]!;
       this.#adv[k] = a.policyAdvantages[i]!;
     }
     const adv = this.#adv.subarray(0, M);

@@ -18,7 +18,9 @@ import { FusedAdam } from './adam.js';
 import { layoutFromVariables } from './layout.js';
 import { FusedMlpModel } from './mlp_model.js';
 import type { FusedModel, FusedRows } from './model.js';
-import { categoricalPpoLoss, type LossSamples, type LossTerms, logSoftmaxRows } from './ppo_loss.js';
+import { type GaussianSamples, gaussianLogProb, gaussianPpoLoss } from './gaussian_loss.js';
+import { categoricalPpoLoss, type LossSamples, logSoftmaxRows } from './ppo_loss.js';
+import { type LossTerms, SurrogateSums } from './surrogate.js';
 import { FusedTabularModel } from './tabular_model.js';
 
 /** One minibatch as typed arrays (the fields of the tensor `Minibatch` of `src/training/update.ts`). */
@@ -29,8 +31,8 @@ export interface FusedMinibatch {
   states: Int32Array | null;
   /** Encoded float observations `[M, inDim]`, or null when `states` is given. */
   obs: Float32Array | Float64Array | null;
-  /** Actions `[M]`. */
-  actions: Int32Array;
+  /** Action indices `[M]` (categorical), or actions `[M, D]` (Gaussian). */
+  actions: Int32Array | Float32Array | Float64Array;
   /** log π_rollout(a|s) `[M]`. */
   oldLogProb: Float32Array | Float64Array;
   /** Advantages `[M]` (already normalised if requested). */
@@ -39,8 +41,12 @@ export interface FusedMinibatch {
   returns: Float32Array | Float64Array;
   /** V_rollout(s) `[M]`. */
   oldValues: Float32Array | Float64Array;
-  /** π_rollout's normalised log-probabilities `[M, A]` (`oldParams.logits`). */
-  oldLogits: Float32Array | Float64Array;
+  /** π_rollout's normalised log-probabilities `[M, A]` (`oldParams.logits`; categorical). */
+  oldLogits?: Float32Array | Float64Array;
+  /** π_rollout's means `[M, D]` (`oldParams.mean`; Gaussian). */
+  oldMean?: Float32Array | Float64Array;
+  /** π_rollout's log-std `[M, D]` (`oldParams.logStd`, broadcast per row; Gaussian). */
+  oldLogStd?: Float32Array | Float64Array;
 }
 
 /** The scalars of one fused step: those of `StepScalars` (`src/training/update.ts`) as numbers. */
@@ -79,10 +85,11 @@ const OBJECTIVES = ['clip', 'kl-penalty', 'clip+kl', 'pg'] as const;
 const ESTIMATORS = ['exact', 'k1', 'k3'] as const;
 
 /**
- * The PPO update step of `ppoUpdateStep` on typed arrays, for a categorical MLP (`MlpPolicy`) or tabular
- * (`TabularPolicy`) policy with a critic.
+ * The PPO update step of `ppoUpdateStep` on typed arrays, for a categorical MLP (`MlpPolicy`), Gaussian MLP
+ * (`GaussianMlpPolicy`, state-independent log-std) or tabular (`TabularPolicy`) policy with a critic.
  *
- * Per step: forward (each distinct state once when reusing), the loss of {@link categoricalPpoLoss} and its
+ * Per step: forward (each distinct state once when reusing), the loss of {@link categoricalPpoLoss} (or
+ * {@link gaussianPpoLoss}) and its
  * gradient, backward, ‖g‖ = √Σ g², the optional early stop, clipping g ← g·min(1, maxNorm/(‖g‖ + 1e-6))
  * (`torch.nn.utils.clip_grad_norm_`), one {@link FusedAdam} step, then the per-step KL(π_b‖π_a) on the minibatch
  * states: exact, and k1/k3 importance-weighted by π_b/π_rollout (as `src/training/update.ts`).
@@ -116,9 +123,13 @@ export class FusedPpoEngine {
   #dValues = new Float64Array(0);
   #logProb = new Float64Array(0);
   #gradScale = 1;
+  readonly #logStd: number | null;
+  readonly #sums = new SurrogateSums();
+  #logStdBefore = new Float64Array(0);
+  #dLogStd = new Float64Array(0);
 
   /**
-   * @throws ConfigError for variables the engine does not handle (Gaussian policies) or a policy without a critic;
+   * @throws ConfigError for variables the engine does not handle or a policy without a critic;
    *   ShapeError for inconsistent shapes.
    */
   constructor(opts: FusedPpoEngineOptions) {
@@ -146,6 +157,9 @@ export class FusedPpoEngine {
       opts.adam,
     );
     this.#A = this.model.nActions;
+    this.#logStd = layout.kind === 'mlp' ? layout.logStd : null;
+    this.#logStdBefore = new Float64Array(this.#A);
+    this.#dLogStd = new Float64Array(this.#A);
     this.#slot = new Int32Array(this.model.inDim).fill(-1);
   }
 
@@ -213,17 +227,25 @@ export class FusedPpoEngine {
       if (!arr || arr.length < M)
         throw new ShapeError({ fn, arg: `batch.${k}`, expected: `${M} entries`, got: arr?.length });
     }
-    if (!mb.oldLogits || mb.oldLogits.length < M * A)
-      throw new ShapeError({
-        fn,
-        arg: 'batch.oldLogits',
-        expected: `${M * A} entries [M, A]`,
-        got: mb.oldLogits?.length,
-      });
-    for (let i = 0; i < M; i++) {
-      const a = mb.actions[i]!;
-      if (!(a >= 0 && a < A))
-        throw new ConfigError({ fn, arg: `batch.actions[${i}]`, expected: `an action index in [0, ${A})`, got: a });
+    const gaussian = this.#logStd !== null;
+    for (const k of gaussian ? (['oldMean', 'oldLogStd', 'actions'] as const) : (['oldLogits'] as const)) {
+      const arr = mb[k];
+      if (!arr || arr.length < M * A)
+        throw new ShapeError({ fn, arg: `batch.${k}`, expected: `${M * A} entries [M, ${A}]`, got: arr?.length });
+    }
+    if (!gaussian) {
+      if (!(mb.actions instanceof Int32Array))
+        throw new ShapeError({
+          fn,
+          arg: 'batch.actions',
+          expected: 'an Int32Array of action indices',
+          got: mb.actions,
+        });
+      for (let i = 0; i < M; i++) {
+        const a = mb.actions[i]!;
+        if (!(a >= 0 && a < A))
+          throw new ConfigError({ fn, arg: `batch.actions[${i}]`, expected: `an action index in [0, ${A})`, got: a });
+      }
     }
     this.#reserve(M);
     if (mb.states) {
@@ -284,19 +306,52 @@ export class FusedPpoEngine {
     const fn = 'FusedPpoEngine.step';
     checkCoefficients(fn, coef);
     const { rows, rowOf } = this.#rows(fn, batch, opts.reuse ?? true);
+    const model = this.model;
+    const ls = this.#logStd;
+    model.forward(rows, true);
+    const terms =
+      ls === null ? this.#categoricalLoss(rows, rowOf, batch, coef) : this.#gaussianLoss(rows, rowOf, batch, coef, ls);
+    let sq = 0;
+    for (const g of model.grads) for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
+    const gradNorm = Math.sqrt(sq);
+    const scalars: FusedStepScalars = { ...terms, gradNorm };
+    if (opts.shouldStop) {
+      const stat = opts.preStepStatistic ?? 'k3';
+      const kl = stat === 'exact' ? terms.rolloutKlExact : stat === 'k1' ? terms.rolloutKlK1 : terms.rolloutKlK3;
+      if (opts.shouldStop(kl)) return { applied: false, scalars };
+    }
+    const scale = coef.maxGradNorm === null ? 1 : Math.min(1, coef.maxGradNorm / (gradNorm + 1e-6));
+    this.#gradScale = scale;
+    const A = this.#A;
+    // Keep π_b: the logits (categorical) or the means and log-std (Gaussian) of the rows.
+    if (ls === null) this.#logqBefore.set(this.#logq.subarray(0, rows.n * A));
+    else {
+      this.#logqBefore.set(model.logits.subarray(0, rows.n * A));
+      this.#logStdBefore.set(model.params[ls]!);
+    }
+    this.adam.apply(model.params, model.grads, scale, coef.lr);
+    model.forward(rows, false);
+    const kl = ls === null ? this.#categoricalStepKl(rows.n, rowOf, batch) : this.#gaussianStepKl(rowOf, batch, ls);
+    scalars.stepKlExact = kl.exact;
+    scalars.stepKlK1 = kl.k1;
+    scalars.stepKlK3 = kl.k3;
+    return { applied: true, scalars };
+  }
+
+  /** Forwarded outputs → categorical loss terms and model gradients. */
+  #categoricalLoss(rows: FusedRows, rowOf: Int32Array, batch: FusedMinibatch, coef: StepCoefficients): LossTerms {
     const A = this.#A;
     const model = this.model;
-    model.forward(rows, true);
     logSoftmaxRows(rows.n, A, model.logits, this.#logq, this.#H);
     const samples: LossSamples = {
       n: batch.size,
       rowOf,
-      actions: batch.actions,
+      actions: batch.actions as Int32Array,
       oldLogProb: batch.oldLogProb,
       advantages: batch.advantages,
       returns: batch.returns,
       oldValues: batch.oldValues,
-      oldLogits: batch.oldLogits,
+      oldLogits: batch.oldLogits!,
     };
     const terms = categoricalPpoLoss(
       rows.n,
@@ -309,26 +364,63 @@ export class FusedPpoEngine {
       this.#dLogits,
       this.#dValues,
       this.#logProb,
+      this.#sums,
     );
     model.backward(rows, this.#dLogits, this.#dValues);
-    let sq = 0;
-    for (const g of model.grads) for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
-    const gradNorm = Math.sqrt(sq);
-    const scalars: FusedStepScalars = { ...terms, gradNorm };
-    if (opts.shouldStop) {
-      const stat = opts.preStepStatistic ?? 'k3';
-      const kl = stat === 'exact' ? terms.rolloutKlExact : stat === 'k1' ? terms.rolloutKlK1 : terms.rolloutKlK3;
-      if (opts.shouldStop(kl)) return { applied: false, scalars };
-    }
-    const scale = coef.maxGradNorm === null ? 1 : Math.min(1, coef.maxGradNorm / (gradNorm + 1e-6));
-    this.#gradScale = scale;
-    this.#logqBefore.set(this.#logq.subarray(0, rows.n * A));
-    this.adam.apply(model.params, model.grads, scale, coef.lr);
-    // Per-step KL(π_b‖π_a) on the minibatch states.
-    model.forward(rows, false);
-    logSoftmaxRows(rows.n, A, model.logits, this.#logq, this.#H);
+    return terms;
+  }
+
+  /** Forwarded outputs → Gaussian loss terms and model gradients (the log-std gradient added after backward). */
+  #gaussianLoss(
+    rows: FusedRows,
+    rowOf: Int32Array,
+    batch: FusedMinibatch,
+    coef: StepCoefficients,
+    ls: number,
+  ): LossTerms {
+    const D = this.#A;
+    const model = this.model;
+    const samples: GaussianSamples = {
+      n: batch.size,
+      rowOf,
+      actions: batch.actions as Float32Array | Float64Array,
+      oldLogProb: batch.oldLogProb,
+      advantages: batch.advantages,
+      returns: batch.returns,
+      oldValues: batch.oldValues,
+      oldMean: batch.oldMean!,
+      oldLogStd: batch.oldLogStd!,
+    };
+    const terms = gaussianPpoLoss(
+      rows.n,
+      D,
+      model.logits,
+      model.params[ls]!,
+      model.values,
+      samples,
+      coef,
+      this.#dLogits,
+      this.#dLogStd,
+      this.#dValues,
+      this.#logProb,
+      this.#sums,
+    );
+    model.backward(rows, this.#dLogits, this.#dValues);
+    model.grads[ls]!.set(this.#dLogStd);
+    return terms;
+  }
+
+  /** Per-step KL(π_b‖π_a) of a categorical head: exact, and k1/k3 weighted by π_b/π_rollout. */
+  #categoricalStepKl(
+    rows: number,
+    rowOf: Int32Array,
+    batch: FusedMinibatch,
+  ): { exact: number; k1: number; k3: number } {
+    const A = this.#A;
+    logSoftmaxRows(rows, A, this.model.logits, this.#logq, this.#H);
     const before = this.#logqBefore;
     const after = this.#logq;
+    const actions = batch.actions as Int32Array;
     let ex = 0;
     let k1 = 0;
     let k3 = 0;
@@ -342,17 +434,42 @@ export class FusedPpoEngine {
         if (p > 0) kl += p * (lb - after[o + j]!);
       }
       ex += kl > 0 ? kl : 0;
-      const a = batch.actions[i]!;
-      const lpB = before[o + a]!;
-      const l = lpB - after[o + a]!;
+      const lpB = before[o + actions[i]!]!;
+      const l = lpB - after[o + actions[i]!]!;
       const w = Math.exp(lpB - batch.oldLogProb[i]!);
       k1 += w * l;
       k3 += w * (Math.exp(-l) - 1 + l);
     }
-    scalars.stepKlExact = ex / M;
-    scalars.stepKlK1 = k1 / M;
-    scalars.stepKlK3 = k3 / M;
-    return { applied: true, scalars };
+    return { exact: ex / M, k1: k1 / M, k3: k3 / M };
+  }
+
+  /** Per-step KL(π_b‖π_a) of a Gaussian head (closed form per dimension; k1/k3 weighted by π_b/π_rollout). */
+  #gaussianStepKl(rowOf: Int32Array, batch: FusedMinibatch, ls: number): { exact: number; k1: number; k3: number } {
+    const D = this.#A;
+    const muB = this.#logqBefore;
+    const muA = this.model.logits;
+    const lsB = this.#logStdBefore;
+    const lsA = this.model.params[ls]!;
+    const x = batch.actions;
+    let ex = 0;
+    let k1 = 0;
+    let k3 = 0;
+    const M = batch.size;
+    for (let i = 0; i < M; i++) {
+      const o = rowOf[i]! * D;
+      let kl = 0;
+      for (let d = 0; d < D; d++) {
+        const dm = (muB[o + d]! - muA[o + d]!) * Math.exp(-lsA[d]!);
+        kl += lsA[d]! - lsB[d]! + 0.5 * (Math.exp(2 * (lsB[d]! - lsA[d]!)) + dm * dm - 1);
+      }
+      ex += kl > 0 ? kl : 0;
+      const lpB = this.#logProb[i]!;
+      const l = lpB - gaussianLogProb(D, x, i * D, muA, o, lsA);
+      const w = Math.exp(lpB - batch.oldLogProb[i]!);
+      k1 += w * l;
+      k3 += w * (Math.exp(-l) - 1 + l);
+    }
+    return { exact: ex / M, k1: k1 / M, k3: k3 / M };
   }
 }
 

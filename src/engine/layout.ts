@@ -6,6 +6,8 @@
  * - MLP (`MlpPolicy`, built by `buildMlp`): `torso/<l>/kernel|bias` (shared hidden layers, all activated),
  *   `actor/<l>/…` then `actor/out/…` (the head, not activated), `critic/<l>/…` then `critic/out/…`. Kernels are
  *   `[in, out]` (y = x·W + b).
+ * - Gaussian MLP (`GaussianMlpPolicy`): the MLP variables followed by `actor/log_std` `[D]` (the state-independent
+ *   log σ of CleanRL `ppo_continuous_action.py`); the actor head outputs the mean.
  * - Tabular (`TabularPolicy`): `logits` `[S, A]` and optionally `values` `[S]`.
  * @module
  */
@@ -36,8 +38,10 @@ export interface FusedMlpLayout {
   critic: FusedDense[] | null;
   /** Encoded observation width (the one-hot size for a discrete observation space). */
   inDim: number;
-  /** Number of actions A. */
+  /** Number of actions A (the action dimension D for a Gaussian head). */
   nActions: number;
+  /** Index of `actor/log_std` for a Gaussian head, or null for a categorical one. */
+  logStd: number | null;
 }
 
 /** The layout of a tabular policy: logits θ `[S, A]` (index 0) and values V `[S]` (index 1) when present. */
@@ -59,7 +63,7 @@ export type FusedLayout = FusedMlpLayout | FusedTabularLayout;
  * @param names Logical names (`actor/0/kernel`, …, or `logits`, `values`).
  * @param shapes The shape of each variable.
  * @returns The layout.
- * @throws ConfigError for a name the engine does not know (e.g. a Gaussian `actor/log_std`); ShapeError when the
+ * @throws ConfigError for a name the engine does not know; ShapeError when the
  *   shapes of consecutive layers do not chain.
  * @example
  * ```ts
@@ -81,7 +85,9 @@ export function layoutFromVariables(names: readonly string[], shapes: readonly (
     return { kind: 'tabular', nStates: s[0]!, nActions: s[1]!, hasCritic };
   }
   const chains: Record<'torso' | 'actor' | 'critic', FusedDense[]> = { torso: [], actor: [], critic: [] };
-  for (let i = 0; i < names.length; i += 2) {
+  const logStd = names[names.length - 1] === 'actor/log_std' ? names.length - 1 : null;
+  const end = logStd ?? names.length;
+  for (let i = 0; i < end; i += 2) {
     const m = /^(torso|actor|critic)\/(\d+|out)\/kernel$/.exec(names[i]!);
     const bias = names[i + 1];
     if (!m || bias !== names[i]!.replace(/kernel$/, 'bias'))
@@ -112,12 +118,13 @@ export function layoutFromVariables(names: readonly string[], shapes: readonly (
   const critic = chains.critic.length ? chains.critic : null;
   if (critic && critic[critic.length - 1]!.outDim !== 1)
     throw new ShapeError({ fn, arg: 'shapes', expected: 'a value head with one output', got: critic.at(-1)!.outDim });
-  return {
-    kind: 'mlp',
-    torso: chains.torso,
-    actor: chains.actor,
-    critic,
-    inDim: first.inDim,
-    nActions: chains.actor[chains.actor.length - 1]!.outDim,
-  };
+  const nActions = chains.actor[chains.actor.length - 1]!.outDim;
+  if (logStd !== null && (shapes[logStd]!.length !== 1 || shapes[logStd]![0] !== nActions))
+    throw new ShapeError({
+      fn,
+      arg: `shapes[${logStd}]`,
+      expected: `actor/log_std of shape [${nActions}]`,
+      got: shapes[logStd],
+    });
+  return { kind: 'mlp', torso: chains.torso, actor: chains.actor, critic, inDim: first.inDim, nActions, logStd };
 }

@@ -9,6 +9,8 @@ import { denseBackward, denseForward } from './dense.js';
 import type { FusedDense, FusedMlpLayout } from './layout.js';
 import type { FusedModel, FusedRows } from './model.js';
 
+const EMPTY = new Float64Array(0);
+
 /** Scratch of one chain: per-layer outputs and output gradients `[cap, outDim]`. */
 interface ChainBuffers {
   layers: FusedDense[];
@@ -19,7 +21,8 @@ interface ChainBuffers {
 /**
  * A dense MLP (tanh or relu hidden layers; CleanRL `ppo.py` `Agent` when the critic is separate) on typed arrays.
  *
- * Forward: h = torso(x) (or x), logits = actor(h), V = critic(h). Backward: reverse-mode through each chain with
+ * Forward: h = torso(x) (or x), logits (or the Gaussian mean) = actor(h), V = critic(h); a Gaussian log-std is a
+ * parameter the model holds but does not use (its gradient is the loss's business, zeroed by `backward`). Backward: reverse-mode through each chain with
  * {@link denseBackward}; with a shared torso the two heads' input gradients are summed before entering it.
  */
 export class FusedMlpModel implements FusedModel {
@@ -48,6 +51,7 @@ export class FusedMlpModel implements FusedModel {
       sizes[L.kernel] = L.inDim * L.outDim;
       sizes[L.bias] = L.outDim;
     }
+    if (layout.logStd !== null) sizes[layout.logStd] = layout.nActions;
     this.params = sizes.map((n) => new Float32Array(n));
     this.grads = sizes.map((n) => new Float64Array(n));
     const chain = (layers: FusedDense[]): ChainBuffers => ({ layers, outs: [], douts: [] });
@@ -62,7 +66,7 @@ export class FusedMlpModel implements FusedModel {
 
   get values(): Float64Array {
     const c = this.#critic;
-    return c ? c.outs[c.layers.length - 1]! : new Float64Array(0);
+    return c ? c.outs[c.layers.length - 1]! : EMPTY;
   }
 
   reserve(n: number): void {

@@ -17,6 +17,7 @@
  * @module
  */
 import type { StepCoefficients } from '../training/update.js';
+import { finishTerms, type LossTerms, type SurrogateSums, surrogateSample, valueSample } from './surrogate.js';
 
 /** The per-sample inputs of the loss (one entry per sample; `oldLogits` `[n, A]`, normalised log π_rollout). */
 export interface LossSamples {
@@ -30,19 +31,6 @@ export interface LossSamples {
   returns: Float32Array | Float64Array;
   oldValues: Float32Array | Float64Array;
   oldLogits: Float32Array | Float64Array;
-}
-
-/** The scalar terms of one minibatch loss (the `StepScalars` of `ppoUpdateStep` before the step). */
-export interface LossTerms {
-  policyLoss: number;
-  valueLoss: number;
-  klPenalty: number;
-  entropy: number;
-  clipFraction: number;
-  totalLoss: number;
-  rolloutKlExact: number;
-  rolloutKlK1: number;
-  rolloutKlK3: number;
 }
 
 /**
@@ -80,6 +68,7 @@ export function logSoftmaxRows(rows: number, A: number, z: Float64Array, logq: F
  * @param dLogits Output: ∂L/∂z `[rows, A]` (overwritten).
  * @param dValues Output: ∂L/∂V `[rows]` (overwritten).
  * @param logProb Output: log π(a_i|s_i) per sample.
+ * @param sums Scratch sums (reset here).
  * @returns The scalar terms.
  */
 export function categoricalPpoLoss(
@@ -93,68 +82,25 @@ export function categoricalPpoLoss(
   dLogits: Float64Array,
   dValues: Float64Array,
   logProb: Float64Array,
+  sums: SurrogateSums,
 ): LossTerms {
   const n = s.n;
   const invN = 1 / n;
   dLogits.fill(0, 0, rows * A);
   dValues.fill(0, 0, rows);
-  const low = typeof coef.clip === 'number' ? coef.clip : coef.clip.low;
-  const high = typeof coef.clip === 'number' ? coef.clip : coef.clip.high;
-  const lo = 1 - low;
-  const hi = 1 + high;
-  const dual = coef.dualClip;
-  const obj = coef.objective;
-  const penalty = obj === 'kl-penalty' || obj === 'clip+kl';
-  const est = coef.klEstimator;
-  const beta = penalty ? coef.beta : 0;
-  const ent = coef.entCoef;
-  const vf = coef.vfCoef;
-  const vc = coef.valueClip;
-  let clipSum = 0;
-  let surrSum = 0;
-  let pgSum = 0;
-  let outside = 0;
-  let k1Sum = 0;
-  let k3Sum = 0;
+  sums.reset(coef);
+  const exactKl = sums.penalty && coef.klEstimator === 'exact';
+  const beta = sums.beta;
+  const we = coef.entCoef * invN;
   let exactSum = 0;
   let entSum = 0;
-  let vSum = 0;
   for (let i = 0; i < n; i++) {
     const r = s.rowOf[i]!;
     const o = r * A;
     const a = s.actions[i]!;
     const lp = logq[o + a]!;
     logProb[i] = lp;
-    const old = s.oldLogProb[i]!;
-    const adv = s.advantages[i]!;
-    const logRatio = lp - old;
-    const ratio = Math.exp(logRatio);
-    // Clipped surrogate and d(objective)/d(ratio).
-    const s1 = ratio * adv;
-    const rc = ratio < lo ? lo : ratio > hi ? hi : ratio;
-    const s2 = rc * adv;
-    let ob: number;
-    let dRatio: number;
-    if (s1 <= s2) {
-      ob = s1;
-      dRatio = adv;
-    } else {
-      ob = s2;
-      dRatio = ratio >= lo && ratio <= hi ? adv : 0;
-    }
-    if (dual !== null && adv < 0) {
-      const floor = dual * adv;
-      if (!(ob >= floor)) {
-        ob = floor;
-        dRatio = 0;
-      }
-    }
-    clipSum += ob;
-    surrSum += s1;
-    pgSum += lp * adv;
-    if (ratio < lo || ratio > hi) outside++;
-    k1Sum += -logRatio;
-    k3Sum += ratio - 1 - logRatio;
+    const gLp = surrogateSample(sums, lp, s.oldLogProb[i]!, s.advantages[i]!) * invN;
     // Exact KL(π_old‖π_θ) of this sample's state.
     let kl = 0;
     let pSum = 0;
@@ -168,25 +114,15 @@ export function categoricalPpoLoss(
     }
     const klPos = kl > 0;
     exactSum += klPos ? kl : 0;
-    entSum += H[r]!;
-    // ∂L/∂log π(a|s) of this sample.
-    let gLp: number;
-    if (obj === 'clip' || obj === 'clip+kl') gLp = -dRatio * ratio * invN;
-    else if (obj === 'pg') gLp = -adv * invN;
-    else gLp = -adv * ratio * invN;
-    if (penalty) {
-      if (est === 'k1') gLp -= beta * invN;
-      else if (est === 'k3') gLp += beta * (ratio - 1) * invN;
-      else if (klPos) {
-        const w = beta * invN;
-        for (let j = 0; j < A; j++) {
-          const p = Math.exp(s.oldLogits[i * A + j]!);
-          if (p > 0) dLogits[o + j]! += w * (Math.exp(logq[o + j]!) * pSum - p);
-        }
+    if (exactKl && klPos) {
+      const w = beta * invN;
+      for (let j = 0; j < A; j++) {
+        const p = Math.exp(s.oldLogits[i * A + j]!);
+        if (p > 0) dLogits[o + j]! += w * (Math.exp(logq[o + j]!) * pSum - p);
       }
     }
     const h = H[r]!;
-    const we = ent * invN;
+    entSum += h;
     for (let j = 0; j < A; j++) {
       const l = logq[o + j]!;
       const q = Math.exp(l);
@@ -194,44 +130,7 @@ export function categoricalPpoLoss(
       if (q > 0) d += we * q * (l + h);
       dLogits[o + j]! += d;
     }
-    // Value loss.
-    const v = values[r]!;
-    const R = s.returns[i]!;
-    const u = (v - R) * (v - R);
-    let dv: number;
-    if (vc === null) {
-      vSum += u;
-      dv = v - R;
-    } else {
-      const oldV = s.oldValues[i]!;
-      const dvo = v - oldV;
-      const vcl = oldV + (dvo < -vc ? -vc : dvo > vc ? vc : dvo);
-      const cl = (vcl - R) * (vcl - R);
-      if (u >= cl) {
-        vSum += u;
-        dv = v - R;
-      } else {
-        vSum += cl;
-        dv = dvo >= -vc && dvo <= vc ? vcl - R : 0;
-      }
-    }
-    dValues[r]! += vf * invN * dv;
+    dValues[r]! += valueSample(sums, values[r]!, s.returns[i]!, s.oldValues[i]!) * invN;
   }
-  const klMean = est === 'k1' ? k1Sum * invN : est === 'k3' ? k3Sum * invN : exactSum * invN;
-  const klPenalty = penalty ? beta * klMean : 0;
-  const clipLoss = -clipSum * invN;
-  const policyLoss = obj === 'clip' || obj === 'clip+kl' ? clipLoss : obj === 'pg' ? -pgSum * invN : -surrSum * invN;
-  const valueLoss = 0.5 * vSum * invN;
-  const entropy = entSum * invN;
-  return {
-    policyLoss,
-    valueLoss,
-    klPenalty,
-    entropy,
-    clipFraction: outside * invN,
-    totalLoss: policyLoss + klPenalty + vf * valueLoss - ent * entropy,
-    rolloutKlExact: exactSum * invN,
-    rolloutKlK1: k1Sum * invN,
-    rolloutKlK3: k3Sum * invN,
-  };
+  return finishTerms(sums, n, exactSum, entSum, coef.entCoef);
 }

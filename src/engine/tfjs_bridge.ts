@@ -18,12 +18,12 @@ import { type FusedMinibatch, FusedPpoEngine, type FusedStepScalars } from './fu
 const seenVersion = new WeakMap<FusedPpoEngine, { policy: Policy; version: number }>();
 
 /**
- * A fused engine for `policy` (a categorical `MlpPolicy` or a `TabularPolicy` with a critic), loaded with its current
+ * A fused engine for `policy` (an `MlpPolicy`, `GaussianMlpPolicy` or `TabularPolicy` with a critic), loaded with its current
  * weights. The Adam state starts at zero like a new `Adam`; restore a saved one with `engine.adam.setState(state)`.
  * @param policy The policy to train.
  * @param adam Adam hyper-parameters (as `new Adam(policy.trainableVariables, adam)`).
  * @returns The engine.
- * @throws ConfigError for a Gaussian, frozen or critic-less policy.
+ * @throws ConfigError for a frozen or critic-less policy.
  * @example
  * ```ts
  * const engine = fusedEngineForPolicy(policy, { eps: 1e-5 });
@@ -31,11 +31,11 @@ const seenVersion = new WeakMap<FusedPpoEngine, { policy: Policy; version: numbe
  */
 export function fusedEngineForPolicy(policy: Policy, adam: AdamOptions = {}): FusedPpoEngine {
   const fn = 'fusedEngineForPolicy';
-  if (policy === null || typeof policy !== 'object' || (policy.kind !== 'mlp' && policy.kind !== 'tabular'))
+  if (policy === null || typeof policy !== 'object' || !['mlp', 'tabular', 'gaussian-mlp'].includes(policy.kind))
     throw new ConfigError({
       fn,
       arg: 'policy',
-      expected: "an MlpPolicy or TabularPolicy (kind 'mlp' or 'tabular')",
+      expected: "an MlpPolicy, GaussianMlpPolicy or TabularPolicy (kind 'mlp', 'gaussian-mlp' or 'tabular')",
       got: policy?.kind ?? policy,
     });
   if (!policy.trainable)
@@ -89,17 +89,9 @@ export function storePolicyWeights(engine: FusedPpoEngine, policy: Policy): void
  * indices, so the engine can reuse rows; other observations stay float rows.
  * @param batch The tensor minibatch (not disposed).
  * @param oneHot Whether the observations are one-hot encoded (`policy.encoder.kind === 'one-hot'`).
- * @returns New typed arrays.
- * @throws ConfigError for Gaussian parameters (continuous actions).
+ * @returns New typed arrays (Gaussian minibatches carry `oldMean`/`oldLogStd` and float actions).
  */
 export function readMinibatch(batch: Minibatch, oneHot: boolean): FusedMinibatch {
-  if (batch.oldParams.kind !== 'categorical')
-    throw new ConfigError({
-      fn: 'readMinibatch',
-      arg: 'batch.oldParams',
-      expected: 'categorical parameters',
-      got: batch.oldParams.kind,
-    });
   const M = batch.actions.shape[0]!;
   const obs = batch.obs.dataSync() as Float32Array;
   let states: Int32Array | null = null;
@@ -110,23 +102,34 @@ export function readMinibatch(batch: Minibatch, oneHot: boolean): FusedMinibatch
       let idx = -1;
       for (let j = 0; j < S; j++) {
         const x = obs[i * S + j]!;
-        if (x === 1 && idx < 0) idx = j;
+        if (x === 1 && idx === -1) idx = j;
         else if (x !== 0) idx = -2;
       }
       if (idx < 0) states = null;
       else states[i] = idx;
     }
   }
-  return {
+  const common = {
     size: M,
     states,
     obs: states ? null : obs,
-    actions: Int32Array.from(batch.actions.dataSync()),
     oldLogProb: batch.oldLogProb.dataSync() as Float32Array,
     advantages: batch.advantages.dataSync() as Float32Array,
     returns: batch.returns.dataSync() as Float32Array,
     oldValues: batch.oldValues.dataSync() as Float32Array,
-    oldLogits: batch.oldParams.logits.dataSync() as Float32Array,
+  };
+  const p = batch.oldParams;
+  if (p.kind === 'categorical')
+    return {
+      ...common,
+      actions: Int32Array.from(batch.actions.dataSync()),
+      oldLogits: p.logits.dataSync() as Float32Array,
+    };
+  return {
+    ...common,
+    actions: batch.actions.dataSync() as Float32Array,
+    oldMean: p.mean.dataSync() as Float32Array,
+    oldLogStd: p.logStd.dataSync() as Float32Array,
   };
 }
 

@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/backend.js';
 import { FusedPpoEngine } from '../../src/engine/fused_mlp.js';
 import { fusedEngineForPolicy, fusedUpdateStep, storePolicyWeights } from '../../src/engine/tfjs_bridge.js';
+import { GaussianMlpPolicy } from '../../src/policies/gaussian_mlp.js';
 import { MlpPolicy } from '../../src/policies/mlp.js';
 import { TabularPolicy } from '../../src/policies/tabular.js';
 import type { Policy } from '../../src/policies/types.js';
 import { createRng } from '../../src/random/rng.js';
 import { Adam } from '../../src/training/adam.js';
 import { ppoUpdateStep, type StepCoefficients, type StepScalars } from '../../src/training/update.js';
-import { batchTensors, pairedBatch, relErr } from './fixtures.js';
+import { batchTensors, type PairedBatch, pairedBatch, pairedGaussianBatch, relErr } from './fixtures.js';
 
 const TOL = 1e-5;
 
@@ -116,7 +117,7 @@ function expectScalarsClose(fused: Record<string, number>, ref: Record<string, n
 /** ppoUpdateStep with an optimizer stand-in that records the (clipped) gradients it is handed. */
 async function tfjsGradients(
   policy: Policy,
-  batch: ReturnType<typeof pairedBatch>,
+  batch: PairedBatch,
   coef: StepCoefficients,
 ): Promise<{ grads: Float32Array[]; scalars: Record<string, number> }> {
   let grads: Float32Array[] = [];
@@ -368,4 +369,80 @@ describe('FusedPpoEngine: reuse and determinism', () => {
     tf.dispose(batchTensors(batch));
     p.dispose();
   });
+});
+
+describe('Gaussian head (state-independent log-std, CleanRL ppo_continuous_action.py) vs ppoUpdateStep', () => {
+  const gaussian = (seed: string, obs: 'discrete' | 'box') =>
+    new GaussianMlpPolicy({
+      obsSpace: obs === 'discrete' ? { kind: 'discrete', n: 16 } : { kind: 'box', shape: [5] },
+      actionSpace: { kind: 'box', shape: [2] },
+      hidden: [16, 16],
+      initLogStd: -0.3,
+      rng: createRng(seed),
+    });
+  const configs: Config[] = [
+    { name: 'clip, entropy, value clip', coef: { entCoef: 0.05, valueClip: 0.2 }, reuse: false, clipTriggers: null },
+    {
+      name: 'clip+kl exact, grad clip',
+      coef: { objective: 'clip+kl', klEstimator: 'exact', beta: 0.7, maxGradNorm: 0.05 },
+      reuse: true,
+      clipTriggers: true,
+    },
+    {
+      name: 'kl-penalty k3, dual clip',
+      coef: { objective: 'kl-penalty', klEstimator: 'k3', beta: 0.5, dualClip: 1.5 },
+      reuse: true,
+      clipTriggers: null,
+    },
+    {
+      name: 'clip+kl k1, no reuse',
+      coef: { objective: 'clip+kl', klEstimator: 'k1', beta: 0.5, entCoef: 0.01 },
+      reuse: false,
+      clipTriggers: null,
+    },
+  ];
+  for (const cfg of configs) {
+    for (const obs of ['discrete', 'box'] as const) {
+      it(`${cfg.name} (${obs} obs): gradients, then parameters and step KLs after K Adam steps`, async () => {
+        const inDim = obs === 'discrete' ? 16 : 5;
+        const oneHot = obs === 'discrete';
+        const ref = gaussian(`g-${cfg.name}`, obs);
+        const fusedPolicy = ref.clone();
+        const engine = fusedEngineForPolicy(fusedPolicy, { eps: 1e-5 });
+        const coef: StepCoefficients = { ...BASE, ...cfg.coef };
+        const rng = createRng(`g-batch-${cfg.name}-${obs}`);
+        // One step's gradients through klip's own ppoUpdateStep.
+        const b0 = pairedGaussianBatch(ref, rng, 128, { oneHot, inDim, actionDim: 2 });
+        const g = await tfjsGradients(ref, b0, coef);
+        const f0 = engine.step(b0.fused, coef, { reuse: cfg.reuse, shouldStop: () => true });
+        expectScalarsClose(f0.scalars as unknown as Record<string, number>, g.scalars, SCALARS);
+        const scale = coef.maxGradNorm === null ? 1 : Math.min(1, coef.maxGradNorm / (f0.scalars.gradNorm + 1e-6));
+        if (cfg.clipTriggers) expect(scale).toBeLessThan(0.5);
+        engine.model.grads.forEach((gi, i) => {
+          const applied = Array.from(gi, (x) => x * scale);
+          expect(relErr(applied, g.grads[i]!), `gradient of variable ${i}`).toBeLessThanOrEqual(TOL);
+        });
+        tf.dispose(batchTensors(b0));
+        // K Adam steps on both sides.
+        const adam = new Adam(ref.trainableVariables, { eps: 1e-5 });
+        for (let k = 0; k < 4; k++) {
+          const batch = pairedGaussianBatch(ref, rng, 128, { oneHot, inDim, actionDim: 2 });
+          const r = read((await ppoUpdateStep({ policy: ref, optimizer: adam, batch: batch.tensors, coef })).scalars);
+          const f = engine.step(batch.fused, coef, { reuse: cfg.reuse });
+          expectScalarsClose(f.scalars as unknown as Record<string, number>, r, [
+            ...SCALARS,
+            'stepKlExact',
+            'stepKlK1',
+            'stepKlK3',
+          ]);
+          tf.dispose(batchTensors(batch));
+        }
+        const refParams = ref.trainableVariables.map((v) => v.dataSync() as Float32Array);
+        engine.params.forEach((p, i) => expect(relErr(p, refParams[i]!), `parameter ${i}`).toBeLessThanOrEqual(TOL));
+        adam.dispose();
+        ref.dispose();
+        fusedPolicy.dispose();
+      });
+    }
+  }
 });

@@ -35,7 +35,49 @@ function tabular(states: number[], A: number): Net {
   return (p, i) => ({ z: p[0]!.slice(states[i]! * A, states[i]! * A + A), v: p[1]![states[i]!]! });
 }
 
-function loss64(net: Net, p: number[][], mb: FusedMinibatch, c: StepCoefficients, A: number): Record<string, number> {
+/** log π(a_i|s_i), H(π(·|s_i)) and KL(π_old(·|s_i)‖π(·|s_i)) of one sample from the network output. */
+type Head = (
+  out: { z: number[]; v: number },
+  p: number[][],
+  mb: FusedMinibatch,
+  i: number,
+) => { lp: number; h: number; kl: number };
+
+/** Categorical head: log-softmax of z. */
+function categorical(A: number): Head {
+  return ({ z }, _p, mb, i) => {
+    const m = Math.max(...z);
+    const lse = m + Math.log(z.reduce((s, t) => s + Math.exp(t - m), 0));
+    const logq = z.map((t) => t - lse);
+    let kl = 0;
+    for (let a = 0; a < A; a++) {
+      const ol = mb.oldLogits![i * A + a]!;
+      kl += Math.exp(ol) * (ol - logq[a]!);
+    }
+    return { lp: logq[mb.actions[i]!]!, h: -logq.reduce((s, t) => s + Math.exp(t) * t, 0), kl };
+  };
+}
+
+/** Diagonal Gaussian head: mean z, log-std the last parameter array (N(μ, e^{2ℓ}) log-density, entropy and KL). */
+function gaussianHead(D: number): Head {
+  return ({ z }, p, mb, i) => {
+    const ls = p[p.length - 1]!;
+    let lp = 0;
+    let h = 0;
+    let kl = 0;
+    for (let d = 0; d < D; d++) {
+      const x = mb.actions[i * D + d]!;
+      lp += -0.5 * ((x - z[d]!) / Math.exp(ls[d]!)) ** 2 - ls[d]! - 0.5 * Math.log(2 * Math.PI);
+      h += ls[d]! + 0.5 * Math.log(2 * Math.PI * Math.E);
+      const mp = mb.oldMean![i * D + d]!;
+      const lpo = mb.oldLogStd![i * D + d]!;
+      kl += ls[d]! - lpo + (Math.exp(2 * lpo) + (mp - z[d]!) ** 2) / (2 * Math.exp(2 * ls[d]!)) - 0.5;
+    }
+    return { lp, h, kl };
+  };
+}
+
+function loss64(net: Net, p: number[][], mb: FusedMinibatch, c: StepCoefficients, head: Head): Record<string, number> {
   const n = mb.size;
   const low = typeof c.clip === 'number' ? c.clip : c.clip.low;
   const high = typeof c.clip === 'number' ? c.clip : c.clip.high;
@@ -48,11 +90,9 @@ function loss64(net: Net, p: number[][], mb: FusedMinibatch, c: StepCoefficients
   let ent = 0;
   let vl = 0;
   for (let i = 0; i < n; i++) {
-    const { z, v } = net(p, i);
-    const m = Math.max(...z);
-    const lse = m + Math.log(z.reduce((s, t) => s + Math.exp(t - m), 0));
-    const logq = z.map((t) => t - lse);
-    const lp = logq[mb.actions[i]!]!;
+    const out = net(p, i);
+    const v = out.v;
+    const { lp, h, kl } = head(out, p, mb, i);
     const r = Math.exp(lp - mb.oldLogProb[i]!);
     const adv = mb.advantages[i]!;
     let o = Math.min(r * adv, Math.min(Math.max(r, 1 - low), 1 + high) * adv);
@@ -63,13 +103,8 @@ function loss64(net: Net, p: number[][], mb: FusedMinibatch, c: StepCoefficients
     const l = mb.oldLogProb[i]! - lp;
     k1 += l;
     k3 += Math.exp(-l) - 1 + l;
-    let kl = 0;
-    for (let a = 0; a < A; a++) {
-      const ol = mb.oldLogits[i * A + a]!;
-      kl += Math.exp(ol) * (ol - logq[a]!);
-    }
     exact += Math.max(0, kl);
-    ent -= logq.reduce((s, t) => s + Math.exp(t) * t, 0);
+    ent += h;
     const R = mb.returns[i]!;
     const u = (v - R) ** 2;
     if (c.valueClip === null) vl += u;
@@ -87,15 +122,15 @@ function loss64(net: Net, p: number[][], mb: FusedMinibatch, c: StepCoefficients
   return { policyLoss: policy, klPenalty: penalty, valueLoss: (0.5 * vl) / n, entropy: ent / n, totalLoss: total };
 }
 
-function fdGrad(net: Net, p: number[][], mb: FusedMinibatch, c: StepCoefficients, A: number): number[][] {
+function fdGrad(net: Net, p: number[][], mb: FusedMinibatch, c: StepCoefficients, head: Head): number[][] {
   const h = 1e-6;
   return p.map((arr, k) =>
     arr.map((_, j) => {
       const q = p.map((x) => [...x]);
       q[k]![j] = arr[j]! + h;
-      const up = loss64(net, q, mb, c, A).totalLoss!;
+      const up = loss64(net, q, mb, c, head).totalLoss!;
       q[k]![j] = arr[j]! - h;
-      const dn = loss64(net, q, mb, c, A).totalLoss!;
+      const dn = loss64(net, q, mb, c, head).totalLoss!;
       return (up - dn) / (2 * h);
     }),
   );
@@ -180,19 +215,48 @@ describe('fused gradients vs float64 finite differences', () => {
         engine.setParams(params);
         const res = engine.step(mb, coef, { shouldStop: () => true });
         const net = tinyMlp(x, I, H, A, act === 'tanh' ? Math.tanh : (u) => Math.max(0, u));
-        const ref = loss64(net, params, mb, coef, A);
+        const ref = loss64(net, params, mb, coef, categorical(A));
         for (const k of Object.keys(ref)) {
           const e = ref[k]!;
           expect(Math.abs((res.scalars as unknown as Record<string, number>)[k]! - e), k).toBeLessThanOrEqual(
             1e-12 + 1e-10 * Math.abs(e),
           );
         }
-        const g = fdGrad(net, params, mb, coef, A);
+        const g = fdGrad(net, params, mb, coef, categorical(A));
         engine.model.grads.forEach((gi, k) => {
           expect(relErr(gi, g[k]!, 1e-3), `${allNames[k]}`).toBeLessThanOrEqual(1e-5);
         });
       });
     }
+  }
+
+  for (const c of CASES) {
+    it(`tiny Gaussian MLP (tanh, log-std parameter): ${c.name}`, () => {
+      const coef = { ...BASE, ...c.coef };
+      const D = 2;
+      const r = createRng(`fd-gauss-${c.name}`);
+      const gShapes = [[I, H], [H], [H, D], [D], [I, H], [H], [H, 1], [1], [D]];
+      const gNames = [...allNames, 'actor/log_std'];
+      const gp = gShapes.map((sh) => Array.from({ length: sh.reduce((a, b) => a * b, 1) }, () => f(0.6 * r.normal())));
+      const mb = batch(`fd-g-${c.name}`, M, A, null, obs);
+      mb.actions = Float32Array.from({ length: M * D }, () => r.normal());
+      mb.oldMean = Float32Array.from({ length: M * D }, () => r.normal());
+      mb.oldLogStd = Float32Array.from({ length: M * D }, () => 0.3 * r.normal());
+      delete mb.oldLogits;
+      const engine = new FusedPpoEngine({ names: gNames, shapes: gShapes });
+      engine.setParams(gp);
+      const res = engine.step(mb, coef, { shouldStop: () => true });
+      const net = tinyMlp(x, I, H, D, Math.tanh);
+      const ref = loss64(net, gp, mb, coef, gaussianHead(D));
+      for (const k of Object.keys(ref)) {
+        const e = ref[k]!;
+        expect(Math.abs((res.scalars as unknown as Record<string, number>)[k]! - e), k).toBeLessThanOrEqual(
+          1e-12 + 1e-10 * Math.abs(e),
+        );
+      }
+      const g = fdGrad(net, gp, mb, coef, gaussianHead(D));
+      engine.model.grads.forEach((gi, k) => expect(relErr(gi, g[k]!, 1e-3), gNames[k]).toBeLessThanOrEqual(1e-5));
+    });
   }
 
   it('tabular policy: clip+kl exact with entropy and value clip, repeated states, reuse on and off', () => {
@@ -211,7 +275,7 @@ describe('fused gradients vs float64 finite differences', () => {
     const mb = batch('fd-tab-batch', M, A, states, null);
     const engine = new FusedPpoEngine({ names: ['logits', 'values'], shapes: [[S, A], [S]] });
     engine.setParams(p);
-    const g = fdGrad(tabular(Array.from(states), A), p, mb, coef, A);
+    const g = fdGrad(tabular(Array.from(states), A), p, mb, coef, categorical(A));
     for (const reuse of [true, false]) {
       engine.step(mb, coef, { shouldStop: () => true, reuse });
       engine.model.grads.forEach((gi, k) =>
@@ -277,14 +341,21 @@ describe('FusedPpoEngine: bad input gives a typed error naming the argument', ()
     expect(() => engine.step(good(), { ...BASE, clip: { low: 1.2, high: 0.2 } })).toThrowError(/coef\.clip\.low/);
   });
 
-  it('rejects layouts it cannot train: Gaussian log-std, no critic, mismatched shapes; and wrong parameter sizes', () => {
+  it('rejects layouts it cannot train: unknown names, a log-std of the wrong size, no critic, mismatched shapes; and wrong parameter sizes', () => {
     expect(
       () =>
         new FusedPpoEngine({
-          names: ['actor/out/kernel', 'actor/out/bias', 'actor/log_std'],
-          shapes: [[3, 2], [2], [2]],
+          names: ['actor/out/kernel', 'actor/out/bias', 'actor/scale', 'critic/out/kernel', 'critic/out/bias'],
+          shapes: [[3, 2], [2], [2], [3, 1], [1]],
         }),
     ).toThrowError(/names\[2\]/);
+    expect(
+      () =>
+        new FusedPpoEngine({
+          names: ['actor/out/kernel', 'actor/out/bias', 'critic/out/kernel', 'critic/out/bias', 'actor/log_std'],
+          shapes: [[3, 2], [2], [3, 1], [1], [3]],
+        }),
+    ).toThrowError(/shapes\[4\]/);
     expect(() => new FusedPpoEngine({ names: ['logits'], shapes: [[4, 2]] })).toThrowError(ConfigError);
     expect(() => new FusedPpoEngine({ names: ['actor/0/kernel', 'actor/0/bias'], shapes: [[3, 2], [3]] })).toThrowError(
       ShapeError,

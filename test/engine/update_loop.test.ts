@@ -85,7 +85,7 @@ describe('one update, tensor path vs fused path', () => {
         const mb = buffer.minibatch(idx);
         const fmb = data.minibatch(idx);
         expect(Array.from(fmb.advantages.subarray(0, 32))).toEqual(Array.from(mb.advantages.dataSync()));
-        expect(Array.from(fmb.oldLogits.subarray(0, 32 * A))).toEqual(
+        expect(Array.from(fmb.oldLogits!.subarray(0, 32 * A))).toEqual(
           Array.from((mb.oldParams as { logits: tf.Tensor }).logits.dataSync()),
         );
         expect(Array.from(fmb.returns.subarray(0, 32))).toEqual(Array.from(mb.returns.dataSync()));
