@@ -14,20 +14,42 @@ export interface FusedBatchArrays {
   states: Int32Array | null;
   /** Float observations `[B, inDim]` (the encoded float32 values), or null with `states`. */
   obs: Float32Array | null;
-  /** Actions `[B]`. */
-  actions: Int32Array;
+  /** Action indices `[B]` (categorical) or actions `[B, D]` (Gaussian, float32). */
+  actions: Int32Array | Float32Array;
   /** log π_rollout(a|s) `[B]`. */
   oldLogProb: Float32Array;
   /** V_rollout(s) `[B]`. */
   oldValues: Float32Array;
   /** λ-returns `[B]`. */
   returns: Float32Array;
-  /** π_rollout's normalised log-probabilities `[B, A]`. */
-  oldLogits: Float32Array;
+  /** π_rollout's normalised log-probabilities `[B, A]` (categorical). */
+  oldLogits?: Float32Array;
+  /** π_rollout's means `[B, D]` (Gaussian). */
+  oldMean?: Float32Array;
+  /** π_rollout's log-std `[B, D]` (Gaussian). */
+  oldLogStd?: Float32Array;
   /** The advantages the policy loss sees before minibatch normalisation (`RolloutBuffer.policyAdvantages`). */
   policyAdvantages: Float64Array;
   /** Normalise the advantages per minibatch (`'minibatch'`, SB3/CleanRL) or not (`'batch'` already did, `'none'`). */
   normalization: 'minibatch' | 'batch' | 'none';
+}
+
+type Field =
+  | 'states'
+  | 'obs'
+  | 'actions'
+  | 'oldLogProb'
+  | 'oldValues'
+  | 'returns'
+  | 'oldLogits'
+  | 'oldMean'
+  | 'oldLogStd';
+
+/** One per-sample array: its source, its width per sample, and the minibatch array it is gathered into. */
+interface Gather {
+  src: Int32Array | Float32Array;
+  width: number;
+  dst: Int32Array | Float32Array;
 }
 
 /**
@@ -44,47 +66,58 @@ export interface FusedBatchArrays {
 export class FusedRolloutBatch {
   /** Batch size B. */
   readonly size: number;
-  /** Number of actions A. */
-  readonly nActions: number;
   readonly #a: FusedBatchArrays;
-  readonly #inDim: number;
   readonly #mb: FusedMinibatch;
   readonly #adv: Float64Array;
+  readonly #gathers: Gather[];
 
-  /** @throws ShapeError when the arrays' lengths disagree. */
+  /** @throws ShapeError when the arrays' lengths disagree or neither the categorical nor the Gaussian fields are complete. */
   constructor(arrays: FusedBatchArrays) {
     const fn = 'FusedRolloutBatch';
-    const B = arrays.actions.length;
-    for (const k of ['oldLogProb', 'oldValues', 'returns', 'policyAdvantages'] as const) {
-      if (arrays[k].length !== B)
-        throw new ShapeError({ fn, arg: k, expected: `${B} entries (one per action)`, got: arrays[k].length });
-    }
-    if (B === 0 || arrays.oldLogits.length % B !== 0)
-      throw new ShapeError({ fn, arg: 'oldLogits', expected: `[${B}, A] entries`, got: arrays.oldLogits.length });
-    if (arrays.states ? arrays.states.length !== B : !arrays.obs || arrays.obs.length % B !== 0)
+    const B = arrays.oldLogProb.length;
+    if (B === 0) throw new ShapeError({ fn, arg: 'oldLogProb', expected: 'at least one sample', got: 0 });
+    const gaussian = arrays.oldLogits === undefined;
+    const fields: Field[] = [
+      arrays.states ? 'states' : 'obs',
+      'actions',
+      'oldLogProb',
+      'oldValues',
+      'returns',
+      ...(gaussian ? (['oldMean', 'oldLogStd'] as const) : (['oldLogits'] as const)),
+    ];
+    const mb: FusedMinibatch = {
+      size: 0,
+      states: null,
+      obs: null,
+      actions: new Int32Array(0),
+      oldLogProb: new Float32Array(0),
+      advantages: new Float32Array(B),
+      returns: new Float32Array(0),
+      oldValues: new Float32Array(0),
+    };
+    const width = gaussian ? (arrays.oldMean?.length ?? 0) / B : 0;
+    this.#gathers = fields.map((k) => {
+      const src = arrays[k];
+      const w = src ? src.length / B : 0;
+      const ok = src && Number.isInteger(w) && w >= 1 && (k !== 'actions' || !gaussian || w === width);
+      const singles = ['states', 'oldLogProb', 'oldValues', 'returns'];
+      if (!ok || (singles.includes(k) && w !== 1) || (k === 'actions' && !gaussian && w !== 1))
+        throw new ShapeError({ fn, arg: k, expected: `${B} rows (one per sample)`, got: src?.length });
+      const dst = src instanceof Int32Array ? new Int32Array(B * w) : new Float32Array(B * w);
+      (mb as unknown as Record<Field, Int32Array | Float32Array>)[k] = dst;
+      return { src, width: w, dst };
+    });
+    if (arrays.policyAdvantages.length !== B)
       throw new ShapeError({
         fn,
-        arg: arrays.states ? 'states' : 'obs',
-        expected: `${B} rows`,
-        got: (arrays.states ?? arrays.obs)?.length,
+        arg: 'policyAdvantages',
+        expected: `${B} entries`,
+        got: arrays.policyAdvantages.length,
       });
     this.size = B;
-    this.nActions = arrays.oldLogits.length / B;
     this.#a = arrays;
-    this.#inDim = arrays.obs ? arrays.obs.length / B : 1;
-    const A = this.nActions;
     this.#adv = new Float64Array(B);
-    this.#mb = {
-      size: 0,
-      states: arrays.states ? new Int32Array(B) : null,
-      obs: arrays.obs ? new Float32Array(B * this.#inDim) : null,
-      actions: new Int32Array(B),
-      oldLogProb: new Float32Array(B),
-      advantages: new Float32Array(B),
-      returns: new Float32Array(B),
-      oldValues: new Float32Array(B),
-      oldLogits: new Float32Array(B * A),
-    };
+    this.#mb = mb;
   }
 
   /**
@@ -96,28 +129,24 @@ export class FusedRolloutBatch {
     const M = idx.length;
     if (M === 0 || M > this.size)
       throw new ShapeError({ fn, arg: 'idx', expected: `1 to ${this.size} row indices`, got: M });
-    const a = this.#a;
-    const mb = this.#mb;
-    const A = this.nActions;
-    const D = this.#inDim;
-    const oldLogits = mb.oldLogits!;
     for (let k = 0; k < M; k++) {
       const i = idx[k]!;
       if (!(i >= 0 && i < this.size))
         throw new ShapeError({ fn, arg: `idx[${k}]`, expected: `a row in [0, ${this.size})`, got: i });
-      if (mb.states) mb.states[k] = a.states![i]!;
-      else for (let d = 0; d < D; d++) mb.obs![k * D + d] = a.obs![i * D + d]!;
-      mb.actions[k] = a.actions[i]!;
-      mb.oldLogProb[k] = a.oldLogProb[i]!;
-      mb.returns[k] = a.returns[i]!;
-      mb.oldValues[k] = a.oldValues[i]!;
-      for (let j = 0; j < A; j++) oldLogits[k * A + j] = a.oldLogits[i * A + j]!;
-      this.#adv[k] = a.policyAdvantages[i]!;
+      this.#adv[k] = this.#a.policyAdvantages[i]!;
+    }
+    for (const g of this.#gathers) {
+      const { src, dst, width: w } = g;
+      if (w === 1) for (let k = 0; k < M; k++) dst[k] = src[idx[k]!]!;
+      else
+        for (let k = 0; k < M; k++) {
+          const i = idx[k]! * w;
+          for (let j = 0; j < w; j++) dst[k * w + j] = src[i + j]!;
+        }
     }
     const adv = this.#adv.subarray(0, M);
-    const norm = a.normalization === 'minibatch' ? normalizeAdvantages(adv) : adv;
-    (mb.advantages as Float32Array).set(norm);
-    mb.size = M;
-    return mb;
+    (this.#mb.advantages as Float32Array).set(this.#a.normalization === 'minibatch' ? normalizeAdvantages(adv) : adv);
+    this.#mb.size = M;
+    return this.#mb;
   }
 }

@@ -193,12 +193,12 @@ export async function fusedUpdateStep(args: {
 /**
  * Read a `RolloutBuffer` once into a {@link FusedRolloutBatch} (one `dataSync` per tensor): states from the rollout
  * when the policy's observations are one-hot, else the encoded float32 observations; the rollout policy's
- * log-probabilities, values, returns and logits; and the policy advantages.
- * @param buffer The update's buffer (categorical actions).
+ * log-probabilities, values, returns and distribution parameters (logits, or mean and log-std); and the policy
+ * advantages.
+ * @param buffer The update's buffer.
  * @param oneHot Whether the observations are one-hot (`policy.encoder.kind === 'one-hot'`).
  * @param normalization The trainer's `normalizeAdvantages` setting (the buffer keeps its own private).
  * @returns The batch; its minibatches match `buffer.minibatch(idx)` value for value.
- * @throws ConfigError for Gaussian parameters.
  * @example
  * ```ts
  * const data = fusedBatchFromBuffer(buffer, policy.encoder.kind === 'one-hot', cfg.normalizeAdvantages);
@@ -209,22 +209,18 @@ export function fusedBatchFromBuffer(
   oneHot: boolean,
   normalization: 'minibatch' | 'batch' | 'none',
 ): FusedRolloutBatch {
-  if (buffer.params.kind !== 'categorical')
-    throw new ConfigError({
-      fn: 'fusedBatchFromBuffer',
-      arg: 'buffer',
-      expected: 'a buffer of a categorical policy',
-      got: buffer.params.kind,
-    });
   const ro = buffer.rollout;
+  const p = buffer.params;
   return new FusedRolloutBatch({
     states: oneHot ? Int32Array.from(ro.obs) : null,
     obs: oneHot ? null : (buffer.obs.dataSync() as Float32Array),
-    actions: Int32Array.from(ro.actions),
+    actions: p.kind === 'categorical' ? Int32Array.from(ro.actions) : (buffer.actions.dataSync() as Float32Array),
     oldLogProb: buffer.oldLogProb.dataSync() as Float32Array,
     oldValues: buffer.oldValues.dataSync() as Float32Array,
     returns: buffer.returns.dataSync() as Float32Array,
-    oldLogits: buffer.params.logits.dataSync() as Float32Array,
+    ...(p.kind === 'categorical'
+      ? { oldLogits: p.logits.dataSync() as Float32Array }
+      : { oldMean: p.mean.dataSync() as Float32Array, oldLogStd: p.logStd.dataSync() as Float32Array }),
     policyAdvantages: buffer.policyAdvantages,
     normalization,
   });

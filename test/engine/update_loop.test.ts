@@ -9,6 +9,7 @@ import { setBackend } from '../../src/backend/backend.js';
 import { ShapeError } from '../../src/core/errors.js';
 import { FusedRolloutBatch } from '../../src/engine/batch.js';
 import { fusedBatchFromBuffer, fusedEngineForPolicy, storePolicyWeights } from '../../src/engine/tfjs_bridge.js';
+import { GaussianMlpPolicy } from '../../src/policies/gaussian_mlp.js';
 import { MlpPolicy } from '../../src/policies/mlp.js';
 import { createRng } from '../../src/random/rng.js';
 import { Adam } from '../../src/training/adam.js';
@@ -94,6 +95,79 @@ describe('one update, tensor path vs fused path', () => {
         const r = await ppoUpdateStep({ policy: ref, optimizer: adam, batch: mb, coef });
         const tl = r.scalars.totalLoss.dataSync()[0]!;
         tf.dispose(Object.values(r.scalars));
+        tf.dispose(minibatchTensors(mb));
+        const f = engine.step(fmb, coef);
+        expect(Math.abs(f.scalars.totalLoss - tl)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(tl)));
+      }
+    }
+    storePolicyWeights(engine, fusedPolicy);
+    const a = fusedPolicy.getWeights();
+    ref.getWeights().forEach((w, i) => expect(relErr(a[i]!.values, w.values), w.name).toBeLessThanOrEqual(1e-5));
+    buffer.dispose();
+    adam.dispose();
+    ref.dispose();
+    fusedPolicy.dispose();
+  });
+});
+
+describe('one update with a Gaussian policy (box observations and actions), tensor path vs fused path', () => {
+  it('minibatches agree value for value; parameters agree after 2 epochs × 4 steps', async () => {
+    const O = 3;
+    const D = 2;
+    const ref = new GaussianMlpPolicy({
+      obsSpace: { kind: 'box', shape: [O] },
+      actionSpace: { kind: 'box', shape: [D] },
+      hidden: [16],
+      rng: createRng('loop-g-init'),
+    });
+    const fusedPolicy = ref.clone();
+    const engine = fusedEngineForPolicy(fusedPolicy, { eps: 1e-5 });
+    const adam = new Adam(ref.trainableVariables, { eps: 1e-5 });
+    const coef: StepCoefficients = {
+      objective: 'clip+kl',
+      clip: 0.2,
+      dualClip: null,
+      beta: 0.3,
+      klEstimator: 'exact',
+      entCoef: 0.01,
+      vfCoef: 0.5,
+      valueClip: null,
+      maxGradNorm: 0.5,
+      lr: 1e-2,
+    };
+    const base = rollout('loop-g', 32, 4);
+    const r = createRng('loop-g-floats');
+    const B = 128;
+    const ro: Rollout = {
+      ...base,
+      obsDim: O,
+      actDim: D,
+      obs: Float64Array.from({ length: B * O }, () => r.normal()),
+      actions: Float64Array.from({ length: B * D }, () => r.normal()),
+      bootstrapObs: Float64Array.from({ length: base.bootstrapIndex.length * O }, () => r.normal()),
+    };
+    const buffer = await RolloutBuffer.fromRollout({
+      rollout: ro,
+      policy: ref,
+      encoder: ref.encoder,
+      gamma: 0.99,
+      gaeLambda: 0.95,
+      normalizeAdvantages: 'minibatch',
+    });
+    const data = fusedBatchFromBuffer(buffer, false, 'minibatch');
+    const idxRng = createRng('loop-g-idx');
+    for (let epoch = 0; epoch < 2; epoch++) {
+      for (const idx of buffer.epochIndices(idxRng, 32)) {
+        const mb = buffer.minibatch(idx);
+        const fmb = data.minibatch(idx);
+        const p = mb.oldParams as { mean: tf.Tensor; logStd: tf.Tensor };
+        expect(Array.from(fmb.actions.subarray(0, 32 * D))).toEqual(Array.from(mb.actions.dataSync()));
+        expect(Array.from(fmb.oldMean!.subarray(0, 32 * D))).toEqual(Array.from(p.mean.dataSync()));
+        expect(Array.from(fmb.oldLogStd!.subarray(0, 32 * D))).toEqual(Array.from(p.logStd.dataSync()));
+        expect(Array.from(fmb.obs!.subarray(0, 32 * O))).toEqual(Array.from(mb.obs.dataSync()));
+        const res = await ppoUpdateStep({ policy: ref, optimizer: adam, batch: mb, coef });
+        const tl = res.scalars.totalLoss.dataSync()[0]!;
+        tf.dispose(Object.values(res.scalars));
         tf.dispose(minibatchTensors(mb));
         const f = engine.step(fmb, coef);
         expect(Math.abs(f.scalars.totalLoss - tl)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(tl)));
