@@ -66,6 +66,23 @@ export function loadPolicyWeights(engine: FusedPpoEngine, policy: Policy): void 
 }
 
 /**
+ * Reload the engine from the policy only when the policy's weights changed since the engine last loaded or stored
+ * them (`weightsVersion` moved: `setWeights`, a checkpoint restore, a tfjs optimizer step) or when it is another
+ * policy. Cheap when nothing changed (a version comparison).
+ * @returns Whether the weights were reloaded.
+ * @example
+ * ```ts
+ * syncEngineFromPolicy(engine, policy); // at the start of each update's optimize phase
+ * ```
+ */
+export function syncEngineFromPolicy(engine: FusedPpoEngine, policy: Policy): boolean {
+  const seen = seenVersion.get(engine);
+  if (seen && seen.policy === policy && seen.version === policy.weightsVersion) return false;
+  loadPolicyWeights(engine, policy);
+  return true;
+}
+
+/**
  * Assign the engine's parameters to the policy's variables (one `assign` per variable); the policy's `weightsVersion`
  * changes, so its act fast path refreshes itself.
  * @example
@@ -178,8 +195,7 @@ export async function fusedUpdateStep(args: {
   reuse?: boolean;
 }): Promise<{ applied: boolean; scalars: StepScalars }> {
   const { policy, engine } = args;
-  const seen = seenVersion.get(engine);
-  if (!seen || seen.policy !== policy || seen.version !== policy.weightsVersion) loadPolicyWeights(engine, policy);
+  syncEngineFromPolicy(engine, policy);
   const mb = readMinibatch(args.batch, policy.encoder.kind === 'one-hot');
   const res = engine.step(mb, args.coef, {
     ...(args.shouldStop ? { shouldStop: args.shouldStop } : {}),

@@ -8,7 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/backend.js';
 import { FusedPpoEngine } from '../../src/engine/fused_mlp.js';
-import { fusedEngineForPolicy, fusedUpdateStep, storePolicyWeights } from '../../src/engine/tfjs_bridge.js';
+import {
+  fusedEngineForPolicy,
+  fusedUpdateStep,
+  storePolicyWeights,
+  syncEngineFromPolicy,
+} from '../../src/engine/tfjs_bridge.js';
 import { GaussianMlpPolicy } from '../../src/policies/gaussian_mlp.js';
 import { MlpPolicy } from '../../src/policies/mlp.js';
 import { TabularPolicy } from '../../src/policies/tabular.js';
@@ -305,6 +310,7 @@ describe('fusedUpdateStep: the drop-in for ppoUpdateStep', () => {
     const b = ref.getWeights();
     a.forEach((w, i) => expect(relErr(w.values, b[i]!.values)).toBeLessThanOrEqual(TOL));
     // An outside write (a checkpoint restore) is picked up before the next step.
+    expect(syncEngineFromPolicy(engine, policy)).toBe(false);
     policy.setWeights(ref.getWeights());
     const batch = pairedBatch(ref, rng, 64, { oneHot: true, inDim: 16, nActions: 4 });
     await ppoUpdateStep({ policy: ref, optimizer: adam, batch: batch.tensors, coef }).then((r) =>
