@@ -311,7 +311,11 @@ describe('fusedUpdateStep: the drop-in for ppoUpdateStep', () => {
     a.forEach((w, i) => expect(relErr(w.values, b[i]!.values)).toBeLessThanOrEqual(TOL));
     // An outside write (a checkpoint restore) is picked up before the next step.
     expect(syncEngineFromPolicy(engine, policy)).toBe(false);
-    policy.setWeights(ref.getWeights());
+    const other = mlp('drop-in-restore', 'discrete');
+    sharpen(other);
+    ref.setWeights(other.getWeights());
+    policy.setWeights(other.getWeights());
+    other.dispose();
     const batch = pairedBatch(ref, rng, 64, { oneHot: true, inDim: 16, nActions: 4 });
     await ppoUpdateStep({ policy: ref, optimizer: adam, batch: batch.tensors, coef }).then((r) =>
       tf.dispose(Object.values(r.scalars)),
