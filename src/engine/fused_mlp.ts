@@ -55,7 +55,9 @@ export interface FusedStepScalars extends LossTerms {
   gradNorm: number;
   /** Per-step KL(π_b‖π_a), exact and importance-weighted k1/k3 (present when the step was applied). */
   stepKlExact?: number;
+  /** Per-step k1 estimate, weighted by π_b/π_rollout. */
   stepKlK1?: number;
+  /** Per-step k3 estimate, weighted by π_b/π_rollout. */
   stepKlK3?: number;
 }
 
@@ -89,8 +91,8 @@ const ESTIMATORS = ['exact', 'k1', 'k3'] as const;
  * (`GaussianMlpPolicy`, state-independent log-std) or tabular (`TabularPolicy`) policy with a critic.
  *
  * Per step: forward (each distinct state once when reusing), the loss of {@link categoricalPpoLoss} (or
- * {@link gaussianPpoLoss}) and its
- * gradient, backward, ‖g‖ = √Σ g², the optional early stop, clipping g ← g·min(1, maxNorm/(‖g‖ + 1e-6))
+ * {@link gaussianPpoLoss}) and its gradient, backward, ‖g‖ = √Σ g², the optional early stop, clipping
+ * g ← g·min(1, maxNorm/(‖g‖ + 1e-6))
  * (`torch.nn.utils.clip_grad_norm_`), one {@link FusedAdam} step, then the per-step KL(π_b‖π_a) on the minibatch
  * states: exact, and k1/k3 importance-weighted by π_b/π_rollout (as `src/training/update.ts`).
  *

@@ -20,15 +20,23 @@ const HALF_LOG_2PIE = 0.5 * Math.log(2 * Math.PI * Math.E);
 
 /** The per-sample inputs of the Gaussian loss (`actions`, `oldMean`, `oldLogStd` `[n, D]`). */
 export interface GaussianSamples {
+  /** Number of samples. */
   n: number;
   /** Row of the network output that sample i reads. */
   rowOf: Int32Array;
+  /** Actions per sample. */
   actions: Float32Array | Float64Array;
+  /** log π_rollout(a|s) per sample. */
   oldLogProb: Float32Array | Float64Array;
+  /** Advantages per sample. */
   advantages: Float32Array | Float64Array;
+  /** λ-returns per sample. */
   returns: Float32Array | Float64Array;
+  /** V_rollout(s) per sample. */
   oldValues: Float32Array | Float64Array;
+  /** π_rollout means `[n, D]`. */
   oldMean: Float32Array | Float64Array;
+  /** π_rollout log-std `[n, D]`. */
   oldLogStd: Float32Array | Float64Array;
 }
 

@@ -25,11 +25,17 @@ export interface LossSamples {
   n: number;
   /** Row of the network output that sample i reads. */
   rowOf: Int32Array;
+  /** Actions per sample. */
   actions: Int32Array;
+  /** log π_rollout(a|s) per sample. */
   oldLogProb: Float32Array | Float64Array;
+  /** Advantages per sample. */
   advantages: Float32Array | Float64Array;
+  /** λ-returns per sample. */
   returns: Float32Array | Float64Array;
+  /** V_rollout(s) per sample. */
   oldValues: Float32Array | Float64Array;
+  /** Normalised log π_rollout `[n, A]`. */
   oldLogits: Float32Array | Float64Array;
 }
 

@@ -118,14 +118,23 @@ export function valueSample(t: SurrogateSums, v: number, R: number, oldV: number
 
 /** The scalar terms of one minibatch loss (the `StepScalars` of `ppoUpdateStep` before the step). */
 export interface LossTerms {
+  /** Policy loss (clip, pg or kl-penalty surrogate). */
   policyLoss: number;
+  /** ½·mean of the (clipped) squared value error. */
   valueLoss: number;
+  /** β·mean KL(π_old‖π_θ) (0 without a KL term). */
   klPenalty: number;
+  /** Mean entropy of π_θ(·|s). */
   entropy: number;
+  /** Fraction of ratios outside [1 − low, 1 + high]. */
   clipFraction: number;
+  /** policy + β·KL + vfCoef·value − entCoef·entropy. */
   totalLoss: number;
+  /** Pre-step exact KL(π_rollout‖π_θ), mean over samples. */
   rolloutKlExact: number;
+  /** Pre-step k1 estimate of KL(π_rollout‖π_θ). */
   rolloutKlK1: number;
+  /** Pre-step k3 estimate of KL(π_rollout‖π_θ). */
   rolloutKlK3: number;
 }
 
