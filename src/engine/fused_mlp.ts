@@ -481,7 +481,8 @@ function checkCoefficients(fn: string, c: StepCoefficients): void {
     throw new ConfigError({ fn, arg: 'coef', expected: 'a StepCoefficients object', got: c });
   assertOneOf(fn, 'coef.objective', c.objective, OBJECTIVES);
   assertOneOf(fn, 'coef.klEstimator', c.klEstimator, ESTIMATORS);
-  if (typeof c.clip === 'number') assertFiniteNumber(fn, 'coef.clip', c.clip, { min: 0, minExclusive: true });
+  if (typeof c.clip === 'number')
+    assertFiniteNumber(fn, 'coef.clip', c.clip, { min: 0, max: 1, minExclusive: true, maxExclusive: true });
   else {
     assertFiniteNumber(fn, 'coef.clip.low', c.clip?.low, { min: 0, max: 1, minExclusive: true, maxExclusive: true });
     assertFiniteNumber(fn, 'coef.clip.high', c.clip.high, { min: 0, minExclusive: true });

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../src/backend/backend.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { FusedPpoEngine } from '../../src/engine/fused_mlp.js';
 import {
   fusedEngineForPolicy,
@@ -455,4 +456,22 @@ describe('Gaussian head (state-independent log-std, CleanRL ppo_continuous_actio
       });
     }
   }
+});
+
+describe('fusedEngineForPolicy: policies it cannot train', () => {
+  it('rejects a frozen policy and a policy without a critic with a ConfigError naming the argument', () => {
+    const p = mlp('frozen', 'discrete');
+    const frozen = p.freeze();
+    expect(() => fusedEngineForPolicy(frozen)).toThrowError(ConfigError);
+    expect(() => fusedEngineForPolicy(frozen)).toThrowError(/policy/);
+    const noCritic = new MlpPolicy({
+      obsSpace: { kind: 'discrete', n: 4 },
+      actionSpace: { kind: 'discrete', n: 2 },
+      critic: false,
+      rng: createRng('no-critic'),
+    });
+    expect(() => fusedEngineForPolicy(noCritic)).toThrowError(/names/);
+    expect(() => fusedEngineForPolicy({ kind: 'other' } as unknown as Policy)).toThrowError(/policy/);
+    for (const x of [p, frozen, noCritic]) x.dispose();
+  });
 });

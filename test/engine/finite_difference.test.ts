@@ -339,6 +339,7 @@ describe('FusedPpoEngine: bad input gives a typed error naming the argument', ()
     expect(() => engine.step(good(), { ...BASE, dualClip: 0.5 })).toThrowError(/coef\.dualClip/);
     expect(() => engine.step(good(), { ...BASE, lr: Number.NaN })).toThrowError(/coef\.lr/);
     expect(() => engine.step(good(), { ...BASE, clip: { low: 1.2, high: 0.2 } })).toThrowError(/coef\.clip\.low/);
+    expect(() => engine.step(good(), { ...BASE, clip: 1 })).toThrowError(/coef\.clip/);
   });
 
   it('rejects layouts it cannot train: unknown names, a log-std of the wrong size, no critic, mismatched shapes; and wrong parameter sizes', () => {
