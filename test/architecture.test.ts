@@ -97,6 +97,11 @@ const RULES: Rule[] = [
     why: 'policies → distributions, core, random, backend, env types',
   },
   {
+    files: /^src\/engine\//,
+    allow: [/^@tensorflow\/tfjs$/, /^src\/(core|random|engine)\//, /^src\/objectives\/advantages\.ts$/],
+    why: 'engine → core, random, advantages (policies and training as types only); it runs in the browser too',
+  },
+  {
     files: /^src\/(training|rlhf|distill)\//,
     allow: [
       /^src\/version\.ts$/,
