@@ -106,10 +106,10 @@ const RULES: Rule[] = [
     allow: [
       /^src\/version\.ts$/,
       /^@tensorflow\/tfjs$/,
-      /^src\/(core|random|backend|distributions|kl|objectives|controllers|policies|training|rlhf|distill)\//,
+      /^src\/(core|random|backend|distributions|kl|objectives|controllers|policies|engine|training|rlhf|distill)\//,
       /^envs\//,
     ],
-    why: 'training/rlhf/distill → the core layers and envs',
+    why: 'training/rlhf/distill → the core layers, the fused engine and envs',
   },
   {
     files: /^src\/node\//,

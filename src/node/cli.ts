@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { KL_CONTROLLER_KINDS } from '../controllers/types.js';
 import { BACKENDS } from '../backend/backend.js';
 import { ConfigError, KlipError } from '../core/errors.js';
-import { DEFAULT_PPO_CONFIG, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS } from '../training/config.js';
+import { DEFAULT_PPO_CONFIG, ENGINES, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS } from '../training/config.js';
 import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS } from '../../envs/registry.js';
 import { DEFAULT_FRONTIER_INPUTS } from './frontier.js';
@@ -163,6 +163,12 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       new Option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 64,64 (policy.hidden; default: 64,64)').argParser(
         parseHidden,
       ),
+    )
+    .addOption(
+      new Option(
+        '--engine <name>',
+        'how optimizer steps run: tfjs ops, or the fused Float32Array engine (same loss and Adam rule; faster on small networks) (engine; default: tfjs)',
+      ).choices([...ENGINES]),
     )
     .addOption(
       new Option(

@@ -27,6 +27,9 @@ export type PenaltyKlKind = (typeof PENALTY_KL_KINDS)[number];
 /** The policy kinds the trainer builds: the one list {@link PolicySettings}.kind is derived from. */
 export const POLICY_KINDS = Object.freeze(['tabular', 'mlp', 'gaussian'] as const);
 
+/** The update engines: tfjs ops (`ppoUpdateStep`) or the fused Float32Array engine (`src/engine`). */
+export const ENGINES = Object.freeze(['tfjs', 'fused'] as const);
+
 /** KL controller settings (see `createKlController`). */
 export interface KlControllerSettings {
   /** `fixed` | `adaptive` (PPO paper) | `proportional` (Ziegler et al./TRL) | `rllib`. */
@@ -142,6 +145,12 @@ export interface PpoConfig {
   /** tfjs backend. @defaultValue 'wasm' */
   backend: BackendName;
   /**
+   * How the optimizer steps run: `tfjs` (tensor ops, `ppoUpdateStep`) or `fused` (forward, backward and Adam in
+   * Float32Array loops, each distinct discrete state forwarded once per minibatch; the same loss and update rule,
+   * equal to tfjs up to float32 summation order). @defaultValue 'tfjs'
+   */
+  engine: (typeof ENGINES)[number];
+  /**
    * Evaluate the greedy policy every this many updates (and after the last) on a separate env copy
    * (SB3 `EvalCallback` `eval_freq`); null = never. @defaultValue null
    */
@@ -203,6 +212,7 @@ export const DEFAULT_PPO_CONFIG: Readonly<PpoConfig> = Object.freeze({
   maxGradNorm: 0.5,
   normalizeAdvantages: 'minibatch',
   policy: Object.freeze({ kind: 'tabular', hidden: [64, 64], activation: 'tanh' }) as PolicySettings,
+  engine: 'tfjs',
   evalEvery: null,
   evalEpisodes: 10,
   backend: 'wasm',
@@ -421,6 +431,7 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     ] as const),
     policy: { kind: policy.kind, hidden: [...policy.hidden], activation: policy.activation },
     backend: oneOf('backend', merged.backend, BACKENDS),
+    engine: oneOf('engine', merged.engine, ENGINES),
     evalEvery: nullable(merged.evalEvery, (x) => num('evalEvery', x, 1, 1e9, { integer: true })),
     evalEpisodes: num('evalEpisodes', merged.evalEpisodes, 1, 1e6, { integer: true }),
     seed: seedValue(merged.seed),

@@ -36,8 +36,15 @@ import type { MetricRecord } from './metrics.js';
 import { collectRollout, type CurrentObs, type EpisodeRecord, type Rollout } from './rollout.js';
 import { rolloutToCurrentKl, type RolloutKl } from './rollout_kl.js';
 import { evaluateSchedule } from './schedule.js';
-import { ppoUpdateStep, type StepCoefficients, type StepScalars } from './update.js';
-import { assertFiniteRecord, readStepScalars, updateRecord } from './update_metrics.js';
+import { ppoUpdateStep, type StepCoefficients } from './update.js';
+import { assertFiniteRecord, readStepScalars, type StepScalarsLike, updateRecord } from './update_metrics.js';
+import type { FusedPpoEngine } from '../engine/fused_mlp.js';
+import {
+  fusedBatchFromBuffer,
+  fusedEngineForPolicy,
+  storePolicyWeights,
+  syncEngineFromPolicy,
+} from '../engine/tfjs_bridge.js';
 import { buildPolicy, checkPolicyFits, configKindOf, defaultPolicyKind, isPolicy } from './policy_build.js';
 import { CUSTOM_ENV_PREFIX, type EnvSource, resolveWorld, type WorldSource } from './world.js';
 import { evaluatePolicy, greedyReturn } from './evaluate.js';
@@ -107,6 +114,8 @@ export class Trainer {
   readonly history: MetricRecord[] = [];
   private readonly encoder: ObsEncoder;
   private readonly optimizer: Adam;
+  /** The fused engine when `config.engine` is `fused` (it then owns the Adam state). */
+  private readonly engine: FusedPpoEngine | null;
   private readonly controller: KlController;
   private controllerState: KlControllerState;
   private rolloutRng: Rng;
@@ -150,6 +159,8 @@ export class Trainer {
     this.exact = parts.exact;
     this.encoder = encoderFor(this.env.singleObservationSpace);
     this.optimizer = new Adam(this.policy.trainableVariables, { eps: this.config.adamEps });
+    this.engine =
+      this.config.engine === 'fused' ? fusedEngineForPolicy(this.policy, { eps: this.config.adamEps }) : null;
     this.controller = createKlController(this.config.klController);
     this.controllerState = this.controller.init();
     const os = this.env.singleObservationSpace;
@@ -262,7 +273,8 @@ export class Trainer {
     const trainer = await Trainer.build(config as TrainerInput, opts);
     try {
       trainer.policy.setWeights(ckpt.policy);
-      trainer.optimizer.setState(ckpt.optimizer);
+      if (trainer.engine) trainer.engine.adam.setState(ckpt.optimizer);
+      else trainer.optimizer.setState(ckpt.optimizer);
       trainer.controllerState = ckpt.controller;
       trainer.rolloutRng = createRng.fromState(ckpt.rng.rollout);
       trainer.minibatchRng = createRng.fromState(ckpt.rng.minibatch);
@@ -474,9 +486,9 @@ export class Trainer {
   private async optimize(
     buffer: RolloutBuffer,
     coef: UpdateCoefficients,
-  ): Promise<{ steps: StepScalars[]; earlyStopped: boolean }> {
+  ): Promise<{ steps: StepScalarsLike[]; earlyStopped: boolean }> {
     const cfg = this.config;
-    const steps: StepScalars[] = [];
+    const steps: StepScalarsLike[] = [];
     const threshold = cfg.earlyStopKl === null ? null : cfg.earlyStopFactor * cfg.earlyStopKl;
     const shouldStop =
       threshold === null || cfg.earlyStopGranularity !== 'minibatch' ? undefined : (kl: number) => kl > threshold;
@@ -492,6 +504,7 @@ export class Trainer {
       maxGradNorm: cfg.maxGradNorm,
       lr: coef.lr,
     };
+    if (this.engine) return this.optimizeFused(this.engine, buffer, stepCoef, shouldStop, threshold);
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       for (const idx of buffer.epochIndices(this.minibatchRng, cfg.minibatchSize)) {
         const batch = buffer.minibatch(idx);
@@ -515,6 +528,42 @@ export class Trainer {
       }
     }
     return { steps, earlyStopped: false };
+  }
+
+  /**
+   * Phase 2 on the fused engine: the same minibatch stream, loss, early stopping and Adam rule as {@link optimize},
+   * with the batch read once into typed arrays; the weights go back to the policy's variables before anything reads
+   * them with tensors (the per-epoch KL check, the end-of-update KL).
+   */
+  private async optimizeFused(
+    engine: FusedPpoEngine,
+    buffer: RolloutBuffer,
+    stepCoef: StepCoefficients,
+    shouldStop: ((kl: number) => boolean) | undefined,
+    threshold: number | null,
+  ): Promise<{ steps: StepScalarsLike[]; earlyStopped: boolean }> {
+    const cfg = this.config;
+    const steps: StepScalarsLike[] = [];
+    syncEngineFromPolicy(engine, this.policy);
+    const data = fusedBatchFromBuffer(buffer, this.policy.encoder.kind === 'one-hot', cfg.normalizeAdvantages);
+    const opts = shouldStop ? { shouldStop, preStepStatistic: cfg.earlyStopStatistic } : {};
+    try {
+      for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+        for (const idx of buffer.epochIndices(this.minibatchRng, cfg.minibatchSize)) {
+          const res = engine.step(data.minibatch(idx), stepCoef, opts);
+          steps.push({ ...res.scalars });
+          if (!res.applied) return { steps, earlyStopped: true };
+        }
+        if (threshold !== null && cfg.earlyStopGranularity === 'epoch' && epoch < cfg.epochs - 1) {
+          storePolicyWeights(engine, this.policy);
+          const kl = await rolloutToCurrentKl(buffer, this.policy);
+          if (kl[cfg.earlyStopStatistic] > threshold) return { steps, earlyStopped: true };
+        }
+      }
+      return { steps, earlyStopped: false };
+    } finally {
+      storePolicyWeights(engine, this.policy);
+    }
   }
 
   /**
@@ -624,7 +673,7 @@ export class Trainer {
       globalStep: this.steps,
       episodes: this.episodeCount,
       policy: this.policy.getWeights(),
-      optimizer: await this.optimizer.getState(),
+      optimizer: this.engine ? this.engine.adam.getState() : await this.optimizer.getState(),
       controller: { ...this.controllerState },
       rng: { rollout: this.rolloutRng.state(), minibatch: this.minibatchRng.state() },
       env: this.env.getState(),

@@ -29,20 +29,30 @@ export interface StepReadings {
   preStep: number[];
 }
 
+/** A step's scalars as kept tensors (`ppoUpdateStep`) or plain numbers (the fused engine). */
+export type StepScalarsLike = {
+  [K in keyof StepScalars]: StepScalars[K] extends tf.Scalar ? tf.Scalar | number : tf.Scalar | number | undefined;
+};
+
 /**
- * Read the kept scalars of an update's optimizer steps (one device read per scalar, all in flight together) and
- * dispose them.
- * @param steps What `ppoUpdateStep` returned, in order.
+ * Read the scalars of an update's optimizer steps (one device read per tensor scalar, all in flight together;
+ * numbers as they are) and dispose the tensors.
+ * @param steps What `ppoUpdateStep` (or the fused engine) returned, in order.
  * @param preStepStatistic The statistic early stopping reads (`exact`, `k1` or `k3`).
  */
 export async function readStepScalars(
-  steps: StepScalars[],
+  steps: StepScalarsLike[],
   preStepStatistic: EarlyStopStatistic,
 ): Promise<StepReadings> {
   const applied = steps.filter((s) => s.stepKlExact !== undefined);
-  const read = (pick: (s: StepScalars) => tf.Scalar | undefined, from: StepScalars[]): Promise<number[]> =>
-    Promise.all(from.map(async (s) => (await pick(s)!.data())[0]!));
-  const pre = (s: StepScalars): tf.Scalar =>
+  const read = (pick: (s: StepScalarsLike) => tf.Scalar | number | undefined, from: StepScalarsLike[]) =>
+    Promise.all(
+      from.map(async (s) => {
+        const x = pick(s)!;
+        return typeof x === 'number' ? x : (await x.data())[0]!;
+      }),
+    );
+  const pre = (s: StepScalarsLike): tf.Scalar | number =>
     preStepStatistic === 'exact' ? s.rolloutKlExact : preStepStatistic === 'k1' ? s.rolloutKlK1 : s.rolloutKlK3;
   const [
     policyLoss,
@@ -69,7 +79,7 @@ export async function readStepScalars(
     read((s) => s.stepKlK3, applied),
     read(pre, applied),
   ]);
-  for (const s of steps) for (const t of Object.values(s)) (t as tf.Tensor).dispose();
+  for (const s of steps) for (const t of Object.values(s)) if (typeof t === 'object' && t !== null) t.dispose();
   return {
     policyLoss: policyLoss!,
     valueLoss: valueLoss!,

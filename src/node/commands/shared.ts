@@ -85,6 +85,7 @@ export const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
   vfCoef: { flag: '--vf-coef', path: 'vfCoef' },
   maxGradNorm: { flag: '--max-grad-norm', path: 'maxGradNorm' },
   hidden: { flag: '--hidden', path: 'policy.hidden' },
+  engine: { flag: '--engine', path: 'engine' },
   evalEvery: { flag: '--eval-every', path: 'evalEvery' },
   evalEpisodes: { flag: '--eval-episodes', path: 'evalEpisodes' },
   // Options of the grid worlds (the presets and a --map).

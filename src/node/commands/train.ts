@@ -156,6 +156,7 @@ export interface TrainOpts {
   vfCoef?: number;
   maxGradNorm?: number | 'none';
   hidden?: number[];
+  engine?: string;
   evalEvery?: number;
   evalEpisodes?: number;
   slippery?: boolean;

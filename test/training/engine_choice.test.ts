@@ -1,0 +1,91 @@
+/**
+ * `engine: 'fused'` in the trainer: the metric stream equals the tfjs engine's up to float32 summation order, is
+ * bit-identical to itself across runs, and a checkpoint moves a run from one engine to the other.
+ */
+import { describe, expect, it } from 'vitest';
+import { deterministicPart, type MetricRecord } from '../../src/training/metrics.js';
+import { Trainer } from '../../src/training/trainer.js';
+import type { TrainerInput } from '../../src/training/trainer.js';
+
+async function history(cfg: TrainerInput, updates = Infinity): Promise<MetricRecord[]> {
+  const t = await Trainer.create(cfg);
+  try {
+    while (!t.done && t.update < updates) await t.step();
+    return t.history.map(deterministicPart);
+  } finally {
+    t.dispose();
+  }
+}
+
+/** Every numeric key within `tol` (absolute + relative); nulls and integers-as-counts equal. */
+function expectClose(a: MetricRecord[], b: MetricRecord[], tol: number): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((ra, i) => {
+    const rb = b[i]!;
+    expect(Object.keys(rb).sort()).toEqual(Object.keys(ra).sort());
+    for (const [k, va] of Object.entries(ra)) {
+      const vb = rb[k];
+      if (va === null || vb === null) expect(vb, `${k} at update ${i + 1}`).toBe(va);
+      else
+        expect(Math.abs(va - vb!), `${k} at update ${i + 1}: ${va} vs ${vb}`).toBeLessThanOrEqual(
+          tol * (1 + Math.abs(va)),
+        );
+    }
+  });
+}
+
+const TABULAR: TrainerInput = { env: 'frozenlake4x4', numEnvs: 8, nSteps: 32, totalSteps: 8 * 32 * 4 };
+const MLP: TrainerInput = {
+  env: 'frozenlake4x4',
+  policy: { kind: 'mlp', hidden: [16, 16] },
+  numEnvs: 4,
+  nSteps: 64,
+  totalSteps: 4 * 64 * 3,
+};
+
+describe("Trainer engine: 'fused'", () => {
+  for (const [name, cfg] of [
+    ['tabular', TABULAR],
+    ['mlp', MLP],
+    ['clip+kl k3, early stop per epoch', { ...TABULAR, klEstimator: 'k3', earlyStopGranularity: 'epoch' }],
+  ] as const) {
+    it(`gives the tfjs engine's metrics to float32 rounding (${name})`, async () => {
+      const tfjs = await history({ ...cfg, engine: 'tfjs' });
+      const fused = await history({ ...cfg, engine: 'fused' });
+      expectClose(fused, tfjs, 2e-4);
+    });
+  }
+
+  it('is bit-identical to itself for the same seed', async () => {
+    expect(await history({ ...MLP, engine: 'fused' })).toEqual(await history({ ...MLP, engine: 'fused' }));
+  });
+
+  it('continues a tfjs run from its checkpoint (and back) with the same Adam state', async () => {
+    const full = await history({ ...TABULAR, engine: 'tfjs' });
+    for (const [from, to] of [
+      ['tfjs', 'fused'],
+      ['fused', 'tfjs'],
+    ] as const) {
+      const t = await Trainer.create({ ...TABULAR, engine: from });
+      await t.step();
+      await t.step();
+      const ckpt = await t.save();
+      t.dispose();
+      ckpt.config.engine = to;
+      const resumed = await Trainer.restore(JSON.parse(JSON.stringify(ckpt)));
+      try {
+        expect(resumed.config.engine).toBe(to);
+        while (!resumed.done) await resumed.step();
+        expectClose(resumed.history.map(deterministicPart), full, 2e-4);
+      } finally {
+        resumed.dispose();
+      }
+    }
+  });
+
+  it('names the engine in a bad config', async () => {
+    await expect(Trainer.create({ engine: 'gpu' as never })).rejects.toThrow(
+      /resolvePpoConfig: engine must be one of 'tfjs' \| 'fused', got "gpu"/,
+    );
+  });
+});
