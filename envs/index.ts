@@ -25,6 +25,7 @@ export type {
   GridCell,
   BanditFrame,
 } from './types.js';
+export { EnvBase } from './base.js';
 export { Gridworld } from './gridworld.js';
 export type { GridworldOptions } from './gridworld.js';
 export {
