@@ -6,6 +6,7 @@
  */
 import { EnvError } from '../src/core/errors.js';
 import { BernoulliBandit, ContextualBandit } from './bandits.js';
+import { hasTabularModel } from './base.js';
 import type { GridworldOptions } from './gridworld.js';
 import { cliffWalking, frozenLake4x4, frozenLake8x8, grid5x5 } from './maps.js';
 import { TOKEN_REWARD_PRESETS, TokenBandit, type TokenRewardPreset } from './token_bandit.js';
@@ -179,15 +180,7 @@ const REGISTRY: Record<EnvId, RegistryEntry> = {
  * ```
  */
 export function isTabularEnv(env: Env<number, number>): env is TabularEnv {
-  const m = env as Partial<TabularEnv> | null;
-  return (
-    m !== null &&
-    typeof m === 'object' &&
-    Number.isSafeInteger(m.nStates) &&
-    Number.isSafeInteger(m.nActions) &&
-    Array.isArray(m.P) &&
-    m.initialStateDistribution !== undefined
-  );
+  return env !== null && typeof env === 'object' && hasTabularModel(env);
 }
 
 /**

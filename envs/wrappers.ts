@@ -5,7 +5,7 @@
  * @module
  */
 import { EnvError } from '../src/core/errors.js';
-import { boolField, expectState, intField, numField } from './base.js';
+import { boolField, expectState, hasTabularModel, intField, numField } from './base.js';
 import type { Space } from './spaces.js';
 import type {
   Env,
@@ -16,7 +16,6 @@ import type {
   ResetResult,
   StepResult,
   TabularModel,
-  Transition,
 } from './types.js';
 
 /** The observation type of an env type. */
@@ -36,8 +35,11 @@ export type ActOf<E> = E extends {
 /** The tabular model fields a wrapper forwards when it wraps a tabular env (nothing otherwise). */
 export type TabularPart<E> = E extends TabularModel ? TabularModel : unknown;
 
-/** The inner env of a wrapper, seen as a tabular model (only used once `forwardTabular` found it tabular). */
-const innerModel = (w: { readonly env: Env }): TabularModel => w.env as unknown as TabularModel;
+/** A field of the inner env's tabular model (undefined when the inner env lacks it). */
+function innerField<K extends keyof TabularModel>(w: { readonly env: Env }, key: K): TabularModel[K] | undefined {
+  const env = w.env;
+  return hasTabularModel(env) ? env[key] : undefined;
+}
 
 /**
  * One getter per forwarded key, shared by every wrapper instance: V8 keeps wrappers built the same way on one hidden
@@ -45,17 +47,17 @@ const innerModel = (w: { readonly env: Env }): TabularModel => w.env as unknown 
  * hidden class, which makes the `step` call sites of a VectorEnv's copies megamorphic and ~2× slower).
  */
 const TABULAR_GETTERS = {
-  nStates(this: { readonly env: Env }): number {
-    return innerModel(this).nStates;
+  nStates(this: { readonly env: Env }): number | undefined {
+    return innerField(this, 'nStates');
   },
-  nActions(this: { readonly env: Env }): number {
-    return innerModel(this).nActions;
+  nActions(this: { readonly env: Env }): number | undefined {
+    return innerField(this, 'nActions');
   },
-  P(this: { readonly env: Env }): TabularModel['P'] {
-    return innerModel(this).P;
+  P(this: { readonly env: Env }): TabularModel['P'] | undefined {
+    return innerField(this, 'P');
   },
-  initialStateDistribution(this: { readonly env: Env }): Float64Array {
-    return innerModel(this).initialStateDistribution;
+  initialStateDistribution(this: { readonly env: Env }): Float64Array | undefined {
+    return innerField(this, 'initialStateDistribution');
   },
 } as const;
 
@@ -95,13 +97,13 @@ export abstract class Wrapper<E extends Env = Env> implements Env<ObsOf<E>, ActO
   /** Registration data of the inner env (a wrapper may amend it). */
   spec?: EnvSpec;
   /** Forwarded from a tabular inner env. */
-  declare readonly nStates?: number;
+  declare readonly nStates?: TabularModel['nStates'];
   /** Forwarded from a tabular inner env. */
-  declare readonly nActions?: number;
+  declare readonly nActions?: TabularModel['nActions'];
   /** Forwarded from a tabular inner env. */
-  declare readonly P?: readonly (readonly (readonly Transition[])[])[];
+  declare readonly P?: TabularModel['P'];
   /** Forwarded from a tabular inner env. */
-  declare readonly initialStateDistribution?: Float64Array;
+  declare readonly initialStateDistribution?: TabularModel['initialStateDistribution'];
 
   /**
    * @param env The env to wrap.

@@ -5,6 +5,7 @@
  */
 
 import { KL_CONTROLLER_KINDS, OBJECTIVES, worldDefaults } from 'klip';
+import type { RenderFrame } from 'klip/envs';
 
 /** The env ids the playground offers, with their labels (ids from `ENV_IDS` of `klip/envs`). */
 export const WORLDS: readonly { id: string; label: string }[] = [
@@ -81,18 +82,6 @@ export function toPpoConfig(s: PlaygroundSettings): Record<string, unknown> {
   };
 }
 
-/** A rendered frame of a world (the shape of `renderFrame()` in `klip/envs`). */
-export type Frame =
-  | {
-      kind: 'grid';
-      rows: number;
-      cols: number;
-      cells: string[][];
-      agent: { row: number; col: number };
-      lastAction: number | null;
-    }
-  | { kind: 'bandit'; armValues: number[]; lastArm: number | null; lastReward: number | null };
-
 /** π(a|s) for every state and the critic's V(s) (see `Trainer.policySnapshot`). */
 export interface Snapshot {
   probs: number[][];
@@ -122,10 +111,17 @@ export type FromWorker =
       backend: 'wasm' | 'cpu';
       numIterations: number;
       optimalReturn: number | null;
-      frame: Frame | null;
+      frame: RenderFrame | null;
       snapshot: Snapshot | null;
     }
-  | { type: 'update'; gen: number; record: Record_; frame: Frame | null; snapshot: Snapshot | null; done: boolean }
+  | {
+      type: 'update';
+      gen: number;
+      record: Record_;
+      frame: RenderFrame | null;
+      snapshot: Snapshot | null;
+      done: boolean;
+    }
   | { type: 'running'; running: boolean }
   | { type: 'runResult'; id: number; records: Record_[] }
   | { type: 'error'; message: string; id?: number };

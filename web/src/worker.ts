@@ -6,11 +6,11 @@
  */
 /// <reference lib="webworker" />
 import { Trainer, setBackend, deterministicPart } from 'klip';
+import type { RenderFrame } from 'klip/envs';
 import {
   toPpoConfig,
   type FromWorker,
   type PlaygroundSettings,
-  type Frame,
   type Record_,
   type Snapshot,
   type ToWorker,
@@ -62,9 +62,9 @@ async function ensureBackend(): Promise<'wasm' | 'cpu'> {
   return available;
 }
 
-function frameOf(t: Trainer): Frame | null {
+function frameOf(t: Trainer): RenderFrame | null {
   const f = t.frame();
-  return f ? (JSON.parse(JSON.stringify(f)) as Frame) : null;
+  return f ? (JSON.parse(JSON.stringify(f)) as RenderFrame) : null;
 }
 
 async function snapshotOf(t: Trainer): Promise<Snapshot | null> {
