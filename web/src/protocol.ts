@@ -4,7 +4,7 @@
  * @module
  */
 
-import { KL_CONTROLLER_KINDS, OBJECTIVES, worldDefaults } from 'klip';
+import { KL_CONTROLLER_KINDS, OBJECTIVES, type PpoConfigInput, worldDefaults } from 'klip';
 import type { RenderFrame } from 'klip/envs';
 
 /** The env ids the playground offers, with their labels (ids from `ENV_IDS` of `klip/envs`). */
@@ -63,11 +63,11 @@ export function defaultUpdates(env: string): number {
 }
 
 /**
- * The trainer config (a partial `PpoConfigInput`) for the chosen settings; sizes, learning rate, entropy bonus and γ
+ * The trainer config (a `PpoConfigInput`) for the chosen settings; sizes, learning rate, entropy bonus and γ
  * are the world's defaults. The Node side of the determinism test calls this too, so browser and Node train exactly
  * the same thing.
  */
-export function toPpoConfig(s: PlaygroundSettings): Record<string, unknown> {
+export function toPpoConfig(s: PlaygroundSettings): PpoConfigInput {
   return {
     env: s.env,
     objective: s.objective,
@@ -99,7 +99,7 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'step' }
   | { type: 'speed'; delayMs: number }
-  | { type: 'run'; id: number; config: Record<string, unknown>; nUpdates: number };
+  | { type: 'run'; id: number; config: PpoConfigInput; nUpdates: number };
 
 /** Worker → page. `gen` is the run generation of the `reset` that built the trainer (stale runs are ignored). */
 export type FromWorker =

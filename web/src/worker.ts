@@ -5,7 +5,7 @@
  * @module
  */
 /// <reference lib="webworker" />
-import { Trainer, setBackend, deterministicPart } from 'klip';
+import { Trainer, setBackend, deterministicPart, type PpoConfigInput } from 'klip';
 import type { RenderFrame } from 'klip/envs';
 import {
   toPpoConfig,
@@ -76,7 +76,7 @@ async function reset(nextGen: number, next: PlaygroundSettings): Promise<void> {
   trainer = null;
   const backend = await ensureBackend();
   settings = { ...next, backend: next.backend === 'cpu' ? 'cpu' : backend };
-  trainer = await Trainer.create(toPpoConfig(settings) as never);
+  trainer = await Trainer.create(toPpoConfig(settings));
   gen = nextGen;
   post({
     type: 'ready',
@@ -127,9 +127,9 @@ async function loop(): Promise<void> {
 }
 
 /** Test hook: a fresh trainer with `config`, `nUpdates` updates, the deterministic part of each record. */
-async function runIsolated(id: number, config: Record<string, unknown>, nUpdates: number): Promise<void> {
+async function runIsolated(id: number, config: PpoConfigInput, nUpdates: number): Promise<void> {
   await ensureBackend();
-  const t = await Trainer.create(config as never);
+  const t = await Trainer.create(config);
   try {
     const records: Record_[] = [];
     for (let i = 0; i < nUpdates && !t.done; i++)
