@@ -29,6 +29,23 @@ export function checkDiscreteAction(fn: string, action: unknown, n: number): ass
   }
 }
 
+/**
+ * Throw `EnvError` unless `action` is an array (or typed array) of `size` finite numbers: an element of an unbounded
+ * `Box` of that size. NaN and ±∞ are refused.
+ */
+export function checkBoxAction(fn: string, action: unknown, size: number): asserts action is ArrayLike<number> {
+  const ok =
+    (Array.isArray(action) || (ArrayBuffer.isView(action) && !(action instanceof DataView))) &&
+    'length' in action &&
+    action.length === size;
+  if (!ok) throw new EnvError({ fn, arg: 'action', expected: `an array of ${size} finite numbers`, got: action });
+  for (let i = 0; i < size; i++) {
+    const v: unknown = action[i];
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new EnvError({ fn, arg: `action[${i}]`, expected: 'a finite number', got: v });
+  }
+}
+
 /** The Rng to use after `reset(opts)`: a fresh one when seeded, else the current one (or seed 0 the first time). */
 export function rngForReset(fn: string, current: Rng | null, opts: ResetOptions | undefined): Rng {
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
@@ -110,6 +127,39 @@ export function numField(fn: string, s: Record<string, unknown>, key: string): n
   const v = s[key];
   if (typeof v !== 'number' || Number.isNaN(v))
     throw new EnvError({ fn, arg: `state.${key}`, expected: 'a number', got: v });
+  return v;
+}
+
+/**
+ * Read a field of a saved state holding `length` finite numbers (a JSON array), or throw `EnvError`.
+ * @returns A new `Float64Array`.
+ */
+export function vectorField(fn: string, s: Record<string, unknown>, key: string, length: number): Float64Array {
+  const v = s[key];
+  if (!Array.isArray(v) || v.length !== length || v.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
+    throw new EnvError({ fn, arg: `state.${key}`, expected: `an array of ${length} finite numbers`, got: v });
+  return Float64Array.from(v);
+}
+
+/** Read a field of a saved state that is null or `length` finite numbers. */
+export function nullableVectorField(
+  fn: string,
+  s: Record<string, unknown>,
+  key: string,
+  length: number,
+): Float64Array | null {
+  const v = s[key];
+  if (v === null) return null;
+  if (!Array.isArray(v) || v.length !== length || v.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
+    throw new EnvError({ fn, arg: `state.${key}`, expected: `null or an array of ${length} finite numbers`, got: v });
+  return Float64Array.from(v);
+}
+
+/** Read a field of a saved state that is null or a number (not NaN). */
+export function nullableNumField(fn: string, s: Record<string, unknown>, key: string): number | null {
+  const v = s[key];
+  if (v !== null && (typeof v !== 'number' || Number.isNaN(v)))
+    throw new EnvError({ fn, arg: `state.${key}`, expected: 'null or a number', got: v });
   return v;
 }
 

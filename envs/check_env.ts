@@ -128,7 +128,8 @@ function checkTable(env: Env, problems: string[]): void {
  * Checks: (1) spaces are Discrete/Box; (2) `step` before `reset` throws `EnvError`; (3) `reset({ seed })` twice gives
  * the same rollout (same observations, rewards and flags under the same actions), and every observation is in
  * `observationSpace`, rewards are finite numbers, flags are booleans; (4) stepping after an episode ended without a
- * reset throws `EnvError`; (5) out-of-range, non-integer and NaN actions throw `EnvError` (Discrete action spaces);
+ * reset throws `EnvError`; (5) out-of-range, non-integer and NaN actions throw `EnvError` (Discrete action spaces), as
+ * do a wrong-length array, NaN entries and a string (Box action spaces);
  * (6) tabular envs: every P[s][a] sums to 1 with valid entries, ρ₀ sums to 1, sizes match the spaces;
  * (7) `getState`/`setState` through JSON resumes the same rollout; (8) `render()` is a string and `renderFrame()` an object.
  *
@@ -281,6 +282,25 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
         );
       } catch (e) {
         if (!(e instanceof EnvError)) problems.push(`step(${String(bad)}) must throw EnvError, got ${errName(e)}`);
+      }
+    }
+  }
+
+  if (as.kind === 'box') {
+    const bad: [string, unknown][] = [
+      ['an array of the wrong length', new Array<number>(as.size + 1).fill(0)],
+      ['NaN entries', new Array<number>(as.size).fill(Number.NaN)],
+      ['a string', 'a'],
+    ];
+    for (const [what, action] of bad) {
+      try {
+        env.reset({ seed });
+        env.step(action);
+        problems.push(
+          `step() with ${what} (action space Box of size ${as.size}) must throw EnvError, but it returned normally`,
+        );
+      } catch (e) {
+        if (!(e instanceof EnvError)) problems.push(`step() with ${what} must throw EnvError, got ${errName(e)}`);
       }
     }
   }

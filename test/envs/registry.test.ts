@@ -27,7 +27,10 @@ describe('makeEnv', () => {
       grid5x5: 50,
       bandit: null,
       'contextual-bandit': null,
+      'gaussian-bandit': null,
       'token-bandit': null,
+      'continuous-bandit': null,
+      'lqr-pointmass': 100,
     });
     expect(makeEnv('frozenlake4x4').spec).toEqual({ id: 'frozenlake4x4', maxEpisodeSteps: 100 });
     expect(makeEnv('cliffwalking').spec).toEqual({ id: 'cliffwalking' });
@@ -48,7 +51,7 @@ describe('makeEnv', () => {
 
   it('unknown ids and options throw EnvError listing what is allowed', () => {
     expect(() => makeEnv('cartpole')).toThrow(
-      'makeEnv: id must be one of frozenlake4x4, frozenlake8x8, cliffwalking, grid5x5, bandit, contextual-bandit, token-bandit, got "cartpole"',
+      'makeEnv: id must be one of frozenlake4x4, frozenlake8x8, cliffwalking, grid5x5, bandit, contextual-bandit, gaussian-bandit, token-bandit, continuous-bandit, lqr-pointmass, got "cartpole"',
     );
     expect(() => makeEnv('bandit', { slippery: true })).toThrow(
       'makeEnv: options.slippery must be an option of bandit: one of maxEpisodeSteps, probs',
@@ -111,7 +114,10 @@ describe('makeEnv', () => {
       grid5x5: true,
       bandit: true,
       'contextual-bandit': true,
+      'gaussian-bandit': true,
       'token-bandit': false,
+      'continuous-bandit': false,
+      'lqr-pointmass': false,
     });
     const id: string = 'frozenlake4x4';
     const env = makeEnv(id);

@@ -258,12 +258,13 @@ export function drawWorld(svg: SVGSVGElement, frame: RenderFrame | null, snap: S
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   if (!frame) return;
   if (frame.kind === 'grid') drawGrid(svg, frame, snap);
-  else drawBandit(svg, frame, snap);
+  else if (frame.kind === 'bandit') drawBandit(svg, frame, snap);
+  // Continuous worlds (`kind: 'continuous'`) are not offered by the playground yet: nothing to draw.
 }
 
 /** The legend text under the world view. */
 export function worldLegend(frame: RenderFrame | null): string {
-  if (!frame) return '';
+  if (!frame || frame.kind === 'continuous') return '';
   return frame.kind === 'grid'
     ? 'Arrows: π(a|s), one per action, length ∝ probability; orange = the most likely action. Shading and the small number: the critic’s value V(s). Yellow disc: the agent of env copy 0.'
     : 'Bars: the policy’s probability of pulling each arm. Under each arm: its true mean reward (★ = best arm, green).';
