@@ -249,12 +249,12 @@ export function hasTabularModel<E extends object>(env: E): env is E & TabularMod
  * implements its dynamics only.
  *
  * - `reset({ seed })` re-seeds the Rng with `createRng(seed)` (without a seed the stream continues; seed 0 before
- *   any seed, {@link rngForReset}), marks the episode started and calls {@link EnvBase.resetState} with the Rng.
+ *   any seed, `rngForReset`), marks the episode started and calls `resetState` with the Rng.
  * - `step(action)` throws `EnvError` before the first reset and after `terminated` or `truncated` until the next
- *   reset ({@link checkCanStep}), checks the action ({@link EnvBase.checkAction}), then calls
- *   {@link EnvBase.stepState} with the Rng; a result with `terminated` or `truncated` ends the episode.
+ *   reset (`checkCanStep`), checks the action (`checkAction`), then calls
+ *   `stepState` with the Rng; a result with `terminated` or `truncated` ends the episode.
  * - `getState()` is `{ kind, rng, started, needsReset, …saveState() }`; `setState` checks `kind`, `rng`,
- *   `started` and `needsReset`, then lets {@link EnvBase.restoreState} check and restore the world's own fields.
+ *   `started` and `needsReset`, then lets `restoreState` check and restore the world's own fields.
  *
  * The base draws nothing itself: every draw is the subclass's, in its own order, from the Rng it is handed.
  *
@@ -334,7 +334,7 @@ export abstract class EnvBase<Obs, Act> implements Env<Obs, Act> {
   /**
    * Apply a checked action: draw what is random from `rng` and return the transition. `terminated` or `truncated`
    * ends the episode (the base then refuses `step` until the next reset).
-   * @param action An action that passed {@link EnvBase.checkAction}.
+   * @param action An action that passed `checkAction`.
    * @param rng The env's stream.
    */
   protected abstract stepState(action: Act, rng: Rng): StepResult<Obs>;
@@ -359,7 +359,7 @@ export abstract class EnvBase<Obs, Act> implements Env<Obs, Act> {
   /**
    * Start an episode; `seed` re-seeds the env's Rng (Gymnasium `reset(seed=…)`).
    * @param opts `{ seed?, options? }`.
-   * @returns The first observation and its info (see the world's {@link EnvBase.resetState}).
+   * @returns The first observation and its info (see the world's `resetState`).
    * @throws EnvError for a bad seed or options.
    */
   reset(opts?: ResetOptions): ResetResult<Obs> {
@@ -373,7 +373,7 @@ export abstract class EnvBase<Obs, Act> implements Env<Obs, Act> {
   /**
    * Take one action.
    * @param action An element of `actionSpace`.
-   * @returns `{ obs, reward, terminated, truncated, info }` (see the world's {@link EnvBase.stepState}).
+   * @returns `{ obs, reward, terminated, truncated, info }` (see the world's `stepState`).
    * @throws EnvError before the first reset, after the episode ended without a new reset, or for an invalid action.
    */
   step(action: Act): StepResult<Obs> {
