@@ -5,7 +5,7 @@
  * @module
  */
 import { EnvError } from '../src/core/errors.js';
-import { boolField, expectState, hasTabularModel, intField, numField } from './base.js';
+import { boolField, expectState, intField, numField } from './base.js';
 import type { Space } from './spaces.js';
 import type {
   Env,
@@ -35,29 +35,28 @@ export type ActOf<E> = E extends {
 /** The tabular model fields a wrapper forwards when it wraps a tabular env (nothing otherwise). */
 export type TabularPart<E> = E extends TabularModel ? TabularModel : unknown;
 
-/** A field of the inner env's tabular model (undefined when the inner env lacks it). */
-function innerField<K extends keyof TabularModel>(w: { readonly env: Env }, key: K): TabularModel[K] | undefined {
-  const env = w.env;
-  return hasTabularModel(env) ? env[key] : undefined;
-}
-
 /**
  * One getter per forwarded key, shared by every wrapper instance: V8 keeps wrappers built the same way on one hidden
  * class only when their accessor functions are identical (a fresh closure per instance gives each wrapper its own
- * hidden class, which makes the `step` call sites of a VectorEnv's copies megamorphic and ~2× slower).
+ * hidden class, which makes the `step` call sites of a VectorEnv's copies megamorphic and ~2× slower). Each returns
+ * the inner env's field as it is (planning reads `P` in its inner loops, so no further check here).
  */
 const TABULAR_GETTERS = {
-  nStates(this: { readonly env: Env }): number | undefined {
-    return innerField(this, 'nStates');
+  nStates(this: { readonly env: Env }): unknown {
+    const e = this.env;
+    return 'nStates' in e ? e.nStates : undefined;
   },
-  nActions(this: { readonly env: Env }): number | undefined {
-    return innerField(this, 'nActions');
+  nActions(this: { readonly env: Env }): unknown {
+    const e = this.env;
+    return 'nActions' in e ? e.nActions : undefined;
   },
-  P(this: { readonly env: Env }): TabularModel['P'] | undefined {
-    return innerField(this, 'P');
+  P(this: { readonly env: Env }): unknown {
+    const e = this.env;
+    return 'P' in e ? e.P : undefined;
   },
-  initialStateDistribution(this: { readonly env: Env }): Float64Array | undefined {
-    return innerField(this, 'initialStateDistribution');
+  initialStateDistribution(this: { readonly env: Env }): unknown {
+    const e = this.env;
+    return 'initialStateDistribution' in e ? e.initialStateDistribution : undefined;
   },
 } as const;
 
