@@ -251,7 +251,7 @@ export function hasTabularModel<E extends object>(env: E): env is E & TabularMod
  * - `reset({ seed })` re-seeds the Rng with `createRng(seed)` (without a seed the stream continues; seed 0 before
  *   any seed, `rngForReset`), marks the episode started and calls `resetState` with the Rng.
  * - `step(action)` throws `EnvError` before the first reset and after `terminated` or `truncated` until the next
- *   reset (`checkCanStep`), checks the action (`checkAction`), then calls
+ *   reset (the errors of `checkCanStep`), checks the action (`checkAction`), then calls
  *   `stepState` with the Rng; a result with `terminated` or `truncated` ends the episode.
  * - `getState()` is `{ kind, rng, started, needsReset, …saveState() }`; `setState` checks `kind`, `rng`,
  *   `started` and `needsReset`, then lets `restoreState` check and restore the world's own fields.
