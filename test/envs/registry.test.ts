@@ -3,6 +3,7 @@ import {
   BernoulliBandit,
   ContextualBandit,
   ENV_IDS,
+  GaussianBandit,
   EnvError,
   Gridworld,
   TimeLimit,
@@ -204,5 +205,27 @@ describe('makeEnv', () => {
         .map((x) => x.info.tokens.length),
     );
     expect(lengths.size).toBeGreaterThan(1);
+  });
+
+  it('gaussian-bandit: Gaussian arms with the given means and stds; bad shapes name the option', () => {
+    const env = makeEnv('gaussian-bandit', { means: [0, 1], stds: 0.5 });
+    expect(env).toBeInstanceOf(GaussianBandit);
+    if (!(env instanceof GaussianBandit)) return;
+    expect([Array.from(env.armValues), Array.from(env.stds), env.optimalArm]).toEqual([[0, 1], [0.5, 0.5], 1]);
+    // r = μ_a + σ_a·N(0, 1) from the env's stream.
+    env.reset({ seed: 4 });
+    expect(env.step(1).reward).toBe(1 + 0.5 * createRng(4).normal());
+    const byDefault = makeEnv('gaussian-bandit');
+    expect(byDefault instanceof GaussianBandit ? Array.from(byDefault.armValues) : null).toEqual([0.2, 0.5, 0.8]);
+    expect(() => makeEnv('gaussian-bandit', { means: [[0, 1]] })).toThrow(
+      /^makeEnv: options\.means must be an array of numbers \(one mean per arm\)/,
+    );
+    expect(() => makeEnv('contextual-bandit', { means: [0, 1] })).toThrow(
+      /^makeEnv: options\.means must be an array of rows/,
+    );
+    expect(() => makeEnv('gaussian-bandit', { stds: 'x' })).toThrow(/^makeEnv: options\.stds must be/);
+    expect(() => makeEnv('gaussian-bandit', { probs: [0.5] })).toThrow(
+      /options\.probs must be an option of gaussian-bandit/,
+    );
   });
 });
