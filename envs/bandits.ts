@@ -6,18 +6,9 @@
 import { EnvError } from '../src/core/errors.js';
 import type { Rng } from '../src/random/rng.js';
 import { sampleCategorical } from '../src/random/sampling.js';
-import {
-  boolField,
-  checkCanStep,
-  checkDiscreteAction,
-  expectState,
-  intField,
-  nullableIntField,
-  rngField,
-  rngForReset,
-} from './base.js';
+import { checkDiscreteAction, EnvBase, intField, nullableIntField } from './base.js';
 import { Discrete } from './spaces.js';
-import type { BanditFrame, EnvState, ResetOptions, ResetResult, StepResult, TabularEnv, Transition } from './types.js';
+import type { BanditFrame, ResetResult, StepResult, TabularEnv, Transition } from './types.js';
 
 /**
  * Most arms (and contexts) a bandit may have: a policy's one-hot observations and logits grow with it, and far beyond
@@ -67,7 +58,7 @@ function argmax(v: readonly number[]): number {
  * const env: BanditBase = new BernoulliBandit({ probs: [0.3, 0.6] });
  * ```
  */
-export abstract class BanditBase implements TabularEnv {
+export abstract class BanditBase extends EnvBase<number, number> implements TabularEnv {
   /** Discrete(nContexts): the context index (always 0 for a plain bandit). */
   readonly observationSpace: Discrete;
   /** Discrete(nArms). */
@@ -81,16 +72,9 @@ export abstract class BanditBase implements TabularEnv {
   /** Context distribution at reset. */
   readonly initialStateDistribution: Float64Array;
   protected readonly values: readonly (readonly number[])[];
-  #kind: string;
-  #name: string;
-  /** `${name}.step`, built once for the error messages of `step`. */
-  #stepFn: string;
   /** max_a μ[c][a] per context, precomputed for `info.success`. */
   #best: Float64Array;
-  #rng: Rng | null = null;
   #context = 0;
-  #started = false;
-  #needsReset = true;
   #lastArm: number | null = null;
   #lastReward: number | null = null;
 
@@ -101,9 +85,7 @@ export abstract class BanditBase implements TabularEnv {
     P: Transition[][][],
     contextProbs: Float64Array,
   ) {
-    this.#kind = kind;
-    this.#name = name;
-    this.#stepFn = `${name}.step`;
+    super(name, kind);
     this.#best = Float64Array.from(values, (row) => Math.max(...row));
     this.values = values;
     this.nStates = values.length;
@@ -114,26 +96,20 @@ export abstract class BanditBase implements TabularEnv {
     this.initialStateDistribution = contextProbs;
   }
 
-  /** This env (it wraps nothing). */
-  get unwrapped(): this {
-    return this;
-  }
-
   /** Draw the reward of arm `a` in context `c`; `prob` is the probability of a discrete outcome, if any. */
   protected abstract draw(c: number, a: number, rng: Rng): { reward: number; prob?: number };
 
+  /** Arms are 0…nArms − 1. */
+  protected checkAction(fn: string, action: number): void {
+    checkDiscreteAction(fn, action, this.nActions);
+  }
+
   /**
-   * Start an episode: draw the context (contextual bandits only).
-   * @param opts `{ seed?, options? }`.
-   * @returns `{ obs: context, info: { prob } }` (prob of the drawn context).
+   * Start an episode: draw the context c ~ ρ₀ with one categorical draw (contextual bandits only).
+   * @returns `{ obs: context, info: { prob, context } }` (prob of the drawn context).
    */
-  reset(opts?: ResetOptions): ResetResult<number> {
-    const fn = `${this.#name}.reset`;
-    const rng = rngForReset(fn, this.#rng, opts);
-    this.#rng = rng;
+  protected resetState(rng: Rng): ResetResult<number> {
     this.#context = this.nStates > 1 ? sampleCategorical(this.initialStateDistribution, rng) : 0;
-    this.#started = true;
-    this.#needsReset = false;
     // lastArm / lastReward are kept until the next step: a VectorEnv in 'same-step' mode resets a bandit on the
     // step that pulled the arm, and the frame must still show that pull.
     return {
@@ -144,19 +120,13 @@ export abstract class BanditBase implements TabularEnv {
 
   /**
    * Pull an arm. The episode terminates.
-   * @param action The arm index in [0, nArms).
-   * @returns `{ obs: context, reward, terminated: true, truncated: false, info: { prob?, success } }`, where
-   * `success` is true when the pulled arm is optimal in this context.
-   * @throws EnvError before reset, after the pull without a new reset, or for an invalid arm.
+   * @returns `{ obs: context, reward, terminated: true, truncated: false, info: { prob?, success, context } }`,
+   *   where `success` is true when the pulled arm is optimal in this context.
    */
-  step(action: number): StepResult<number> {
-    const fn = this.#stepFn;
-    checkCanStep(fn, this.#started, this.#needsReset);
-    checkDiscreteAction(fn, action, this.nActions);
+  protected stepState(action: number, rng: Rng): StepResult<number> {
     const c = this.#context;
-    const { reward, prob } = this.draw(c, action, this.#rng!);
+    const { reward, prob } = this.draw(c, action, rng);
     const success = this.values[c]![action] === this.#best[c];
-    this.#needsReset = true;
     this.#lastArm = action;
     this.#lastReward = reward;
     const info = prob === undefined ? { success, context: c } : { prob, success, context: c };
@@ -199,47 +169,27 @@ export abstract class BanditBase implements TabularEnv {
   }
 
   /**
-   * JSON snapshot `{ kind, rng, context, started, needsReset, lastArm, lastReward }`.
+   * The bandit's fields of the JSON snapshot `{ kind, rng, started, needsReset, context, lastArm, lastReward }`.
    * @returns A new plain object.
    */
-  getState(): EnvState {
-    return {
-      kind: this.#kind,
-      rng: this.#rng ? this.#rng.state() : null,
-      context: this.#context,
-      started: this.#started,
-      needsReset: this.#needsReset,
-      lastArm: this.#lastArm,
-      lastReward: this.#lastReward,
-    };
+  protected saveState(): Record<string, unknown> {
+    return { context: this.#context, lastArm: this.#lastArm, lastReward: this.#lastReward };
   }
 
   /**
-   * Restore a snapshot from `getState()`.
-   * @param state The snapshot.
-   * @throws EnvError when it is not a state of this kind of bandit.
+   * Restore `context`, `lastArm` and `lastReward` of a snapshot from `getState()`.
+   * @throws EnvError when they do not fit this bandit.
    */
-  setState(state: EnvState): void {
-    const fn = `${this.#name}.setState`;
-    const s = expectState(fn, state, this.#kind);
-    const rng = rngField(fn, s);
+  protected restoreState(fn: string, s: Record<string, unknown>): void {
     const context = intField(fn, s, 'context', 0, this.nStates);
-    const started = boolField(fn, s, 'started');
-    const needsReset = boolField(fn, s, 'needsReset');
     const lastArm = nullableIntField(fn, s, 'lastArm', 0, this.nActions);
     const lr = s.lastReward;
     if (lr !== null && (typeof lr !== 'number' || Number.isNaN(lr)))
       throw new EnvError({ fn, arg: 'state.lastReward', expected: 'null or a number', got: lr });
-    this.#rng = rng;
     this.#context = context;
-    this.#started = started;
-    this.#needsReset = needsReset;
     this.#lastArm = lastArm;
     this.#lastReward = lr;
   }
-
-  /** Nothing to release. */
-  close(): void {}
 }
 
 function bernoulliRow(p: number): Transition[] {

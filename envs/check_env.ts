@@ -5,7 +5,7 @@
  */
 import { EnvError } from '../src/core/errors.js';
 import { createRng } from '../src/random/rng.js';
-import type { Env, EnvState, StepResult, TabularModel } from './types.js';
+import type { Env, EnvState, StepResult } from './types.js';
 
 /** Options of {@link checkEnv}. */
 export interface CheckEnvOptions {
@@ -31,8 +31,13 @@ export interface CheckEnvReport {
 
 type Rec = { obs: string; reward: number; terminated: boolean; truncated: boolean };
 
+/** A typed array (an `ArrayBufferView` other than a `DataView`), readable by index. */
+function isTypedArray(x: unknown): x is ArrayBufferView & ArrayLike<number | bigint> {
+  return ArrayBuffer.isView(x) && !(x instanceof DataView);
+}
+
 function describe(x: unknown): string {
-  if (ArrayBuffer.isView(x)) return `[${Array.from(x as unknown as ArrayLike<number>).join(',')}]`;
+  if (isTypedArray(x)) return `[${Array.from(x).join(',')}]`;
   try {
     return JSON.stringify(x) ?? String(x);
   } catch {
@@ -45,41 +50,51 @@ function errName(e: unknown): string {
 }
 
 function checkTable(env: Env, problems: string[]): void {
-  const m = env as unknown as Partial<TabularModel>;
-  if (m.P === undefined) return;
-  const S = m.nStates;
-  const A = m.nActions;
-  if (!Number.isSafeInteger(S) || !Number.isSafeInteger(A) || (S as number) < 1 || (A as number) < 1) {
+  if (!('P' in env) || env.P === undefined) return;
+  const P = env.P;
+  const S = 'nStates' in env ? env.nStates : undefined;
+  const A = 'nActions' in env ? env.nActions : undefined;
+  if (
+    typeof S !== 'number' ||
+    typeof A !== 'number' ||
+    !Number.isSafeInteger(S) ||
+    !Number.isSafeInteger(A) ||
+    S < 1 ||
+    A < 1
+  ) {
     problems.push(
       `transition table: nStates and nActions must be positive integers, got ${String(S)} and ${String(A)}`,
     );
     return;
   }
-  const nS = S as number;
-  const nA = A as number;
+  const nS = S;
+  const nA = A;
   if (env.observationSpace.kind === 'discrete' && env.observationSpace.n !== nS)
     problems.push(`transition table: nStates = ${nS} but the observation space is Discrete(${env.observationSpace.n})`);
   if (env.actionSpace.kind === 'discrete' && env.actionSpace.n !== nA)
     problems.push(`transition table: nActions = ${nA} but the action space is Discrete(${env.actionSpace.n})`);
-  const rho = m.initialStateDistribution;
-  if (!rho || rho.length !== nS)
-    problems.push(`initialStateDistribution must have length nStates = ${nS}, got ${rho ? rho.length : 'none'}`);
+  const rho = 'initialStateDistribution' in env ? env.initialStateDistribution : undefined;
+  if (!(Array.isArray(rho) || isTypedArray(rho)) || rho.length !== nS)
+    problems.push(
+      `initialStateDistribution must have length nStates = ${nS}, got ${Array.isArray(rho) || isTypedArray(rho) ? rho.length : 'none'}`,
+    );
   else {
     let sum = 0;
     for (let s = 0; s < nS; s++) {
-      if (!(rho[s]! >= 0)) problems.push(`initialStateDistribution[${s}] must be ≥ 0, got ${rho[s]}`);
-      sum += rho[s]!;
+      const p = Number(rho[s]);
+      if (!(p >= 0)) problems.push(`initialStateDistribution[${s}] must be ≥ 0, got ${rho[s]}`);
+      sum += p;
     }
     if (Math.abs(sum - 1) > 1e-9) problems.push(`initialStateDistribution must sum to 1, got ${sum}`);
   }
-  if (!Array.isArray(m.P) || m.P.length !== nS) {
+  if (!Array.isArray(P) || P.length !== nS) {
     problems.push(
-      `transition table: P must have nStates = ${nS} rows, got ${Array.isArray(m.P) ? m.P.length : describe(m.P)}`,
+      `transition table: P must have nStates = ${nS} rows, got ${Array.isArray(P) ? P.length : describe(P)}`,
     );
     return;
   }
   for (let s = 0; s < nS; s++) {
-    const row = m.P[s];
+    const row: unknown = P[s];
     if (!Array.isArray(row) || row.length !== nA) {
       problems.push(`transition table: P[${s}] must list nActions = ${nA} actions`);
       continue;
@@ -113,7 +128,8 @@ function checkTable(env: Env, problems: string[]): void {
  * Checks: (1) spaces are Discrete/Box; (2) `step` before `reset` throws `EnvError`; (3) `reset({ seed })` twice gives
  * the same rollout (same observations, rewards and flags under the same actions), and every observation is in
  * `observationSpace`, rewards are finite numbers, flags are booleans; (4) stepping after an episode ended without a
- * reset throws `EnvError`; (5) out-of-range, non-integer and NaN actions throw `EnvError` (Discrete action spaces);
+ * reset throws `EnvError`; (5) out-of-range, non-integer and NaN actions throw `EnvError` (Discrete action spaces), as
+ * do a wrong-length array, NaN entries and a string (Box action spaces);
  * (6) tabular envs: every P[s][a] sums to 1 with valid entries, ρ₀ sums to 1, sizes match the spaces;
  * (7) `getState`/`setState` through JSON resumes the same rollout; (8) `render()` is a string and `renderFrame()` an object.
  *
@@ -169,7 +185,7 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
 
   // (2) step before reset
   try {
-    env.step(sampleAction() as never);
+    env.step(sampleAction());
     problems.push('step() before reset() must throw EnvError, but it returned normally');
   } catch (e) {
     if (!(e instanceof EnvError)) problems.push(`step() before reset() must throw EnvError, got ${errName(e)}`);
@@ -186,7 +202,7 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
         problems.push(`${label}: reset() info must be an object, got ${describe(r0.info)}`);
       out.push({ obs: describe(r0.obs), reward: 0, terminated: false, truncated: false });
       for (const a of actions) {
-        const r: StepResult<unknown> = env.step(a as never);
+        const r: StepResult<unknown> = env.step(a);
         if (!os.contains(r.obs))
           problems.push(`${label}: step() returned an observation outside observationSpace: ${describe(r.obs)}`);
         if (typeof r.reward !== 'number' || !Number.isFinite(r.reward))
@@ -237,14 +253,14 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
     env.reset({ seed: seed + 1 });
     let ended = false;
     for (let t = 0; t < budget && !ended; t++) {
-      const r = env.step(sampleAction() as never);
+      const r = env.step(sampleAction());
       ended = r.terminated || r.truncated;
     }
     if (!ended)
       warnings.push(`no episode ended within ${budget} random steps; the "step after the end" check was skipped`);
     else {
       try {
-        env.step(sampleAction() as never);
+        env.step(sampleAction());
         problems.push('step() after an episode ended (without reset) must throw EnvError, but it returned normally');
       } catch (e) {
         if (!(e instanceof EnvError))
@@ -260,12 +276,31 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
     for (const bad of [as.n, -1, 0.5, Number.NaN, Infinity]) {
       try {
         env.reset({ seed });
-        env.step(bad as never);
+        env.step(bad);
         problems.push(
           `step(${String(bad)}) with action space Discrete(${as.n}) must throw EnvError, but it returned normally`,
         );
       } catch (e) {
         if (!(e instanceof EnvError)) problems.push(`step(${String(bad)}) must throw EnvError, got ${errName(e)}`);
+      }
+    }
+  }
+
+  if (as.kind === 'box') {
+    const bad: [string, unknown][] = [
+      ['an array of the wrong length', new Array<number>(as.size + 1).fill(0)],
+      ['NaN entries', new Array<number>(as.size).fill(Number.NaN)],
+      ['a string', 'a'],
+    ];
+    for (const [what, action] of bad) {
+      try {
+        env.reset({ seed });
+        env.step(action);
+        problems.push(
+          `step() with ${what} (action space Box of size ${as.size}) must throw EnvError, but it returned normally`,
+        );
+      } catch (e) {
+        if (!(e instanceof EnvError)) problems.push(`step() with ${what} must throw EnvError, got ${errName(e)}`);
       }
     }
   }
@@ -280,7 +315,7 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
       const run = (n: number): Rec[] => {
         const out: Rec[] = [];
         for (let t = 0; t < n; t++) {
-          const r = env.step(actions[t % actions.length] as never);
+          const r = env.step(actions[t % actions.length]);
           out.push({ obs: describe(r.obs), reward: r.reward, terminated: r.terminated, truncated: r.truncated });
           if (r.terminated || r.truncated) {
             out.push({ obs: describe(env.reset().obs), reward: 0, terminated: false, truncated: false });

@@ -6,29 +6,16 @@
 import { EnvError } from '../src/core/errors.js';
 import type { Rng } from '../src/random/rng.js';
 import {
-  boolField,
-  checkCanStep,
   checkDiscreteAction,
   compileTable,
-  expectState,
+  EnvBase,
   intField,
   nullableIntField,
-  rngField,
-  rngForReset,
   sampleRow,
   type CompiledTable,
 } from './base.js';
 import { Discrete } from './spaces.js';
-import type {
-  EnvSpec,
-  EnvState,
-  GridFrame,
-  ResetOptions,
-  ResetResult,
-  StepResult,
-  TabularEnv,
-  Transition,
-} from './types.js';
+import type { GridFrame, ResetResult, StepResult, TabularEnv, Transition } from './types.js';
 
 /** Options of {@link Gridworld.fromMap}. */
 export interface GridworldOptions {
@@ -81,7 +68,7 @@ function checkReward(name: string, v: unknown): number {
  * const { obs, reward, terminated, info } = env.step(2); // right
  * ```
  */
-export class Gridworld implements TabularEnv {
+export class Gridworld extends EnvBase<number, number> implements TabularEnv {
   /** Number of rows. */
   readonly rows: number;
   /** Number of columns. */
@@ -104,18 +91,10 @@ export class Gridworld implements TabularEnv {
   readonly initialStateDistribution: Float64Array;
   /** The resolved options (defaults filled in). */
   readonly options: Readonly<Required<GridworldOptions>>;
-  /**
-   * Registration data, set by `makeEnv` (undefined for a world built directly). Declared here so every grid
-   * world has the same hidden class whether or not it was registered (keeps `step` call sites monomorphic).
-   */
-  spec?: EnvSpec;
 
   #table: CompiledTable;
   #goal: Uint8Array;
-  #rng: Rng | null = null;
   #state = 0;
-  #started = false;
-  #needsReset = true;
   #lastAction: number | null = null;
   #steps = 0;
 
@@ -126,6 +105,7 @@ export class Gridworld implements TabularEnv {
    * @throws EnvError naming the row and column for bad maps.
    */
   constructor(lines: readonly string[] | string, options: GridworldOptions = {}) {
+    super('Gridworld', 'gridworld');
     const fn = 'Gridworld.fromMap';
     let rowsIn: readonly string[];
     if (typeof lines === 'string')
@@ -249,11 +229,6 @@ export class Gridworld implements TabularEnv {
     return new Gridworld(lines, options);
   }
 
-  /** This env (it wraps nothing). */
-  get unwrapped(): Gridworld {
-    return this;
-  }
-
   #letter(s: number): string {
     return this.cells[Math.floor(s / this.cols)]![s % this.cols]!;
   }
@@ -338,33 +313,29 @@ export class Gridworld implements TabularEnv {
     });
   }
 
+  /** Actions are 0 left, 1 down, 2 right, 3 up. */
+  protected checkAction(fn: string, action: number): void {
+    checkDiscreteAction(fn, action, 4);
+  }
+
   /**
-   * Start an episode at `S`. `seed` re-seeds the env's Rng (Gymnasium `reset(seed=…)`).
-   * @param opts `{ seed?, options? }`.
+   * Start an episode at `S` (the Rng is not drawn from).
    * @returns `{ obs: startState, info: { prob: 1 } }`.
    */
-  reset(opts?: ResetOptions): ResetResult<number> {
-    this.#rng = rngForReset('Gridworld.reset', this.#rng, opts);
+  protected resetState(): ResetResult<number> {
     this.#state = this.startState;
-    this.#started = true;
-    this.#needsReset = false;
     this.#lastAction = null;
     this.#steps = 0;
     return { obs: this.#state, info: { prob: 1 } };
   }
 
   /**
-   * Take an action: draw one outcome of P[s][a] with one uniform from the env's Rng.
-   * @param action 0 left, 1 down, 2 right, 3 up.
+   * Draw one outcome of P[s][a] with one uniform from the env's Rng.
    * @returns `{ obs, reward, terminated, truncated: false, info: { prob, success? } }`.
-   * @throws EnvError before the first reset, after the episode ended, or for an action outside {0, 1, 2, 3}.
    */
-  step(action: number): StepResult<number> {
-    if (!this.#started || this.#needsReset) checkCanStep('Gridworld.step', this.#started, this.#needsReset);
-    if (typeof action !== 'number' || !(action >= 0 && action < 4) || (action | 0) !== action)
-      checkDiscreteAction('Gridworld.step', action, 4);
+  protected stepState(action: number, rng: Rng): StepResult<number> {
     const t = this.#table;
-    const k = sampleRow(t, this.#state * 4 + action, this.#rng!);
+    const k = sampleRow(t, this.#state * 4 + action, rng);
     const next = t.next[k]!;
     const reward = t.reward[k]!;
     const prob = t.prob[k]!;
@@ -372,7 +343,6 @@ export class Gridworld implements TabularEnv {
     this.#lastAction = action;
     this.#steps++;
     if (t.terminated[k] === 1) {
-      this.#needsReset = true;
       if (this.#goal[k] === 1)
         return { obs: next, reward, terminated: true, truncated: false, info: { prob, success: true } };
       return { obs: next, reward, terminated: true, truncated: false, info: { prob } };
@@ -388,8 +358,8 @@ export class Gridworld implements TabularEnv {
   render(): string {
     const lines: string[] = [];
     if (this.#lastAction !== null) lines.push(`  (${ACTION_NAMES[this.#lastAction]})`);
-    const ar = this.#started ? Math.floor(this.#state / this.cols) : -1;
-    const ac = this.#started ? this.#state % this.cols : -1;
+    const ar = this.started ? Math.floor(this.#state / this.cols) : -1;
+    const ac = this.started ? this.#state % this.cols : -1;
     for (let r = 0; r < this.rows; r++) {
       lines.push(this.cells[r]!.map((ch, c) => (r === ar && c === ac ? `\x1b[41m${ch}\x1b[0m` : ch)).join(''));
     }
@@ -406,49 +376,29 @@ export class Gridworld implements TabularEnv {
       rows: this.rows,
       cols: this.cols,
       cells: this.cells.map((r) => [...r]),
-      agent: this.#started ? { row: Math.floor(this.#state / this.cols), col: this.#state % this.cols } : null,
+      agent: this.started ? { row: Math.floor(this.#state / this.cols), col: this.#state % this.cols } : null,
       lastAction: this.#lastAction,
     };
   }
 
   /**
-   * JSON snapshot: `{ kind: 'gridworld', rng, state, started, needsReset, lastAction, steps }`.
+   * The grid's fields of the JSON snapshot `{ kind: 'gridworld', rng, started, needsReset, state, lastAction, steps }`.
    * @returns A new plain object.
    */
-  getState(): EnvState {
-    return {
-      kind: 'gridworld',
-      rng: this.#rng ? this.#rng.state() : null,
-      state: this.#state,
-      started: this.#started,
-      needsReset: this.#needsReset,
-      lastAction: this.#lastAction,
-      steps: this.#steps,
-    };
+  protected saveState(): Record<string, unknown> {
+    return { state: this.#state, lastAction: this.#lastAction, steps: this.#steps };
   }
 
   /**
-   * Restore a snapshot from {@link Gridworld.getState} (after a JSON round trip is fine).
-   * @param state The snapshot.
-   * @throws EnvError when the snapshot is not a gridworld state of this size.
+   * Restore `state`, `lastAction` and `steps` of a snapshot from {@link Gridworld.getState}.
+   * @throws EnvError when they do not fit this grid.
    */
-  setState(state: EnvState): void {
-    const fn = 'Gridworld.setState';
-    const s = expectState(fn, state, 'gridworld');
-    const rng = rngField(fn, s);
+  protected restoreState(fn: string, s: Record<string, unknown>): void {
     const pos = intField(fn, s, 'state', 0, this.nStates);
-    const started = boolField(fn, s, 'started');
-    const needsReset = boolField(fn, s, 'needsReset');
     const lastAction = nullableIntField(fn, s, 'lastAction', 0, 4);
     const steps = intField(fn, s, 'steps', 0, Number.MAX_SAFE_INTEGER);
-    this.#rng = rng;
     this.#state = pos;
-    this.#started = started;
-    this.#needsReset = needsReset;
     this.#lastAction = lastAction;
     this.#steps = steps;
   }
-
-  /** Nothing to release. */
-  close(): void {}
 }

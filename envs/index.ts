@@ -24,7 +24,9 @@ export type {
   GridFrame,
   GridCell,
   BanditFrame,
+  ContinuousFrame,
 } from './types.js';
+export { EnvBase } from './base.js';
 export { Gridworld } from './gridworld.js';
 export type { GridworldOptions } from './gridworld.js';
 export {
@@ -51,7 +53,7 @@ export type {
   VectorStepResult,
 } from './vector.js';
 export { ENV_IDS, makeEnv, isTabularEnv } from './registry.js';
-export type { EnvId, TabularEnvId, MakeEnvOptions } from './registry.js';
+export type { EnvId, TabularEnvId, ContinuousEnvId, MakeEnvOptions } from './registry.js';
 export {
   valueIteration,
   policyEvaluation,
@@ -71,3 +73,16 @@ export { checkEnv } from './check_env.js';
 export type { CheckEnvOptions, CheckEnvReport } from './check_env.js';
 export { TokenBandit, TOKEN_REWARD_PRESETS } from './token_bandit.js';
 export type { TokenBanditOptions, TokenRewardPreset } from './token_bandit.js';
+export { ContinuousBandit, MAX_CONTINUOUS_DIM } from './continuous_bandit.js';
+export type { ContinuousBanditOptions, DiagGaussian, KlRegularizedGaussianOptimum } from './continuous_bandit.js';
+export { PointMassLqr, solveDiscreteRiccati, lqrOptimum, lqrFiniteHorizon, linearControl } from './lqr.js';
+export type {
+  Matrix,
+  LqrSystem,
+  RiccatiOptions,
+  RiccatiSolution,
+  LqrOptimum,
+  LqrFiniteHorizon,
+  StartMoments,
+  PointMassLqrOptions,
+} from './lqr.js';

@@ -1,16 +1,20 @@
 /**
  * The env registry for the CLI and the trainer (Gymnasium `gymnasium/envs/registration.py`, `gym.make`): an id maps
  * to a factory and a default time limit; `makeEnv` builds the env and wraps it in {@link TimeLimit} like `gym.make`.
- * Adding a world is one entry in `REGISTRY`. Every id but `token-bandit` is a tabular MDP ({@link isTabularEnv}).
+ * Adding a world is one entry in `REGISTRY`. The grid and discrete-bandit ids are tabular MDPs ({@link isTabularEnv});
+ * `token-bandit` (tokens), `continuous-bandit` and `lqr-pointmass` (Box actions) are not.
  * @module
  */
 import { EnvError } from '../src/core/errors.js';
-import { BernoulliBandit, ContextualBandit } from './bandits.js';
+import { BernoulliBandit, ContextualBandit, GaussianBandit } from './bandits.js';
+import { hasTabularModel } from './base.js';
 import { Gridworld, type GridworldOptions } from './gridworld.js';
 import { cliffWalking, frozenLake4x4, frozenLake8x8, grid5x5 } from './maps.js';
 import { TOKEN_REWARD_PRESETS, TokenBandit, type TokenRewardPreset } from './token_bandit.js';
 import type { Env, TabularEnv } from './types.js';
 import { TimeLimit } from './wrappers.js';
+import { ContinuousBandit } from './continuous_bandit.js';
+import { PointMassLqr } from './lqr.js';
 
 /**
  * Options of {@link makeEnv}. Each id accepts only the keys that apply to it (others throw `EnvError`).
@@ -21,6 +25,9 @@ import { TimeLimit } from './wrappers.js';
  * score function needs `new TokenBandit(…)`), `target`, `pattern`, `eos`, `lengthPenalty`, `reference`; it has no
  * time limit (an episode is one sequence of `length` tokens, shorter when `eos` ends it), so `maxEpisodeSteps` may
  * only be `null` there. Defaults of the token-bandit keys are those of {@link TokenBanditOptions}.
+ * `gaussian-bandit`: `means` (one per arm), `stds`. `continuous-bandit`: `dim`, `optimum`, `std` (see
+ * {@link ContinuousBanditOptions}). `lqr-pointmass`: `dim`, `dt`, `positionCost`, `velocityCost`, `actionCost`, `std`,
+ * `startBound`, `maxEpisodeSteps` (see {@link PointMassLqrOptions}).
  */
 export interface MakeEnvOptions extends GridworldOptions {
   /**
@@ -32,8 +39,13 @@ export interface MakeEnvOptions extends GridworldOptions {
   maxEpisodeSteps?: number | null;
   /** Bernoulli arm probabilities for `bandit`. @defaultValue [0.2, 0.5, 0.8] */
   probs?: readonly number[];
-  /** Per-context arm means for `contextual-bandit`. @defaultValue [[0.8, 0.2, 0.1], [0.1, 0.7, 0.3], [0.2, 0.3, 0.9]] */
-  means?: readonly (readonly number[])[];
+  /**
+   * Arm means: one row per context for `contextual-bandit`, one number per arm for `gaussian-bandit`.
+   * @defaultValue [[0.8, 0.2, 0.1], [0.1, 0.7, 0.3], [0.2, 0.3, 0.9]] (contextual-bandit), [0.2, 0.5, 0.8] (gaussian-bandit)
+   */
+  means?: readonly number[] | readonly (readonly number[])[];
+  /** Per-arm reward standard deviations of `gaussian-bandit` (a number broadcasts). @defaultValue 1 */
+  stds?: number | readonly number[];
   /** Context probabilities for `contextual-bandit`. @defaultValue uniform */
   contextProbs?: readonly number[];
   /**
@@ -42,8 +54,25 @@ export interface MakeEnvOptions extends GridworldOptions {
    * @defaultValue 'bernoulli' (contextual-bandit), 'count' (token-bandit)
    */
   reward?: 'bernoulli' | 'gaussian' | TokenRewardPreset;
-  /** Gaussian reward std for `contextual-bandit`. @defaultValue 1 */
+  /**
+   * A noise standard deviation: of Gaussian rewards for `contextual-bandit` (default 1), of the reward for
+   * `continuous-bandit` (default 0.1), of the process noise for `lqr-pointmass` (default 0.01).
+   */
   std?: number;
+  /** Action dimension d of `continuous-bandit` (default 1) or number of axes d ∈ {1, 2} of `lqr-pointmass` (default 1). */
+  dim?: number;
+  /** The optimal action a* of `continuous-bandit` (a number broadcasts). @defaultValue 1 */
+  optimum?: number | readonly number[];
+  /** Time step Δt of `lqr-pointmass`. @defaultValue 0.1 */
+  dt?: number;
+  /** q_p of `lqr-pointmass`. @defaultValue 1 */
+  positionCost?: number;
+  /** q_v of `lqr-pointmass`. @defaultValue 0.1 */
+  velocityCost?: number;
+  /** r of `lqr-pointmass`. @defaultValue 0.1 */
+  actionCost?: number;
+  /** b of `lqr-pointmass`: start coordinates ~ U[−b, b]. @defaultValue 1 */
+  startBound?: number;
   /** Vocabulary size V ≥ 2 of `token-bandit`. @defaultValue 8 */
   vocabSize?: number;
   /** Sequence length T ≥ 1 of `token-bandit` (the observation is the position t ∈ [0, T)). @defaultValue 6 */
@@ -69,7 +98,7 @@ interface RegistryEntry {
   keys: readonly string[];
   /** The allowed values of `options.reward`, when the id takes that key. */
   rewards?: readonly string[];
-  make(options: MakeEnvOptions): Env<number, number>;
+  make(options: MakeEnvOptions): Env;
 }
 
 const GRID_KEYS = ['slippery', 'slipProbability', 'stepReward', 'goalReward', 'holeReward', 'cliffReward'] as const;
@@ -94,15 +123,68 @@ export const ENV_IDS = Object.freeze([
   'grid5x5',
   'bandit',
   'contextual-bandit',
+  'gaussian-bandit',
   'token-bandit',
   'gridworld',
+  'continuous-bandit',
+  'lqr-pointmass',
 ] as const);
 
 /** One of {@link ENV_IDS}. */
 export type EnvId = (typeof ENV_IDS)[number];
 
 /** The ids of {@link ENV_IDS} whose worlds are tabular MDPs (`makeEnv` returns a {@link TabularEnv} for them). */
-export type TabularEnvId = Exclude<EnvId, 'token-bandit'>;
+export type TabularEnvId = Exclude<EnvId, 'token-bandit' | ContinuousEnvId>;
+
+/** The ids of {@link ENV_IDS} whose actions are real vectors (a `Box` action space). */
+export type ContinuousEnvId = 'continuous-bandit' | 'lqr-pointmass';
+
+/** Whether `x` is an array of numbers (values are checked by the world's constructor). */
+function isNumbers(x: unknown): x is readonly number[] {
+  return Array.isArray(x) && x.every((v) => typeof v === 'number');
+}
+
+/** Whether `x` is an array of arrays of numbers. */
+function isNumberRows(x: unknown): x is readonly (readonly number[])[] {
+  return Array.isArray(x) && x.every(isNumbers);
+}
+
+/** Whether `x` is a number or an array of numbers. */
+function isNumberOrNumbers(x: unknown): x is number | readonly number[] {
+  return typeof x === 'number' || isNumbers(x);
+}
+
+function badOption(key: string, expected: string, got: unknown): EnvError {
+  return new EnvError({ fn: 'makeEnv', arg: `options.${key}`, expected, got });
+}
+
+/** Copy the keys of `o` a world takes, leaving out undefined ones (exactOptionalPropertyTypes). */
+function pick(o: MakeEnvOptions, keys: readonly (keyof MakeEnvOptions)[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/** Build a world, reporting a bad option as `makeEnv: options.<key> …` (the key the caller wrote). */
+function reportAsOption<T>(worldFn: string, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof EnvError && e.fn === worldFn) {
+      throw new EnvError({
+        fn: 'makeEnv',
+        arg: `options.${e.arg}`,
+        expected: e.expected,
+        got: e.got,
+        ...(e.hint ? { hint: e.hint } : {}),
+      });
+    }
+    throw e;
+  }
+}
+
+const CONTINUOUS_BANDIT_KEYS = ['dim', 'optimum', 'std'] as const;
+const LQR_KEYS = ['dim', 'dt', 'positionCost', 'velocityCost', 'actionCost', 'std', 'startBound'] as const;
 
 const TOKEN_KEYS = ['vocabSize', 'length', 'reward', 'target', 'pattern', 'eos', 'lengthPenalty', 'reference'] as const;
 
@@ -114,20 +196,7 @@ function tokenBanditOptions(o: MakeEnvOptions): Record<string, unknown> {
 
 /** Build a TokenBandit, reporting a bad option as `makeEnv: options.<key> …` (the key the caller wrote). */
 function makeTokenBandit(o: MakeEnvOptions): TokenBandit {
-  try {
-    return new TokenBandit(tokenBanditOptions(o));
-  } catch (e) {
-    if (e instanceof EnvError && e.fn === 'TokenBandit') {
-      throw new EnvError({
-        fn: 'makeEnv',
-        arg: `options.${e.arg}`,
-        expected: e.expected,
-        got: e.got,
-        ...(e.hint ? { hint: e.hint } : {}),
-      });
-    }
-    throw e;
-  }
+  return reportAsOption('TokenBandit', () => new TokenBandit(tokenBanditOptions(o)));
 }
 
 const REGISTRY: Record<EnvId, RegistryEntry> = {
@@ -168,8 +237,10 @@ const REGISTRY: Record<EnvId, RegistryEntry> = {
     limitable: true,
     keys: ['means', 'contextProbs', 'reward', 'std'],
     rewards: ['bernoulli', 'gaussian'],
-    make: (o) =>
-      new ContextualBandit({
+    make: (o) => {
+      if (o.means !== undefined && !isNumberRows(o.means))
+        throw badOption('means', 'an array of rows of numbers (one row of arm means per context)', o.means);
+      return new ContextualBandit({
         means: o.means ?? [
           [0.8, 0.2, 0.1],
           [0.1, 0.7, 0.3],
@@ -178,7 +249,23 @@ const REGISTRY: Record<EnvId, RegistryEntry> = {
         ...(o.contextProbs !== undefined ? { contextProbs: o.contextProbs } : {}),
         ...(o.reward !== undefined ? { reward: o.reward as 'bernoulli' | 'gaussian' } : {}),
         ...(o.std !== undefined ? { std: o.std } : {}),
-      }),
+      });
+    },
+  },
+  'gaussian-bandit': {
+    maxEpisodeSteps: undefined,
+    limitable: true,
+    keys: ['means', 'stds'],
+    make: (o) => {
+      if (o.means !== undefined && !isNumbers(o.means))
+        throw badOption('means', 'an array of numbers (one mean per arm)', o.means);
+      if (o.stds !== undefined && !isNumberOrNumbers(o.stds))
+        throw badOption('stds', 'a number or an array of numbers (one per arm)', o.stds);
+      return new GaussianBandit({
+        means: o.means ?? [0.2, 0.5, 0.8],
+        ...(o.stds !== undefined ? { stds: o.stds } : {}),
+      });
+    },
   },
   'token-bandit': {
     maxEpisodeSteps: undefined,
@@ -186,6 +273,18 @@ const REGISTRY: Record<EnvId, RegistryEntry> = {
     keys: TOKEN_KEYS,
     rewards: TOKEN_REWARD_PRESETS,
     make: makeTokenBandit,
+  },
+  'continuous-bandit': {
+    maxEpisodeSteps: undefined,
+    limitable: true,
+    keys: CONTINUOUS_BANDIT_KEYS,
+    make: (o) => reportAsOption('ContinuousBandit', () => new ContinuousBandit(pick(o, CONTINUOUS_BANDIT_KEYS))),
+  },
+  'lqr-pointmass': {
+    maxEpisodeSteps: 100,
+    limitable: true,
+    keys: LQR_KEYS,
+    make: (o) => reportAsOption('PointMassLqr', () => new PointMassLqr(pick(o, LQR_KEYS))),
   },
 };
 
@@ -202,23 +301,16 @@ const REGISTRY: Record<EnvId, RegistryEntry> = {
  * ```
  */
 export function isTabularEnv(env: Env<number, number>): env is TabularEnv {
-  const m = env as Partial<TabularEnv> | null;
-  return (
-    m !== null &&
-    typeof m === 'object' &&
-    Number.isSafeInteger(m.nStates) &&
-    Number.isSafeInteger(m.nActions) &&
-    Array.isArray(m.P) &&
-    m.initialStateDistribution !== undefined
-  );
+  return env !== null && typeof env === 'object' && hasTabularModel(env);
 }
 
 /**
  * Make a registered env, wrapped like Gymnasium's `gym.make`: the world, then `TimeLimit(maxEpisodeSteps)` when the
- * id has a limit (FrozenLake 4x4: 100, 8x8: 200, grid5x5: 50; CliffWalking and the bandits: none; bandit episodes are
- * one pull; a `token-bandit` episode is one sequence and never takes a limit). Every id but `token-bandit` is tabular
- * (the wrapper forwards the table), so planning works on the result; with a literal id the overloads give the type
- * (`TabularEnv` or `TokenBandit`), otherwise narrow with {@link isTabularEnv}.
+ * id has a limit (FrozenLake 4x4: 100, 8x8: 200, grid5x5: 50, lqr-pointmass: 100; CliffWalking and the bandits: none;
+ * bandit episodes, the continuous bandit's included, are one pull; a `token-bandit` episode is one sequence and never
+ * takes a limit). The grid and discrete-bandit ids are tabular (the wrapper forwards the table), so planning works on
+ * the result; with a literal id the overloads give the type (`TabularEnv`, `TokenBandit`, `ContinuousBandit` or the
+ * point mass's `Env<Float64Array, ArrayLike<number>>`), otherwise narrow with {@link isTabularEnv}.
  *
  * Source: Gymnasium `gymnasium/envs/registration.py` (`make`), `gymnasium/envs/__init__.py` (the limits).
  * @param id One of {@link ENV_IDS}.
@@ -246,10 +338,40 @@ export function makeEnv(id: TabularEnvId, options?: MakeEnvOptions | Record<stri
  */
 export function makeEnv(id: 'token-bandit', options?: MakeEnvOptions | Record<string, unknown>): TokenBandit;
 /**
+ * Make the continuous-action bandit (see {@link ContinuousBandit}): one pull of a ∈ ℝ^d per episode, no time limit.
+ * @param id `'continuous-bandit'`.
+ * @param options `dim`, `optimum`, `std`.
+ * @returns A new {@link ContinuousBandit} with `spec = { id: 'continuous-bandit' }`.
+ * @throws EnvError for an option it does not take or an invalid value (`options.<key>` in the message).
+ * @example
+ * ```ts
+ * const env = makeEnv('continuous-bandit', { dim: 2, optimum: [1, -1] });
+ * ```
+ */
+export function makeEnv(id: 'continuous-bandit', options?: MakeEnvOptions | Record<string, unknown>): ContinuousBandit;
+/**
+ * Make the point-mass LQR world (see {@link PointMassLqr}) with its time limit (100 steps unless
+ * `maxEpisodeSteps` says otherwise; `null` returns the bare {@link PointMassLqr}).
+ * @param id `'lqr-pointmass'`.
+ * @param options `dim`, `dt`, `positionCost`, `velocityCost`, `actionCost`, `std`, `startBound`, `maxEpisodeSteps`.
+ * @returns A new env with `spec = { id: 'lqr-pointmass', maxEpisodeSteps }`; `env.unwrapped` is the
+ *   {@link PointMassLqr} (its `optimum()` and `finiteHorizonOptimum()` give the exact answers).
+ * @throws EnvError for an option it does not take or an invalid value (`options.<key>` in the message).
+ * @example
+ * ```ts
+ * const env = makeEnv('lqr-pointmass', { dim: 2 });
+ * ```
+ */
+export function makeEnv(
+  id: 'lqr-pointmass',
+  options?: MakeEnvOptions | Record<string, unknown>,
+): Env<Float64Array, ArrayLike<number>>;
+/**
  * Make an env from an id known only at run time (a CLI flag, a config file).
  * @param id One of {@link ENV_IDS}.
  * @param options Per-id options (see {@link MakeEnvOptions}).
- * @returns A new env; narrow it with {@link isTabularEnv} to plan on it.
+ * @returns A new env; narrow it with {@link isTabularEnv} to plan on it. Its type says number observations and
+ *   actions, which holds for every id but the {@link ContinuousEnvId}s (Box spaces: check `actionSpace.kind`).
  * @throws EnvError for an unknown id or a bad option.
  * @example
  * ```ts
@@ -257,7 +379,7 @@ export function makeEnv(id: 'token-bandit', options?: MakeEnvOptions | Record<st
  * ```
  */
 export function makeEnv(id: string, options?: MakeEnvOptions | Record<string, unknown>): Env<number, number>;
-export function makeEnv(id: string, options: MakeEnvOptions | Record<string, unknown> = {}): Env<number, number> {
+export function makeEnv(id: string, options: MakeEnvOptions | Record<string, unknown> = {}): Env {
   const fn = 'makeEnv';
   if (!(ENV_IDS as readonly string[]).includes(id)) {
     throw new EnvError({ fn, arg: 'id', expected: `one of ${ENV_IDS.join(', ')}`, got: id });
@@ -296,7 +418,7 @@ export function makeEnv(id: string, options: MakeEnvOptions | Record<string, unk
   if (limit !== null && limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
     throw new EnvError({ fn, arg: 'options.maxEpisodeSteps', expected: 'a positive integer or null', got: limit });
   }
-  const base = entry.make(o) as Env<number, number> & { spec?: { id: string; maxEpisodeSteps?: number } };
+  const base = entry.make(o);
   if (limit === null || limit === undefined) {
     Object.defineProperty(base, 'spec', { value: { id }, enumerable: true, configurable: true, writable: true });
     return base;

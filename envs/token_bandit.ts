@@ -10,9 +10,9 @@
 import { EnvError } from '../src/core/errors.js';
 import type { Rng } from '../src/random/rng.js';
 import { sampleCategorical } from '../src/random/sampling.js';
-import { boolField, checkCanStep, checkDiscreteAction, expectState, rngField, rngForReset } from './base.js';
+import { checkDiscreteAction, EnvBase } from './base.js';
 import { Discrete } from './spaces.js';
-import type { BanditFrame, Env, EnvSpec, EnvState, ResetOptions, ResetResult, StepResult } from './types.js';
+import type { BanditFrame, ResetResult, StepResult } from './types.js';
 
 /**
  * The built-in scores of a finished sequence y = (y_0, …, y_{L−1}):
@@ -111,7 +111,7 @@ function checkInt(fn: string, arg: string, x: unknown, lo: number, hi: number): 
  * while (!done) ({ obs, terminated: done } = env.step(3)); // six 3s: reward 6
  * ```
  */
-export class TokenBandit implements Env<number, number> {
+export class TokenBandit extends EnvBase<number, number> {
   /** Discrete(T): the position t. */
   readonly observationSpace: Discrete;
   /** Discrete(V): the tokens. */
@@ -130,14 +130,9 @@ export class TokenBandit implements Env<number, number> {
   readonly eos: number;
   /** λ of `length-penalized`. */
   readonly lengthPenalty: number;
-  /** Registration data, set by `makeEnv`. */
-  spec?: EnvSpec;
   readonly #ref: Float64Array[];
   readonly #custom: ((tokens: readonly number[]) => number) | null;
-  #rng: Rng | null = null;
   #tokens: number[] = [];
-  #started = false;
-  #needsReset = true;
   #lastReward: number | null = null;
   #optimal: number | null = null;
 
@@ -146,6 +141,7 @@ export class TokenBandit implements Env<number, number> {
    * @throws EnvError for sizes out of range, an unknown preset, a bad target/pattern/eos/λ or reference.
    */
   constructor(opts: TokenBanditOptions = {}) {
+    super('TokenBandit', 'token-bandit');
     const fn = 'TokenBandit';
     if (opts === null || typeof opts !== 'object')
       throw new EnvError({ fn, arg: 'opts', expected: 'an options object', got: opts });
@@ -206,11 +202,6 @@ export class TokenBandit implements Env<number, number> {
       const row = checkDist(fn, 'reference', ref, V);
       this.#ref = Array.from({ length: T }, () => Float64Array.from(row));
     }
-  }
-
-  /** This env (it wraps nothing). */
-  get unwrapped(): this {
-    return this;
   }
 
   /** The tokens written so far in this episode (a copy). */
@@ -471,36 +462,31 @@ export class TokenBandit implements Env<number, number> {
     return out;
   }
 
+  /** Actions are tokens 0…V − 1. */
+  protected checkAction(fn: string, action: number): void {
+    checkDiscreteAction(fn, action, this.vocabSize);
+  }
+
   /**
-   * Start a sequence.
-   * @param opts `{ seed?, options? }` (the world is deterministic; the seed only fixes the env's Rng state).
+   * Start a sequence (the world is deterministic; the Rng is not drawn from).
    * @returns `{ obs: 0, info: {} }`.
    */
-  reset(opts?: ResetOptions): ResetResult<number> {
-    this.#rng = rngForReset('TokenBandit.reset', this.#rng, opts);
+  protected resetState(): ResetResult<number> {
     this.#tokens = [];
-    this.#started = true;
-    this.#needsReset = false;
     this.#lastReward = null;
     return { obs: 0, info: {} };
   }
 
   /**
    * Emit one token.
-   * @param action A token in [0, V).
    * @returns `{ obs: next position, reward, terminated, truncated: false, info }`: reward 0 and `terminated: false`
    *   until the sequence ends, then R(y), `terminated: true` and `info.tokens`.
-   * @throws EnvError before reset, after the sequence ended, or for an invalid token.
    */
-  step(action: number): StepResult<number> {
-    const fn = 'TokenBandit.step';
-    checkCanStep(fn, this.#started, this.#needsReset);
-    checkDiscreteAction(fn, action, this.vocabSize);
+  protected stepState(action: number): StepResult<number> {
     this.#tokens.push(action);
     const done = this.#tokens.length === this.length || action === this.eos;
     if (!done) return { obs: this.#tokens.length, reward: 0, terminated: false, truncated: false, info: {} };
     const reward = this.#score(this.#tokens);
-    this.#needsReset = true;
     this.#lastReward = reward;
     const success =
       this.rewardKind === 'custom' && this.vocabSize ** this.length > MAX_ENUMERATED
@@ -539,29 +525,19 @@ export class TokenBandit implements Env<number, number> {
   }
 
   /**
-   * JSON snapshot `{ kind: 'token-bandit', rng, tokens, started, needsReset, lastReward }`.
+   * The token bandit's fields of the JSON snapshot `{ kind: 'token-bandit', rng, started, needsReset, tokens,
+   * lastReward }`.
    * @returns A new plain object.
    */
-  getState(): EnvState {
-    return {
-      kind: 'token-bandit',
-      rng: this.#rng ? this.#rng.state() : null,
-      tokens: [...this.#tokens],
-      started: this.#started,
-      needsReset: this.#needsReset,
-      lastReward: this.#lastReward,
-    };
+  protected saveState(): Record<string, unknown> {
+    return { tokens: [...this.#tokens], lastReward: this.#lastReward };
   }
 
   /**
-   * Restore a snapshot from `getState()`.
-   * @param state The snapshot.
-   * @throws EnvError when it is not a token-bandit state of this size.
+   * Restore `tokens` and `lastReward` of a snapshot from `getState()`.
+   * @throws EnvError when they do not fit this world.
    */
-  setState(state: EnvState): void {
-    const fn = 'TokenBandit.setState';
-    const s = expectState(fn, state, 'token-bandit');
-    const rng = rngField(fn, s);
+  protected restoreState(fn: string, s: Record<string, unknown>): void {
     const tokens = s.tokens;
     if (!Array.isArray(tokens) || tokens.length > this.length)
       throw new EnvError({
@@ -570,21 +546,11 @@ export class TokenBandit implements Env<number, number> {
         expected: `an array of at most ${this.length} tokens`,
         got: tokens,
       });
-    tokens.forEach((y, i) => {
-      checkInt(fn, `state.tokens[${i}]`, y, 0, this.vocabSize);
-    });
-    const started = boolField(fn, s, 'started');
-    const needsReset = boolField(fn, s, 'needsReset');
+    const checked = tokens.map((y, i) => checkInt(fn, `state.tokens[${i}]`, y, 0, this.vocabSize));
     const lr = s.lastReward;
     if (lr !== null && (typeof lr !== 'number' || Number.isNaN(lr)))
       throw new EnvError({ fn, arg: 'state.lastReward', expected: 'null or a number', got: lr });
-    this.#rng = rng;
-    this.#tokens = [...(tokens as number[])];
-    this.#started = started;
-    this.#needsReset = needsReset;
+    this.#tokens = checked;
     this.#lastReward = lr;
   }
-
-  /** Nothing to release. */
-  close(): void {}
 }

@@ -116,8 +116,24 @@ export interface BanditFrame {
   context?: number;
 }
 
+/** A frame for drawing a continuous world: a point in ℝ^d (with its velocity for a point mass) and its target. */
+export interface ContinuousFrame {
+  /** Discriminant. */
+  kind: 'continuous';
+  /** The point: the mass's position (LQR) or the last action (continuous bandit); null before it exists. */
+  position: number[] | null;
+  /** The mass's velocity (LQR), or null when the world has none. */
+  velocity: number[] | null;
+  /** Where the reward is highest: the origin (LQR) or the optimal action a* (continuous bandit). */
+  target: number[];
+  /** The last action, or null right after a reset. */
+  lastAction: number[] | null;
+  /** The last reward, or null. */
+  lastReward: number | null;
+}
+
 /** What {@link Env.renderFrame} returns: plain data a web page can draw. */
-export type RenderFrame = GridFrame | BanditFrame;
+export type RenderFrame = GridFrame | BanditFrame | ContinuousFrame;
 
 /**
  * A reinforcement-learning environment with the Gymnasium 1.x API.

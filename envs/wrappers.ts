@@ -16,7 +16,6 @@ import type {
   ResetResult,
   StepResult,
   TabularModel,
-  Transition,
 } from './types.js';
 
 /** The observation type of an env type. */
@@ -36,26 +35,28 @@ export type ActOf<E> = E extends {
 /** The tabular model fields a wrapper forwards when it wraps a tabular env (nothing otherwise). */
 export type TabularPart<E> = E extends TabularModel ? TabularModel : unknown;
 
-/** The inner env of a wrapper, seen as a tabular model (only used once `forwardTabular` found it tabular). */
-const innerModel = (w: { readonly env: Env }): TabularModel => w.env as unknown as TabularModel;
-
 /**
  * One getter per forwarded key, shared by every wrapper instance: V8 keeps wrappers built the same way on one hidden
  * class only when their accessor functions are identical (a fresh closure per instance gives each wrapper its own
- * hidden class, which makes the `step` call sites of a VectorEnv's copies megamorphic and ~2× slower).
+ * hidden class, which makes the `step` call sites of a VectorEnv's copies megamorphic and ~2× slower). Each returns
+ * the inner env's field as it is (planning reads `P` in its inner loops, so no further check here).
  */
 const TABULAR_GETTERS = {
-  nStates(this: { readonly env: Env }): number {
-    return innerModel(this).nStates;
+  nStates(this: { readonly env: Env }): unknown {
+    const e = this.env;
+    return 'nStates' in e ? e.nStates : undefined;
   },
-  nActions(this: { readonly env: Env }): number {
-    return innerModel(this).nActions;
+  nActions(this: { readonly env: Env }): unknown {
+    const e = this.env;
+    return 'nActions' in e ? e.nActions : undefined;
   },
-  P(this: { readonly env: Env }): TabularModel['P'] {
-    return innerModel(this).P;
+  P(this: { readonly env: Env }): unknown {
+    const e = this.env;
+    return 'P' in e ? e.P : undefined;
   },
-  initialStateDistribution(this: { readonly env: Env }): Float64Array {
-    return innerModel(this).initialStateDistribution;
+  initialStateDistribution(this: { readonly env: Env }): unknown {
+    const e = this.env;
+    return 'initialStateDistribution' in e ? e.initialStateDistribution : undefined;
   },
 } as const;
 
@@ -95,13 +96,13 @@ export abstract class Wrapper<E extends Env = Env> implements Env<ObsOf<E>, ActO
   /** Registration data of the inner env (a wrapper may amend it). */
   spec?: EnvSpec;
   /** Forwarded from a tabular inner env. */
-  declare readonly nStates?: number;
+  declare readonly nStates?: TabularModel['nStates'];
   /** Forwarded from a tabular inner env. */
-  declare readonly nActions?: number;
+  declare readonly nActions?: TabularModel['nActions'];
   /** Forwarded from a tabular inner env. */
-  declare readonly P?: readonly (readonly (readonly Transition[])[])[];
+  declare readonly P?: TabularModel['P'];
   /** Forwarded from a tabular inner env. */
-  declare readonly initialStateDistribution?: Float64Array;
+  declare readonly initialStateDistribution?: TabularModel['initialStateDistribution'];
 
   /**
    * @param env The env to wrap.

@@ -82,13 +82,13 @@ export function createEarlyStopping(config: EarlyStoppingConfig): EarlyStopping 
     });
   }
   const allowed = ['targetKl', 'statistic', 'factor', 'granularity'];
-  for (const key of Object.keys(config)) {
+  for (const [key, value] of Object.entries(config)) {
     if (!allowed.includes(key))
       throw new ConfigError({
         fn,
         arg: `config.${key}`,
         expected: `one of the keys ${allowed.join(', ')}`,
-        got: (config as unknown as Record<string, unknown>)[key],
+        got: value,
       });
   }
   const { targetKl } = config;

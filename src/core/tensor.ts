@@ -18,17 +18,22 @@ export function toTensor(fn: string, arg: string, x: TensorLike, dtype: 'float32
   const shape = rectangularShape(x);
   if (shape === null) throw new ShapeError({ fn, arg, expected: 'a tensor or a rectangular array of numbers', got: x });
   // tf.tensor accepts only Float32Array, Int32Array and Uint8Array views; copy other typed arrays (Float64Array, …).
-  if (ArrayBuffer.isView(x) && !(x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array)) {
-    return tf.tensor(Array.from(x as unknown as ArrayLike<number>, Number), shape, dtype);
+  if (isTypedArray(x) && !(x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array)) {
+    return tf.tensor(Array.from(x, Number), shape, dtype);
   }
   return tf.tensor(x as number[], shape, dtype);
+}
+
+/** A typed array (an `ArrayBufferView` other than a `DataView`), readable by index. */
+function isTypedArray(x: unknown): x is ArrayBufferView & ArrayLike<number | bigint> {
+  return ArrayBuffer.isView(x) && !(x instanceof DataView);
 }
 
 /** The shape of a rectangular nested array of numbers, or null when ragged or not numeric. */
 function rectangularShape(x: unknown): number[] | null {
   if (typeof x === 'number') return [];
   if (x instanceof DataView) return null;
-  if (ArrayBuffer.isView(x)) return [(x as unknown as ArrayLike<number>).length];
+  if (isTypedArray(x)) return [x.length];
   if (!Array.isArray(x)) return null;
   if (x.length === 0) return [0];
   const inner = rectangularShape(x[0]);

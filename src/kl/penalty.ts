@@ -168,7 +168,8 @@ export function klRewardPenalty(args: KlRewardPenaltyArgs): KlRewardPenaltyResul
   }
   return tf.tidy(() => {
     const raw = args.scores;
-    const s = isTensor(raw) ? raw : toTensor(fn, 'scores', isArrayLike(raw) ? Array.from(raw, Number) : (raw as never));
+    // Untyped callers may pass neither (a number, undefined): toTensor then reports it as a ShapeError.
+    const s = isTensor(raw) ? raw : toTensor(fn, 'scores', isArrayLike(raw) ? Array.from(raw, Number) : raw);
     if (s.rank !== 1 || s.shape[0] !== B)
       throw new ShapeError({ fn, arg: 'scores', expected: `of shape [B] = [${B}]`, got: s });
     const perToken =

@@ -86,8 +86,9 @@ export class GaussianMlpPolicy extends MlpPolicyBase<GaussianMlpPolicy> implemen
     const fn = 'GaussianMlpPolicy';
     const from = adopt;
     const r = resolveMlpOptions(fn, opts, from === undefined);
-    const as = opts.actionSpace as unknown as { kind?: unknown } | undefined;
-    if (as?.kind !== 'box')
+    // Typed as a box space; an untyped caller may still pass a discrete space or nothing.
+    const space: unknown = opts.actionSpace;
+    if (space === null || typeof space !== 'object' || !('kind' in space) || space.kind !== 'box')
       throw new ConfigError({
         fn,
         arg: 'actionSpace',

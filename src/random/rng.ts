@@ -50,10 +50,24 @@ export interface Rng {
   state(): RngState;
 }
 
+/** What klip uses of a seedrandom Alea generator built with `{ state }` (seedrandom `lib/alea.js`). */
 interface AleaPrng {
+  /** Uniform float in [0, 1), 32 bits. */
   (): number;
+  /** Uniform float in [0, 1), 53 bits. */
   double(): number;
+  /** The four state words. */
   state(): { c: number; s0: number; s1: number; s2: number };
+}
+
+/**
+ * The one entry into seedrandom: `seedrandom.alea(seed, { state })`, typed. `state: true` starts from the seed,
+ * a saved state continues from it (seedrandom README, "Saving and Restoring PRNG state").
+ */
+function alea(seed: string, state: AleaState | true): AleaPrng {
+  return seedrandom.alea(seed, {
+    state: state === true ? true : { c: state.c, s0: state.s0, s1: state.s1, s2: state.s2 },
+  });
 }
 
 function makeRng(seed: string, prng: AleaPrng): Rng {
@@ -129,11 +143,29 @@ function normalizeSeed(seed: unknown, fn: string): string {
  */
 export function createRng(seed: Seed): Rng {
   const s = normalizeSeed(seed, 'createRng');
-  return makeRng(s, seedrandom.alea(s, { state: true }) as unknown as AleaPrng);
+  return makeRng(s, alea(s, true));
 }
 
 function isFiniteNumber(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x);
+}
+
+/** Whether `x` is a saved {@link RngState}: a non-empty seed and four finite Alea state words. */
+function isRngState(x: unknown): x is RngState {
+  if (x === null || typeof x !== 'object' || !('seed' in x) || typeof x.seed !== 'string' || x.seed.length === 0)
+    return false;
+  if (!('alea' in x) || x.alea === null || typeof x.alea !== 'object') return false;
+  const a = x.alea;
+  return (
+    'c' in a &&
+    isFiniteNumber(a.c) &&
+    's0' in a &&
+    isFiniteNumber(a.s0) &&
+    's1' in a &&
+    isFiniteNumber(a.s1) &&
+    's2' in a &&
+    isFiniteNumber(a.s2)
+  );
 }
 
 /**
@@ -143,18 +175,7 @@ function isFiniteNumber(x: unknown): x is number {
  * @throws ConfigError when `state` is not a saved Rng state.
  */
 createRng.fromState = function fromState(state: RngState): Rng {
-  const a = (state as unknown as { alea?: Record<string, unknown> } | null)?.alea;
-  if (
-    state === null ||
-    typeof state !== 'object' ||
-    typeof state.seed !== 'string' ||
-    state.seed.length === 0 ||
-    !a ||
-    !isFiniteNumber(a.c) ||
-    !isFiniteNumber(a.s0) ||
-    !isFiniteNumber(a.s1) ||
-    !isFiniteNumber(a.s2)
-  ) {
+  if (!isRngState(state)) {
     throw new ConfigError({
       fn: 'createRng.fromState',
       arg: 'state',
@@ -162,6 +183,5 @@ createRng.fromState = function fromState(state: RngState): Rng {
       got: state,
     });
   }
-  const prng = seedrandom.alea('', { state: { c: a.c, s0: a.s0, s1: a.s1, s2: a.s2 } }) as unknown as AleaPrng;
-  return makeRng(state.seed, prng);
+  return makeRng(state.seed, alea('', state.alea));
 };

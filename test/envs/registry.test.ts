@@ -3,6 +3,7 @@ import {
   BernoulliBandit,
   ContextualBandit,
   ENV_IDS,
+  GaussianBandit,
   EnvError,
   Gridworld,
   TimeLimit,
@@ -27,7 +28,10 @@ describe('makeEnv', () => {
       grid5x5: 50,
       bandit: null,
       'contextual-bandit': null,
+      'gaussian-bandit': null,
       'token-bandit': null,
+      'continuous-bandit': null,
+      'lqr-pointmass': 100,
     });
     expect(makeEnv('frozenlake4x4').spec).toEqual({ id: 'frozenlake4x4', maxEpisodeSteps: 100 });
     expect(makeEnv('cliffwalking').spec).toEqual({ id: 'cliffwalking' });
@@ -48,7 +52,7 @@ describe('makeEnv', () => {
 
   it('unknown ids and options throw EnvError listing what is allowed', () => {
     expect(() => makeEnv('cartpole')).toThrow(
-      'makeEnv: id must be one of frozenlake4x4, frozenlake8x8, cliffwalking, grid5x5, bandit, contextual-bandit, token-bandit, got "cartpole"',
+      'makeEnv: id must be one of frozenlake4x4, frozenlake8x8, cliffwalking, grid5x5, bandit, contextual-bandit, gaussian-bandit, token-bandit, continuous-bandit, lqr-pointmass, got "cartpole"',
     );
     expect(() => makeEnv('bandit', { slippery: true })).toThrow(
       'makeEnv: options.slippery must be an option of bandit: one of maxEpisodeSteps, probs',
@@ -111,7 +115,10 @@ describe('makeEnv', () => {
       grid5x5: true,
       bandit: true,
       'contextual-bandit': true,
+      'gaussian-bandit': true,
       'token-bandit': false,
+      'continuous-bandit': false,
+      'lqr-pointmass': false,
     });
     const id: string = 'frozenlake4x4';
     const env = makeEnv(id);
@@ -198,5 +205,27 @@ describe('makeEnv', () => {
         .map((x) => x.info.tokens.length),
     );
     expect(lengths.size).toBeGreaterThan(1);
+  });
+
+  it('gaussian-bandit: Gaussian arms with the given means and stds; bad shapes name the option', () => {
+    const env = makeEnv('gaussian-bandit', { means: [0, 1], stds: 0.5 });
+    expect(env).toBeInstanceOf(GaussianBandit);
+    if (!(env instanceof GaussianBandit)) return;
+    expect([Array.from(env.armValues), Array.from(env.stds), env.optimalArm]).toEqual([[0, 1], [0.5, 0.5], 1]);
+    // r = μ_a + σ_a·N(0, 1) from the env's stream.
+    env.reset({ seed: 4 });
+    expect(env.step(1).reward).toBe(1 + 0.5 * createRng(4).normal());
+    const byDefault = makeEnv('gaussian-bandit');
+    expect(byDefault instanceof GaussianBandit ? Array.from(byDefault.armValues) : null).toEqual([0.2, 0.5, 0.8]);
+    expect(() => makeEnv('gaussian-bandit', { means: [[0, 1]] })).toThrow(
+      /^makeEnv: options\.means must be an array of numbers \(one mean per arm\)/,
+    );
+    expect(() => makeEnv('contextual-bandit', { means: [0, 1] })).toThrow(
+      /^makeEnv: options\.means must be an array of rows/,
+    );
+    expect(() => makeEnv('gaussian-bandit', { stds: 'x' })).toThrow(/^makeEnv: options\.stds must be/);
+    expect(() => makeEnv('gaussian-bandit', { probs: [0.5] })).toThrow(
+      /options\.probs must be an option of gaussian-bandit/,
+    );
   });
 });

@@ -30,7 +30,10 @@ interface ChartDef {
 const WIDTH = 380;
 const HEIGHT = 150;
 
-function lineLayer(def: ChartDef): Record<string, unknown> {
+/** One layer of a chart (Vega-Lite `LayerSpec` or `UnitSpec`). */
+type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
+
+function lineLayer(def: ChartDef): Layer {
   const single = Object.keys(def.series).length === 1;
   return {
     data: { name: 'table' },
@@ -80,7 +83,7 @@ function lineLayer(def: ChartDef): Record<string, unknown> {
 }
 
 function specOf(def: ChartDef): TopLevelSpec {
-  const layers: Record<string, unknown>[] = [];
+  const layers: Layer[] = [];
   if (def.extra === 'optimum') {
     layers.push({
       data: { name: 'optimum' },
@@ -117,7 +120,7 @@ function specOf(def: ChartDef): TopLevelSpec {
       legend: { labelFontSize: 11 },
     },
     layer: layers,
-  } as unknown as TopLevelSpec;
+  };
 }
 
 /** The playground's charts, in page order. */

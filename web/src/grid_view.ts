@@ -5,7 +5,8 @@
  * mean reward (the last pull outlined in orange when the frame reports it).
  * @module
  */
-import type { Frame, Snapshot } from './protocol.js';
+import type { BanditFrame, GridFrame, RenderFrame } from 'klip/envs';
+import type { Snapshot } from './protocol.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Action order of klip gridworlds (Gymnasium FrozenLake): 0 = left, 1 = down, 2 = right, 3 = up. */
@@ -48,7 +49,7 @@ function fmt(x: number): string {
 }
 
 /** Draw a gridworld frame and policy into `svg` (cleared first). */
-function drawGrid(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'grid' }>, snap: Snapshot | null): void {
+function drawGrid(svg: SVGSVGElement, frame: GridFrame, snap: Snapshot | null): void {
   const size = Math.max(30, Math.min(64, Math.floor(600 / frame.cols)));
   const pad = 2;
   svg.setAttribute('viewBox', `0 0 ${frame.cols * size + 2 * pad} ${frame.rows * size + 2 * pad}`);
@@ -162,8 +163,11 @@ function drawGrid(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'grid' }>, s
       svg.appendChild(g);
     }
   }
-  const ax = pad + frame.agent.col * size + size / 2;
-  const ay = pad + frame.agent.row * size + size / 2;
+  // No agent before the first reset (the trainer resets its envs when it is built, so the page always has one).
+  const agent = frame.agent;
+  if (agent === null) return;
+  const ax = pad + agent.col * size + size / 2;
+  const ay = pad + agent.row * size + size / 2;
   svg.appendChild(
     el('circle', {
       cx: ax,
@@ -174,14 +178,14 @@ function drawGrid(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'grid' }>, s
       'stroke-width': 2,
       'fill-opacity': 0.9,
       class: 'agent',
-      'data-row': frame.agent.row,
-      'data-col': frame.agent.col,
+      'data-row': agent.row,
+      'data-col': agent.col,
     }),
   );
 }
 
 /** Draw a bandit frame: π(arm) bars, the true mean reward under each, the last pull outlined. */
-function drawBandit(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'bandit' }>, snap: Snapshot | null): void {
+function drawBandit(svg: SVGSVGElement, frame: BanditFrame, snap: Snapshot | null): void {
   const arms = frame.armValues.length;
   const w = 90;
   const h = 180;
@@ -250,16 +254,17 @@ function drawBandit(svg: SVGSVGElement, frame: Extract<Frame, { kind: 'bandit' }
  * @param frame `renderFrame()` of the first env copy, or null when the world cannot render.
  * @param snap The current policy (π and V per state), or null for non-tabular observations.
  */
-export function drawWorld(svg: SVGSVGElement, frame: Frame | null, snap: Snapshot | null): void {
+export function drawWorld(svg: SVGSVGElement, frame: RenderFrame | null, snap: Snapshot | null): void {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   if (!frame) return;
   if (frame.kind === 'grid') drawGrid(svg, frame, snap);
-  else drawBandit(svg, frame, snap);
+  else if (frame.kind === 'bandit') drawBandit(svg, frame, snap);
+  // Continuous worlds (`kind: 'continuous'`) are not offered by the playground yet: nothing to draw.
 }
 
 /** The legend text under the world view. */
-export function worldLegend(frame: Frame | null): string {
-  if (!frame) return '';
+export function worldLegend(frame: RenderFrame | null): string {
+  if (!frame || frame.kind === 'continuous') return '';
   return frame.kind === 'grid'
     ? 'Arrows: π(a|s), one per action, length ∝ probability; orange = the most likely action. Shading and the small number: the critic’s value V(s). Yellow disc: the agent of env copy 0.'
     : 'Bars: the policy’s probability of pulling each arm. Under each arm: its true mean reward (★ = best arm, green).';

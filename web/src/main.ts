@@ -5,7 +5,7 @@
  * @module
  */
 import './style.css';
-import { lowerKlEdge, upperKlEdge, worldDefaults } from 'klip';
+import { lowerKlEdge, type PpoConfigInput, upperKlEdge, worldDefaults } from 'klip';
 import { LiveCharts } from './charts.js';
 import { drawWorld, worldLegend } from './grid_view.js';
 import { mountKlExplorer } from './kl_explorer.js';
@@ -28,8 +28,15 @@ const $ = <T extends HTMLElement>(sel: string): T => {
   return node as T;
 };
 
+/** The page's `<svg>` element `sel`. */
+function svgOf(sel: string): SVGSVGElement {
+  const node = document.querySelector(sel);
+  if (!(node instanceof SVGSVGElement)) throw new Error(`playground: missing <svg> element ${sel}`);
+  return node;
+}
+
 const form = $<HTMLFormElement>('#settings');
-const worldSvg = $<HTMLElement>('#world') as unknown as SVGSVGElement;
+const worldSvg = svgOf('#world');
 const legend = $<HTMLParagraphElement>('#world-legend');
 const status = $<HTMLSpanElement>('#status');
 const progress = $<HTMLProgressElement>('#progress');
@@ -284,7 +291,7 @@ const klipTest = {
   /** Resolves once the current run's trainer is built. */
   whenReady: (): Promise<void> => (ready ? Promise.resolve() : new Promise<void>((r) => readyWaiters.push(r))),
   /** Train a fresh trainer with `config` for `nUpdates` updates in the worker; the deterministic part of each record. */
-  run: (config: Record<string, unknown>, nUpdates: number): Promise<Record_[]> =>
+  run: (config: PpoConfigInput, nUpdates: number): Promise<Record_[]> =>
     new Promise<Record_[]>((resolve, reject) => {
       const id = nextRunId++;
       runWaiters.set(id, { resolve, reject });
@@ -297,4 +304,10 @@ const klipTest = {
   /** Resolves when the charts have drawn everything received so far. */
   chartsIdle: (): Promise<unknown> => charts.idle(),
 };
-(window as unknown as { klipTest: typeof klipTest }).klipTest = klipTest;
+declare global {
+  interface Window {
+    /** The playground's test hook (see `klipTest`), read by test/web/playground.test.ts. */
+    klipTest?: typeof klipTest;
+  }
+}
+window.klipTest = klipTest;

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { KL_CONTROLLER_KINDS, OBJECTIVES, worldDefaults } from 'klip';
+import { KL_CONTROLLER_KINDS, OBJECTIVES, type PpoConfigInput, worldDefaults } from 'klip';
+import type { RenderFrame } from 'klip/envs';
 
 /** The env ids the playground offers, with their labels (ids from `ENV_IDS` of `klip/envs`). */
 export const WORLDS: readonly { id: string; label: string }[] = [
@@ -62,11 +63,11 @@ export function defaultUpdates(env: string): number {
 }
 
 /**
- * The trainer config (a partial `PpoConfigInput`) for the chosen settings; sizes, learning rate, entropy bonus and γ
+ * The trainer config (a `PpoConfigInput`) for the chosen settings; sizes, learning rate, entropy bonus and γ
  * are the world's defaults. The Node side of the determinism test calls this too, so browser and Node train exactly
  * the same thing.
  */
-export function toPpoConfig(s: PlaygroundSettings): Record<string, unknown> {
+export function toPpoConfig(s: PlaygroundSettings): PpoConfigInput {
   return {
     env: s.env,
     objective: s.objective,
@@ -80,18 +81,6 @@ export function toPpoConfig(s: PlaygroundSettings): Record<string, unknown> {
     totalSteps: Math.max(1, Math.round(s.updates)) * updateSize(s.env),
   };
 }
-
-/** A rendered frame of a world (the shape of `renderFrame()` in `klip/envs`). */
-export type Frame =
-  | {
-      kind: 'grid';
-      rows: number;
-      cols: number;
-      cells: string[][];
-      agent: { row: number; col: number };
-      lastAction: number | null;
-    }
-  | { kind: 'bandit'; armValues: number[]; lastArm: number | null; lastReward: number | null };
 
 /** π(a|s) for every state and the critic's V(s) (see `Trainer.policySnapshot`). */
 export interface Snapshot {
@@ -110,7 +99,7 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'step' }
   | { type: 'speed'; delayMs: number }
-  | { type: 'run'; id: number; config: Record<string, unknown>; nUpdates: number };
+  | { type: 'run'; id: number; config: PpoConfigInput; nUpdates: number };
 
 /** Worker → page. `gen` is the run generation of the `reset` that built the trainer (stale runs are ignored). */
 export type FromWorker =
@@ -122,10 +111,17 @@ export type FromWorker =
       backend: 'wasm' | 'cpu';
       numIterations: number;
       optimalReturn: number | null;
-      frame: Frame | null;
+      frame: RenderFrame | null;
       snapshot: Snapshot | null;
     }
-  | { type: 'update'; gen: number; record: Record_; frame: Frame | null; snapshot: Snapshot | null; done: boolean }
+  | {
+      type: 'update';
+      gen: number;
+      record: Record_;
+      frame: RenderFrame | null;
+      snapshot: Snapshot | null;
+      done: boolean;
+    }
   | { type: 'running'; running: boolean }
   | { type: 'runResult'; id: number; records: Record_[] }
   | { type: 'error'; message: string; id?: number };

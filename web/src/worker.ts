@@ -5,12 +5,12 @@
  * @module
  */
 /// <reference lib="webworker" />
-import { Trainer, setBackend, deterministicPart } from 'klip';
+import { Trainer, setBackend, deterministicPart, type PpoConfigInput } from 'klip';
+import type { RenderFrame } from 'klip/envs';
 import {
   toPpoConfig,
   type FromWorker,
   type PlaygroundSettings,
-  type Frame,
   type Record_,
   type Snapshot,
   type ToWorker,
@@ -62,9 +62,9 @@ async function ensureBackend(): Promise<'wasm' | 'cpu'> {
   return available;
 }
 
-function frameOf(t: Trainer): Frame | null {
+function frameOf(t: Trainer): RenderFrame | null {
   const f = t.frame();
-  return f ? (JSON.parse(JSON.stringify(f)) as Frame) : null;
+  return f ? (JSON.parse(JSON.stringify(f)) as RenderFrame) : null;
 }
 
 async function snapshotOf(t: Trainer): Promise<Snapshot | null> {
@@ -76,7 +76,7 @@ async function reset(nextGen: number, next: PlaygroundSettings): Promise<void> {
   trainer = null;
   const backend = await ensureBackend();
   settings = { ...next, backend: next.backend === 'cpu' ? 'cpu' : backend };
-  trainer = await Trainer.create(toPpoConfig(settings) as never);
+  trainer = await Trainer.create(toPpoConfig(settings));
   gen = nextGen;
   post({
     type: 'ready',
@@ -127,9 +127,9 @@ async function loop(): Promise<void> {
 }
 
 /** Test hook: a fresh trainer with `config`, `nUpdates` updates, the deterministic part of each record. */
-async function runIsolated(id: number, config: Record<string, unknown>, nUpdates: number): Promise<void> {
+async function runIsolated(id: number, config: PpoConfigInput, nUpdates: number): Promise<void> {
   await ensureBackend();
-  const t = await Trainer.create(config as never);
+  const t = await Trainer.create(config);
   try {
     const records: Record_[] = [];
     for (let i = 0; i < nUpdates && !t.done; i++)
