@@ -11,6 +11,7 @@ import { KL_BANDIT_MODES, rewardKlFrontier, type KlBanditMode, type RewardKlFron
 import { KLIP_VERSION } from '../version.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 import { parseNumberList } from './flags.js';
+import { formatNumber } from './format.js';
 import { renderReportHtml, type ReportChart, type VegaLiteSpec } from './report.js';
 
 /** File names inside a frontier folder. */
@@ -246,10 +247,9 @@ function rows(file: FrontierFile): number[][] {
 /** Column heads of the frontier table. */
 const HEAD = ['β', 'E[r] trained', 'E[r]*', 'KL trained', 'KL*', 'KL(π‖π*)'];
 
+/** A number of the frontier table: 4 decimals, zeros kept so the columns align. */
 function num(x: number): string {
-  if (!Number.isFinite(x)) return '–';
-  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
-  return x.toFixed(4);
+  return formatNumber(x, { digits: 4, fixed: true });
 }
 
 /**

@@ -31,24 +31,16 @@ export {
   writeFrontierFolder,
 } from './frontier.js';
 export type { FrontierInputs, FrontierFile, ReportFrontier } from './frontier.js';
-export {
-  runCompare,
-  readCompareFiles,
-  mergeCompare,
-  aggregateCompare,
-  formatCompareTable,
-  renderCompareHtml,
-  writeCompareOutputs,
-} from './compare.js';
-export type {
-  CompareGrid,
-  CompareCell,
-  CompareResult,
-  CompareFile,
-  CompareRow,
-  RunCompareOptions,
-  Shard,
-  MergedCompare,
-} from './compare.js';
+export { compareCells, shardCells, parseShard } from './compare/grid.js';
+export type { CompareGrid, CompareCell, Shard } from './compare/grid.js';
+export { COMPARE_FILES, compareFile, readCompareFiles, isCompareFolder } from './compare/file.js';
+export type { CompareResult, CompareFile } from './compare/file.js';
+export { mergeCompare } from './compare/merge.js';
+export type { MergedCompare } from './compare/merge.js';
+export { aggregateCompare } from './compare/aggregate.js';
+export type { CompareRow } from './compare/aggregate.js';
+export { formatCompareTable, renderCompareHtml, writeCompareOutputs } from './compare/outputs.js';
+export { runCompare } from './compare/run.js';
+export type { RunCompareOptions } from './compare/run.js';
 export { runCli, QUICKSTART_CONFIG, EXIT_INTERRUPTED } from './cli.js';
 export type { CliIo, QuickstartPreset } from './cli.js';

@@ -5,22 +5,12 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolvePpoConfig } from '../../src/training/config.js';
 import { ConfigError } from '../../src/core/errors.js';
-import {
-  aggregateCompare,
-  cellConfig,
-  compareCells,
-  compareCsv,
-  compareFile,
-  formatCompareTable,
-  mergeCompare,
-  parseShard,
-  readCompareFiles,
-  runCompare,
-  shardCells,
-  writeCompareOutputs,
-  type CompareGrid,
-  type CompareResult,
-} from '../../src/node/compare.js';
+import { aggregateCompare } from '../../src/node/compare/aggregate.js';
+import { compareFile, readCompareFiles, type CompareResult } from '../../src/node/compare/file.js';
+import { cellConfig, compareCells, parseShard, shardCells, type CompareGrid } from '../../src/node/compare/grid.js';
+import { mergeCompare } from '../../src/node/compare/merge.js';
+import { compareCsv, formatCompareTable, writeCompareOutputs } from '../../src/node/compare/outputs.js';
+import { runCompare } from '../../src/node/compare/run.js';
 import type { MetricRecord } from '../../src/training/metrics.js';
 
 const GRID: CompareGrid = {

@@ -4,35 +4,30 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { BackendName } from '../../backend/backend.js';
+import type { KlControllerKind } from '../../controllers/types.js';
+import { isPlainObject } from '../../core/assert.js';
 import { ConfigError } from '../../core/errors.js';
-import { resolvePpoConfig, type PpoConfigInput } from '../../training/config.js';
+import { resolvePpoConfig, type ObjectiveKind, type PpoConfigInput } from '../../training/config.js';
 import { ENV_IDS } from '../../../envs/registry.js';
 import { readJsonFile } from '../atomic.js';
-import {
-  cellConfig,
-  compareCells,
-  compareFile,
-  defaultCompareWorkers,
-  formatCompareTable,
-  aggregateCompare,
-  mergeCompare,
-  parseShard,
-  readCompareFiles,
-  runCompare,
-  shardCells,
-  writeCompareOutputs,
-  type CompareGrid,
-} from '../compare.js';
-import { type CliIo, usage, timestamp, isPlainObject, fmt } from './shared.js';
+import { aggregateCompare } from '../compare/aggregate.js';
+import { compareFile, readCompareFiles } from '../compare/file.js';
+import { cellConfig, compareCells, parseShard, shardCells, type CompareGrid } from '../compare/grid.js';
+import { mergeCompare } from '../compare/merge.js';
+import { formatCompareTable, writeCompareOutputs } from '../compare/outputs.js';
+import { defaultCompareWorkers, runCompare } from '../compare/run.js';
+import { formatNumber } from '../format.js';
+import { type CliIo, usage, timestamp } from './shared.js';
 
 /** The parsed options of `klip compare` (docs/cli.md lists each flag). */
 export interface CompareOpts {
   env: string;
-  objectives: string[];
-  controllers: string[];
+  objectives: ObjectiveKind[];
+  controllers: KlControllerKind[];
   seeds: number | number[];
   steps: number;
-  backend?: string;
+  backend?: BackendName;
   config?: string;
   shard?: string;
   merge?: string[];
@@ -69,7 +64,7 @@ export async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> 
     if (!isPlainObject(file)) throw usage('compare', '--config', 'a JSON object of PpoConfig fields', file);
     base = file as PpoConfigInput;
   }
-  if (o.backend !== undefined) base = { ...base, backend: o.backend as never };
+  if (o.backend !== undefined) base = { ...base, backend: o.backend };
   const grid: CompareGrid = {
     env: o.env,
     objectives: o.objectives,
@@ -103,7 +98,7 @@ export async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> 
       ),
     onResult: (r, done, total) =>
       io.stderr.write(
-        `  [${done}/${total}] ${r.objective} / ${r.controller} / seed ${String(r.seed)}: final return ${fmt(r.finalReturn)}, KL per optimizer step (mean) ${fmt(r.meanStepKl, 6)}\n`,
+        `  [${done}/${total}] ${r.objective} / ${r.controller} / seed ${String(r.seed)}: final return ${formatNumber(r.finalReturn)}, KL per optimizer step (mean) ${formatNumber(r.meanStepKl, { digits: 6 })}\n`,
       ),
   });
   const file = compareFile(grid, shard, results);

@@ -12,6 +12,7 @@ import { WALL_CLOCK_METRICS } from '../../training/metrics.js';
 import { Trainer } from '../../training/trainer.js';
 import { KLIP_VERSION } from '../../version.js';
 import { readJsonFile } from '../atomic.js';
+import { formatNumber } from '../format.js';
 import { runToFolder } from '../session.js';
 import { checkCreatable, createRun, diffMetrics, openRun, type RunFolder } from '../run_folder.js';
 import { type CliIo, usage } from './shared.js';
@@ -30,8 +31,9 @@ export async function recordedVersion(run: RunFolder): Promise<string | null> {
   return null;
 }
 
-/** A recorded metric value for the error line (`missing` when the record lacks the key). */
-const fmtMetric = (v: number | null | undefined): string => (v === undefined ? 'missing' : String(v));
+/** A recorded metric value for the error line: full precision, `null` as recorded, `missing` when the record lacks the key. */
+const fmtMetric = (v: number | null | undefined): string =>
+  v === null ? 'null' : formatNumber(v, { exact: true, missing: 'missing' });
 
 /** Run `klip reproduce` with parsed options; returns the exit code. */
 export async function runReproduce(dirArg: string, o: { out?: string }, io: CliIo): Promise<number> {

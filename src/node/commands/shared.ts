@@ -8,6 +8,7 @@ import type { PpoConfigInput } from '../../training/config.js';
 import type { LinearScheduleSpec } from '../../training/schedule.js';
 import type { AtomicFileSystem } from '../atomic.js';
 import { parseNumberList } from '../flags.js';
+import { formatNumber } from '../format.js';
 import type { TextOut } from '../progress.js';
 
 /** Streams and context of one CLI invocation (inject them to run the CLI in-process). */
@@ -226,31 +227,28 @@ export function timestamp(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-/** True for a non-null, non-array object (a parsed JSON config). */
-export function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
+/** `isPlainObject` of `src/core/assert.ts`, re-exported for the commands that import it from here. */
+export { isPlainObject } from '../../core/assert.js';
 
-/** A number for the summary tables: 4 significant digits, exponent form below 1e-3, `–` when missing. */
+/** A number of the summary tables: {@link formatNumber} with `digits` decimals, trailing zeros dropped. */
 export function fmt(v: number | null | undefined, digits = 4): string {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
-  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(3);
-  return String(Number(v.toFixed(digits)));
+  return formatNumber(v, { digits });
 }
 
-/** A commander parser for a comma-separated list whose entries must be among `allowed`. */
-export function parseList(flag: string, allowed: readonly string[]) {
-  return (value: string): string[] => {
+/** A commander parser for a comma-separated list whose entries must be among `allowed` (duplicates dropped). */
+export function parseList<T extends string>(flag: string, allowed: readonly T[]) {
+  const isAllowed = (x: string): x is T => (allowed as readonly string[]).includes(x);
+  return (value: string): T[] => {
     const items = value
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const bad = items.find((i) => !allowed.includes(i));
+    const bad = items.find((i) => !isAllowed(i));
     if (items.length === 0 || bad !== undefined)
       throw new InvalidArgumentError(
         `${flag} must be a comma-separated list of ${allowed.join(', ')}${bad !== undefined ? ` (unknown: ${bad})` : ''}.`,
       );
-    return [...new Set(items)];
+    return [...new Set(items.filter(isAllowed))];
   };
 }
 
