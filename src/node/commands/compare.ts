@@ -18,7 +18,8 @@ import { mergeCompare } from '../compare/merge.js';
 import { formatCompareTable, writeCompareOutputs } from '../compare/outputs.js';
 import { defaultCompareWorkers, runCompare } from '../compare/run.js';
 import { formatNumber } from '../format.js';
-import { type CliIo, usage, timestamp } from './shared.js';
+import { usage } from '../flags.js';
+import { type CliIo, timestamp } from './shared.js';
 
 /** The parsed options of `klip compare` (docs/cli.md lists each flag). */
 export interface CompareOpts {

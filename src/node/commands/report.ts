@@ -9,7 +9,8 @@ import { frontierChart, isFrontierFolder, readFrontierFolder, type ReportFrontie
 import { REPORT_GENERATOR, hasGenerator } from '../html_page.js';
 import { renderReportHtml, type ReportRun } from '../report.js';
 import { openRun, type RunFolder } from '../run_folder.js';
-import { type CliIo, usage } from './shared.js';
+import { usage } from '../flags.js';
+import type { CliIo } from './shared.js';
 
 /** Whether `path` is a file written by `klip report` (its page carries the klip generator tag). */
 function isKlipReport(path: string): boolean {

@@ -15,7 +15,8 @@ import { readJsonFile } from '../atomic.js';
 import { formatNumber } from '../format.js';
 import { runToFolder } from '../session.js';
 import { checkCreatable, createRun, diffMetrics, openRun, type RunFolder } from '../run_folder.js';
-import { type CliIo, usage } from './shared.js';
+import { usage } from '../flags.js';
+import type { CliIo } from './shared.js';
 
 /** The klip version recorded in a run folder: checkpoint.json's `klipVersion`, else summary.json's; null if neither. */
 export async function recordedVersion(run: RunFolder): Promise<string | null> {
