@@ -135,7 +135,7 @@ export function isCompareFolder(dir: string): boolean {
  * Read the `compare.json` of each folder (or a compare.json path) for `--merge`.
  * @param paths Folders written by `klip compare` (shards), or their compare.json files.
  * @returns The parsed files.
- * @throws ConfigError naming `compare --merge` and the file, for a missing, malformed or foreign file.
+ * @throws ConfigError `compare: --merge must be …, got PATH` for a missing, malformed or foreign file.
  * @example
  * ```ts
  * const files = await readCompareFiles(['runs/cmp-1', 'runs/cmp-2']);
@@ -145,13 +145,13 @@ export async function readCompareFiles(paths: readonly string[]): Promise<Compar
   const out: CompareFile[] = [];
   for (const p of paths) {
     const file = p.endsWith('.json') ? p : join(p, COMPARE_FILES.data);
-    const x = await readJsonFile(file, { fn: 'compare --merge', arg: 'folder' });
+    const x = await readJsonFile(file, { fn: 'compare', arg: '--merge' });
     if (!isCompareFile(x)) {
       throw new ConfigError({
-        fn: 'compare --merge',
-        arg: file,
-        expected: 'a klip compare.json (format "klip-compare", version 1)',
-        got: x,
+        fn: 'compare',
+        arg: '--merge',
+        expected: 'folders written by `klip compare` (a compare.json of format "klip-compare", version 1)',
+        got: file,
       });
     }
     out.push(x);

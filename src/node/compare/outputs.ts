@@ -242,7 +242,8 @@ ${table}
 
 /**
  * Write `compare.json`, `compare.csv`, `compare_runs.csv` and (unless `html: false`) `compare.html` into `dir`
- * (atomic writes). The caller checks that the folder may be written (`klip compare` holds its lock).
+ * (atomic writes); with `html: false` an older `compare.html` is removed, so the folder never shows another
+ * comparison's page. The caller checks that the folder may be written (`klip compare` holds its lock).
  * @param dir Output folder (created).
  * @param file The comparison.
  * @param opts.html Also render the HTML page. @defaultValue true
@@ -268,5 +269,6 @@ export async function writeCompareOutputs(
   await put(COMPARE_FILES.table, compareCsv(aggregateCompare(file.results)));
   await put(COMPARE_FILES.runs, compareRunsCsv(file.results));
   if (opts.html ?? true) await put(COMPARE_FILES.html, await renderCompareHtml(file));
+  else await fsp.rm(join(dir, COMPARE_FILES.html), { force: true });
   return written;
 }
