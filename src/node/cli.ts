@@ -265,7 +265,12 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(
       new Option('--out <dir>', 'output folder (default: runs/compare-<env>[-shard<i>of<n>]-<yyyymmdd-hhmmss>)'),
     )
-    .addOption(new Option('--force', 'overwrite an existing compare.json').default(false))
+    .addOption(
+      new Option(
+        '--force',
+        'replace an earlier klip compare folder (one with a compare.json); never a folder of other files',
+      ).default(false),
+    )
     .addOption(
       new Option(
         '--workers <n>',
