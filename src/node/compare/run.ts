@@ -86,7 +86,7 @@ export function defaultCompareWorkers(cells: number): number {
 
 /**
  * Run cells with `opts.runCell` (in-process) or in `opts.workers` worker threads (`compare_worker.js` beside this
- * module, see {@link resolveWorkerScript}), and collect their results.
+ * module, started through `resolveWorkerScript` of worker_pool.ts), and collect their results.
  * @param grid The grid.
  * @param cells The cells to run (all, or one shard).
  * @param opts The cell runner, worker count and a progress callback.
