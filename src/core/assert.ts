@@ -118,3 +118,17 @@ export function assertSameLength(
     });
   }
 }
+
+/**
+ * True for a non-null, non-array object (a parsed JSON object: a config, a record read from disk).
+ * @param x Anything.
+ * @returns Whether `x` is a plain object, narrowing it to a string-keyed record.
+ * @example
+ * ```ts
+ * isPlainObject(JSON.parse('{"a":1}')); // true
+ * isPlainObject([1]); // false
+ * ```
+ */
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}

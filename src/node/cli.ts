@@ -6,20 +6,19 @@ import { DEFAULT_PPO_CONFIG, ENGINES, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS
 import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS } from '../../envs/registry.js';
 import { DEFAULT_FRONTIER_INPUTS } from './frontier.js';
+import { type CliIo, QUICKSTART_CONFIG } from './commands/shared.js';
 import {
-  type CliIo,
-  QUICKSTART_CONFIG,
-  parseSeeds,
-  parseBool,
+  parseBoolFlag,
+  parseChoice,
   parseTimeLimit,
-  parseMaxGradNorm,
   parseHidden,
-  parseNumber,
+  parseListFlag,
+  parseMaxGradNorm,
+  parseNumberFlag,
   parseScheduleFlag,
   parseSeed,
-  parsePositiveInt,
-  parseList,
-} from './commands/shared.js';
+  parseSeeds,
+} from './flags.js';
 import { type TrainOpts, runTrain } from './commands/train.js';
 import { runReproduce } from './commands/reproduce.js';
 import { runReport } from './commands/report.js';
@@ -54,105 +53,126 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .description(
       'Train PPO with KL regularization and write a run folder (no flags: the quickstart on slippery FrozenLake 4×4).',
     )
-    .addOption(new Option('--env <id>', 'environment').choices([...ENV_IDS]).default(q.env))
-    .addOption(new Option('--objective <name>', 'objective').choices([...OBJECTIVES]).default(q.objective))
+    .addOption(
+      new Option('--env <id>', 'environment')
+        .choices([...ENV_IDS])
+        .argParser(parseChoice('train', '--env', [...ENV_IDS]))
+        .default(q.env),
+    )
+    .addOption(
+      new Option('--objective <name>', 'objective')
+        .choices([...OBJECTIVES])
+        .argParser(parseChoice('train', '--objective', [...OBJECTIVES]))
+        .default(q.objective),
+    )
     .addOption(
       new Option('--kl-controller <kind>', 'KL coefficient rule')
         .choices([...KL_CONTROLLER_KINDS])
+        .argParser(parseChoice('train', '--kl-controller', [...KL_CONTROLLER_KINDS]))
         .default(q.klController?.kind),
     )
     .addOption(
       new Option(
         '--beta <x>',
         "initial KL coefficient β (klController.beta; default: the rule's, 1 for adaptive and fixed, 0.2 for proportional and rllib)",
-      ).argParser(parseNumber('--beta', { min: 0 })),
+      ).argParser(parseNumberFlag('train', '--beta', { min: 0 })),
     )
     .addOption(
       new Option(
         '--target-kl <x>',
         "target of the KL of the update in nats (klController.target; default: the world's, 0.005 on frozenlake4x4, 0.01 elsewhere)",
-      ).argParser(parseNumber('--target-kl', { min: 0, minExclusive: true })),
+      ).argParser(parseNumberFlag('train', '--target-kl', { min: 0, minExclusive: true })),
     )
     .addOption(
       new Option(
         '--early-stop-kl <x>',
         'early-stopping KL threshold (earlyStopKl): stop an update once its KL exceeds 1.5× this; default: the controller target for KL objectives, off otherwise',
-      ).argParser(parseNumber('--early-stop-kl', { min: 0, minExclusive: true })),
+      ).argParser(parseNumberFlag('train', '--early-stop-kl', { min: 0, minExclusive: true })),
     )
     .addOption(
       new Option('--kl-estimator <name>', 'KL estimator of the penalty and the controller (klEstimator)')
         .choices([...PENALTY_KL_KINDS])
+        .argParser(parseChoice('train', '--kl-estimator', [...PENALTY_KL_KINDS]))
         .default(q.klEstimator),
     )
     .addOption(
       new Option(
         '--policy <kind>',
         "policy kind (default: by the world's spaces: tabular for discrete ones, mlp for box observations, gaussian for box actions)",
-      ).choices([...POLICY_KINDS]),
+      )
+        .choices([...POLICY_KINDS])
+        .argParser(parseChoice('train', '--policy', [...POLICY_KINDS])),
     )
     .addOption(
-      new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend),
+      new Option('--backend <name>', 'tfjs backend')
+        .choices([...BACKENDS])
+        .argParser(parseChoice('train', '--backend', [...BACKENDS]))
+        .default(DEFAULT_PPO_CONFIG.backend),
     )
     .addOption(
       new Option(
         '--steps <n>',
         "total env steps (totalSteps; default: the world's budget, 102400 on frozenlake4x4)",
-      ).argParser(parseNumber('--steps', { integer: true })),
+      ).argParser(parseNumberFlag('train', '--steps', { integer: true })),
     )
     .addOption(new Option('--seed <s>', 'root seed (integer or string)').argParser(parseSeed).default(q.seed))
     .addOption(
       new Option('--lr <x>', "Adam learning rate (lr; default: the world's, 0.2 tabular, 2.5e-4 MLP)").argParser(
-        parseNumber('--lr', { min: 0, minExclusive: true }),
+        parseNumberFlag('train', '--lr', { min: 0, minExclusive: true }),
       ),
     )
     .addOption(
       new Option(
         '--anneal-lr <bool>',
         "anneal the learning rate linearly to 0 (annealLr; default: the world's)",
-      ).argParser(parseBool('--anneal-lr')),
+      ).argParser(parseBoolFlag('train', '--anneal-lr')),
     )
     .addOption(
       new Option('--num-envs <n>', "parallel env copies (numEnvs; default: the world's, 32 on the grids)").argParser(
-        parseNumber('--num-envs', { integer: true }),
+        parseNumberFlag('train', '--num-envs', { integer: true }),
       ),
     )
     .addOption(
       new Option('--n-steps <n>', "steps per env per update (nSteps; default: the world's)").argParser(
-        parseNumber('--n-steps', { integer: true }),
+        parseNumberFlag('train', '--n-steps', { integer: true }),
       ),
     )
     .addOption(
       new Option('--epochs <n>', 'passes over each batch (epochs; default: 4)').argParser(
-        parseNumber('--epochs', { integer: true }),
+        parseNumberFlag('train', '--epochs', { integer: true }),
       ),
     )
     .addOption(
       new Option('--minibatches <n>', 'minibatches per epoch (numMinibatches; default: 4)').argParser(
-        parseNumber('--minibatches', { integer: true }),
+        parseNumberFlag('train', '--minibatches', { integer: true }),
       ),
     )
     .addOption(
       new Option('--gamma <x>', "discount γ (default: the world's, 0.99; 0.995 on frozenlake8x8)").argParser(
-        parseNumber('--gamma'),
+        parseNumberFlag('train', '--gamma'),
       ),
     )
     .addOption(
-      new Option('--gae-lambda <x>', "GAE λ (gaeLambda; default: the world's)").argParser(parseNumber('--gae-lambda')),
+      new Option('--gae-lambda <x>', "GAE λ (gaeLambda; default: the world's)").argParser(
+        parseNumberFlag('train', '--gae-lambda'),
+      ),
     )
     .addOption(
       new Option(
         '--clip <x>',
         'PPO clip range ε, or START:END[:FRACTION] for a linear ramp (clipEpsilon; default: 0.2)',
-      ).argParser(parseScheduleFlag('--clip')),
+      ).argParser(parseScheduleFlag('train', '--clip')),
     )
     .addOption(
       new Option(
         '--ent-coef <x>',
         "entropy bonus coefficient, or START:END[:FRACTION] for a linear ramp (entCoef; default: the world's, 0.01)",
-      ).argParser(parseScheduleFlag('--ent-coef')),
+      ).argParser(parseScheduleFlag('train', '--ent-coef')),
     )
     .addOption(
-      new Option('--vf-coef <x>', 'value loss coefficient (vfCoef; default: 0.5)').argParser(parseNumber('--vf-coef')),
+      new Option('--vf-coef <x>', 'value loss coefficient (vfCoef; default: 0.5)').argParser(
+        parseNumberFlag('train', '--vf-coef'),
+      ),
     )
     .addOption(
       new Option('--max-grad-norm <x>', 'global gradient-norm clip, or none (maxGradNorm; default: 0.5)').argParser(
@@ -168,17 +188,19 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       new Option(
         '--engine <name>',
         'how optimizer steps run: tfjs ops, or the fused Float32Array engine (same loss and Adam rule; faster on small networks) (engine; default: tfjs)',
-      ).choices([...ENGINES]),
+      )
+        .choices([...ENGINES])
+        .argParser(parseChoice('train', '--engine', [...ENGINES])),
     )
     .addOption(
       new Option(
         '--eval-every <n>',
         'evaluate the greedy policy every n updates and after the last on a separate env copy (evalEvery; best.json keeps the best)',
-      ).argParser(parseNumber('--eval-every', { integer: true, min: 1 })),
+      ).argParser(parseNumberFlag('train', '--eval-every', { integer: true, min: 1 })),
     )
     .addOption(
       new Option('--eval-episodes <k>', 'episodes per evaluation (evalEpisodes; default: 10)').argParser(
-        parseNumber('--eval-episodes', { integer: true, min: 1 }),
+        parseNumberFlag('train', '--eval-episodes', { integer: true, min: 1 }),
       ),
     )
     .addOption(
@@ -195,7 +217,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     )
     .addOption(
       new Option('--slippery <bool>', 'grid worlds: slip like FrozenLake (envOptions.slippery)').argParser(
-        parseBool('--slippery'),
+        parseBoolFlag('train', '--slippery'),
       ),
     )
     .addOption(
@@ -208,24 +230,25 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       new Option(
         '--step-reward <x>',
         'grid worlds: reward of an ordinary move (envOptions.stepReward; default: 0)',
-      ).argParser(parseNumber('--step-reward')),
+      ).argParser(parseNumberFlag('train', '--step-reward')),
     )
     .addOption(
       new Option(
         '--goal-reward <x>',
         'grid worlds: reward for entering G (envOptions.goalReward; default: 1)',
-      ).argParser(parseNumber('--goal-reward')),
+      ).argParser(parseNumberFlag('train', '--goal-reward')),
     )
     .addOption(
       new Option(
         '--hole-reward <x>',
         'grid worlds: reward for entering H (envOptions.holeReward; default: 0)',
-      ).argParser(parseNumber('--hole-reward')),
+      ).argParser(parseNumberFlag('train', '--hole-reward')),
     )
     .addOption(new Option('--config <file.json>', 'partial PpoConfig as JSON; flags override it'))
     .addOption(
       new Option('--preset <name>', 'base config under --config and flags: the quickstart, or the library defaults')
         .choices(['quickstart', 'library'])
+        .argParser(parseChoice('train', '--preset', ['quickstart', 'library']))
         .default('quickstart'),
     )
     .addOption(
@@ -238,7 +261,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(new Option('--force', 'replace an existing run folder').default(false))
     .addOption(
       new Option('--checkpoint-every <n>', 'write checkpoint.json every n updates (and at the end)')
-        .argParser(parsePositiveInt('--checkpoint-every'))
+        .argParser(parseNumberFlag('train', '--checkpoint-every', { integer: true, min: 1 }))
         .default(10),
     )
     .addOption(
@@ -272,7 +295,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .argument('<run>', 'run folder')
     .addOption(
       new Option('--episodes <k>', 'episodes to run')
-        .argParser(parseNumber('--episodes', { integer: true, min: 1 }))
+        .argParser(parseNumberFlag('eval', '--episodes', { integer: true, min: 1 }))
         .default(10),
     )
     .addOption(new Option('--seed <s>', 'seed of the evaluation episodes').argParser(parseSeed).default(0))
@@ -286,15 +309,20 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .description(
       'Ablation grid (PPO paper Table 1 style): objectives × KL controllers × seeds; --shard i/n runs one slice, --merge joins slices.',
     )
-    .addOption(new Option('--env <id>', 'environment').choices([...ENV_IDS]).default('frozenlake4x4'))
+    .addOption(
+      new Option('--env <id>', 'environment')
+        .choices([...ENV_IDS])
+        .argParser(parseChoice('compare', '--env', [...ENV_IDS]))
+        .default('frozenlake4x4'),
+    )
     .addOption(
       new Option('--objectives <list>', 'comma-separated objectives')
-        .argParser(parseList('--objectives', OBJECTIVES))
+        .argParser(parseListFlag('compare', '--objectives', OBJECTIVES))
         .default([...OBJECTIVES], OBJECTIVES.join(',')),
     )
     .addOption(
       new Option('--controllers <list>', 'comma-separated KL controllers (for kl-penalty and clip+kl)')
-        .argParser(parseList('--controllers', KL_CONTROLLER_KINDS))
+        .argParser(parseListFlag('compare', '--controllers', KL_CONTROLLER_KINDS))
         .default(['adaptive'], 'adaptive'),
     )
     .addOption(
@@ -302,9 +330,15 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
         .argParser(parseSeeds)
         .default(3),
     )
-    .addOption(new Option('--steps <n>', 'env steps per run').argParser(parsePositiveInt('--steps')).default(20_480))
     .addOption(
-      new Option('--backend <name>', 'tfjs backend (default: from --config, else wasm)').choices([...BACKENDS]),
+      new Option('--steps <n>', 'env steps per run')
+        .argParser(parseNumberFlag('compare', '--steps', { integer: true, min: 1 }))
+        .default(20_480),
+    )
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend (default: from --config, else wasm)')
+        .choices([...BACKENDS])
+        .argParser(parseChoice('compare', '--backend', [...BACKENDS])),
     )
     .addOption(new Option('--config <file.json>', 'partial PpoConfig shared by every run'))
     .addOption(new Option('--shard <i/n>', 'run only the i-th of n deterministic slices (1-based)'))
@@ -312,12 +346,17 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(
       new Option('--out <dir>', 'output folder (default: runs/compare-<env>[-shard<i>of<n>]-<yyyymmdd-hhmmss>)'),
     )
-    .addOption(new Option('--force', 'overwrite an existing compare.json').default(false))
+    .addOption(
+      new Option(
+        '--force',
+        'replace an earlier klip compare folder (one with a compare.json); never a folder of other files',
+      ).default(false),
+    )
     .addOption(
       new Option(
         '--workers <n>',
         'worker threads running cells in parallel; 0 or 1 = in-process (default: min(available cores, cells))',
-      ).argParser(parseNumber('--workers', { integer: true })),
+      ).argParser(parseNumberFlag('compare', '--workers', { integer: true })),
     )
     .action(async (opts: CompareOpts) => setCode(await runCompareCmd(opts, io)));
 
@@ -337,14 +376,20 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(
       new Option('--mode <mode>', 'gradient: exact over the arms, or sampled (REINFORCE with the k1 reward penalty)')
         .choices(['exact', 'sampled'])
+        .argParser(parseChoice('frontier', '--mode', ['exact', 'sampled']))
         .default(fd.mode),
     )
     .addOption(
-      new Option('--steps <n>', 'Adam steps per β (lr 0.1)').argParser(parsePositiveInt('--steps')).default(fd.steps),
+      new Option('--steps <n>', 'Adam steps per β (lr 0.1)')
+        .argParser(parseNumberFlag('frontier', '--steps', { integer: true, min: 1 }))
+        .default(fd.steps),
     )
     .addOption(new Option('--seed <s>', 'root seed (integer or string)').argParser(parseSeed).default(fd.seed))
     .addOption(
-      new Option('--backend <name>', 'tfjs backend').choices([...BACKENDS]).default(DEFAULT_PPO_CONFIG.backend),
+      new Option('--backend <name>', 'tfjs backend')
+        .choices([...BACKENDS])
+        .argParser(parseChoice('frontier', '--backend', [...BACKENDS]))
+        .default(DEFAULT_PPO_CONFIG.backend),
     )
     .addOption(new Option('--out <dir>', 'output folder (default: runs/frontier-<yyyymmdd-hhmmss>)'))
     .addOption(new Option('--force', 'replace the files of an existing folder').default(false))

@@ -6,11 +6,13 @@
  */
 import { existsSync, promises as fsp, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { assertOneOf, assertProbabilities } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
 import { KL_BANDIT_MODES, rewardKlFrontier, type KlBanditMode, type RewardKlFrontier } from '../rlhf/frontier.js';
 import { KLIP_VERSION } from '../version.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
-import { parseNumberList } from './flags.js';
+import { checkFlag, parseNumberFlag, parseNumberList } from './flags.js';
+import { formatNumber } from './format.js';
 import { renderReportHtml, type ReportChart, type VegaLiteSpec } from './report.js';
 
 /** File names inside a frontier folder. */
@@ -120,15 +122,7 @@ export function parseFrontierFlags(flags: {
       });
     if (piRef.some((p) => !(p > 0)))
       throw new ConfigError({ fn, arg: '--ref', expected: 'probabilities > 0 (the policy starts at π_ref)', got: ref });
-    const sum = piRef.reduce((a, b) => a + b, 0);
-    if (Math.abs(sum - 1) > 1e-6)
-      throw new ConfigError({
-        fn,
-        arg: '--ref',
-        expected: 'probabilities summing to 1 (±1e-6)',
-        got: ref,
-        hint: `They sum to ${sum}`,
-      });
+    checkFlag(fn, '--ref', ref, () => assertProbabilities(fn, '--ref', piRef));
   }
   const betas =
     flags.betas === undefined
@@ -137,17 +131,17 @@ export function parseFrontierFlags(flags: {
   if (betas.some((b) => !(b > 0)))
     throw new ConfigError({ fn, arg: '--betas', expected: 'a comma-separated list of numbers > 0', got: flags.betas });
   const mode = flags.mode ?? d.mode;
-  if (!(KL_BANDIT_MODES as readonly string[]).includes(mode))
-    throw new ConfigError({ fn, arg: '--mode', expected: `one of ${KL_BANDIT_MODES.join(', ')}`, got: mode });
-  const steps = flags.steps === undefined ? d.steps : Number(flags.steps);
-  if (!Number.isSafeInteger(steps) || steps < 1)
-    throw new ConfigError({ fn, arg: '--steps', expected: 'an integer ≥ 1', got: flags.steps });
+  assertOneOf(fn, '--mode', mode, KL_BANDIT_MODES);
+  const steps =
+    flags.steps === undefined
+      ? d.steps
+      : parseNumberFlag(fn, '--steps', { integer: true, min: 1 })(String(flags.steps));
   const seed = flags.seed ?? d.seed;
   return {
     rewards,
     piRef,
     betas,
-    mode: mode as KlBanditMode,
+    mode,
     steps,
     seed: typeof seed === 'string' && /^-?\d+$/.test(seed) ? Number(seed) : seed,
   };
@@ -246,10 +240,9 @@ function rows(file: FrontierFile): number[][] {
 /** Column heads of the frontier table. */
 const HEAD = ['β', 'E[r] trained', 'E[r]*', 'KL trained', 'KL*', 'KL(π‖π*)'];
 
+/** A number of the frontier table: 4 decimals, zeros kept so the columns align. */
 function num(x: number): string {
-  if (!Number.isFinite(x)) return '–';
-  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
-  return x.toFixed(4);
+  return formatNumber(x, { digits: 4, fixed: true });
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * klip/node — the Node-only parts of klip a user calls: the `klip` CLI entry, run folders, atomic JSON writes,
- * HTML reports, the reward–KL frontier and the ablation grid (`klip compare`). Their plumbing (flag parsers, chart
- * specs, CSV lines, worker messages) stays internal. Explicit named re-exports only (no `export *`).
+ * HTML reports, the reward–KL frontier and the ablation grid (`klip compare`: its cells, shards, runner, merge and
+ * outputs). Their plumbing (flag parsers, number formatting, the page template, chart specs, CSV lines, the worker
+ * pool) stays internal. Explicit named re-exports only (no `export *`).
  * @module klip/node
  */
 export { writeFileAtomic, readJsonFile } from './atomic.js';
@@ -31,24 +32,16 @@ export {
   writeFrontierFolder,
 } from './frontier.js';
 export type { FrontierInputs, FrontierFile, ReportFrontier } from './frontier.js';
-export {
-  runCompare,
-  readCompareFiles,
-  mergeCompare,
-  aggregateCompare,
-  formatCompareTable,
-  renderCompareHtml,
-  writeCompareOutputs,
-} from './compare.js';
-export type {
-  CompareGrid,
-  CompareCell,
-  CompareResult,
-  CompareFile,
-  CompareRow,
-  RunCompareOptions,
-  Shard,
-  MergedCompare,
-} from './compare.js';
+export { compareCells, shardCells } from './compare/grid.js';
+export type { CompareGrid, CompareCell, Shard } from './compare/grid.js';
+export { COMPARE_FILES, compareFile, readCompareFiles, isCompareFolder } from './compare/file.js';
+export type { CompareResult, CompareFile } from './compare/file.js';
+export { mergeCompare } from './compare/merge.js';
+export type { MergedCompare } from './compare/merge.js';
+export { aggregateCompare } from './compare/aggregate.js';
+export type { CompareRow } from './compare/aggregate.js';
+export { formatCompareTable, renderCompareHtml, writeCompareOutputs } from './compare/outputs.js';
+export { runCompare } from './compare/run.js';
+export type { RunCompareOptions } from './compare/run.js';
 export { runCli, QUICKSTART_CONFIG, EXIT_INTERRUPTED } from './cli.js';
 export type { CliIo, QuickstartPreset } from './cli.js';

@@ -7,8 +7,8 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { KlipError } from '../core/errors.js';
-import { fileWriteError } from './atomic.js';
+import { ConfigError, KlipError } from '../core/errors.js';
+import { fileWriteError, type KlipErrorClass } from './atomic.js';
 
 /** The lock file's name inside a run folder. */
 export const LOCK_FILE = 'klip.lock';
@@ -68,15 +68,56 @@ function readLock(path: string): LockInfo | null {
  * ```
  */
 export function acquireRunLock(dir: string, fn: string): RunLock {
+  return acquire(dir, fn, {
+    arg: 'run folder',
+    cls: KlipError,
+    hint: 'Wait for that run to end or stop it',
+    kept: 'nothing in the run folder was changed',
+  });
+}
+
+/**
+ * Take the exclusive write lock of an output folder of `klip compare`, `klip frontier` or `klip reproduce --out`
+ * (created if missing): the same `klip.lock` as {@link acquireRunLock}, but a folder in use is a usage error naming
+ * `--out` (exit 2), since the way out is another `--out`.
+ * @param dir The output folder.
+ * @param fn The command, named in the error (e.g. `compare`).
+ * @returns The held lock.
+ * @throws ConfigError `fn: --out must be one writer at a time, got DIR locked by pid …` when another live process (or
+ *   a process on another host) holds the lock; KlipError naming the lock file when the folder cannot be written.
+ * @example
+ * ```ts
+ * const lock = acquireOutputLock('runs/cmp', 'compare');
+ * try { … } finally { lock.release(); }
+ * ```
+ */
+export function acquireOutputLock(dir: string, fn: string): RunLock {
+  return acquire(dir, fn, {
+    arg: '--out',
+    cls: ConfigError,
+    hint: 'Wait for that command to end or pick another --out',
+    kept: 'nothing in the folder was changed',
+  });
+}
+
+/** How a refusal reads: the argument it names, its class (its exit code), the first words of its hint, and what a failed write kept. */
+interface Refusal {
+  arg: string;
+  cls: KlipErrorClass;
+  hint: string;
+  kept: string;
+}
+
+function acquire(dir: string, fn: string, refusal: Refusal): RunLock {
   const path = join(dir, LOCK_FILE);
   try {
-    return takeLock(dir, path, fn);
+    return takeLock(dir, path, fn, refusal);
   } catch (e) {
-    throw fileWriteError(fn, path, e, 'nothing in the run folder was changed');
+    throw fileWriteError(fn, path, e, refusal.kept);
   }
 }
 
-function takeLock(dir: string, path: string, fn: string): RunLock {
+function takeLock(dir: string, path: string, fn: string, refusal: Refusal): RunLock {
   mkdirSync(dir, { recursive: true });
   const me: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   let tookOver: LockInfo | null = null;
@@ -93,12 +134,12 @@ function takeLock(dir: string, path: string, fn: string): RunLock {
         unlinkSync(path);
         continue;
       }
-      throw new KlipError({
+      throw new refusal.cls({
         fn,
-        arg: 'run folder',
+        arg: refusal.arg,
         expected: 'one writer at a time',
         got: held ? `${dir} locked by pid ${held.pid} on ${held.host} since ${held.since}` : `${dir} locked (${path})`,
-        hint: `Wait for that run to end or stop it; if it is gone (another host, or the lock is damaged), delete ${path}`,
+        hint: `${refusal.hint}; if it is gone (another host, or the lock is damaged), delete ${path}`,
       });
     }
     try {

@@ -3,8 +3,10 @@
  * otherwise, or one JSON record per update (`--json`) for piping. Node only.
  * @module
  */
+import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { MetricRecord } from '../training/metrics.js';
+import { formatNumber } from './format.js';
 
 /** A minimal writable text stream (`process.stdout`, or a test double). */
 export interface TextOut {
@@ -56,10 +58,24 @@ export function progressModeFor(out: TextOut, json: boolean): ProgressMode {
   return out.isTTY ? 'bar' : 'lines';
 }
 
+/** A number of the progress line: fixed decimals (the line does not jitter), a one-decimal exponent form below 1e-3. */
 function num(v: unknown, digits = 3): string {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
-  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(1);
-  return v.toFixed(digits);
+  return formatNumber(v, { digits, fixed: true, expDigits: 1 });
+}
+
+/**
+ * The stream cli-progress draws on: `out` itself when it is a Node stream (process.stderr), else a `Writable` that
+ * forwards to `out.write` and carries its `isTTY` (a test double).
+ */
+function barStream(out: TextOut): NodeJS.WritableStream {
+  if (out instanceof Writable) return out;
+  const w = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      out.write(String(chunk));
+      done();
+    },
+  });
+  return Object.assign(w, { isTTY: out.isTTY === true });
 }
 
 /** What the progress line says about the KL: the controller's target and whether β is used. */
@@ -135,7 +151,7 @@ export function createProgress(opts: ProgressOptions): ProgressReporter {
       const bar = new cliProgress.SingleBar(
         {
           format: ` {bar} {value}/{total} updates | {sps} steps/s | return {ret} | {kl} | KL per step {step}${opts.kl?.showBeta === false ? '' : ' | β {beta}'}`,
-          stream: opts.out as unknown as NodeJS.WritableStream,
+          stream: barStream(opts.out),
           hideCursor: true,
           clearOnComplete: false,
           etaBuffer: 20,

@@ -12,13 +12,11 @@ import { METRICS, type MetricRecord } from '../training/metrics.js';
 import { controllerVerdict, type VerdictControllerSettings } from '../training/controller_verdict.js';
 import { hasKlTerm, lowerKlEdge, upperKlEdge } from '../training/kl_control.js';
 import type { RenderFrame } from '../../envs/types.js';
+import { isPlainObject } from '../core/assert.js';
+import { ConfigError } from '../core/errors.js';
+import { formatNumber } from './format.js';
+import { REPORT_GENERATOR, escapeHtml, htmlPage, htmlTable } from './html_page.js';
 import { meanOfMetric, type RunSummary } from './run_folder.js';
-
-/**
- * The `generator` of every report page: `klip report --out` replaces an existing file only when it carries this
- * (it is a klip report), unless `--force` is given.
- */
-export const REPORT_GENERATOR = 'klip report';
 
 /** A Vega-Lite v5 specification as a plain JSON object. */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -181,10 +179,20 @@ function chart(id: string, title: string, cap: string, layers: VegaLiteSpec[]): 
 
 /** The controller settings of a run whose objective uses β, else null. */
 function controllerOf(config: Record<string, unknown>): VerdictControllerSettings | null {
-  const ctl = config.klController as Record<string, unknown> | undefined;
-  if (!ctl || typeof ctl.kind !== 'string' || typeof config.objective !== 'string' || !hasKlTerm(config.objective))
+  const ctl = config.klController;
+  if (
+    !isPlainObject(ctl) ||
+    typeof ctl.kind !== 'string' ||
+    typeof config.objective !== 'string' ||
+    !hasKlTerm(config.objective)
+  )
     return null;
-  return ctl as unknown as VerdictControllerSettings;
+  const out: VerdictControllerSettings = { kind: ctl.kind };
+  if (isNum(ctl.target)) out.target = ctl.target;
+  if (isNum(ctl.band)) out.band = ctl.band;
+  if (isNum(ctl.betaMin)) out.betaMin = ctl.betaMin;
+  if (isNum(ctl.betaMax)) out.betaMax = ctl.betaMax;
+  return out;
 }
 
 /** The KL target of a run and its rule's band [lower, upper] (adaptive [d/band, d·band], rllib [d/2, 2d]), or null. */
@@ -528,7 +536,14 @@ export function gridPolicySpec(
  * ```
  */
 export async function renderSpecToSvg(spec: VegaLiteSpec): Promise<string> {
-  const compiled = vl.compile(spec as unknown as TopLevelSpec).spec;
+  if (!isTopLevelSpec(spec))
+    throw new ConfigError({
+      fn: 'renderSpecToSvg',
+      arg: 'spec',
+      expected: 'a Vega-Lite v5 spec with a mark, layer, concat, facet or repeat',
+      got: Object.keys(spec),
+    });
+  const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
@@ -539,23 +554,18 @@ export async function renderSpecToSvg(spec: VegaLiteSpec): Promise<string> {
 }
 
 /**
- * Escape text for HTML element content and attribute values.
- * @param s Any text.
- * @returns `s` with `& < > " '` replaced by entities.
- * @example
- * ```ts
- * escapeHtml('<b>'); // "&lt;b&gt;"
- * ```
+ * Whether a JSON object is a top-level Vega-Lite spec: it has a view (`mark`, `layer`, a concat, `facet` or
+ * `repeat`). The fields themselves are checked by `vl.compile`.
  */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+function isTopLevelSpec(spec: unknown): spec is TopLevelSpec {
+  return (
+    isPlainObject(spec) &&
+    ['mark', 'layer', 'hconcat', 'vconcat', 'concat', 'facet', 'repeat'].some((k) => spec[k] !== undefined)
+  );
 }
 
-function fmt(v: unknown, digits = 4): string {
-  if (!isNum(v)) return '–';
-  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
-  return String(Number(v.toFixed(digits)));
-}
+/** A number of the summary table (4 decimals, trailing zeros dropped). */
+const fmt = (v: unknown, digits = 4): string => formatNumber(v, { digits });
 
 function summaryTable(runs: readonly ReportRun[]): string {
   const head = [
@@ -589,16 +599,10 @@ function summaryTable(runs: readonly ReportRun[]): string {
       fmt(s?.meanStepKl),
       typeof run.config.objective === 'string' && !hasKlTerm(run.config.objective) ? '–' : fmt(s?.finalBeta),
     ];
-    return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    return cells;
   });
-  return `<table class="summary"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+  return htmlTable(head, body, 'summary');
 }
-
-const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:980px;color:#222;padding:0 1rem}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin:2rem 0 .4rem}
-table{border-collapse:collapse;margin:.8rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}
-figure{margin:0}figcaption{color:#555;font-size:.9rem;max-width:760px}pre{background:#f6f6f6;padding:.6rem;overflow:auto;font-size:12px}
-.muted{color:#777}`;
 
 /**
  * Build the standalone HTML report of one or more runs: a header with the run names and their configs, a summary
@@ -625,11 +629,7 @@ export async function renderReportHtml(
   const sections: string[] = [];
   for (const c of charts) {
     const svg = await renderSpecToSvg(c.spec);
-    const table = c.table
-      ? `<table><thead><tr>${c.table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${c.table.rows
-          .map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`)
-          .join('')}</tbody></table>`
-      : '';
+    const table = c.table ? htmlTable(c.table.head, c.table.rows) : '';
     sections.push(
       `<section id="${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2><figure>${svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>${table}</section>`,
     );
@@ -640,13 +640,10 @@ export async function renderReportHtml(
         `<details><summary>config of <b>${escapeHtml(r.name)}</b></summary><pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre></details>`,
     )
     .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="generator" content="${REPORT_GENERATOR}">
-<title>${escapeHtml(`${title}: ${names.join(', ')}`)}</title>
-<style>${STYLE}</style></head>
-<body>
-<h1>${escapeHtml(title)}</h1>
+  return htmlPage({
+    title: `${title}: ${names.join(', ')}`,
+    generator: REPORT_GENERATOR,
+    body: `<h1>${escapeHtml(title)}</h1>
 ${
   runs.length
     ? `<p class="muted">Runs: ${runs.map((r) => `<b>${escapeHtml(r.name)}</b>`).join(', ')}. x axes are env steps; colours are runs.</p>
@@ -655,7 +652,6 @@ ${summaryTable(runs)}`
 }${opts.sources?.length ? `<p class="muted">Frontiers: ${opts.sources.map((n) => `<b>${escapeHtml(n)}</b>`).join(', ')}.</p>` : ''}
 ${configs}
 ${sections.join('\n')}
-${charts.length === 0 ? '<p>No metrics recorded yet.</p>' : ''}
-</body></html>
-`;
+${charts.length === 0 ? '<p>No metrics recorded yet.</p>' : ''}`,
+  });
 }

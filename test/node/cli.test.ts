@@ -281,8 +281,8 @@ describe('bad input: one clear line, non-zero exit, no file touched', () => {
 
     const cases: Array<[string[], number, RegExp]> = [
       [['train', '--steps', '-5', '--out', fresh], 2, /--steps must be an integer in \[1, .*got -5/],
-      [['train', '--steps', 'abc', '--out', fresh], 2, /--steps.*must be an integer/],
-      [['train', '--env', 'nope', '--out', fresh], 2, /--env.*'nope'.*frozenlake4x4/],
+      [['train', '--steps', 'abc', '--out', fresh], 2, /train: --steps must be a finite integer, got "abc"/],
+      [['train', '--env', 'nope', '--out', fresh], 2, /train: --env must be one of 'frozenlake4x4'.*, got "nope"/],
       [['train', '--bogus'], 2, /unknown option '--bogus'/],
       [
         ['train', '--config', join(tmp(), 'malformed.json'), '--out', fresh],
@@ -299,13 +299,13 @@ describe('bad input: one clear line, non-zero exit, no file touched', () => {
       [['train', '--resume', damaged], 1, /checkpoint\.json must be a file of valid JSON/],
       [['train', '--resume', run, '--env', 'bandit'], 2, /--env must be left out with --resume/],
       [['report', plain], 2, /must be a klip run folder \(with config\.json and metrics\.jsonl\)/],
-      [['kl', '--p', '0.5,0.6', '--q', '0.5,0.5'], 2, /--p must be probabilities that sum to 1/],
+      [['kl', '--p', '0.5,0.6', '--q', '0.5,0.5'], 2, /--p must be a probability vector summing to 1.*Its sum is 1\.1/],
       [['kl', '--p', '0.5,0.5', '--q', '1'], 2, /--q must be as many entries as --p \(2\)/],
       [['compare', '--env', 'bandit', '--shard', '5/4', '--out', fresh], 2, /--shard must be i\/n/],
       [
         ['compare', '--objectives', 'clip,nope'],
         2,
-        /--objectives must be a comma-separated list of clip, kl-penalty, clip\+kl, pg \(unknown: nope\)/,
+        /--objectives must be a comma-separated list of clip, kl-penalty, clip\+kl, pg, got "clip,nope"\. Unknown: nope/,
       ],
       [['nope'], 2, /unknown command 'nope'/],
     ];

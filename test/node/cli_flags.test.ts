@@ -140,9 +140,9 @@ describe('klip train hyperparameter flags', () => {
     [['--ent-coef', '0.5:0:2'], '--ent-coef', /--ent-coef must be a number, or START:END\[:FRACTION\]/],
     [['--ent-coef', '0.5::0.9'], '--ent-coef', /--ent-coef must be a number, or START:END/],
     [['--clip', '0.3:1.5'], '--clip', /--clip \(end\) must be a number in \(0, 1\), got 1\.5/],
-    [['--num-envs', '2.5'], '--num-envs', /--num-envs must be an integer/],
+    [['--num-envs', '2.5'], '--num-envs', /--num-envs must be a finite integer, got "2\.5"/],
     [['--hidden', '64,x'], '--hidden', /--hidden must be a comma-separated list of layer sizes/],
-    [['--anneal-lr', 'yes'], '--anneal-lr', /--anneal-lr must be true or false/],
+    [['--anneal-lr', 'yes'], '--anneal-lr', /--anneal-lr must be one of 'true' \| 'false', got "yes"/],
     [['--hidden', '5000', '--policy', 'mlp'], '--hidden', /--hidden must be an integer in \[1, 4096\], got 5000/],
   ])('%j: exit 2, one line naming %s, nothing written', async (flags, flag, message) => {
     const out = join(tmp(), 'never');

@@ -5,22 +5,12 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolvePpoConfig } from '../../src/training/config.js';
 import { ConfigError } from '../../src/core/errors.js';
-import {
-  aggregateCompare,
-  cellConfig,
-  compareCells,
-  compareCsv,
-  compareFile,
-  formatCompareTable,
-  mergeCompare,
-  parseShard,
-  readCompareFiles,
-  runCompare,
-  shardCells,
-  writeCompareOutputs,
-  type CompareGrid,
-  type CompareResult,
-} from '../../src/node/compare.js';
+import { aggregateCompare } from '../../src/node/compare/aggregate.js';
+import { compareFile, readCompareFiles, type CompareResult } from '../../src/node/compare/file.js';
+import { cellConfig, compareCells, parseShard, shardCells, type CompareGrid } from '../../src/node/compare/grid.js';
+import { mergeCompare } from '../../src/node/compare/merge.js';
+import { compareCsv, formatCompareTable, writeCompareOutputs } from '../../src/node/compare/outputs.js';
+import { runCompare } from '../../src/node/compare/run.js';
 import type { MetricRecord } from '../../src/training/metrics.js';
 
 const GRID: CompareGrid = {
@@ -197,11 +187,13 @@ describe('merge', () => {
     expect(mergeCompare([f1]).missing.map((c) => c.index)).toEqual(
       shardCells(compareCells(GRID), { index: 2, count: 2 }).map((c) => c.index),
     );
-    expect(() => mergeCompare([f1, { ...f1, grid: { ...GRID, totalSteps: 1024 } }])).toThrow(
-      'folder 2 must be the same grid',
+    expect(() => mergeCompare([f1, { ...f1, grid: { ...GRID, totalSteps: 1024, seeds: [1] } }])).toThrow(
+      'compare: --merge must be shards of one grid (same env, objectives, controllers, seeds, steps and config), got "folder 2". Its seeds, totalSteps differ from those of folder 1',
     );
     const changed = { ...f1, results: f1.results.map((r) => ({ ...r, finalReturn: 99 })) };
-    expect(() => mergeCompare([f1, changed])).toThrow('cell 0 must be identical results');
+    expect(() => mergeCompare([f1, changed], ['a', 'b'])).toThrow(
+      'compare: --merge must be shards whose common cells have identical results, got "b". Cell 0 (clip / - / seed 1) differs from the one in a',
+    );
     expect(() => mergeCompare([])).toThrow(ConfigError);
   });
 

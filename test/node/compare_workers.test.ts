@@ -7,14 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, EnvError } from '../../src/core/errors.js';
-import {
-  compareCells,
-  deserializeError,
-  runCompare,
-  serializeError,
-  type CompareGrid,
-  type CompareResult,
-} from '../../src/node/compare.js';
+import type { CompareResult } from '../../src/node/compare/file.js';
+import { compareCells, type CompareGrid } from '../../src/node/compare/grid.js';
+import { runCompare } from '../../src/node/compare/run.js';
+import { deserializeError, serializeError } from '../../src/node/worker_pool.js';
 import { runBuiltCli, useCliTestFolder } from '../helpers/built_cli.js';
 
 const dir = useCliTestFolder('klip-compare-workers-');

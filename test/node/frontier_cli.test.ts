@@ -64,7 +64,7 @@ describe('klip frontier', () => {
 
   it('bad input: one line naming the flag, exit 2, nothing written', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--ref', '0.5,0.6', '--rewards', '1,0'], /--ref must be probabilities summing to 1/],
+      [['--ref', '0.5,0.6', '--rewards', '1,0'], /--ref must be a probability vector summing to 1/],
       [['--ref', '0.5,0.5', '--rewards', '1,0,2'], /--ref must be as many entries as --rewards \(3\)/],
       [['--rewards', '1,abc'], /--rewards must be a comma-separated list of numbers/],
       [['--betas', '0.5,0'], /--betas must be a comma-separated list of numbers > 0/],

@@ -2,13 +2,13 @@ import type { GridFrame } from '../../envs/types.js';
 import { describe, expect, it } from 'vitest';
 import {
   ACTION_ARROWS,
-  escapeHtml,
   gridPolicySpec,
   renderReportHtml,
   renderSpecToSvg,
   reportCharts,
   type ReportRun,
 } from '../../src/node/report.js';
+import { escapeHtml } from '../../src/node/html_page.js';
 import type { MetricRecord } from '../../src/training/metrics.js';
 
 function synth(n: number, scale: number): MetricRecord[] {

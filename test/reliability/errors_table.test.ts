@@ -5,7 +5,7 @@
  * the documented example (the text before "…"; the whole message when the example is not abridged). CLI rows run
  * `runCli` in-process and check a non-zero exit code and a single stderr line naming the flag.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -40,7 +40,8 @@ import {
 } from '../../src/index.js';
 import { BernoulliBandit, EnvError, Gridworld, TokenBandit, VectorEnv, checkEnv, makeEnv } from '../../envs/index.js';
 import { setBackend } from '../../src/backend/backend.js';
-import { runCli } from '../../src/node/index.js';
+import { compareCells, compareFile, runCli, type CompareGrid } from '../../src/node/index.js';
+import { resultFromMetrics } from '../../src/node/compare/file.js';
 import { quietCli } from '../helpers/cli_io.js';
 import { tinyCheckpoint } from '../helpers/checkpoint.js';
 
@@ -102,6 +103,8 @@ const CLI_SECTION = 'CLI';
 let tmp: string;
 let ckpt: Checkpoint;
 let runDir: string;
+/** A second run folder, left intact for `klip reproduce`. */
+let reproducible: string;
 beforeAll(async () => {
   await setBackend('cpu');
   tmp = mkdtempSync(join(tmpdir(), 'klip-errors-'));
@@ -125,6 +128,8 @@ beforeAll(async () => {
     quietCli(tmpdir()).io,
   );
   expect(code).toBe(0);
+  reproducible = join(tmp, 'run-intact');
+  cpSync(runDir, reproducible, { recursive: true });
 }, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -133,6 +138,38 @@ const withCkpt = (patch: (c: Record<string, unknown>) => void): unknown => {
   patch(c);
   return c;
 };
+
+const tinyCompare = ['compare', '--env', 'bandit', '--objectives', 'clip', '--seeds', '1', '--steps', '512'];
+const COMPARE_GRID: CompareGrid = {
+  env: 'bandit',
+  objectives: ['clip'],
+  controllers: ['adaptive'],
+  seeds: [1],
+  totalSteps: 512,
+  base: {},
+};
+/** A folder of a user's files. */
+function userFolder(name: string): string {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'notes.txt'), 'keep me');
+  return dir;
+}
+/** A folder holding a klip compare.json of `grid`, every cell with a one-update result. */
+function compareFolder(name: string, grid: CompareGrid): string {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  const results = compareCells(grid).map((c) => resultFromMetrics(c, [{ update: 1 }], 0));
+  writeFileSync(join(dir, 'compare.json'), JSON.stringify(compareFile(grid, null, results)));
+  return dir;
+}
+/** An empty folder whose klip.lock is held by a process on another host. */
+function lockedFolder(name: string): string {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'klip.lock'), JSON.stringify({ pid: 1, host: 'elsewhere.example', since: 'then' }));
+  return dir;
+}
 
 /** Make tensors, run `f`, dispose them whatever happens. */
 function withTensors(make: () => tf.Tensor[], f: (...t: tf.Tensor[]) => unknown): () => unknown {
@@ -352,6 +389,30 @@ const THUNKS: Record<string, Thunk> = {
     writeFileSync(join(dir, 'klip.lock'), JSON.stringify({ pid: 1, host: 'elsewhere.example', since: 'then' }));
     return ['train', '--out', dir, '--force'];
   },
+  'cli-compare-out-exists': () => [...tinyCompare, '--out', userFolder('cmp-user-1')],
+  'cli-compare-force-foreign': () => [...tinyCompare, '--out', userFolder('cmp-user-2'), '--force'],
+  'cli-compare-merge-foreign': () => {
+    const dir = userFolder('cmp-foreign');
+    writeFileSync(join(dir, 'compare.json'), JSON.stringify({ format: 'other', results: [] }));
+    return ['compare', '--merge', dir];
+  },
+  'cli-compare-merge-grid': () => [
+    'compare',
+    '--merge',
+    compareFolder('cmp-grid-a', COMPARE_GRID),
+    compareFolder('cmp-grid-b', { ...COMPARE_GRID, totalSteps: 1024 }),
+  ],
+  'cli-compare-merge-out-exists': () => [
+    'compare',
+    '--merge',
+    compareFolder('cmp-merge-a', COMPARE_GRID),
+    '--out',
+    compareFolder('cmp-merge-out', COMPARE_GRID),
+  ],
+  'cli-compare-locked': () => [...tinyCompare, '--out', lockedFolder('cmp-locked')],
+  'cli-frontier-force-foreign': () => ['frontier', '--steps', '5', '--out', userFolder('fr-user'), '--force'],
+  'cli-frontier-locked': () => ['frontier', '--steps', '5', '--out', lockedFolder('fr-locked')],
+  'cli-reproduce-locked': () => ['reproduce', reproducible, '--out', lockedFolder('rep-locked')],
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ import {
   isFrontierFolder,
   parseFrontierFlags,
   writeFrontierFolder,
+  type FrontierFile,
 } from '../frontier.js';
+import { acquireOutputLock } from '../lock.js';
 import { checkCreatable } from '../run_folder.js';
 import { type CliIo, timestamp } from './shared.js';
 
@@ -39,9 +41,15 @@ export async function runFrontierCmd(o: FrontierOpts, io: CliIo): Promise<number
   human.write(
     `Training at β = ${inputs.betas.join(', ')} (${inputs.mode}, ${inputs.steps} Adam steps each, seed ${String(inputs.seed)}, ${backend}) → ${outArg}\n`,
   );
-  await setBackend(backend);
-  const file = computeFrontier(inputs);
-  await writeFrontierFolder(dir, file);
+  const lock = acquireOutputLock(dir, 'frontier'); // one writer per folder
+  let file: FrontierFile;
+  try {
+    await setBackend(backend);
+    file = computeFrontier(inputs);
+    await writeFrontierFolder(dir, file);
+  } finally {
+    lock.release();
+  }
   if (json) io.stdout.write(`${JSON.stringify(file)}\n`);
   human.write(
     `\nπ_ref = [${inputs.piRef.map((p) => Number(p.toFixed(4))).join(', ')}], r = [${inputs.rewards.join(', ')}]\n${formatFrontierTable(file)}`,

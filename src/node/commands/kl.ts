@@ -3,12 +3,13 @@
  * @module
  */
 import { jsProbs, klProbs, tvProbs } from '../../kl/probs.js';
-import { type CliIo, usage, parseProbs } from './shared.js';
+import { parseProbs, usage } from '../flags.js';
+import type { CliIo } from './shared.js';
 
 /** Run `klip kl` with parsed options; returns the exit code. */
 export function runKl(o: { p: string; q: string; json?: boolean }, io: CliIo): number {
-  const p = parseProbs('--p', o.p);
-  const q = parseProbs('--q', o.q);
+  const p = parseProbs('kl', '--p', o.p);
+  const q = parseProbs('kl', '--q', o.q);
   if (p.length !== q.length) throw usage('kl', '--q', `as many entries as --p (${p.length})`, o.q);
   const rows = [
     { name: 'KL(p‖q)', nats: klProbs(p, q) },

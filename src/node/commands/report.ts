@@ -6,15 +6,17 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
 import { frontierChart, isFrontierFolder, readFrontierFolder, type ReportFrontier } from '../frontier.js';
-import { REPORT_GENERATOR, renderReportHtml, type ReportRun } from '../report.js';
+import { REPORT_GENERATOR, hasGenerator } from '../html_page.js';
+import { renderReportHtml, type ReportRun } from '../report.js';
 import { openRun, type RunFolder } from '../run_folder.js';
-import { type CliIo, usage } from './shared.js';
+import { usage } from '../flags.js';
+import type { CliIo } from './shared.js';
 
 /** Whether `path` is a file written by `klip report` (its page carries the klip generator tag). */
 function isKlipReport(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
-    return readFileSync(path, 'utf8').slice(0, 2000).includes(`<meta name="generator" content="${REPORT_GENERATOR}">`);
+    return hasGenerator(readFileSync(path, 'utf8'), REPORT_GENERATOR);
   } catch {
     return false;
   }

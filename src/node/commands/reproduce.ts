@@ -12,9 +12,12 @@ import { WALL_CLOCK_METRICS } from '../../training/metrics.js';
 import { Trainer } from '../../training/trainer.js';
 import { KLIP_VERSION } from '../../version.js';
 import { readJsonFile } from '../atomic.js';
+import { formatNumber } from '../format.js';
 import { runToFolder } from '../session.js';
+import { acquireOutputLock } from '../lock.js';
 import { checkCreatable, createRun, diffMetrics, openRun, type RunFolder } from '../run_folder.js';
-import { type CliIo, usage } from './shared.js';
+import { usage } from '../flags.js';
+import type { CliIo } from './shared.js';
 
 /** The klip version recorded in a run folder: checkpoint.json's `klipVersion`, else summary.json's; null if neither. */
 export async function recordedVersion(run: RunFolder): Promise<string | null> {
@@ -30,8 +33,9 @@ export async function recordedVersion(run: RunFolder): Promise<string | null> {
   return null;
 }
 
-/** A recorded metric value for the error line (`missing` when the record lacks the key). */
-const fmtMetric = (v: number | null | undefined): string => (v === undefined ? 'missing' : String(v));
+/** A recorded metric value for the error line: full precision, `null` as recorded, `missing` when the record lacks the key. */
+const fmtMetric = (v: number | null | undefined): string =>
+  v === null ? 'null' : formatNumber(v, { exact: true, missing: 'missing' });
 
 /** Run `klip reproduce` with parsed options; returns the exit code. */
 export async function runReproduce(dirArg: string, o: { out?: string }, io: CliIo): Promise<number> {
@@ -51,10 +55,13 @@ export async function runReproduce(dirArg: string, o: { out?: string }, io: CliI
     );
   const { numIterations: _n, batchSize: _b, minibatchSize: _m, ...input } = config;
   if (o.out !== undefined) checkCreatable(resolve(io.cwd, o.out), false, 'reproduce'); // before any work
-  const trainer = await Trainer.create(input as PpoConfigInput);
+  // one writer per --out folder, held until the re-run is checked
+  const lock = o.out !== undefined ? acquireOutputLock(resolve(io.cwd, o.out), 'reproduce') : null;
+  let trainer: Trainer | null = null;
   let outDir: string | null = null;
   let temp = false;
   try {
+    trainer = await Trainer.create(input as PpoConfigInput);
     if (o.out !== undefined) outDir = resolve(io.cwd, o.out);
     else {
       outDir = await mkdtemp(join(tmpdir(), 'klip-reproduce-'));
@@ -92,7 +99,8 @@ export async function runReproduce(dirArg: string, o: { out?: string }, io: CliI
     );
     return 0;
   } finally {
-    trainer.dispose();
+    trainer?.dispose();
+    lock?.release();
     if (temp && outDir !== null) await rm(outDir, { recursive: true, force: true });
   }
 }

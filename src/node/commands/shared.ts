@@ -1,13 +1,12 @@
 /**
- * Flag parsers, errors and the shared types of the `klip` commands. Node only.
+ * The shared types and helpers of the `klip` commands (io, the quickstart preset, train's flag ↔ config map, folder
+ * names). Flag parsers live in `../flags.ts`. Node only.
  * @module
  */
-import { InvalidArgumentError } from 'commander';
-import { ConfigError, KlipError, type KlipErrorDetails } from '../../core/errors.js';
+import { KlipError, type KlipErrorDetails } from '../../core/errors.js';
 import type { PpoConfigInput } from '../../training/config.js';
-import type { LinearScheduleSpec } from '../../training/schedule.js';
 import type { AtomicFileSystem } from '../atomic.js';
-import { parseNumberList } from '../flags.js';
+import { formatNumber } from '../format.js';
 import type { TextOut } from '../progress.js';
 
 /** Streams and context of one CLI invocation (inject them to run the CLI in-process). */
@@ -111,115 +110,6 @@ export function flagForPath(path: string, given: readonly string[]): string | un
 }
 
 /**
- * `klip compare --seeds`: a count n (seeds 1…n) or a comma-separated list of distinct seeds (integers ≥ 0).
- * At most {@link MAX_COMPARE_SEEDS} either way, so a typo cannot ask for a billion runs.
- */
-export function parseSeeds(value: string): number | number[] {
-  if (!value.includes(',')) {
-    const n = parsePositiveInt('--seeds')(value);
-    if (n > MAX_COMPARE_SEEDS) throw new InvalidArgumentError(`--seeds must be at most ${MAX_COMPARE_SEEDS} seeds.`);
-    return n;
-  }
-  const what = `distinct integers ≥ 0 (at most ${MAX_COMPARE_SEEDS}), e.g. 3,7,11`;
-  const xs = parseNumberList('compare', '--seeds', value, what);
-  if (
-    xs.some((x) => !Number.isSafeInteger(x) || x < 0) ||
-    new Set(xs).size !== xs.length ||
-    xs.length > MAX_COMPARE_SEEDS
-  ) {
-    throw usage('compare', '--seeds', `a count or a comma-separated list of ${what}`, value);
-  }
-  return xs;
-}
-
-/** The most seeds `klip compare --seeds` takes. */
-export const MAX_COMPARE_SEEDS = 10_000;
-
-/** A boolean flag value: `true` or `false`. */
-export function parseBool(flag: string) {
-  return (value: string): boolean => {
-    if (value !== 'true' && value !== 'false') throw new InvalidArgumentError(`${flag} must be true or false.`);
-    return value === 'true';
-  };
-}
-
-/** `--max-grad-norm`: a number > 0, or `none` for no clipping (kept as 'none': commander turns a parsed null into ''). */
-export function parseMaxGradNorm(value: string): number | 'none' {
-  if (value.trim().toLowerCase() === 'none') return 'none';
-  return parseNumber('--max-grad-norm', { min: 0, minExclusive: true })(value);
-}
-
-/** `--time-limit`: a positive integer number of steps, or `none` (no limit). */
-export function parseTimeLimit(value: string): number | 'none' {
-  if (value.trim().toLowerCase() === 'none') return 'none';
-  return parseNumber('--time-limit', { integer: true, min: 1 })(value);
-}
-
-/** `--hidden 64,64`: layer sizes. */
-export function parseHidden(value: string): number[] {
-  const what = 'layer sizes (integers ≥ 1), e.g. 64,64';
-  const xs = parseNumberList('train', '--hidden', value, what);
-  if (xs.some((x) => !Number.isSafeInteger(x) || x < 1))
-    throw usage('train', '--hidden', `a comma-separated list of ${what}`, value);
-  return xs;
-}
-
-/** A commander parser for a number flag (optionally an integer, optionally bounded below); a bad value names the flag. */
-export function parseNumber(flag: string, opts: { integer?: boolean; min?: number; minExclusive?: boolean } = {}) {
-  const kind = opts.integer ? 'an integer' : 'a number';
-  const bound = opts.min === undefined ? '' : ` ${opts.minExclusive ? '>' : '≥'} ${opts.min}`;
-  return (value: string): number => {
-    const x = Number(value);
-    const below = opts.min !== undefined && (opts.minExclusive ? x <= opts.min : x < opts.min);
-    if (value.trim() === '' || !Number.isFinite(x) || (opts.integer && !Number.isInteger(x)) || below) {
-      throw new InvalidArgumentError(`${flag} must be ${kind}${bound}.`);
-    }
-    return x;
-  };
-}
-
-/**
- * A schedule flag: a number, or a linear ramp `START:END` / `START:END:FRACTION` (from START to END over the first
- * FRACTION of training, SB3 `LinearSchedule`), e.g. `--ent-coef 0.5:0:0.9`.
- */
-export function parseScheduleFlag(flag: string) {
-  return (value: string): number | LinearScheduleSpec => {
-    const parts = value.split(':').map((p) => p.trim());
-    const xs = parts.map(Number);
-    const bad =
-      parts.length > 3 ||
-      parts.some((p) => p === '') ||
-      xs.some((x) => !Number.isFinite(x)) ||
-      (parts.length === 3 && !(xs[2]! > 0 && xs[2]! <= 1));
-    if (bad)
-      throw new InvalidArgumentError(
-        `${flag} must be a number, or START:END[:FRACTION] for a linear ramp (FRACTION in (0, 1]), got ${value}.`,
-      );
-    if (parts.length === 1) return xs[0]!;
-    return { kind: 'linear', start: xs[0]!, end: xs[1]!, endFraction: parts.length === 3 ? xs[2]! : 1 };
-  };
-}
-
-/** `--seed`: an integer when the text is one, else the string itself (string seeds are allowed). */
-export function parseSeed(value: string): number | string {
-  return /^-?\d+$/.test(value) ? Number(value) : value;
-}
-
-/** A commander parser for a positive-integer flag; a bad value names the flag. */
-export function parsePositiveInt(flag: string) {
-  return (value: string): number => {
-    const x = Number(value);
-    if (!Number.isSafeInteger(x) || x < 1) throw new InvalidArgumentError(`${flag} must be an integer ≥ 1.`);
-    return x;
-  };
-}
-
-/** A ConfigError for a bad flag: `fn: arg must be expected, got value` (the CLI prints it as one line and exits 2). */
-export function usage(fn: string, arg: string, expected: string, got: unknown, hint?: string): ConfigError {
-  return new ConfigError({ fn, arg, expected, got, ...(hint ? { hint } : {}) });
-}
-
-/**
  * Re-word a library error about a value the user passed with `flag` so the one line the CLI prints names the flag
  * (docs/errors.md, CLI table): same class, `fn` = `train`, `arg` = `--flag (where: the inner argument)`.
  */
@@ -244,40 +134,11 @@ export function timestamp(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-/** True for a non-null, non-array object (a parsed JSON config). */
-export function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
+/** `isPlainObject` of `src/core/assert.ts` and `usage` of `../flags.ts`, re-exported for `train.ts`, which imports them from here. */
+export { isPlainObject } from '../../core/assert.js';
+export { usage } from '../flags.js';
 
-/** A number for the summary tables: 4 significant digits, exponent form below 1e-3, `–` when missing. */
+/** A number of the summary tables: {@link formatNumber} with `digits` decimals, trailing zeros dropped. */
 export function fmt(v: number | null | undefined, digits = 4): string {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
-  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(3);
-  return String(Number(v.toFixed(digits)));
-}
-
-/** A commander parser for a comma-separated list whose entries must be among `allowed`. */
-export function parseList(flag: string, allowed: readonly string[]) {
-  return (value: string): string[] => {
-    const items = value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const bad = items.find((i) => !allowed.includes(i));
-    if (items.length === 0 || bad !== undefined)
-      throw new InvalidArgumentError(
-        `${flag} must be a comma-separated list of ${allowed.join(', ')}${bad !== undefined ? ` (unknown: ${bad})` : ''}.`,
-      );
-    return [...new Set(items)];
-  };
-}
-
-/** `klip kl --p/--q`: a comma-separated probability vector (non-negative, summing to 1). */
-export function parseProbs(flag: string, text: string): number[] {
-  const what = 'non-negative numbers, e.g. 0.7,0.3';
-  const xs = parseNumberList('kl', flag, text, what);
-  if (xs.some((x) => x < 0)) throw usage('kl', flag, `a comma-separated list of ${what}`, text);
-  const sum = xs.reduce((a, b) => a + b, 0);
-  if (Math.abs(sum - 1) > 1e-6) throw usage('kl', flag, 'probabilities that sum to 1', text, `They sum to ${sum}`);
-  return xs;
+  return formatNumber(v, { digits });
 }
