@@ -26,7 +26,7 @@ export type {
   BanditFrame,
   ContinuousFrame,
 } from './types.js';
-export { EnvBase } from './base.js';
+export { EnvBase, checkDiscreteAction } from './base.js';
 export { Gridworld } from './gridworld.js';
 export type { GridworldOptions } from './gridworld.js';
 export {

@@ -9,7 +9,7 @@ import { EnvError } from '../src/core/errors.js';
 import { BernoulliBandit, ContextualBandit, GaussianBandit } from './bandits.js';
 import { hasTabularModel } from './base.js';
 import { Gridworld, type GridworldOptions } from './gridworld.js';
-import { cliffWalking, frozenLake4x4, frozenLake8x8, grid5x5 } from './maps.js';
+import { cliffWalking, FROZEN_LAKE_4X4, frozenLake4x4, frozenLake8x8, grid5x5 } from './maps.js';
 import { TOKEN_REWARD_PRESETS, TokenBandit, type TokenRewardPreset } from './token_bandit.js';
 import type { Env, TabularEnv } from './types.js';
 import { TimeLimit } from './wrappers.js';
@@ -32,7 +32,8 @@ import { PointMassLqr } from './lqr.js';
 export interface MakeEnvOptions extends GridworldOptions {
   /**
    * The ASCII map of `gridworld` (`Gridworld.fromMap`: rows of `S` start, `F`/`.` floor, `H` hole, `G` goal, `C` cliff,
-   * `W` wall), as rows or one string with a row per line. Required for `gridworld`; no other id takes it.
+   * `W` wall), as rows or one string with a row per line. Only `gridworld` takes it.
+   * @defaultValue Gymnasium FrozenLake-v1's 4×4 map (its `desc` default), not slippery
    */
   map?: readonly string[] | string;
   /** Time limit; `null` removes it. @defaultValue 100 (4x4), 200 (8x8), none (cliffwalking), 50 (grid5x5) */
@@ -214,17 +215,7 @@ const REGISTRY: Record<EnvId, RegistryEntry> = {
     maxEpisodeSteps: 100,
     limitable: true,
     keys: [...GRID_KEYS, 'map'],
-    make: (o) => {
-      if (o.map === undefined) {
-        throw new EnvError({
-          fn: 'makeEnv',
-          arg: 'options.map',
-          expected: "the ASCII map of 'gridworld' (rows of S, F, H, G, C, W)",
-          got: undefined,
-        });
-      }
-      return Gridworld.fromMap(o.map, gridOptions(o));
-    },
+    make: (o) => Gridworld.fromMap(o.map ?? FROZEN_LAKE_4X4, gridOptions(o)),
   },
   bandit: {
     maxEpisodeSteps: undefined,

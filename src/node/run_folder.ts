@@ -369,7 +369,10 @@ export interface CreateRunOptions {
   /** File-system operations for atomic writes (tests inject failures). */
   fs?: AtomicFileSystem;
   /** Extra fields of `klip.json`, e.g. `envModule`: the module of a user's world, which `--resume` loads again. */
-  marker?: { envModule?: string };
+  marker?: {
+    /** Absolute path of the `--env-module` the run's world comes from. */
+    envModule?: string;
+  };
 }
 
 /**

@@ -109,6 +109,40 @@ export function exactEvaluator(env: VectorEnv): ExactEvaluator | null {
   return mdpEvaluator(one) ?? sequenceEvaluator(one, os.n, as.n);
 }
 
+/** What the trainer reads from a one-state world with box actions whose expected reward has a closed form. */
+interface GaussianScorer {
+  readonly optimalReturn: number;
+  expectedReturn(policy: { mean: ArrayLike<number>; std: ArrayLike<number> }): number;
+}
+
+/** The exact evaluator of a one-state world with box actions and a Gaussian policy (the continuous bandit). */
+export interface GaussianExactEvaluator {
+  /** The best expected return (`charts/optimal_return`). */
+  optimalReturn: number;
+  /** The exact expected return of the Gaussian policy N(mean, diag std²) (`charts/policy_return`). */
+  policyReturn(mean: Float64Array, std: Float64Array): number;
+}
+
+/**
+ * The exact evaluator of a world with one observation state and box actions that scores a Gaussian policy in closed
+ * form (`ContinuousBandit.expectedReturn`: E_π[r] = −(‖μ − a*‖² + Σσ²)/2), or null.
+ * @param env The trainer's vector env.
+ */
+export function gaussianEvaluator(env: VectorEnv): GaussianExactEvaluator | null {
+  const os = env.singleObservationSpace;
+  const as = env.singleActionSpace;
+  if (os.kind !== 'discrete' || os.n !== 1 || as.kind !== 'box') return null;
+  const inner: unknown = env.envs[0]?.unwrapped;
+  if (inner === null || typeof inner !== 'object') return null;
+  const scorer = inner as Partial<GaussianScorer>;
+  if (typeof scorer.expectedReturn !== 'function' || typeof scorer.optimalReturn !== 'number') return null;
+  const score = scorer.expectedReturn.bind(inner);
+  return {
+    optimalReturn: scorer.optimalReturn,
+    policyReturn: (mean, std) => score({ mean, std }),
+  };
+}
+
 /**
  * Visitation-weighted exact KL between the policies before and after an update:
  *

@@ -95,9 +95,9 @@ export const METRICS: Readonly<Record<MetricKey, string>> = Object.freeze({
   'charts/env_steps_per_s':
     'Wall-clock throughput of this update, env steps per second including the optimisation (not deterministic).',
   'charts/policy_return':
-    'Tabular envs and token-bandit: exact expected return of the current policy from the start distribution, within the time limit.',
+    'Tabular envs, token-bandit and continuous-bandit: exact expected return of the current policy from the start distribution, within the time limit.',
   'charts/optimal_return':
-    'Tabular envs and token-bandit: exact optimal expected return from the start distribution, within the time limit.',
+    'Tabular envs, token-bandit and continuous-bandit: exact optimal expected return from the start distribution, within the time limit.',
   'charts/regret': 'Tabular envs and token-bandit: charts/optimal_return − charts/policy_return (≥ 0).',
   'eval/return':
     'Mean return of evalEpisodes episodes of the greedy policy on a separate env copy (SB3 EvalCallback mean_reward); null on updates without an evaluation.',

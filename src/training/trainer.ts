@@ -30,7 +30,13 @@ import {
   type PpoConfigInput,
   type ResolvedPpoConfig,
 } from './config.js';
-import { exactEvaluator, visitationKl, type ExactEvaluator } from './exact_metrics.js';
+import {
+  exactEvaluator,
+  gaussianEvaluator,
+  visitationKl,
+  type ExactEvaluator,
+  type GaussianExactEvaluator,
+} from './exact_metrics.js';
 import { controllerDecision, lowerKlEdge, penaltyBindingRatio, rolloutHasSignal, upperKlEdge } from './kl_control.js';
 import type { MetricRecord } from './metrics.js';
 import { collectRollout, type CurrentObs, type EpisodeRecord, type Rollout } from './rollout.js';
@@ -127,6 +133,8 @@ export class Trainer {
   private window: EpisodeRecord[] = [];
   private readonly listeners = new Set<UpdateListener>();
   private readonly exact: ExactEvaluator | null;
+  /** The closed-form scorer of a one-state world with box actions, or null. */
+  private readonly gaussianExact: GaussianExactEvaluator | null;
   private readonly obsDim: number;
   private readonly actDim: number;
   private disposed = false;
@@ -157,6 +165,7 @@ export class Trainer {
     this.rolloutRng = parts.rolloutRng;
     this.minibatchRng = parts.minibatchRng;
     this.exact = parts.exact;
+    this.gaussianExact = gaussianEvaluator(parts.env);
     this.encoder = encoderFor(this.env.singleObservationSpace);
     this.optimizer = new Adam(this.policy.trainableVariables, { eps: this.config.adamEps });
     this.engine =
@@ -400,7 +409,12 @@ export class Trainer {
       const probsAfter = this.exact ? await this.allStateProbs() : null;
       const control = this.feedController(rollout, end, coef.beta);
       this.countRollout(rollout);
-      const policyReturn = this.exact && probsAfter ? this.exact.policyReturn(probsAfter) : null;
+      const policyReturn =
+        this.exact && probsAfter
+          ? this.exact.policyReturn(probsAfter)
+          : this.gaussianExact
+            ? await this.gaussianPolicyReturn(this.gaussianExact)
+            : null;
       const evaluation = this.evaluateIfDue(probsAfter);
       record = updateRecord({
         update: this.updates,
@@ -420,7 +434,7 @@ export class Trainer {
         lr: coef.lr,
         envStepsPerSecond: (rollout.T * rollout.N) / Math.max((now() - t0) / 1000, 1e-9),
         policyReturn,
-        optimalReturn: this.exact ? this.exact.optimalReturn : null,
+        optimalReturn: this.exact?.optimalReturn ?? this.gaussianExact?.optimalReturn ?? null,
         evaluation,
       });
     } finally {
@@ -629,6 +643,19 @@ export class Trainer {
     const exactReturn =
       this.exact?.model && probsAfter ? greedyReturn(this.exact.model, probsAfter, this.exact.horizon) : null;
     return { meanReturn: res.meanReturn, stdReturn: res.stdReturn, exactReturn };
+  }
+
+  /** The exact expected return of the Gaussian policy on the single state 0 of a continuous bandit. */
+  private async gaussianPolicyReturn(scorer: GaussianExactEvaluator): Promise<number> {
+    const p = tf.tidy(() => this.policy.distribution(this.encoder.encode(Int32Array.of(0))).params());
+    if (p.kind !== 'diag-gaussian') {
+      tf.dispose(p.logits);
+      return Number.NaN;
+    }
+    const mean = Float64Array.from(await p.mean.data());
+    const std = Float64Array.from(await p.logStd.data(), Math.exp);
+    tf.dispose([p.mean, p.logStd]);
+    return scorer.policyReturn(mean, std);
   }
 
   /** Bookkeeping: update and step counters, the rolling episode window. */

@@ -45,11 +45,12 @@ export function isEnvLike(x: unknown): x is Env {
   );
 }
 
-/** The name a user's world is recorded under: its registration id, else its class name, else `env`. */
+/** The name a user's world is recorded under: its registration id, else the class name of the innermost env, else `env`. */
 function worldName(env: Env): string {
   const id = env.spec?.id;
   if (typeof id === 'string' && id.length > 0) return id;
-  const ctor = (Object.getPrototypeOf(env) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  const inner: unknown = env.unwrapped ?? env;
+  const ctor = (Object.getPrototypeOf(inner) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
   return typeof ctor === 'string' && ctor.length > 0 && ctor !== 'Object' ? ctor : 'env';
 }
 

@@ -12,6 +12,7 @@ import {
   isTabularEnv,
   makeEnv,
 } from '../../envs/index.js';
+import { FROZEN_LAKE_4X4 } from '../../envs/maps.js';
 
 describe('makeEnv', () => {
   it('wraps like gym.make: FrozenLake 4x4 → 100, 8x8 → 200, grid5x5 → 50, CliffWalking and bandits none', () => {
@@ -30,6 +31,7 @@ describe('makeEnv', () => {
       'contextual-bandit': null,
       'gaussian-bandit': null,
       'token-bandit': null,
+      gridworld: 100,
       'continuous-bandit': null,
       'lqr-pointmass': 100,
     });
@@ -50,9 +52,18 @@ describe('makeEnv', () => {
     expect((makeEnv('bandit') as BernoulliBandit).optimalArm).toBe(2);
   });
 
+  it("gridworld takes a map, FrozenLake-v1's 4×4 map without one, and the grid options", () => {
+    const mine = makeEnv('gridworld', { map: ['SFG'], slippery: true }) as TimeLimit;
+    expect(mine.maxEpisodeSteps).toBe(100);
+    expect((mine.unwrapped as Gridworld).cells).toEqual([['S', 'F', 'G']]);
+    expect((makeEnv('gridworld').unwrapped as Gridworld).cells.map((r) => r.join(''))).toEqual(FROZEN_LAKE_4X4);
+    expect(() => makeEnv('gridworld', { map: ['SXG'] })).toThrow(EnvError);
+    expect(() => makeEnv('frozenlake4x4', { map: ['SFG'] })).toThrow(/options\.map must be an option of frozenlake4x4/);
+  });
+
   it('unknown ids and options throw EnvError listing what is allowed', () => {
     expect(() => makeEnv('cartpole')).toThrow(
-      'makeEnv: id must be one of frozenlake4x4, frozenlake8x8, cliffwalking, grid5x5, bandit, contextual-bandit, gaussian-bandit, token-bandit, continuous-bandit, lqr-pointmass, got "cartpole"',
+      'makeEnv: id must be one of frozenlake4x4, frozenlake8x8, cliffwalking, grid5x5, bandit, contextual-bandit, gaussian-bandit, token-bandit, gridworld, continuous-bandit, lqr-pointmass, got "cartpole"',
     );
     expect(() => makeEnv('bandit', { slippery: true })).toThrow(
       'makeEnv: options.slippery must be an option of bandit: one of maxEpisodeSteps, probs',
@@ -117,6 +128,7 @@ describe('makeEnv', () => {
       'contextual-bandit': true,
       'gaussian-bandit': true,
       'token-bandit': false,
+      gridworld: true,
       'continuous-bandit': false,
       'lqr-pointmass': false,
     });

@@ -162,6 +162,6 @@ describe('klip train on your own world', () => {
     expect(both.stderr).toMatch(/train: --env must be left out with --map, which names the world/);
     const limit = await runBuiltCli(['train', '--time-limit', '0']);
     expect(limit.code).toBe(2);
-    expect(limit.stderr).toMatch(/--time-limit must be an integer ≥ 1/);
+    expect(limit.stderr).toMatch(/--time-limit must be a finite integer ≥ 1, got "0"/);
   });
 });

@@ -330,7 +330,6 @@ const THUNKS: Record<string, Thunk> = {
   'env-bandit-probs': () => new BernoulliBandit({ probs: [0.2, 1.5] }),
   'env-make-id': () => makeEnv('mountaincar'),
   'env-make-option': () => makeEnv('bandit', { slippery: true }),
-  'env-make-map': () => makeEnv('gridworld'),
   'env-check-user-world': () =>
     checkEnv(Object.assign(new Gridworld(['SFG']), { render: () => 7 as never }), { throwOnProblem: true }),
   'env-token-reference': () => new TokenBandit({ vocabSize: 2, reference: [1, 0] }),

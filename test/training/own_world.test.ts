@@ -255,3 +255,16 @@ describe('Trainer on a world the user wrote', () => {
     expect(String((err as Error).message)).toMatch(/step\(\) returned an observation outside observationSpace: 7/);
   });
 });
+
+describe('Trainer on the continuous bandit', () => {
+  it('reports the exact return of the Gaussian policy, −(‖μ − a*‖² + σ²)/2, and the optimum 0', async () => {
+    const t = await create({ env: 'continuous-bandit', numEnvs: 4, nSteps: 16, totalSteps: 128, backend: 'cpu' });
+    expect(t.config.policy.kind).toBe('gaussian');
+    const r = await t.step();
+    const mu = (t.policy.predict(0, { deterministic: true }) as Float64Array)[0]!;
+    const logStd = t.policy.getWeights().find((w) => w.name.endsWith('log_std'))!.values[0]!;
+    // The default world: a* = 1 in one dimension.
+    expect(r['charts/policy_return']!).toBeCloseTo(-((mu - 1) ** 2 + Math.exp(logStd) ** 2) / 2, 5);
+    expect(r['charts/optimal_return']).toBe(0);
+  });
+});

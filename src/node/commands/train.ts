@@ -286,7 +286,6 @@ function envFlagError(e: unknown, fromFlags: readonly string[], world: { path: s
   if (e.fn === 'makeEnv' && e.arg.startsWith('options.')) {
     const flag = flagForPath(`envOptions.${e.arg.slice('options.'.length)}`, fromFlags);
     if (flag) return usage('train', flag, e.expected, e.got);
-    if (e.arg === 'options.map') return usage('train', '--map', e.expected, e.got);
   }
   if (e instanceof EnvError && e.fn.startsWith('Gridworld')) return as('--map');
   return e;
