@@ -104,7 +104,7 @@ export class FusedRolloutBatch {
       if (!ok || (singles.includes(k) && w !== 1) || (k === 'actions' && !gaussian && w !== 1))
         throw new ShapeError({ fn, arg: k, expected: `${B} rows (one per sample)`, got: src?.length });
       const dst = src instanceof Int32Array ? new Int32Array(B * w) : new Float32Array(B * w);
-      (mb as unknown as Record<Field, Int32Array | Float32Array>)[k] = dst;
+      Reflect.set(mb, k, dst); // the field named k of the preallocated minibatch
       return { src, width: w, dst };
     });
     if (arrays.policyAdvantages.length !== B)

@@ -90,6 +90,12 @@ function isObj(x: unknown): x is Record<string, unknown> {
  * ```
  */
 export function validateCheckpoint(x: unknown): Checkpoint {
+  checkCheckpointFields(x);
+  return x;
+}
+
+/** The checks of {@link validateCheckpoint}; afterwards `x` is a `Checkpoint`. */
+function checkCheckpointFields(x: unknown): asserts x is Checkpoint {
   if (!isObj(x)) bad('checkpoint', 'a JSON object', x);
   if (x.format !== CHECKPOINT_FORMAT)
     bad('checkpoint.format', `"${CHECKPOINT_FORMAT}" (is this a klip checkpoint?)`, x.format);
@@ -135,5 +141,4 @@ export function validateCheckpoint(x: unknown): Checkpoint {
   if (!Array.isArray(x.history)) bad('checkpoint.history', 'an array of metric records', x.history);
   if (x.history.length !== x.update)
     bad('checkpoint.history', `${x.update} records (one per update)`, `${x.history.length} records`);
-  return x as unknown as Checkpoint;
 }

@@ -4,6 +4,7 @@
  * (tfjs-models `validateModelConfig`, CleanRL `Args`).
  * @module
  */
+import { isPlainObject } from '../core/assert.js';
 import { ConfigError } from '../core/errors.js';
 import { BACKENDS, type BackendName } from '../backend/backend.js';
 import type { Schedule } from './schedule.js';
@@ -293,10 +294,6 @@ function schedule(
 
 function nullable<T>(x: unknown, check: (v: unknown) => T): T | null {
   return x === null ? null : check(x);
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
 const CONTROLLER_KEYS = ['kind', 'beta', 'target', 'horizon', 'betaMin', 'betaMax', 'factor', 'band'] as const;

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setBackend } from '../backend/backend.js';
+import { isPlainObject } from '../core/assert.js';
 import { ConfigError, KlipError, NumericError } from '../core/errors.js';
 import { createKlController, type KlController } from '../controllers/controllers.js';
 import type { KlControllerState } from '../controllers/types.js';
@@ -71,10 +72,6 @@ export type TrainerInput = Omit<PpoConfigInput, 'env' | 'policy'> & {
 
 function fail(fn: string, arg: string, expected: string, got: unknown): never {
   throw new ConfigError({ fn, arg, expected, got });
-}
-
-function isPlainObjectInput(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
 /** Episodes kept for the rolling `charts/*` means (SB3 `ep_info_buffer`, maxlen 100). */
@@ -200,11 +197,11 @@ export class Trainer {
   /** `create` with the pieces `restore` passes in (a user's world and policy under a checkpoint's config). */
   private static async build(input: TrainerInput, given: { env?: EnvSource; policy?: Policy }): Promise<Trainer> {
     const fn = 'Trainer.create';
-    const raw = isPlainObjectInput(input) ? input : null;
+    const raw = isPlainObject(input) ? input : null;
     if (raw === null) return fail(fn, 'config', 'an object of PpoConfig fields', input);
     const envSource = given.env ?? raw.env ?? DEFAULT_PPO_CONFIG.env;
     const envOptions = raw.envOptions ?? {};
-    const world = resolveWorld(fn, envSource, isPlainObjectInput(envOptions) ? envOptions : {});
+    const world = resolveWorld(fn, envSource, isPlainObject(envOptions) ? envOptions : {});
     const givenPolicy = given.policy ?? (isPolicy(raw.policy) ? raw.policy : undefined);
     const probe = world.make(0);
     const settings = {

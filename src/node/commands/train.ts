@@ -220,7 +220,7 @@ export async function trainConfig(
   for (const [attr, { path }] of Object.entries(FLAG_FIELDS)) {
     if (!given(attr)) continue;
     fromFlags.push(attr);
-    const raw = (o as unknown as Record<string, unknown>)[attr];
+    const raw: unknown = Reflect.get(o, attr);
     const value = (attr === 'maxGradNorm' || attr === 'timeLimit') && raw === 'none' ? null : raw;
     if (attr === 'klController' && (input.klController?.kind ?? DEFAULT_PPO_CONFIG.klController.kind) !== value) {
       obj.klController = { kind: value }; // another rule: drop the preset's parameters, keep its defaults
