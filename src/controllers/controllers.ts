@@ -90,6 +90,21 @@ function num(arg: string, x: unknown, check: (v: number) => boolean, expected: s
   return x;
 }
 
+/**
+ * Validate a KL controller configuration given as data (e.g. parsed JSON) and fill in the rule's defaults: what
+ * `createKlController(config).config` holds. Errors name `config.<key>` with the values each rule accepts.
+ * @param config `{ kind, … }` of unknown shape.
+ * @returns The resolved configuration.
+ * @throws ConfigError for an unknown kind, a key the rule does not take, or a value out of range.
+ * @example
+ * ```ts
+ * resolveKlControllerConfig({ kind: 'adaptive' }).target; // 0.01
+ * ```
+ */
+export function resolveKlControllerConfig(config: unknown): ResolvedKlControllerConfig {
+  return resolve(config);
+}
+
 function resolve(config: unknown): ResolvedKlControllerConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new ConfigError({

@@ -9,7 +9,7 @@ import { ConfigError } from '../core/errors.js';
 import { BACKENDS, type BackendName } from '../backend/backend.js';
 import type { Schedule } from './schedule.js';
 import type { EarlyStopStatistic } from '../controllers/early_stop.js';
-import { createKlController, KL_CONTROLLER_KINDS } from '../controllers/controllers.js';
+import { KL_CONTROLLER_KINDS, resolveKlControllerConfig } from '../controllers/controllers.js';
 import type { KlControllerKind, ResolvedKlControllerConfig } from '../controllers/types.js';
 import { worldDefaults } from './world_defaults.js';
 import { hasKlTerm } from './kl_control.js';
@@ -452,7 +452,7 @@ function resolveController(ctl: Record<string, unknown>, worldTarget: number): R
   if (kind === 'fixed' && input.beta === undefined) input.beta = 1;
   if (kind !== 'fixed' && input.target === undefined) input.target = worldTarget;
   try {
-    return { ...createKlController(input as never).config };
+    return { ...resolveKlControllerConfig(input) };
   } catch (e) {
     if (e instanceof ConfigError) fail(e.arg.replace(/^config/, 'klController'), e.expected, e.got);
     throw e;
