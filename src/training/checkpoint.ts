@@ -126,8 +126,12 @@ function checkCheckpointFields(x: unknown): asserts x is Checkpoint {
       );
     const values = w.values as unknown[];
     for (let k = 0; k < values.length; k++) {
-      if (typeof values[k] !== 'number' || !Number.isFinite(values[k]))
+      const v = values[k];
+      if (typeof v !== 'number' || !Number.isFinite(v))
         bad(`checkpoint.policy[${i}].values`, 'finite numbers', 'a non-finite or non-numeric value');
+      // A weight the float32 variables cannot hold would load as ±Infinity (e.g. 1e39, finite in JSON).
+      if (Math.abs(v) > FLOAT32_MAX)
+        bad(`checkpoint.policy[${i}].values`, `numbers within the float32 range (|v| ≤ ${FLOAT32_MAX})`, v);
     }
   }
   if (!isObj(x.optimizer)) bad('checkpoint.optimizer', 'an object { step, m, v }', x.optimizer);
@@ -141,4 +145,16 @@ function checkCheckpointFields(x: unknown): asserts x is Checkpoint {
   if (!Array.isArray(x.history)) bad('checkpoint.history', 'an array of metric records', x.history);
   if (x.history.length !== x.update)
     bad('checkpoint.history', `${x.update} records (one per update)`, `${x.history.length} records`);
+  for (let i = 0; i < x.history.length; i++) {
+    const r: unknown = x.history[i];
+    if (!isObj(r)) bad(`checkpoint.history[${i}]`, 'a metric record { key: number | null }', r);
+    if (r.update !== i + 1) bad(`checkpoint.history[${i}].update`, `${i + 1} (records in update order)`, r.update);
+    for (const [k, v] of Object.entries(r)) {
+      // NaN/±Infinity are written as null in JSON; the KL of an update may be +Infinity only in memory.
+      if (v !== null && typeof v !== 'number') bad(`checkpoint.history[${i}].${k}`, 'a number or null', v);
+    }
+  }
 }
+
+/** The largest finite float32, (2 − 2⁻²³)·2¹²⁷. */
+const FLOAT32_MAX = 3.4028234663852886e38;

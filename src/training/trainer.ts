@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setBackend } from '../backend/backend.js';
 import { isPlainObject } from '../core/assert.js';
-import { ConfigError, KlipError, NumericError } from '../core/errors.js';
+import { CheckpointError, ConfigError, KlipError, NumericError } from '../core/errors.js';
 import { createKlController, type KlController } from '../controllers/controllers.js';
 import type { KlControllerState } from '../controllers/types.js';
 import { normalizeAdvantages } from '../objectives/advantages.js';
@@ -285,6 +285,7 @@ export class Trainer {
       trainer.rolloutRng = createRng.fromState(ckpt.rng.rollout);
       trainer.minibatchRng = createRng.fromState(ckpt.rng.minibatch);
       trainer.env.setState(ckpt.env as EnvState); // VectorEnv.setState validates it
+      checkRestoredProgress(ckpt, trainer);
       trainer.obs =
         trainer.obsDim === 1 && trainer.env.singleObservationSpace.kind === 'discrete'
           ? Int32Array.from(ckpt.obs)
@@ -771,6 +772,47 @@ function categoricalProbs(dist: Distribution): tf.Tensor {
     });
   }
   return tf.exp(p.logits);
+}
+
+/**
+ * The checks of a checkpoint that need its resolved config and world: the update count within the run's
+ * `numIterations`, and one observation per env copy inside the observation space.
+ * @throws CheckpointError naming the field.
+ */
+function checkRestoredProgress(ckpt: Checkpoint, trainer: Trainer): void {
+  const fn = 'Trainer.restore';
+  const n = trainer.config.numIterations;
+  if (ckpt.update > n)
+    throw new CheckpointError({
+      fn,
+      arg: 'checkpoint.update',
+      expected: `at most numIterations = ${n}`,
+      got: ckpt.update,
+    });
+  const space = trainer.env.singleObservationSpace;
+  const per = space.kind === 'discrete' ? 1 : space.shape.reduce((a, b) => a * b, 1);
+  const want = trainer.config.numEnvs * per;
+  const obs: unknown[] = ckpt.obs;
+  if (obs.length !== want)
+    throw new CheckpointError({
+      fn,
+      arg: 'checkpoint.obs',
+      expected: `${want} numbers (numEnvs × observation size)`,
+      got: `${obs.length} values`,
+    });
+  const ok = (v: unknown): boolean =>
+    space.kind === 'discrete'
+      ? typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < space.n
+      : typeof v === 'number' && Number.isFinite(v);
+  const badAt = obs.findIndex((v) => !ok(v));
+  if (badAt >= 0) {
+    throw new CheckpointError({
+      fn,
+      arg: `checkpoint.obs[${badAt}]`,
+      expected: space.kind === 'discrete' ? `a state index in [0, ${space.n})` : 'a finite number',
+      got: obs[badAt],
+    });
+  }
 }
 
 /**

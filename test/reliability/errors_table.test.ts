@@ -345,6 +345,18 @@ const THUNKS: Record<string, Thunk> = {
     validateCheckpoint(withCkpt((c) => (c.policy as { values: unknown[] }[])[0]!.values.pop())),
   'ckpt-history': () => validateCheckpoint(withCkpt((c) => (c.history = []))),
   'ckpt-restore': () => Trainer.restore(withCkpt((c) => (c.format = 'other'))),
+  'ckpt-weights-float32': () =>
+    validateCheckpoint(withCkpt((c) => ((c.policy as { values: number[] }[])[0]!.values[0] = 1e39))),
+  'ckpt-history-record': () => validateCheckpoint(withCkpt((c) => ((c.history as unknown[])[0] = 'x'))),
+  'ckpt-update-range': () =>
+    Trainer.restore(
+      withCkpt((c) => {
+        const first = (c.history as Record<string, unknown>[])[0]!;
+        c.update = 3;
+        c.history = [1, 2, 3].map((update) => ({ ...first, update }));
+      }),
+    ),
+  'ckpt-obs-space': () => Trainer.restore(withCkpt((c) => (c.obs = [5, 0]))),
   // CLI: the thunk returns argv (relative to the temp folder)
   'cli-unknown-flag': () => ['train', '--bogus'],
   'cli-steps-negative': () => ['train', '--steps', '-5', '--out', join(tmp, 'never1')],
@@ -382,6 +394,16 @@ const THUNKS: Record<string, Thunk> = {
     return ['train', '--map', file, '--steps', '1024'];
   },
   'cli-env-module-missing': () => ['train', '--env-module', join(tmp, 'no_such_env.mjs')],
+  'cli-resume-config-edited': () => {
+    const dir = join(tmp, 'edited');
+    mkdirSync(dir, { recursive: true });
+    const c = ckpt;
+    writeFileSync(join(dir, 'klip.json'), JSON.stringify({ format: 'klip-run', version: 1, klipVersion: '0.1.0' }));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...c.config, numIterations: 1, lr: 0.9 }));
+    writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(ckpt));
+    writeFileSync(join(dir, 'metrics.jsonl'), c.history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    return ['train', '--resume', dir];
+  },
   'cli-run-locked': () => {
     const dir = join(tmp, 'locked');
     mkdirSync(dir, { recursive: true });

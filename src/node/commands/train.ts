@@ -275,6 +275,28 @@ export async function recordedWorld(
 }
 
 /**
+ * Refuse `--resume` when `config.json` no longer says what the checkpoint was trained with (an edit, or files of two
+ * runs): klip would otherwise continue with the checkpoint's config and silently ignore the edit.
+ * @throws ConfigError naming `--resume` and the keys that differ.
+ */
+export function checkConfigMatches(fileConfig: unknown, ckptConfig: object, dir: string): void {
+  const file: Record<string, unknown> = isPlainObject(fileConfig) ? { ...fileConfig } : {};
+  delete file.numIterations; // derived; config.json records it for readers, the checkpoint does not
+  const ckpt: Record<string, unknown> = { ...ckptConfig };
+  const keys = [...new Set([...Object.keys(file), ...Object.keys(ckpt)])];
+  const differ = keys.filter((k) => JSON.stringify(file[k]) !== JSON.stringify(ckpt[k]));
+  if (differ.length > 0) {
+    throw usage(
+      'train',
+      '--resume',
+      "a run folder whose config.json matches its checkpoint's config",
+      `${dir}: config.json differs in ${differ.join(', ')}`,
+      'A run continues with the config it was trained with; to change it, start a new run (--config, flags)',
+    );
+  }
+}
+
+/**
  * Name the flag behind a world error of `Trainer.create` (the map's options, `--map`, `--env-module`) as a usage
  * error (exit code 2): the user's file or flag is wrong, not klip.
  */
@@ -337,6 +359,7 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
     priorWallTime = await run.readWallTime(); // earlier invocations (up to their last checkpoint)
     try {
       const ckpt = await run.readCheckpoint();
+      checkConfigMatches(await run.readConfig(), ckpt.config, dir);
       const world = await recordedWorld(run, ckpt.config.env, '--resume', io.cwd);
       trainer = await Trainer.restore(ckpt, world ? { env: world } : {});
     } catch (e) {
