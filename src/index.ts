@@ -182,7 +182,12 @@ export type {
   KlControllerSettings,
   PolicySettings,
   AdvantageNormalization,
+  ReferenceKlSettings,
+  ResolvedReferenceKl,
 } from './training/config.js';
+export { ENGINES } from './training/config.js';
+export { REFERENCE_KL_ESTIMATORS, penalizedRewards } from './training/reference_kl.js';
+export type { ReferenceKlEstimator, ReferenceKl } from './training/reference_kl.js';
 export { validateCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './training/checkpoint.js';
 export type { Checkpoint, CheckpointRngStates, WeightRecord } from './training/checkpoint.js';
 export type { EpisodeRecord } from './training/rollout.js';

@@ -50,6 +50,8 @@ export interface Checkpoint {
   optimizer: AdamState;
   /** The KL controller's state (`KlController.init/update` output). */
   controller: KlControllerState & Record<string, unknown>;
+  /** The state of the KL-to-reference controller, when the run has `referenceKl` (absent otherwise). */
+  referenceController?: KlControllerState & Record<string, unknown>;
   /** The trainer's random streams, so the resumed run draws the same numbers. */
   rng: CheckpointRngStates;
   /** The vector env's state (`VectorEnv.getState()`). */
@@ -137,6 +139,11 @@ function checkCheckpointFields(x: unknown): asserts x is Checkpoint {
   if (!isObj(x.optimizer)) bad('checkpoint.optimizer', 'an object { step, m, v }', x.optimizer);
   if (!isObj(x.controller) || typeof x.controller.beta !== 'number')
     bad('checkpoint.controller', 'a controller state { beta, … }', x.controller);
+  if (
+    x.referenceController !== undefined &&
+    (!isObj(x.referenceController) || typeof x.referenceController.beta !== 'number')
+  )
+    bad('checkpoint.referenceController', 'a controller state { beta, … }', x.referenceController);
   if (!isObj(x.rng) || !isObj(x.rng.rollout) || !isObj(x.rng.minibatch))
     bad('checkpoint.rng', 'an object { rollout, minibatch } of Rng states', x.rng);
   if (x.env === undefined) bad('checkpoint.env', 'the vector env state', x.env);

@@ -13,6 +13,7 @@ import { KL_CONTROLLER_KINDS, resolveKlControllerConfig } from '../controllers/c
 import type { KlControllerKind, ResolvedKlControllerConfig } from '../controllers/types.js';
 import { worldDefaults } from './world_defaults.js';
 import { hasKlTerm } from './kl_control.js';
+import { REFERENCE_KL_ESTIMATORS, type ReferenceKlEstimator } from './reference_kl.js';
 
 export { hasKlTerm } from './kl_control.js';
 
@@ -30,6 +31,22 @@ export const POLICY_KINDS = Object.freeze(['tabular', 'mlp', 'gaussian'] as cons
 
 /** The update engines: tfjs ops (`ppoUpdateStep`) or the fused Float32Array engine (`src/engine`). */
 export const ENGINES = Object.freeze(['tfjs', 'fused'] as const);
+
+/** Settings of the KL-to-reference penalty ({@link PpoConfig.referenceKl}). */
+export interface ReferenceKlSettings {
+  /** kl_t: `k1` (log π − log π_ref, TRL's `kl`), `k3`, or `full` (the exact KL at s_t). @defaultValue 'k1' */
+  estimator?: ReferenceKlEstimator;
+  /** The controller of β_ref (its `target` is a KL per step). @defaultValue { kind: 'fixed', beta: 0.1 } */
+  controller?: KlControllerSettings;
+}
+
+/** {@link ReferenceKlSettings} with the defaults filled in (what `config.json` records). */
+export interface ResolvedReferenceKl {
+  /** kl_t's estimator. */
+  estimator: ReferenceKlEstimator;
+  /** β_ref's controller, with the rule's defaults. */
+  controller: ResolvedKlControllerConfig;
+}
 
 /** KL controller settings (see `createKlController`). */
 export interface KlControllerSettings {
@@ -146,6 +163,12 @@ export interface PpoConfig {
   /** tfjs backend. @defaultValue 'wasm' */
   backend: BackendName;
   /**
+   * KL to a frozen reference in the reward (TRL PPO; Ziegler et al. 2019): the reference is the policy at the start
+   * of training, and every step's reward becomes r_t − β_ref·kl_t with kl_t the `estimator` of KL(π‖π_ref) at s_t;
+   * β_ref follows its own `controller` (default fixed, β_ref = 0.1). null = no reference penalty. @defaultValue null
+   */
+  referenceKl: ReferenceKlSettings | null;
+  /**
    * How the optimizer steps run: `tfjs` (tensor ops, `ppoUpdateStep`) or `fused` (forward, backward and Adam in
    * Float32Array loops, each distinct discrete state forwarded once per minibatch; the same loss and update rule,
    * equal to tfjs up to float32 summation order). @defaultValue 'tfjs'
@@ -174,6 +197,8 @@ export type PpoConfigInput = Partial<Omit<PpoConfig, 'klController' | 'policy'>>
 export interface ResolvedPpoConfig extends PpoConfig {
   /** The controller settings with the rule's defaults filled in (what `createKlController(...).config` returns). */
   klController: ResolvedKlControllerConfig;
+  /** The reference penalty with its defaults, or null. */
+  referenceKl: ResolvedReferenceKl | null;
   /** numEnvs · nSteps. */
   batchSize: number;
   /** batchSize / numMinibatches. */
@@ -213,6 +238,7 @@ export const DEFAULT_PPO_CONFIG: Readonly<PpoConfig> = Object.freeze({
   maxGradNorm: 0.5,
   normalizeAdvantages: 'minibatch',
   policy: Object.freeze({ kind: 'tabular', hidden: [64, 64], activation: 'tanh' }) as PolicySettings,
+  referenceKl: null,
   engine: 'tfjs',
   evalEvery: null,
   evalEpisodes: 10,
@@ -428,6 +454,7 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     ] as const),
     policy: { kind: policy.kind, hidden: [...policy.hidden], activation: policy.activation },
     backend: oneOf('backend', merged.backend, BACKENDS),
+    referenceKl: nullable(merged.referenceKl, resolveReferenceKl),
     engine: oneOf('engine', merged.engine, ENGINES),
     evalEvery: nullable(merged.evalEvery, (x) => num('evalEvery', x, 1, 1e9, { integer: true })),
     evalEpisodes: num('evalEpisodes', merged.evalEpisodes, 1, 1e6, { integer: true }),
@@ -455,6 +482,25 @@ function resolveController(ctl: Record<string, unknown>, worldTarget: number): R
     return { ...resolveKlControllerConfig(input) };
   } catch (e) {
     if (e instanceof ConfigError) fail(e.arg.replace(/^config/, 'klController'), e.expected, e.got);
+    throw e;
+  }
+}
+
+/** `referenceKl` with its defaults: estimator k1, a fixed β_ref of 0.1. Errors name `referenceKl.<key>`. */
+function resolveReferenceKl(x: unknown): ResolvedReferenceKl {
+  if (!isPlainObject(x)) fail('referenceKl', 'an object { estimator?, controller? } or null', x);
+  checkKeys(x, ['estimator', 'controller'], 'referenceKl');
+  const estimator = oneOf('referenceKl.estimator', x.estimator ?? 'k1', REFERENCE_KL_ESTIMATORS);
+  const ctl = x.controller ?? { kind: 'fixed', beta: 0.1 };
+  if (!isPlainObject(ctl)) fail('referenceKl.controller', 'an object { kind, beta?, target?, … }', ctl);
+  checkKeys(ctl, CONTROLLER_KEYS, 'referenceKl.controller');
+  const input: Record<string, unknown> = { ...ctl };
+  for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
+  if (input.kind === 'fixed' && input.beta === undefined) input.beta = 0.1;
+  try {
+    return { estimator, controller: { ...resolveKlControllerConfig(input) } };
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.arg.replace(/^config/, 'referenceKl.controller'), e.expected, e.got);
     throw e;
   }
 }

@@ -42,6 +42,9 @@ export type MetricKey =
   | 'charts/policy_return'
   | 'charts/optimal_return'
   | 'charts/regret'
+  | 'kl/ref_exact'
+  | 'kl/ref_estimate'
+  | 'kl/ref_coef'
   | 'eval/return'
   | 'eval/return_std'
   | 'eval/exact_return';
@@ -99,6 +102,11 @@ export const METRICS: Readonly<Record<MetricKey, string>> = Object.freeze({
   'charts/optimal_return':
     'Tabular envs, token-bandit and continuous-bandit: exact optimal expected return from the start distribution, within the time limit.',
   'charts/regret': 'Tabular envs and token-bandit: charts/optimal_return − charts/policy_return (≥ 0).',
+  'kl/ref_exact':
+    'With referenceKl: exact KL(π_rollout‖π_ref) to the frozen reference (the initial policy), averaged over the batch states; null without one.',
+  'kl/ref_estimate':
+    'With referenceKl: the mean of the per-step estimate kl_t that went into the rewards r_t − β_ref·kl_t; null without one.',
+  'kl/ref_coef': 'With referenceKl: β_ref used on this rollout (from its own controller); null without one.',
   'eval/return':
     'Mean return of evalEpisodes episodes of the greedy policy on a separate env copy (SB3 EvalCallback mean_reward); null on updates without an evaluation.',
   'eval/return_std': 'Standard deviation of the same episode returns; null on updates without an evaluation.',

@@ -55,6 +55,7 @@ import {
 import { buildPolicy, checkPolicyFits, configKindOf, defaultPolicyKind, isPolicy } from './policy_build.js';
 import { CUSTOM_ENV_PREFIX, type EnvSource, resolveWorld, type WorldSource } from './world.js';
 import { evaluatePolicy, greedyReturn } from './evaluate.js';
+import { penalizedRewards, type ReferenceKl, referenceKl } from './reference_kl.js';
 
 /** Step cap of an evaluation episode in a world without a known horizon. */
 const EVAL_MAX_STEPS = 1000;
@@ -121,6 +122,11 @@ export class Trainer {
   private readonly engine: FusedPpoEngine | null;
   private readonly controller: KlController;
   private controllerState: KlControllerState;
+  /** π_ref (the policy at the start of training, frozen) when `config.referenceKl` is set. */
+  private readonly reference: Policy | null;
+  /** β_ref's controller and state when `config.referenceKl` is set. */
+  private readonly refController: KlController | null;
+  private refControllerState: KlControllerState | null;
   private rolloutRng: Rng;
   private minibatchRng: Rng;
   private obs: CurrentObs;
@@ -153,6 +159,7 @@ export class Trainer {
     minibatchRng: Rng;
     exact: ExactEvaluator | null;
     world: WorldSource;
+    reference: Policy | null;
   }) {
     this.config = parts.config;
     this.world = parts.world;
@@ -169,6 +176,9 @@ export class Trainer {
       this.config.engine === 'fused' ? fusedEngineForPolicy(this.policy, { eps: this.config.adamEps }) : null;
     this.controller = createKlController(this.config.klController);
     this.controllerState = this.controller.init();
+    this.reference = parts.reference;
+    this.refController = this.config.referenceKl ? createKlController(this.config.referenceKl.controller) : null;
+    this.refControllerState = this.refController?.init() ?? null;
     const os = this.env.singleObservationSpace;
     const as = this.env.singleActionSpace;
     this.obsDim = os.kind === 'discrete' ? 1 : os.shape.reduce((a: number, b: number) => a * b, 1);
@@ -244,6 +254,16 @@ export class Trainer {
     const initRng = root.fork('init');
     const policy = givenPolicy ?? buildPolicy(config, env, initRng);
     if (givenPolicy) checkPolicyFits(fn, givenPolicy, env);
+    if (config.referenceKl && given.policy) {
+      policy.dispose();
+      return fail(
+        'Trainer.restore',
+        'opts.policy',
+        'left out with referenceKl (the reference is the initial policy, rebuilt from the seed)',
+        'a policy object',
+      );
+    }
+    const reference = config.referenceKl ? policy.freeze() : null; // π_ref: the policy before any update
     return new Trainer({
       config,
       policy,
@@ -253,6 +273,7 @@ export class Trainer {
       minibatchRng: root.fork('minibatch'),
       exact: exactEvaluator(env),
       world,
+      reference,
     });
   }
 
@@ -282,6 +303,7 @@ export class Trainer {
       if (trainer.engine) trainer.engine.adam.setState(ckpt.optimizer);
       else trainer.optimizer.setState(ckpt.optimizer);
       trainer.controllerState = ckpt.controller;
+      if (trainer.refController && ckpt.referenceController) trainer.refControllerState = ckpt.referenceController;
       trainer.rolloutRng = createRng.fromState(ckpt.rng.rollout);
       trainer.minibatchRng = createRng.fromState(ckpt.rng.minibatch);
       trainer.env.setState(ckpt.env as EnvState); // VectorEnv.setState validates it
@@ -392,8 +414,9 @@ export class Trainer {
     const coef = this.coefficients();
     const probsBefore = this.exact?.model ? await this.allStateProbs() : null;
     const rollout = this.collect();
+    const ref = await this.penalizeReference(rollout);
     const buffer = await RolloutBuffer.fromRollout({
-      rollout,
+      rollout: ref?.shaped ?? rollout,
       policy: this.policy,
       encoder: this.encoder,
       gamma: this.config.gamma,
@@ -434,6 +457,7 @@ export class Trainer {
         policyReturn,
         optimalReturn: this.exact?.optimalReturn ?? this.gaussianExact?.optimalReturn ?? null,
         evaluation,
+        reference: ref ? { exact: ref.kl.exactMean, estimate: ref.kl.estimateMean, beta: ref.beta } : null,
       });
     } finally {
       buffer.dispose();
@@ -443,6 +467,31 @@ export class Trainer {
     this.history.push(record);
     for (const l of this.listeners) await l(record, this);
     return record;
+  }
+
+  /**
+   * Phase 1b (with `referenceKl`): KL(π_rollout‖π_ref) on the rollout and the rewards r_t − β_ref·kl_t the advantages
+   * are computed from (the episode returns stay the environment's); then β_ref's controller sees the KL per step
+   * (the estimate that went into the rewards).
+   */
+  private async penalizeReference(
+    rollout: Rollout,
+  ): Promise<{ shaped: Rollout; kl: ReferenceKl; beta: number } | null> {
+    const settings = this.config.referenceKl;
+    if (!settings || !this.reference || !this.refController || !this.refControllerState) return null;
+    const beta = this.refController.coef(this.refControllerState);
+    const kl = await referenceKl({
+      rollout,
+      policy: this.policy,
+      reference: this.reference,
+      encoder: this.encoder,
+      estimator: settings.estimator,
+    });
+    this.refControllerState = this.refController.update(this.refControllerState, {
+      kl: Math.max(kl.estimateMean, 0),
+      nSteps: rollout.T * rollout.N,
+    });
+    return { shaped: { ...rollout, rewards: penalizedRewards(rollout.rewards, kl.perStep, beta) }, kl, beta };
   }
 
   /** Refuse to step a disposed or finished trainer. */
@@ -700,6 +749,7 @@ export class Trainer {
       policy: this.policy.getWeights(),
       optimizer: this.engine ? this.engine.adam.getState() : await this.optimizer.getState(),
       controller: { ...this.controllerState },
+      ...(this.refControllerState ? { referenceController: { ...this.refControllerState } } : {}),
       rng: { rollout: this.rolloutRng.state(), minibatch: this.minibatchRng.state() },
       env: this.env.getState(),
       obs: Array.from(this.obs),
@@ -714,6 +764,7 @@ export class Trainer {
     this.disposed = true;
     this.optimizer.dispose();
     this.policy.dispose();
+    this.reference?.dispose();
     this.env.close();
     this.evalEnv?.close();
   }

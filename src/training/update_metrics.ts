@@ -134,6 +134,8 @@ export interface UpdateOutcome {
   policyReturn: number | null;
   /** The exact optimum, or null. */
   optimalReturn: number | null;
+  /** The KL to the reference on this rollout and β_ref, or undefined/null without `referenceKl`. */
+  reference?: { exact: number; estimate: number; beta: number } | null;
   /** The evaluation after this update, or undefined/null on updates without one. */
   evaluation?: { meanReturn: number; stdReturn: number; exactReturn: number | null } | null;
 }
@@ -180,6 +182,9 @@ export function updateRecord(o: UpdateOutcome): MetricRecord {
     'charts/policy_return': o.policyReturn,
     'charts/optimal_return': o.optimalReturn,
     'charts/regret': o.optimalReturn !== null && o.policyReturn !== null ? o.optimalReturn - o.policyReturn : null,
+    'kl/ref_exact': o.reference?.exact ?? null,
+    'kl/ref_estimate': o.reference?.estimate ?? null,
+    'kl/ref_coef': o.reference?.beta ?? null,
     'eval/return': o.evaluation?.meanReturn ?? null,
     'eval/return_std': o.evaluation?.stdReturn ?? null,
     'eval/exact_return': o.evaluation?.exactReturn ?? null,

@@ -92,6 +92,9 @@ const EXPECTED: Record<string, number | null> = {
   'charts/policy_return': 0.7,
   'charts/optimal_return': 0.9,
   'charts/regret': 0.2, // optimal − policy
+  'kl/ref_exact': null, // no referenceKl
+  'kl/ref_estimate': null,
+  'kl/ref_coef': null,
   'eval/return': null, // no evaluation on this update
   'eval/return_std': null,
   'eval/exact_return': null,
