@@ -3,6 +3,7 @@ import { KL_CONTROLLER_KINDS } from '../controllers/types.js';
 import { BACKENDS } from '../backend/backend.js';
 import { ConfigError, KlipError } from '../core/errors.js';
 import { DEFAULT_PPO_CONFIG, ENGINES, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS } from '../training/config.js';
+import { REFERENCE_KL_ESTIMATORS } from '../training/reference_kl.js';
 import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS } from '../../envs/registry.js';
 import { DEFAULT_FRONTIER_INPUTS } from './frontier.js';
@@ -183,6 +184,20 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       new Option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 64,64 (policy.hidden; default: 64,64)').argParser(
         parseHidden,
       ),
+    )
+    .addOption(
+      new Option(
+        '--ref-kl <estimator>',
+        'KL to the initial policy in the reward, r − β_ref·kl (TRL PPO): the per-step estimator (referenceKl.estimator; default: off)',
+      )
+        .choices([...REFERENCE_KL_ESTIMATORS])
+        .argParser(parseChoice('train', '--ref-kl', [...REFERENCE_KL_ESTIMATORS])),
+    )
+    .addOption(
+      new Option(
+        '--ref-beta <x>',
+        'fixed β_ref of the reference penalty (referenceKl.controller; default: 0.1 when --ref-kl is given)',
+      ).argParser(parseNumberFlag('train', '--ref-beta', { min: 0 })),
     )
     .addOption(
       new Option(

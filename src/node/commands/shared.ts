@@ -84,6 +84,8 @@ export const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
   vfCoef: { flag: '--vf-coef', path: 'vfCoef' },
   maxGradNorm: { flag: '--max-grad-norm', path: 'maxGradNorm' },
   hidden: { flag: '--hidden', path: 'policy.hidden' },
+  refKl: { flag: '--ref-kl', path: 'referenceKl.estimator' },
+  refBeta: { flag: '--ref-beta', path: 'referenceKl.controller' },
   engine: { flag: '--engine', path: 'engine' },
   evalEvery: { flag: '--eval-every', path: 'evalEvery' },
   evalEpisodes: { flag: '--eval-episodes', path: 'evalEpisodes' },

@@ -156,6 +156,8 @@ export interface TrainOpts {
   vfCoef?: number;
   maxGradNorm?: number | 'none';
   hidden?: number[];
+  refKl?: string;
+  refBeta?: number;
   engine?: string;
   evalEvery?: number;
   evalEpisodes?: number;
@@ -227,6 +229,8 @@ export async function trainConfig(
     } else if (attr === 'env' && (input.env ?? DEFAULT_PPO_CONFIG.env) !== value) {
       obj.env = value; // another world: the preset's envOptions (e.g. slippery) belong to the old one
       obj.envOptions = {};
+    } else if (attr === 'refBeta') {
+      obj.referenceKl = { ...(input.referenceKl ?? {}), controller: { kind: 'fixed', beta: value } };
     } else if (path.startsWith('klController.') && !input.klController) {
       obj.klController = { ...DEFAULT_PPO_CONFIG.klController };
       setPath(obj, path, value);
