@@ -185,3 +185,27 @@ createRng.fromState = function fromState(state: RngState): Rng {
   }
   return makeRng(state.seed, alea('', state.alea));
 };
+
+/**
+ * The stream of a `seed` option: a new Rng from a seed (number or string; 0 when omitted), or the caller's own Rng
+ * object used as it is (duck-typed by its `float` and `fork` methods).
+ * @param fn The calling function, for the error.
+ * @param seed A seed, an Rng, or undefined.
+ * @throws ConfigError naming `seed` for anything else.
+ * @example
+ * ```ts
+ * rngFromSeed('trainTokenPolicy', 3).fork('sequences');
+ * ```
+ */
+export function rngFromSeed(fn: string, seed: unknown): Rng {
+  if (seed === undefined) return createRng(0);
+  if (typeof seed === 'number' || typeof seed === 'string') return createRng(seed);
+  if (
+    seed !== null &&
+    typeof seed === 'object' &&
+    typeof (seed as Rng).float === 'function' &&
+    typeof (seed as Rng).fork === 'function'
+  )
+    return seed as Rng;
+  throw new ConfigError({ fn, arg: 'seed', expected: 'a seed (number or string) or an Rng', got: seed });
+}

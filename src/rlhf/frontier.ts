@@ -12,7 +12,7 @@ import { groupRelativeAdvantages } from '../objectives/advantages.js';
 import { reinforceLoss } from '../objectives/policy_gradient.js';
 import { frozenReference } from '../policies/reference.js';
 import { TabularPolicy } from '../policies/tabular.js';
-import { createRng, type Rng, type Seed } from '../random/rng.js';
+import { rngFromSeed, type Rng, type Seed } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
 import { Adam } from '../training/adam.js';
 import {
@@ -78,19 +78,6 @@ export interface TrainKlBanditResult {
   history: KlBanditStep[];
 }
 
-function toRng(fn: string, seed: unknown): Rng {
-  if (seed === undefined) return createRng(0);
-  if (typeof seed === 'number' || typeof seed === 'string') return createRng(seed);
-  if (
-    seed !== null &&
-    typeof seed === 'object' &&
-    typeof (seed as Rng).float === 'function' &&
-    typeof (seed as Rng).fork === 'function'
-  )
-    return seed as Rng;
-  throw new ConfigError({ fn, arg: 'seed', expected: 'a seed (number or string) or an Rng', got: seed });
-}
-
 /**
  * Train a one-state tabular softmax policy on the KL-regularized bandit max_π E_π[r] − β·KL(π‖π_ref) with Adam,
  * starting from π_ref, and compare it with the closed-form optimum π* ∝ π_ref·exp(r/β).
@@ -150,7 +137,7 @@ export function trainKlBandit(opts: TrainKlBanditOptions): TrainKlBanditResult {
         got: piRef[a],
       });
   }
-  const rng = toRng(fn, opts.seed).fork('pulls');
+  const rng = rngFromSeed(fn, opts.seed).fork('pulls');
   const ref64 = Float64Array.from(piRef);
   const r64 = Float64Array.from(rewards);
   const policy = new TabularPolicy({ numStates: 1, numActions: K, critic: false });
@@ -272,7 +259,7 @@ export function rewardKlFrontier(
     assertFiniteNumber(fn, `betas[${i}]`, b, { min: 0, minExclusive: true });
   });
   assertFiniteNumber(fn, 'curvePoints', curvePoints, { min: 2, integer: true });
-  const root = toRng(fn, opts.seed);
+  const root = rngFromSeed(fn, opts.seed);
   const lo = Math.log(Math.min(...betas) / 2);
   const hi = Math.log(Math.max(...betas) * 2);
   const grid = Array.from({ length: curvePoints }, (_, i) => Math.exp(lo + ((hi - lo) * i) / (curvePoints - 1)));

@@ -13,7 +13,7 @@ import { klLossPenalty, klRewardPenalty, REWARD_KL_ESTIMATORS, type RewardKlEsti
 import { GROUP_SCALES, groupRelativeAdvantages, type GroupScale } from '../objectives/advantages.js';
 import { reinforceLoss } from '../objectives/policy_gradient.js';
 import { TabularPolicy } from '../policies/tabular.js';
-import { createRng, type Rng, type Seed } from '../random/rng.js';
+import { rngFromSeed, type Rng, type Seed } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
 import { Adam } from '../training/adam.js';
 import type { TokenBandit } from '../../envs/token_bandit.js';
@@ -72,24 +72,6 @@ export interface TrainTokenPolicyResult {
   history: TokenTrainingStep[];
   /** The trained policy table `[T·V]`, row t = π(·|t). */
   probs: Float64Array;
-}
-
-function toRng(seed: unknown): Rng {
-  if (seed === undefined) return createRng(0);
-  if (typeof seed === 'number' || typeof seed === 'string') return createRng(seed);
-  if (
-    seed !== null &&
-    typeof seed === 'object' &&
-    typeof (seed as Rng).float === 'function' &&
-    typeof (seed as Rng).fork === 'function'
-  )
-    return seed as Rng;
-  throw new ConfigError({
-    fn: 'trainTokenPolicy',
-    arg: 'seed',
-    expected: 'a seed (number or string) or an Rng',
-    got: seed,
-  });
 }
 
 /**
@@ -171,7 +153,7 @@ export function trainTokenPolicy(opts: TrainTokenPolicyOptions): TrainTokenPolic
   assertFiniteNumber(fn, 'steps', steps, { min: 0, integer: true });
   assertFiniteNumber(fn, 'batchSize', B, { min: 2, integer: true });
   assertFiniteNumber(fn, 'lr', lr, { min: 0, minExclusive: true });
-  const rng = toRng(opts.seed).fork('sequences');
+  const rng = rngFromSeed('trainTokenPolicy', opts.seed).fork('sequences');
   const T = bandit.length;
   const V = bandit.vocabSize;
   const refTable = bandit.referenceTable();

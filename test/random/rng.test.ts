@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { createRng } from '../../src/random/rng.js';
+import { createRng, rngFromSeed } from '../../src/random/rng.js';
 import { permutation, sampleCategorical, shuffleInPlace } from '../../src/random/sampling.js';
 import { ConfigError, KlipError } from '../../src/core/errors.js';
 
@@ -190,5 +190,15 @@ describe('sampling', () => {
     expect(counts.size).toBe(6);
     const chi2 = [...counts.values()].reduce((s, c) => s + (c - n / 6) ** 2 / (n / 6), 0);
     expect(chi2).toBeLessThan(20.5);
+  });
+});
+
+describe('rngFromSeed', () => {
+  it('makes a stream from a seed, passes an Rng through, and names seed for anything else', () => {
+    expect(rngFromSeed('f', 7).float()).toBe(createRng(7).float());
+    expect(rngFromSeed('f', undefined).float()).toBe(createRng(0).float());
+    const own = createRng('mine');
+    expect(rngFromSeed('f', own)).toBe(own);
+    expect(() => rngFromSeed('f', { float: 1 })).toThrow(/f: seed must be a seed \(number or string\) or an Rng/);
   });
 });
