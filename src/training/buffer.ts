@@ -110,10 +110,7 @@ export class RolloutBuffer {
     const B = rollout.T * rollout.N;
     const t = tf.tidy(() => {
       const obs = encoder.encode(rollout.obs);
-      const actions =
-        rollout.actions instanceof Int32Array
-          ? tf.tensor1d(rollout.actions, 'int32')
-          : tf.tensor2d(Float32Array.from(rollout.actions), [B, rollout.actDim]);
+      const actions = rolloutActions(rollout);
       const dist = policy.distribution(obs);
       const boot =
         rollout.bootstrapIndex.length > 0 ? policy.value(encoder.encode(rollout.bootstrapObs)) : tf.zeros([0]);
@@ -205,4 +202,14 @@ export class RolloutBuffer {
 /** Every tensor of a minibatch, to dispose them together. */
 export function minibatchTensors(mb: Minibatch): tf.Tensor[] {
   return [mb.obs, mb.actions, mb.oldLogProb, mb.advantages, mb.returns, mb.oldValues, ...paramsTensors(mb.oldParams)];
+}
+
+/**
+ * A rollout's actions as a tensor: int32 `[B]` for discrete actions, float32 `[B, actDim]` for boxes (B = T·N).
+ * Returns a new tensor; the caller disposes it (or runs this inside `tf.tidy`).
+ */
+export function rolloutActions(rollout: Rollout): tf.Tensor {
+  return rollout.actions instanceof Int32Array
+    ? tf.tensor1d(rollout.actions, 'int32')
+    : tf.tensor2d(Float32Array.from(rollout.actions), [rollout.T * rollout.N, rollout.actDim]);
 }

@@ -7,6 +7,7 @@
 import { ConfigError } from '../core/errors.js';
 import { finiteHorizonValue } from '../../envs/planning.js';
 import type { Env, TabularModel } from '../../envs/types.js';
+import { argmaxRange } from '../policies/predict.js';
 import type { Policy } from '../policies/types.js';
 import type { Rng } from '../random/rng.js';
 
@@ -87,10 +88,6 @@ export function evaluatePolicy(args: {
 export function greedyReturn(model: TabularModel, probs: Float64Array, horizon: number): number {
   const A = model.nActions;
   const greedy = new Float64Array(probs.length);
-  for (let s = 0; s < model.nStates; s++) {
-    let best = 0;
-    for (let a = 1; a < A; a++) if (probs[s * A + a]! > probs[s * A + best]!) best = a;
-    greedy[s * A + best] = 1;
-  }
+  for (let s = 0; s < model.nStates; s++) greedy[s * A + argmaxRange(probs, s * A, A)] = 1;
   return finiteHorizonValue(model, { horizon, policy: greedy }).startValue;
 }

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { klDivergence } from '../kl/exact.js';
 import { klEstimate } from '../kl/estimators.js';
 import type { ObsEncoder, Policy } from '../policies/types.js';
+import { rolloutActions } from './buffer.js';
 import type { Rollout } from './rollout.js';
 
 /** The per-step estimators of KL(π‖π_ref) that may go into the reward: the one list. */
@@ -51,10 +52,7 @@ export async function referenceKl(args: {
   const B = rollout.T * rollout.N;
   const [exact, perStep] = tf.tidy(() => {
     const obs = encoder.encode(rollout.obs);
-    const actions =
-      rollout.actions instanceof Int32Array
-        ? tf.tensor1d(rollout.actions, 'int32')
-        : tf.tensor2d(Float32Array.from(rollout.actions), [B, rollout.actDim]);
+    const actions = rolloutActions(rollout);
     const pi = policy.distribution(obs);
     const ref = reference.distribution(obs);
     const exactKl = klDivergence(pi, ref);
