@@ -244,6 +244,15 @@ export class Trainer {
         config.evalEvery,
       );
     }
+    if (config.referenceKl && given.policy) {
+      probe.close();
+      return fail(
+        'Trainer.restore',
+        'opts.policy',
+        'left out with referenceKl (the reference is the initial policy, rebuilt from the seed)',
+        'a policy object',
+      );
+    }
     await setBackend(config.backend);
     const root = createRng(config.seed);
     const env = new VectorEnv(
@@ -254,15 +263,6 @@ export class Trainer {
     const initRng = root.fork('init');
     const policy = givenPolicy ?? buildPolicy(config, env, initRng);
     if (givenPolicy) checkPolicyFits(fn, givenPolicy, env);
-    if (config.referenceKl && given.policy) {
-      policy.dispose();
-      return fail(
-        'Trainer.restore',
-        'opts.policy',
-        'left out with referenceKl (the reference is the initial policy, rebuilt from the seed)',
-        'a policy object',
-      );
-    }
     const reference = config.referenceKl ? policy.freeze() : null; // π_ref: the policy before any update
     return new Trainer({
       config,

@@ -105,5 +105,23 @@ describe('referenceKl in the reward', () => {
     await expect(Trainer.create({ referenceKl: { controller: { kind: 'fixed', beta: -1 } } })).rejects.toThrow(
       /referenceKl\.controller\.beta/,
     );
+    // A policy object cannot stand in for the reference on restore; the refusal leaves the caller's policy alive.
+    const t = await Trainer.create({
+      env: 'bandit',
+      numEnvs: 2,
+      nSteps: 8,
+      totalSteps: 32,
+      backend: 'cpu',
+      referenceKl: {},
+    });
+    await t.step();
+    const ckpt = JSON.parse(JSON.stringify(await t.save()));
+    const mine = t.policy.clone();
+    t.dispose();
+    await expect(Trainer.restore(ckpt, { policy: mine })).rejects.toThrow(
+      /Trainer\.restore: opts\.policy must be left out with referenceKl/,
+    );
+    expect(mine.getWeights().length).toBeGreaterThan(0); // not disposed
+    mine.dispose();
   });
 });
