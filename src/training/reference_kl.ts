@@ -6,6 +6,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { assertFiniteNumber } from '../core/assert.js';
+import { ShapeError } from '../core/errors.js';
 import { klDivergence } from '../kl/exact.js';
 import { klEstimate } from '../kl/estimators.js';
 import type { ObsEncoder, Policy } from '../policies/types.js';
@@ -79,8 +81,17 @@ export async function referenceKl(args: {
  * @param rewards r_t.
  * @param kl kl_t, same length.
  * @param beta β_ref ≥ 0.
+ * @throws ConfigError for a negative or non-finite β; ShapeError when `kl` and `rewards` differ in length.
+ * @example
+ * ```ts
+ * penalizedRewards(Float64Array.of(1, 0), Float64Array.of(0.5, -1), 0.2); // [0.9, 0.2]
+ * ```
  */
 export function penalizedRewards(rewards: Float64Array, kl: Float64Array, beta: number): Float64Array {
+  const fn = 'penalizedRewards';
+  assertFiniteNumber(fn, 'beta', beta, { min: 0 });
+  if (kl.length !== rewards.length)
+    throw new ShapeError({ fn, arg: 'kl', expected: `${rewards.length} values (one per reward)`, got: kl.length });
   const out = new Float64Array(rewards.length);
   for (let i = 0; i < rewards.length; i++) out[i] = rewards[i]! - beta * kl[i]!;
   return out;

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { klProbs } from '../../src/kl/probs.js';
 import { deterministicPart } from '../../src/training/metrics.js';
+import { penalizedRewards } from '../../src/training/reference_kl.js';
 import { Trainer, type TrainerInput } from '../../src/training/trainer.js';
 
 const SEEDS = (process.env.KLIP_LEARN_SEEDS ?? '1,2').split(',').map(Number);
@@ -32,6 +33,17 @@ async function trainBandit(
   const pi = (await t.policySnapshot())!.probs[0]!;
   return { ref: before[0]!, pi, before, t }; // π_ref is the policy before any update
 }
+
+describe('penalizedRewards', () => {
+  it('subtracts β·kl per step and names bad input', () => {
+    // 1 − 0.2·0.5 = 0.9, 0 − 0.2·(−1) = 0.2
+    expect(Array.from(penalizedRewards(Float64Array.of(1, 0), Float64Array.of(0.5, -1), 0.2))).toEqual([0.9, 0.2]);
+    expect(() => penalizedRewards(Float64Array.of(1), Float64Array.of(1, 2), 0.1)).toThrow(
+      /penalizedRewards: kl must be 1 values/,
+    );
+    expect(() => penalizedRewards(Float64Array.of(1), Float64Array.of(1), -1)).toThrow(/penalizedRewards: beta/);
+  });
+});
 
 describe('referenceKl in the reward', () => {
   for (const seed of SEEDS) {
