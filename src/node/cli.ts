@@ -3,7 +3,7 @@ import { KL_CONTROLLER_KINDS } from '../controllers/types.js';
 import { BACKENDS } from '../backend/backend.js';
 import { ConfigError, KlipError } from '../core/errors.js';
 import { DEFAULT_PPO_CONFIG, ENGINES, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS } from '../training/config.js';
-import { REFERENCE_KL_ESTIMATORS } from '../training/reference_kl.js';
+import { REFERENCE_KL_ESTIMATORS, REFERENCE_KL_PLACEMENTS } from '../training/reference_kl.js';
 import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS } from '../../envs/registry.js';
 import { DEFAULT_FRONTIER_INPUTS } from './frontier.js';
@@ -188,10 +188,18 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(
       new Option(
         '--ref-kl <estimator>',
-        'KL to the initial policy in the reward, r − β_ref·kl (TRL PPO): the per-step estimator (referenceKl.estimator; default: off)',
+        'KL to the initial policy, in the reward (r − β_ref·kl, TRL PPO) or the loss: the per-step estimator (referenceKl.estimator; default: off)',
       )
         .choices([...REFERENCE_KL_ESTIMATORS])
         .argParser(parseChoice('train', '--ref-kl', [...REFERENCE_KL_ESTIMATORS])),
+    )
+    .addOption(
+      new Option(
+        '--ref-placement <where>',
+        'where the reference penalty acts: the reward (TRL PPO) or the loss (GRPO) (referenceKl.placement; default: reward)',
+      )
+        .choices([...REFERENCE_KL_PLACEMENTS])
+        .argParser(parseChoice('train', '--ref-placement', [...REFERENCE_KL_PLACEMENTS])),
     )
     .addOption(
       new Option(

@@ -73,6 +73,8 @@ export class RolloutBuffer {
   readonly advantages: Float64Array;
   /** The advantages the policy loss sees before minibatch normalization: Â, normalized over the batch when asked. */
   readonly policyAdvantages: Float64Array;
+  /** π_ref's distribution parameters on every s_t, once {@link RolloutBuffer.attachReference} ran (else null). */
+  refParams: DistributionParams | null = null;
   private readonly normalization: AdvantageNormalization;
   private disposed = false;
 
@@ -146,6 +148,17 @@ export class RolloutBuffer {
   }
 
   /**
+   * Forward the frozen reference once on every s_t and keep its parameters, so each minibatch carries π_ref on its
+   * states (the reference penalty in the loss). Replaces parameters attached before.
+   * @param reference π_ref.
+   */
+  attachReference(reference: Policy): void {
+    this.alive('attachReference');
+    if (this.refParams) tf.dispose(paramsTensors(this.refParams));
+    this.refParams = tf.tidy(() => reference.distribution(this.obs).params());
+  }
+
+  /**
    * The minibatch index sets of one epoch: a fresh permutation of [0, B) from `rng`, cut into slices of
    * `minibatchSize` (the last one shorter when B is not a multiple).
    */
@@ -177,6 +190,7 @@ export class RolloutBuffer {
         returns: tf.gather(this.returns, at),
         oldValues: tf.gather(this.oldValues, at),
         oldParams: gatherParams(this.params, at),
+        ...(this.refParams ? { refParams: gatherParams(this.refParams, at) } : {}),
       };
     });
   }
@@ -186,6 +200,7 @@ export class RolloutBuffer {
     if (this.disposed) return;
     this.disposed = true;
     tf.dispose([this.obs, this.actions, this.oldLogProb, this.oldValues, this.returns, ...paramsTensors(this.params)]);
+    if (this.refParams) tf.dispose(paramsTensors(this.refParams));
   }
 
   private alive(fn: string): void {
@@ -201,7 +216,16 @@ export class RolloutBuffer {
 
 /** Every tensor of a minibatch, to dispose them together. */
 export function minibatchTensors(mb: Minibatch): tf.Tensor[] {
-  return [mb.obs, mb.actions, mb.oldLogProb, mb.advantages, mb.returns, mb.oldValues, ...paramsTensors(mb.oldParams)];
+  return [
+    mb.obs,
+    mb.actions,
+    mb.oldLogProb,
+    mb.advantages,
+    mb.returns,
+    mb.oldValues,
+    ...paramsTensors(mb.oldParams),
+    ...(mb.refParams ? paramsTensors(mb.refParams) : []),
+  ];
 }
 
 /**

@@ -48,6 +48,11 @@ export interface Checkpoint {
   policy: WeightRecord[];
   /** The optimizer's moments and step count (bit-exact resume). */
   optimizer: AdamState;
+  /**
+   * π_ref's weights when the seed cannot rebuild the reference (a `reference` policy, or the initial copy of a given
+   * policy); absent otherwise.
+   */
+  referenceWeights?: WeightRecord[];
   /** The KL controller's state (`KlController.init/update` output). */
   controller: KlControllerState & Record<string, unknown>;
   /** The state of the KL-to-reference controller, when the run has `referenceKl` (absent otherwise). */
@@ -108,34 +113,8 @@ function checkCheckpointFields(x: unknown): asserts x is Checkpoint {
   for (const k of ['update', 'globalStep', 'episodes'] as const) {
     if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) bad(`checkpoint.${k}`, 'a non-negative integer', x[k]);
   }
-  if (!Array.isArray(x.policy) || x.policy.length === 0)
-    bad('checkpoint.policy', 'a non-empty list of weights', x.policy);
-  // An index loop, not forEach: forEach skips the holes of a sparse array.
-  for (let i = 0; i < x.policy.length; i++) {
-    const w: unknown = x.policy[i];
-    if (!isObj(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || !Array.isArray(w.values)) {
-      bad(`checkpoint.policy[${i}]`, 'an object { name, shape, values }', w);
-    }
-    if (!(w.shape as unknown[]).every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-      bad(`checkpoint.policy[${i}].shape`, 'a list of non-negative integers', w.shape);
-    }
-    const size = (w.shape as number[]).reduce((a, b) => a * b, 1);
-    if ((w.values as unknown[]).length !== size)
-      bad(
-        `checkpoint.policy[${i}].values`,
-        `${size} numbers for shape [${String(w.shape)}]`,
-        `${(w.values as unknown[]).length} values`,
-      );
-    const values = w.values as unknown[];
-    for (let k = 0; k < values.length; k++) {
-      const v = values[k];
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        bad(`checkpoint.policy[${i}].values`, 'finite numbers', 'a non-finite or non-numeric value');
-      // A weight the float32 variables cannot hold would load as ±Infinity (e.g. 1e39, finite in JSON).
-      if (Math.abs(v) > FLOAT32_MAX)
-        bad(`checkpoint.policy[${i}].values`, `numbers within the float32 range (|v| ≤ ${FLOAT32_MAX})`, v);
-    }
-  }
+  checkWeightList('checkpoint.policy', x.policy);
+  if (x.referenceWeights !== undefined) checkWeightList('checkpoint.referenceWeights', x.referenceWeights);
   if (!isObj(x.optimizer)) bad('checkpoint.optimizer', 'an object { step, m, v }', x.optimizer);
   if (!isObj(x.controller) || typeof x.controller.beta !== 'number')
     bad('checkpoint.controller', 'a controller state { beta, … }', x.controller);
@@ -159,6 +138,37 @@ function checkCheckpointFields(x: unknown): asserts x is Checkpoint {
     for (const [k, v] of Object.entries(r)) {
       // NaN/±Infinity are written as null in JSON; the KL of an update may be +Infinity only in memory.
       if (v !== null && typeof v !== 'number') bad(`checkpoint.history[${i}].${k}`, 'a number or null', v);
+    }
+  }
+}
+
+/** A non-empty list of finite float32 weights `{ name, shape, values }` (`checkpoint.policy` and `referenceWeights`). */
+function checkWeightList(label: string, list: unknown): void {
+  if (!Array.isArray(list) || list.length === 0) bad(label, 'a non-empty list of weights', list);
+  // An index loop, not forEach: forEach skips the holes of a sparse array.
+  for (let i = 0; i < list.length; i++) {
+    const w: unknown = list[i];
+    if (!isObj(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || !Array.isArray(w.values)) {
+      bad(`${label}[${i}]`, 'an object { name, shape, values }', w);
+    }
+    if (!(w.shape as unknown[]).every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+      bad(`${label}[${i}].shape`, 'a list of non-negative integers', w.shape);
+    }
+    const size = (w.shape as number[]).reduce((a, b) => a * b, 1);
+    if ((w.values as unknown[]).length !== size)
+      bad(
+        `${label}[${i}].values`,
+        `${size} numbers for shape [${String(w.shape)}]`,
+        `${(w.values as unknown[]).length} values`,
+      );
+    const values = w.values as unknown[];
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k];
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        bad(`${label}[${i}].values`, 'finite numbers', 'a non-finite or non-numeric value');
+      // A weight the float32 variables cannot hold would load as ±Infinity (e.g. 1e39, finite in JSON).
+      if (Math.abs(v) > FLOAT32_MAX)
+        bad(`${label}[${i}].values`, `numbers within the float32 range (|v| ≤ ${FLOAT32_MAX})`, v);
     }
   }
 }

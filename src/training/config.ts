@@ -13,7 +13,12 @@ import { KL_CONTROLLER_KINDS, resolveKlControllerConfig } from '../controllers/c
 import type { KlControllerKind, ResolvedKlControllerConfig } from '../controllers/types.js';
 import { worldDefaults } from './world_defaults.js';
 import { hasKlTerm } from './kl_control.js';
-import { REFERENCE_KL_ESTIMATORS, type ReferenceKlEstimator } from './reference_kl.js';
+import {
+  REFERENCE_KL_ESTIMATORS,
+  REFERENCE_KL_PLACEMENTS,
+  type ReferenceKlEstimator,
+  type ReferenceKlPlacement,
+} from './reference_kl.js';
 
 export { hasKlTerm } from './kl_control.js';
 
@@ -34,7 +39,12 @@ export const ENGINES = Object.freeze(['tfjs', 'fused'] as const);
 
 /** Settings of the KL-to-reference penalty ({@link PpoConfig.referenceKl}). */
 export interface ReferenceKlSettings {
-  /** kl_t: `k1` (log π − log π_ref, TRL's `kl`), `k3`, or `full` (the exact KL at s_t). @defaultValue 'k1' */
+  /** `reward` (r_t − β_ref·kl_t, TRL PPO) or `loss` (β_ref·mean kl_t added to the loss, GRPO). @defaultValue 'reward' */
+  placement?: ReferenceKlPlacement;
+  /**
+   * kl_t: `k1` (log π − log π_ref, TRL's `kl`), `k3`, `abs`, `mse`, or `full` = `exact` (the exact KL at s_t).
+   * @defaultValue 'k1'
+   */
   estimator?: ReferenceKlEstimator;
   /** The controller of β_ref (its `target` is a KL per step). @defaultValue { kind: 'fixed', beta: 0.1 } */
   controller?: KlControllerSettings;
@@ -42,6 +52,8 @@ export interface ReferenceKlSettings {
 
 /** {@link ReferenceKlSettings} with the defaults filled in (what `config.json` records). */
 export interface ResolvedReferenceKl {
+  /** Where the penalty acts. */
+  placement: ReferenceKlPlacement;
   /** kl_t's estimator. */
   estimator: ReferenceKlEstimator;
   /** β_ref's controller, with the rule's defaults. */
@@ -163,8 +175,9 @@ export interface PpoConfig {
   /** tfjs backend. @defaultValue 'wasm' */
   backend: BackendName;
   /**
-   * KL to a frozen reference in the reward (TRL PPO; Ziegler et al. 2019): the reference is the policy at the start
-   * of training, and every step's reward becomes r_t − β_ref·kl_t with kl_t the `estimator` of KL(π‖π_ref) at s_t;
+   * KL to a frozen reference π_ref (the policy at the start of training, or the `reference` policy given to
+   * `Trainer.create`). In the reward (TRL PPO; Ziegler et al. 2019) every step's reward becomes r_t − β_ref·kl_t with
+   * kl_t the `estimator` of KL(π‖π_ref) at s_t; in the loss (GRPO) β_ref·mean kl_t is added to every minibatch loss.
    * β_ref follows its own `controller` (default fixed, β_ref = 0.1). null = no reference penalty. @defaultValue null
    */
   referenceKl: ReferenceKlSettings | null;
@@ -463,6 +476,13 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     minibatchSize: batchSize / numMinibatches,
     numIterations: Math.floor(totalSteps / batchSize),
   };
+  if (resolved.referenceKl?.placement === 'loss' && resolved.engine === 'fused') {
+    fail(
+      'referenceKl.placement',
+      "'reward' with engine 'fused' (the fused engine's loss has no reference term; use engine 'tfjs')",
+      'loss',
+    );
+  }
   return resolved;
 }
 
@@ -486,10 +506,14 @@ function resolveController(ctl: Record<string, unknown>, worldTarget: number): R
   }
 }
 
-/** `referenceKl` with its defaults: estimator k1, a fixed β_ref of 0.1. Errors name `referenceKl.<key>`. */
+/**
+ * `referenceKl` with its defaults: placement reward, estimator k1, a fixed β_ref of 0.1. Errors name
+ * `referenceKl.<key>`.
+ */
 function resolveReferenceKl(x: unknown): ResolvedReferenceKl {
-  if (!isPlainObject(x)) fail('referenceKl', 'an object { estimator?, controller? } or null', x);
-  checkKeys(x, ['estimator', 'controller'], 'referenceKl');
+  if (!isPlainObject(x)) fail('referenceKl', 'an object { placement?, estimator?, controller? } or null', x);
+  checkKeys(x, ['placement', 'estimator', 'controller'], 'referenceKl');
+  const placement = oneOf('referenceKl.placement', x.placement ?? 'reward', REFERENCE_KL_PLACEMENTS);
   const estimator = oneOf('referenceKl.estimator', x.estimator ?? 'k1', REFERENCE_KL_ESTIMATORS);
   const ctl = x.controller ?? { kind: 'fixed', beta: 0.1 };
   if (!isPlainObject(ctl)) fail('referenceKl.controller', 'an object { kind, beta?, target?, … }', ctl);
@@ -498,7 +522,7 @@ function resolveReferenceKl(x: unknown): ResolvedReferenceKl {
   for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
   if (input.kind === 'fixed' && input.beta === undefined) input.beta = 0.1;
   try {
-    return { estimator, controller: { ...resolveKlControllerConfig(input) } };
+    return { placement, estimator, controller: { ...resolveKlControllerConfig(input) } };
   } catch (e) {
     if (e instanceof ConfigError) fail(e.arg.replace(/^config/, 'referenceKl.controller'), e.expected, e.got);
     throw e;

@@ -172,3 +172,24 @@ export function visitationKl(model: TabularModel, before: Float64Array, after: F
   }
   return total;
 }
+
+/**
+ * The optimal expected return of a linear-quadratic world within its time limit, or null: for an env whose unwrapped
+ * world offers `finiteHorizonOptimum(H, γ)` (`PointMassLqr`) and whose episodes are cut at H steps, the optimum of
+ * the undiscounted H-step return (γ = 1, what `charts/episodic_return` sums) from the start distribution,
+ * −(tr(P₀Σ₀) + μ₀ᵀP₀μ₀) − c₀ by the finite-horizon Riccati recursion (Bertsekas, *Dynamic Programming and Optimal
+ * Control* Vol. I, §3.2). The return of the trained (nonlinear MLP) policy has no closed form: evaluation measures it.
+ * @param env The trainer's vector env.
+ */
+export function lqrOptimalReturn(env: VectorEnv): number | null {
+  const one = env.envs[0];
+  const inner: unknown = one?.unwrapped;
+  if (inner === null || typeof inner !== 'object') return null;
+  const solver = (inner as { finiteHorizonOptimum?: unknown }).finiteHorizonOptimum;
+  if (typeof solver !== 'function') return null;
+  const limit = (one as { maxEpisodeSteps?: number }).maxEpisodeSteps ?? one?.spec?.maxEpisodeSteps;
+  if (limit === undefined || !Number.isSafeInteger(limit) || limit < 1) return null;
+  const opt: unknown = (solver as (h: number, g: number) => unknown).call(inner, limit, 1);
+  const v = (opt as { startValue?: unknown } | null)?.startValue;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}

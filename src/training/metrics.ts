@@ -100,7 +100,7 @@ export const METRICS: Readonly<Record<MetricKey, string>> = Object.freeze({
   'charts/policy_return':
     'Tabular envs, token-bandit and continuous-bandit: exact expected return of the current policy from the start distribution, within the time limit.',
   'charts/optimal_return':
-    'Tabular envs, token-bandit and continuous-bandit: exact optimal expected return from the start distribution, within the time limit.',
+    'Tabular envs, token-bandit, continuous-bandit and lqr-pointmass: exact optimal expected return from the start distribution, within the time limit.',
   'charts/regret': 'Tabular envs and token-bandit: charts/optimal_return − charts/policy_return (≥ 0).',
   'kl/ref_exact':
     'With referenceKl: exact KL(π_rollout‖π_ref) to the frozen reference (the initial policy), averaged over the batch states; null without one.',

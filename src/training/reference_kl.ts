@@ -10,14 +10,33 @@ import { assertFiniteNumber } from '../core/assert.js';
 import { ShapeError } from '../core/errors.js';
 import { klDivergence } from '../kl/exact.js';
 import { klEstimate } from '../kl/estimators.js';
+import type { Distribution } from '../distributions/types.js';
 import type { ObsEncoder, Policy } from '../policies/types.js';
 import { rolloutActions } from './buffer.js';
 import type { Rollout } from './rollout.js';
 
-/** The per-step estimators of KL(π‖π_ref) that may go into the reward: the one list. */
-export const REFERENCE_KL_ESTIMATORS = Object.freeze(['k1', 'k3', 'full'] as const);
+/**
+ * The per-step estimators of KL(π‖π_ref), in the reward or in the loss: the one list. With ℓ = log π(a|s) −
+ * log π_ref(a|s): `k1` = ℓ (TRL's `kl`), `k3` = (e^(−ℓ) − 1) + ℓ (Schulman 2020; GRPO), `abs` = |ℓ|, `mse` = ½ℓ²
+ * (TRL `kl_penalty`), and `full` = `exact` = Σ_a π(a|s)·log(π(a|s)/π_ref(a|s)), the exact KL at s (TRL calls it
+ * `full`; `exact` is klip's word for the same number).
+ */
+export const REFERENCE_KL_ESTIMATORS = Object.freeze(['k1', 'k3', 'abs', 'mse', 'full', 'exact'] as const);
 /** One of {@link REFERENCE_KL_ESTIMATORS}. */
 export type ReferenceKlEstimator = (typeof REFERENCE_KL_ESTIMATORS)[number];
+
+/**
+ * Where the KL to the reference acts: `reward` (r_t − β_ref·kl_t, TRL PPO; Ziegler et al. 2019) or `loss`
+ * (L + β_ref·mean kl_t, differentiated; GRPO, Shao et al. 2024 eq. 3).
+ */
+export const REFERENCE_KL_PLACEMENTS = Object.freeze(['reward', 'loss'] as const);
+/** One of {@link REFERENCE_KL_PLACEMENTS}. */
+export type ReferenceKlPlacement = (typeof REFERENCE_KL_PLACEMENTS)[number];
+
+/** True for the estimators that are the exact KL at the state (`full`, `exact`). */
+function isExact(estimator: ReferenceKlEstimator): estimator is 'full' | 'exact' {
+  return estimator === 'full' || estimator === 'exact';
+}
 
 /** What the trainer measures of KL(π_rollout‖π_ref) on a rollout (`referenceKl` in `training/reference_kl.ts`). */
 export interface ReferenceKl {
@@ -31,8 +50,8 @@ export interface ReferenceKl {
 
 /**
  * KL(π_rollout‖π_ref) on a rollout, per step with `estimator` (k1 = log π(a|s) − log π_ref(a|s), TRL's `kl`;
- * k3 = (ρ − 1) − log ρ with ρ = π_ref(a|s)/π(a|s), Schulman 2020; `full` = the exact KL at s, TRL's `full`) and
- * exactly, averaged over the batch states.
+ * k3 = (ρ − 1) − log ρ with ρ = π_ref(a|s)/π(a|s), Schulman 2020; abs = |k1|; mse = ½k1²; `full`/`exact` = the exact
+ * KL at s, TRL's `full`) and exactly, averaged over the batch states.
  *
  * k1 in the reward keeps the policy gradient unbiased for E_π[R] − β·KL(π‖π_ref): the derivative of the penalty
  * through log π adds β·E_π[∇log π] = 0. `full` is the same for every action at s, so it moves the policy only
@@ -41,7 +60,7 @@ export interface ReferenceKl {
  * @param args.policy π_rollout: the policy that collected it, before any update.
  * @param args.reference π_ref (frozen).
  * @param args.encoder The observation encoder of both policies.
- * @param args.estimator `k1` | `k3` | `full`.
+ * @param args.estimator One of {@link REFERENCE_KL_ESTIMATORS}.
  */
 export async function referenceKl(args: {
   rollout: Rollout;
@@ -58,10 +77,9 @@ export async function referenceKl(args: {
     const pi = policy.distribution(obs);
     const ref = reference.distribution(obs);
     const exactKl = klDivergence(pi, ref);
-    const est =
-      estimator === 'full'
-        ? exactKl
-        : klEstimate({ estimator, logProb: pi.logProb(actions), refLogProb: ref.logProb(actions) });
+    const est = isExact(estimator)
+      ? exactKl
+      : klEstimate({ estimator, logProb: pi.logProb(actions), refLogProb: ref.logProb(actions) });
     return [exactKl, est];
   });
   const [e, k] = (await Promise.all([exact.data(), perStep.data()])) as Float32Array[];
@@ -95,4 +113,40 @@ export function penalizedRewards(rewards: Float64Array, kl: Float64Array, beta: 
   const out = new Float64Array(rewards.length);
   for (let i = 0; i < rewards.length; i++) out[i] = rewards[i]! - beta * kl[i]!;
   return out;
+}
+
+/**
+ * The reference penalty in the loss, for one minibatch: β_ref·klMean with, on states s_b and actions a_b sampled from
+ * π_rollout,
+ *
+ * - `full` / `exact`: klMean = mean_b KL(π_θ(·|s_b)‖π_ref(·|s_b)), differentiated exactly;
+ * - `k1` | `k3` | `abs` | `mse`: klMean = mean_b w_b·k(ℓ_b), ℓ_b = log π_θ(a_b|s_b) − log π_ref(a_b|s_b),
+ *   w_b = π_θ(a_b|s_b)/π_rollout(a_b|s_b) with its gradient kept (TRL `use_bias_correction_kl`).
+ *
+ * With the weight, E_rollout[w·k(ℓ)] = E_θ[k(ℓ)], so the expected gradient is ∇E_θ[k(ℓ)]: for k1 and k3 exactly
+ * ∇KL(π_θ‖π_ref) (both are unbiased estimators of it under π_θ), for `abs` and `mse` the gradient of E_θ|ℓ| and
+ * E_θ[½ℓ²], other divergences with the same minimum π_θ = π_ref. Runs in the caller's tidy (the loss closure).
+ *
+ * Source: Shao et al. 2024, "DeepSeekMath" (https://arxiv.org/abs/2402.03300) eq. 3-4; TRL `grpo_trainer.py`
+ * (`per_token_kl * coef_1` under `use_bias_correction_kl`); Schulman 2020, http://joschu.net/blog/kl-approx.html.
+ * @param args.dist π_θ on the minibatch states (gradients flow).
+ * @param args.refDist π_ref on the same states (constants).
+ * @param args.actions The minibatch actions.
+ * @param args.logProb log π_θ(a_b|s_b) (from `dist`).
+ * @param args.oldLogProb log π_rollout(a_b|s_b) (constants).
+ * @param args.estimator One of {@link REFERENCE_KL_ESTIMATORS}.
+ * @returns klMean as a scalar (not yet multiplied by β_ref).
+ */
+export function referenceKlLossMean(args: {
+  dist: Distribution;
+  refDist: Distribution;
+  actions: tf.Tensor;
+  logProb: tf.Tensor;
+  oldLogProb: tf.Tensor;
+  estimator: ReferenceKlEstimator;
+}): tf.Scalar {
+  const { dist, refDist, actions, logProb, oldLogProb, estimator } = args;
+  if (isExact(estimator)) return tf.mean(dist.kl(refDist)) as tf.Scalar;
+  const k = klEstimate({ estimator, logProb, refLogProb: refDist.logProb(actions) });
+  return tf.mean(tf.mul(tf.exp(tf.sub(logProb, oldLogProb)), k)) as tf.Scalar;
 }

@@ -13,7 +13,7 @@ import { createKlController, type KlController } from '../controllers/controller
 import type { KlControllerState } from '../controllers/types.js';
 import { normalizeAdvantages } from '../objectives/advantages.js';
 import { encoderFor } from '../policies/encoders.js';
-import type { ObsEncoder, Policy } from '../policies/types.js';
+import type { ObsEncoder, Policy, PolicyWeight } from '../policies/types.js';
 import { createRng, type Rng } from '../random/rng.js';
 import { KLIP_VERSION } from '../version.js';
 import type { Env, EnvState, RenderFrame } from '../../envs/types.js';
@@ -34,6 +34,7 @@ import {
 import {
   exactEvaluator,
   gaussianEvaluator,
+  lqrOptimalReturn,
   visitationKl,
   type ExactEvaluator,
   type GaussianExactEvaluator,
@@ -69,10 +70,32 @@ export type TrainerInput = Omit<PpoConfigInput, 'env' | 'policy'> & {
   env?: EnvSource;
   /** Policy settings, or a policy object built for the world's spaces. */
   policy?: Partial<PolicySettings> | Policy;
+  /**
+   * π_ref of `referenceKl`: `'initial'` (the policy before any update, TRL's default) or a policy object for the
+   * world's spaces (e.g. a supervised or earlier model); the trainer freezes a copy and the caller keeps its own.
+   * @defaultValue 'initial'
+   */
+  reference?: 'initial' | Policy;
 };
 
 function fail(fn: string, arg: string, expected: string, got: unknown): never {
   throw new ConfigError({ fn, arg, expected, got });
+}
+
+/**
+ * Load a checkpoint's π_ref weights into the restored trainer's reference (built from `opts.reference`, else from the
+ * policy's architecture).
+ * @throws ConfigError naming `opts.reference` when the weights do not fit that architecture.
+ */
+function restoreReference(reference: Policy | null, weights: readonly PolicyWeight[]): void {
+  const fn = 'Trainer.restore';
+  if (!reference) return fail(fn, 'checkpoint.referenceWeights', 'present only with referenceKl', 'weights');
+  try {
+    reference.setWeights(weights);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    fail(fn, 'opts.reference', `a policy of the reference's architecture (${why})`, 'another architecture');
+  }
 }
 
 /** Episodes kept for the rolling `charts/*` means (SB3 `ep_info_buffer`, maxlen 100). */
@@ -124,6 +147,8 @@ export class Trainer {
   private controllerState: KlControllerState;
   /** π_ref (the policy at the start of training, frozen) when `config.referenceKl` is set. */
   private readonly reference: Policy | null;
+  /** Whether checkpoints carry π_ref's weights (it is not the seed's initial policy). */
+  private readonly referenceSaved: boolean;
   /** β_ref's controller and state when `config.referenceKl` is set. */
   private readonly refController: KlController | null;
   private refControllerState: KlControllerState | null;
@@ -138,6 +163,8 @@ export class Trainer {
   private readonly exact: ExactEvaluator | null;
   /** The closed-form scorer of a one-state world with box actions, or null. */
   private readonly gaussianExact: GaussianExactEvaluator | null;
+  /** The optimal H-step return of a linear-quadratic world (`PointMassLqr` under a time limit), or null. */
+  private readonly lqrOptimum: number | null;
   private readonly obsDim: number;
   private readonly actDim: number;
   private disposed = false;
@@ -160,6 +187,7 @@ export class Trainer {
     exact: ExactEvaluator | null;
     world: WorldSource;
     reference: Policy | null;
+    referenceSaved: boolean;
   }) {
     this.config = parts.config;
     this.world = parts.world;
@@ -170,6 +198,7 @@ export class Trainer {
     this.minibatchRng = parts.minibatchRng;
     this.exact = parts.exact;
     this.gaussianExact = gaussianEvaluator(parts.env);
+    this.lqrOptimum = lqrOptimalReturn(parts.env);
     this.encoder = encoderFor(this.env.singleObservationSpace);
     this.optimizer = new Adam(this.policy.trainableVariables, { eps: this.config.adamEps });
     this.engine =
@@ -177,6 +206,7 @@ export class Trainer {
     this.controller = createKlController(this.config.klController);
     this.controllerState = this.controller.init();
     this.reference = parts.reference;
+    this.referenceSaved = parts.referenceSaved;
     this.refController = this.config.referenceKl ? createKlController(this.config.referenceKl.controller) : null;
     this.refControllerState = this.refController?.init() ?? null;
     const os = this.env.singleObservationSpace;
@@ -205,10 +235,17 @@ export class Trainer {
   }
 
   /** `create` with the pieces `restore` passes in (a user's world and policy under a checkpoint's config). */
-  private static async build(input: TrainerInput, given: { env?: EnvSource; policy?: Policy }): Promise<Trainer> {
+  private static async build(
+    input: TrainerInput,
+    given: { env?: EnvSource; policy?: Policy; reference?: Policy; seedReference?: boolean },
+  ): Promise<Trainer> {
     const fn = 'Trainer.create';
-    const raw = isPlainObject(input) ? input : null;
-    if (raw === null) return fail(fn, 'config', 'an object of PpoConfig fields', input);
+    const raw0 = isPlainObject(input) ? input : null;
+    if (raw0 === null) return fail(fn, 'config', 'an object of PpoConfig fields', input);
+    const { reference: refInput, ...raw } = raw0 as TrainerInput;
+    if (refInput !== undefined && refInput !== 'initial' && !isPolicy(refInput))
+      return fail(fn, 'reference', "'initial' or a policy object", refInput);
+    const givenReference = given.reference ?? (isPolicy(refInput) ? refInput : undefined);
     const envSource = given.env ?? raw.env ?? DEFAULT_PPO_CONFIG.env;
     const envOptions = raw.envOptions ?? {};
     const world = resolveWorld(fn, envSource, isPlainObject(envOptions) ? envOptions : {});
@@ -244,14 +281,9 @@ export class Trainer {
         config.evalEvery,
       );
     }
-    if (config.referenceKl && given.policy) {
+    if (givenReference && !config.referenceKl) {
       probe.close();
-      return fail(
-        'Trainer.restore',
-        'opts.policy',
-        'left out with referenceKl (the reference is the initial policy, rebuilt from the seed)',
-        'a policy object',
-      );
+      return fail(fn, 'reference', 'left out without referenceKl (a reference needs the penalty)', 'a policy object');
     }
     await setBackend(config.backend);
     const root = createRng(config.seed);
@@ -263,7 +295,13 @@ export class Trainer {
     const initRng = root.fork('init');
     const policy = givenPolicy ?? buildPolicy(config, env, initRng);
     if (givenPolicy) checkPolicyFits(fn, givenPolicy, env);
-    const reference = config.referenceKl ? policy.freeze() : null; // π_ref: the policy before any update
+    if (givenReference) checkPolicyFits(fn, givenReference, env);
+    // π_ref: a frozen copy of the given reference, or of the policy before any update (on restore with a policy
+    // object, the seed's initial policy, which the checkpoint does not carry).
+    const seedInitial =
+      config.referenceKl && given.seedReference && givenPolicy ? buildPolicy(config, env, initRng) : null;
+    const reference = config.referenceKl ? (givenReference ?? seedInitial ?? policy).freeze() : null;
+    seedInitial?.dispose();
     return new Trainer({
       config,
       policy,
@@ -274,6 +312,9 @@ export class Trainer {
       exact: exactEvaluator(env),
       world,
       reference,
+      // A reference the seed cannot rebuild (given, or the initial copy of a given policy) goes into checkpoints.
+      referenceSaved:
+        reference !== null && (givenReference !== undefined || (givenPolicy !== undefined && !seedInitial)),
     });
   }
 
@@ -282,11 +323,16 @@ export class Trainer {
    * The resumed run reproduces, bit for bit, the metrics an uninterrupted run would have produced (same backend).
    * A run on a user's world (config `env` = `custom:<name>`) needs that world again: `{ env }`; a run whose policy
    * was given to `create` may be given a policy object again (`{ policy }`, of the same architecture), into which
-   * the saved weights are loaded.
+   * the saved weights are loaded. A run with a `reference` policy (or whose initial policy was a given object) carries
+   * π_ref's weights in the checkpoint; they load into `opts.reference` (or a policy of the trained policy's
+   * architecture when it is left out).
    * @throws CheckpointError for a damaged checkpoint or one from another format version; ConfigError when the
-   *   checkpoint's world is a user's and `opts.env` is missing.
+   *   checkpoint's world is a user's and `opts.env` is missing, or `opts.reference` does not fit the saved weights.
    */
-  static async restore(checkpoint: unknown, opts: { env?: EnvSource; policy?: Policy } = {}): Promise<Trainer> {
+  static async restore(
+    checkpoint: unknown,
+    opts: { env?: EnvSource; policy?: Policy; reference?: Policy } = {},
+  ): Promise<Trainer> {
     const ckpt = validateCheckpoint(checkpoint);
     const config = migrateConfig(ckpt.config) as PpoConfigInput;
     if (opts.env === undefined && typeof config.env === 'string' && config.env.startsWith(CUSTOM_ENV_PREFIX)) {
@@ -297,9 +343,21 @@ export class Trainer {
         undefined,
       );
     }
-    const trainer = await Trainer.build(config as TrainerInput, opts);
+    if (opts.reference !== undefined && ckpt.referenceWeights === undefined) {
+      fail(
+        'Trainer.restore',
+        'opts.reference',
+        "left out: this run's reference is the seed's initial policy (the checkpoint carries no reference weights)",
+        'a policy object',
+      );
+    }
+    const trainer = await Trainer.build(config as TrainerInput, {
+      ...opts,
+      seedReference: ckpt.config.referenceKl !== null && ckpt.referenceWeights === undefined,
+    });
     try {
       trainer.policy.setWeights(ckpt.policy);
+      if (ckpt.referenceWeights) restoreReference(trainer.reference, ckpt.referenceWeights);
       if (trainer.engine) trainer.engine.adam.setState(ckpt.optimizer);
       else trainer.optimizer.setState(ckpt.optimizer);
       trainer.controllerState = ckpt.controller;
@@ -425,7 +483,9 @@ export class Trainer {
     });
     let record: MetricRecord;
     try {
-      const { steps, earlyStopped } = await this.optimize(buffer, coef);
+      const inLoss = ref && this.config.referenceKl?.placement === 'loss' ? ref : null;
+      if (inLoss) buffer.attachReference(this.reference!);
+      const { steps, earlyStopped } = await this.optimize(buffer, coef, inLoss?.beta ?? null);
       const end = await this.measureUpdateKl(buffer, coef.epsilon);
       const probsAfter = this.exact ? await this.allStateProbs() : null;
       const control = this.feedController(rollout, end, coef.beta);
@@ -455,7 +515,7 @@ export class Trainer {
         lr: coef.lr,
         envStepsPerSecond: (rollout.T * rollout.N) / Math.max((now() - t0) / 1000, 1e-9),
         policyReturn,
-        optimalReturn: this.exact?.optimalReturn ?? this.gaussianExact?.optimalReturn ?? null,
+        optimalReturn: this.exact?.optimalReturn ?? this.gaussianExact?.optimalReturn ?? this.lqrOptimum,
         evaluation,
         reference: ref ? { exact: ref.kl.exactMean, estimate: ref.kl.estimateMean, beta: ref.beta } : null,
       });
@@ -470,9 +530,9 @@ export class Trainer {
   }
 
   /**
-   * Phase 1b (with `referenceKl`): KL(π_rollout‖π_ref) on the rollout and the rewards r_t − β_ref·kl_t the advantages
-   * are computed from (the episode returns stay the environment's); then β_ref's controller sees the KL per step
-   * (the estimate that went into the rewards).
+   * Phase 1b (with `referenceKl`): KL(π_rollout‖π_ref) on the rollout and, in the reward placement, the rewards
+   * r_t − β_ref·kl_t the advantages are computed from (the episode returns stay the environment's); then β_ref's
+   * controller sees the KL per step (the estimate that went into the rewards, or that the loss placement measures).
    */
   private async penalizeReference(
     rollout: Rollout,
@@ -491,7 +551,11 @@ export class Trainer {
       kl: Math.max(kl.estimateMean, 0),
       nSteps: rollout.T * rollout.N,
     });
-    return { shaped: { ...rollout, rewards: penalizedRewards(rollout.rewards, kl.perStep, beta) }, kl, beta };
+    const shaped =
+      settings.placement === 'reward'
+        ? { ...rollout, rewards: penalizedRewards(rollout.rewards, kl.perStep, beta) }
+        : rollout; // in the loss: the rewards stay the environment's, ppoUpdateStep adds β_ref·mean kl
+    return { shaped, kl, beta };
   }
 
   /** Refuse to step a disposed or finished trainer. */
@@ -547,6 +611,7 @@ export class Trainer {
   private async optimize(
     buffer: RolloutBuffer,
     coef: UpdateCoefficients,
+    refBeta: number | null,
   ): Promise<{ steps: StepScalarsLike[]; earlyStopped: boolean }> {
     const cfg = this.config;
     const steps: StepScalarsLike[] = [];
@@ -564,6 +629,7 @@ export class Trainer {
       valueClip: cfg.clipValueLoss ? coef.epsilon : null,
       maxGradNorm: cfg.maxGradNorm,
       lr: coef.lr,
+      reference: refBeta === null || !cfg.referenceKl ? null : { beta: refBeta, estimator: cfg.referenceKl.estimator },
     };
     if (this.engine) return this.optimizeFused(this.engine, buffer, stepCoef, shouldStop, threshold);
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
@@ -750,6 +816,7 @@ export class Trainer {
       optimizer: this.engine ? this.engine.adam.getState() : await this.optimizer.getState(),
       controller: { ...this.controllerState },
       ...(this.refControllerState ? { referenceController: { ...this.refControllerState } } : {}),
+      ...(this.referenceSaved && this.reference ? { referenceWeights: this.reference.getWeights() } : {}),
       rng: { rollout: this.rolloutRng.state(), minibatch: this.minibatchRng.state() },
       env: this.env.getState(),
       obs: Array.from(this.obs),

@@ -16,7 +16,8 @@ import * as tf from '@tensorflow/tfjs';
 import { globalNorm } from '../core/tensor.js';
 import { klEstimate } from '../kl/estimators.js';
 import { distributionFromParams, paramsTensors } from '../distributions/from_params.js';
-import type { DistributionParams } from '../distributions/types.js';
+import type { Distribution, DistributionParams } from '../distributions/types.js';
+import { KlipError } from '../core/errors.js';
 import { ppoClipLoss } from '../objectives/ppo_clip.js';
 import { klPenaltyLoss } from '../objectives/kl_penalty.js';
 import { reinforceLoss } from '../objectives/policy_gradient.js';
@@ -24,6 +25,7 @@ import { valueLoss } from '../objectives/value.js';
 import type { Policy } from '../policies/types.js';
 import type { Adam } from './adam.js';
 import type { ObjectiveKind, PenaltyKlKind } from './config.js';
+import { type ReferenceKlEstimator, referenceKlLossMean } from './reference_kl.js';
 
 /** One minibatch as tensors (created by the caller inside its scope; not disposed here). */
 export interface Minibatch {
@@ -41,6 +43,8 @@ export interface Minibatch {
   oldValues: tf.Tensor;
   /** π_rollout's parameters on these states. */
   oldParams: DistributionParams;
+  /** π_ref's parameters on these states (the reference penalty in the loss). */
+  refParams?: DistributionParams;
 }
 
 /** Coefficients of one step (numbers, evaluated from schedules by the trainer). */
@@ -57,6 +61,8 @@ export interface StepCoefficients {
   valueClip: number | null;
   maxGradNorm: number | null;
   lr: number;
+  /** The KL-to-reference penalty in the loss (needs `batch.refParams`), or null. */
+  reference?: { beta: number; estimator: ReferenceKlEstimator } | null;
 }
 
 /** Scalar diagnostics of one step (kept tensors; the caller reads and disposes them). */
@@ -81,6 +87,32 @@ export interface StepScalars {
 function keepAll(p: DistributionParams): DistributionParams {
   for (const t of paramsTensors(p)) tf.keep(t);
   return p;
+}
+
+/**
+ * β_ref·klMean of the reference penalty in the loss ({@link referenceKlLossMean}), or 0 without it. Runs in the loss
+ * closure's tidy.
+ * @throws KlipError when the coefficients ask for the penalty and the minibatch carries no π_ref parameters.
+ */
+function refLossTerm(coef: StepCoefficients, batch: Minibatch, dist: Distribution, logProb: tf.Tensor): tf.Scalar {
+  const ref = coef.reference;
+  if (!ref) return tf.scalar(0);
+  if (!batch.refParams)
+    throw new KlipError({
+      fn: 'ppoUpdateStep',
+      arg: 'batch.refParams',
+      expected: "π_ref's parameters (RolloutBuffer.attachReference) with coef.reference",
+      got: undefined,
+    });
+  const klMean = referenceKlLossMean({
+    dist,
+    refDist: distributionFromParams(batch.refParams),
+    actions: batch.actions,
+    logProb,
+    oldLogProb: batch.oldLogProb,
+    estimator: ref.estimator,
+  });
+  return tf.mul(ref.beta, klMean) as tf.Scalar;
 }
 
 interface Forward {
@@ -144,9 +176,11 @@ export async function ppoUpdateStep(args: {
         returns: batch.returns,
         ...(coef.valueClip !== null ? { oldValues: batch.oldValues, clipRange: coef.valueClip } : {}),
       }).loss;
+      const refPenalty = refLossTerm(coef, batch, dist, logProb);
       const total = tf.addN([
         policyLoss,
         klPenalty,
+        refPenalty,
         tf.mul(coef.vfCoef, vLoss),
         tf.mul(-coef.entCoef, entropy),
       ]) as tf.Scalar;

@@ -292,6 +292,31 @@ const THUNKS: Record<string, Thunk> = {
   ),
   'cfg-trainer-world': () => Trainer.create({ env: 42 as never }),
   'cfg-trainer-env-copies': () => Trainer.create({ env: new Gridworld(['SFG']), numEnvs: 4 }),
+  'cfg-ref-placement-engine': () => resolvePpoConfig({ engine: 'fused', referenceKl: { placement: 'loss' } }),
+  'cfg-trainer-reference': async () => {
+    const donor = await Trainer.create({ env: 'bandit', numEnvs: 2, nSteps: 8, totalSteps: 32, backend: 'cpu' });
+    try {
+      return await Trainer.create({ env: 'bandit', reference: donor.policy });
+    } finally {
+      donor.dispose();
+    }
+  },
+  'cfg-restore-reference': async () => {
+    const t = await Trainer.create({
+      env: 'bandit',
+      numEnvs: 2,
+      nSteps: 8,
+      totalSteps: 32,
+      backend: 'cpu',
+      referenceKl: {},
+    });
+    const ckpt = await t.save();
+    try {
+      return await Trainer.restore(ckpt, { reference: t.policy });
+    } finally {
+      t.dispose();
+    }
+  },
   'cfg-schedule-progress': () => evaluateSchedule(linearSchedule(1, 0), 1.5, 'lr'),
   'cfg-optimum-beta': () => klRegularizedOptimum([0.5, 0.5], [1, 0], 0),
   'cfg-flags': () =>

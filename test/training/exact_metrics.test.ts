@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnvError, stateVisitation } from '../../envs/index.js';
 import type { TabularModel } from '../../envs/types.js';
+import { Trainer } from '../../src/training/trainer.js';
 import { visitationKl } from '../../src/training/exact_metrics.js';
 import { expectClose } from '../helpers/close.js';
 
@@ -115,5 +116,22 @@ describe('visitationKl', () => {
     const p = Float64Array.from([0.6, 0.4, 0.2, 0.8]);
     expect(visitationKl(chain, p, p, 10)).toBe(0);
     expect(visitationKl(chain, p, Float64Array.from([1, 0, 0.2, 0.8]), 10)).toBe(Infinity);
+  });
+});
+
+describe('charts/optimal_return on lqr-pointmass', () => {
+  it('is the finite-horizon Riccati optimum of the 100-step return (float64 golden value)', async () => {
+    // python3 (numpy): dt=0.1; A=[[1,dt],[0,1]]; B=[[dt²/2],[dt]]; Q=diag(1,0.1); R=[[0.1]]; W=0.01²·I; P=0; c=0
+    // for t in range(100): c += tr(P W); K = (R+BᵀPB)⁻¹BᵀPA; P = Q + AᵀPA − AᵀPB K
+    // Σ₀ = I/3 (U[−1,1] per coordinate), μ₀ = 0:  −tr(P Σ₀) − c = −4.058535435452314
+    const t = await Trainer.create({ env: 'lqr-pointmass', backend: 'cpu', numEnvs: 2, nSteps: 16, totalSteps: 32 });
+    try {
+      const r = await t.step();
+      expect(r['charts/optimal_return']!).toBeCloseTo(-4.058535435452314, 9);
+      expect(r['charts/policy_return']).toBeNull();
+      expect(r['charts/regret']).toBeNull();
+    } finally {
+      t.dispose();
+    }
   });
 });

@@ -85,6 +85,7 @@ export const FLAG_FIELDS: Record<string, { flag: string; path: string }> = {
   maxGradNorm: { flag: '--max-grad-norm', path: 'maxGradNorm' },
   hidden: { flag: '--hidden', path: 'policy.hidden' },
   refKl: { flag: '--ref-kl', path: 'referenceKl.estimator' },
+  refPlacement: { flag: '--ref-placement', path: 'referenceKl.placement' },
   refBeta: { flag: '--ref-beta', path: 'referenceKl.controller' },
   engine: { flag: '--engine', path: 'engine' },
   evalEvery: { flag: '--eval-every', path: 'evalEvery' },

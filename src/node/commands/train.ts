@@ -157,6 +157,7 @@ export interface TrainOpts {
   maxGradNorm?: number | 'none';
   hidden?: number[];
   refKl?: string;
+  refPlacement?: string;
   refBeta?: number;
   engine?: string;
   evalEvery?: number;
