@@ -186,8 +186,13 @@ export type {
   ResolvedReferenceKl,
 } from './training/config.js';
 export { ENGINES } from './training/config.js';
-export { REFERENCE_KL_ESTIMATORS, penalizedRewards } from './training/reference_kl.js';
-export type { ReferenceKlEstimator, ReferenceKl } from './training/reference_kl.js';
+export {
+  REFERENCE_KL_ESTIMATORS,
+  REFERENCE_KL_PLACEMENTS,
+  penalizedRewards,
+  referenceKlLossMean,
+} from './training/reference_kl.js';
+export type { ReferenceKlEstimator, ReferenceKlPlacement, ReferenceKl } from './training/reference_kl.js';
 export { validateCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './training/checkpoint.js';
 export type { Checkpoint, CheckpointRngStates, WeightRecord } from './training/checkpoint.js';
 export type { EpisodeRecord } from './training/rollout.js';
