@@ -140,7 +140,8 @@ export class Trainer {
   /** One metric record per completed update. */
   readonly history: MetricRecord[] = [];
   private readonly encoder: ObsEncoder;
-  private readonly optimizer: Adam;
+  /** The tfjs Adam of the `tfjs` engine (null under the fused engine, whose Adam state lives in typed arrays). */
+  private readonly optimizer: Adam | null;
   /** The fused engine when `config.engine` is `fused` (it then owns the Adam state). */
   private readonly engine: FusedPpoEngine | null;
   private readonly controller: KlController;
@@ -200,9 +201,9 @@ export class Trainer {
     this.gaussianExact = gaussianEvaluator(parts.env);
     this.lqrOptimum = lqrOptimalReturn(parts.env);
     this.encoder = encoderFor(this.env.singleObservationSpace);
-    this.optimizer = new Adam(this.policy.trainableVariables, { eps: this.config.adamEps });
     this.engine =
       this.config.engine === 'fused' ? fusedEngineForPolicy(this.policy, { eps: this.config.adamEps }) : null;
+    this.optimizer = this.engine ? null : new Adam(this.policy.trainableVariables, { eps: this.config.adamEps });
     this.controller = createKlController(this.config.klController);
     this.controllerState = this.controller.init();
     this.reference = parts.reference;
@@ -359,7 +360,7 @@ export class Trainer {
       trainer.policy.setWeights(ckpt.policy);
       if (ckpt.referenceWeights) restoreReference(trainer.reference, ckpt.referenceWeights);
       if (trainer.engine) trainer.engine.adam.setState(ckpt.optimizer);
-      else trainer.optimizer.setState(ckpt.optimizer);
+      else trainer.optimizer?.setState(ckpt.optimizer);
       trainer.controllerState = ckpt.controller;
       if (trainer.refController && ckpt.referenceController) trainer.refControllerState = ckpt.referenceController;
       trainer.rolloutRng = createRng.fromState(ckpt.rng.rollout);
@@ -558,6 +559,13 @@ export class Trainer {
     return { shaped, kl, beta };
   }
 
+  /** The fused engine (present exactly when the tfjs optimizer is not). */
+  private fused(): FusedPpoEngine {
+    if (!this.engine)
+      throw new KlipError({ fn: 'Trainer', arg: 'engine', expected: 'the fused engine', got: this.config.engine });
+    return this.engine;
+  }
+
   /** Refuse to step a disposed or finished trainer. */
   private assertCanStep(): void {
     if (this.disposed)
@@ -631,14 +639,15 @@ export class Trainer {
       lr: coef.lr,
       reference: refBeta === null || !cfg.referenceKl ? null : { beta: refBeta, estimator: cfg.referenceKl.estimator },
     };
-    if (this.engine) return this.optimizeFused(this.engine, buffer, stepCoef, shouldStop, threshold);
+    const optimizer = this.optimizer;
+    if (this.engine || !optimizer) return this.optimizeFused(this.fused(), buffer, stepCoef, shouldStop, threshold);
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       for (const idx of buffer.epochIndices(this.minibatchRng, cfg.minibatchSize)) {
         const batch = buffer.minibatch(idx);
         try {
           const res = await ppoUpdateStep({
             policy: this.policy,
-            optimizer: this.optimizer,
+            optimizer,
             batch,
             coef: stepCoef,
             ...(shouldStop ? { shouldStop, preStepStatistic: cfg.earlyStopStatistic } : {}),
@@ -813,7 +822,7 @@ export class Trainer {
       globalStep: this.steps,
       episodes: this.episodeCount,
       policy: this.policy.getWeights(),
-      optimizer: this.engine ? this.engine.adam.getState() : await this.optimizer.getState(),
+      optimizer: this.optimizer ? await this.optimizer.getState() : this.fused().adam.getState(),
       controller: { ...this.controllerState },
       ...(this.refControllerState ? { referenceController: { ...this.refControllerState } } : {}),
       ...(this.referenceSaved && this.reference ? { referenceWeights: this.reference.getWeights() } : {}),
@@ -829,7 +838,7 @@ export class Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.optimizer.dispose();
+    this.optimizer?.dispose();
     this.policy.dispose();
     this.reference?.dispose();
     this.env.close();
