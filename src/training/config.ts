@@ -362,7 +362,8 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     );
   }
   checkKeys(partial, Object.keys(DEFAULT_PPO_CONFIG), '');
-  const p = partial as Record<string, unknown>;
+  // A key set to undefined is a key left out (`{ lr: cond ? 0.1 : undefined }` means the default).
+  const p = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Record<string, unknown>;
   // Per-world defaults (world_defaults.ts) sit between the library defaults and what the caller wrote.
   const world = worldDefaults(typeof p.env === 'string' ? p.env : DEFAULT_PPO_CONFIG.env);
   const polKind =
@@ -379,7 +380,7 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     adamEps: perKind.adamEps,
     annealLr: perKind.annealLr,
   };
-  const merged = { ...DEFAULT_PPO_CONFIG, ...worldLayer, ...(partial as object) } as Record<string, unknown>;
+  const merged = { ...DEFAULT_PPO_CONFIG, ...worldLayer, ...p } as Record<string, unknown>;
   if (merged.lr === null) merged.lr = perKind.lr;
   if (p.totalSteps === undefined && typeof merged.numEnvs === 'number' && typeof merged.nSteps === 'number') {
     merged.totalSteps = Math.max(world.totalSteps, merged.numEnvs * merged.nSteps); // at least one batch

@@ -156,3 +156,12 @@ describe('resolvePpoConfig', () => {
     expect(() => resolvePpoConfig(input as never)).toThrow(message);
   });
 });
+
+describe('resolvePpoConfig: undefined values', () => {
+  it('treats a key set to undefined as left out (the world default applies)', () => {
+    const plain = resolvePpoConfig({ env: 'bandit' });
+    const withUndef = resolvePpoConfig({ env: 'bandit', lr: undefined, earlyStopKl: undefined, seed: undefined });
+    expect(withUndef).toEqual(plain);
+    expect(plain.lr).toBe(0.05); // the bandit's tabular default (world_defaults.ts), not DEFAULT_PPO_CONFIG's null
+  });
+});
