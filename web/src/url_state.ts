@@ -39,7 +39,9 @@ export function readUrl(search: string): UrlState {
   const a: RawSettings = {};
   const b: Partial<Record<BFieldName, string>> = {};
   const unknown: string[] = [];
-  for (const [key, value] of q) {
+  for (const [key, raw] of q) {
+    // A hand-written `objective=clip+kl` arrives as "clip kl" ('+' means a space in a query): no value has spaces.
+    const value = raw.replace(/ /g, '+');
     if ((FIELD_NAMES as readonly string[]).includes(key)) a[key as FieldName] = value;
     else if (key.startsWith('b.') && (B_FIELDS as readonly string[]).includes(key.slice(2)))
       b[key.slice(2) as BFieldName] = value;
