@@ -288,6 +288,7 @@ export class LiveCharts {
       const spans = legend.querySelectorAll('span');
       spans[0]!.textContent = `A: ${opts.runs[0]!.label}`;
       spans[1]!.textContent = `B: ${opts.runs[1]!.label}`;
+      legend.setAttribute('aria-label', `A: ${opts.runs[0]!.label} · B: ${opts.runs[1]!.label}`);
       this.container.appendChild(legend);
     }
     const grid = document.createElement('div');
