@@ -248,6 +248,8 @@ interface ChartView {
   view: vega.View;
   host: HTMLElement;
   queued: Row[];
+  /** The update the readout shows (null: hidden); redrawn after each flush, as the x axis grows. */
+  shown: number | null;
 }
 
 /** A set of live Vega charts inside one container element, with a crosshair readout on each. */
@@ -312,7 +314,7 @@ export class LiveCharts {
       if (def.extra === 'optimum' && opts.optimum !== null)
         view.insert('optimum', [{ value: opts.optimum, label: 'exact optimum' }]);
       if (def.extra === 'target' && opts.targets.length) view.insert('target', opts.targets);
-      const cv: ChartView = { def, view, host, queued: [] };
+      const cv: ChartView = { def, view, host, queued: [], shown: null };
       this.attachCrosshair(cv);
       this.views.push(cv);
     }
@@ -336,7 +338,13 @@ export class LiveCharts {
             views.map((cv) => {
               const rows = cv.queued;
               cv.queued = [];
-              return rows.length ? cv.view.insert('table', rows).runAsync() : undefined;
+              if (!rows.length) return undefined;
+              return cv.view
+                .insert('table', rows)
+                .runAsync()
+                .then(() => {
+                  if (cv.shown !== null) this.drawReadout(cv, cv.shown);
+                });
             }),
           );
         });
@@ -382,6 +390,7 @@ export class LiveCharts {
       if (ev.pointerType !== 'mouse') return;
       line.hidden = true;
       box.hidden = true;
+      cv.shown = null;
     });
   }
 
@@ -392,6 +401,7 @@ export class LiveCharts {
     if (!line || !box || !svg) return;
     const last = Math.max(0, ...this.records.map((r) => r.length));
     const u = nearestUpdate(at, last);
+    cv.shown = u;
     if (u === null) {
       line.hidden = true;
       box.hidden = true;
