@@ -339,6 +339,8 @@ function reset(): void {
   if (invalid) {
     // Stop the current run: what is on screen no longer matches the form.
     post({ type: 'pause' });
+    if (!worldSvgs[0]!.hasChildNodes())
+      legend.textContent = 'The world and its policy appear here once the settings are valid.';
     setStatus();
     return;
   }
