@@ -571,6 +571,19 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
       // FrozenLake 8×8 pays nothing in its first updates: the page says why the curves are flat.
       expect(await p.isVisible('#no-reward')).toBe(true);
       expect(await p.textContent('#no-reward')).toMatch(/no reward yet: the agent has not reached the goal/);
+      // Flat curves still get readable axes: no "0.000000" tick, and more than one tick on every linear axis.
+      const labels = await p.$$eval('.chart-host svg .role-axis-label text', (ts) =>
+        ts.map((t) => t.textContent ?? ''),
+      );
+      expect(labels.length).toBeGreaterThan(20);
+      expect(labels.filter((l) => /\d\.\d{5,}/.test(l))).toEqual([]);
+      for (const chart of ['return', 'kl', 'entropy', 'clip']) {
+        const ys = await p.$$eval(
+          `figure[data-chart="${chart}"] .role-axis:has(.role-axis-title text) .role-axis-label text`,
+          (ts) => ts.length,
+        );
+        expect(ys, chart).toBeGreaterThan(0);
+      }
       mkdirSync(ARTIFACTS, { recursive: true });
       await p.screenshot({ path: join(ARTIFACTS, 'playground_phone.png'), fullPage: true });
     } finally {

@@ -22,6 +22,8 @@ interface ChartDef {
   /** A symlog y axis (log-like on both sides of 0, linear within ±1e-7): KL charts, where k1 can be negative and a
    *  held update's KL can be 0. */
   symlogY?: boolean;
+  /** Values the y axis always shows, so a flat start (all 0) is drawn on a readable axis, not a degenerate one. */
+  yInclude?: number[];
   /** Draw as a step line (β is constant within an update). */
   step?: boolean;
   /** Extra named datasets drawn before the lines ('optimum' rule or 'target' band). */
@@ -65,12 +67,18 @@ function lineLayer(def: ChartDef, ab: boolean): Layer {
         title: def.yTitle,
         ...(def.symlogY
           ? {
-              scale: { type: 'symlog', constant: 1e-7 },
+              // An explicit domain would split the y scale from the other layers': only single-layer charts set one.
+              scale: def.yInclude
+                ? { type: 'symlog', constant: 1e-7, domain: { unionWith: def.yInclude } }
+                : { type: 'symlog', constant: 1e-7 },
               axis: { values: [-1e-2, -1e-4, 0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1], labelExpr: LABEL_EXPR },
             }
           : def.logY
             ? { scale: { type: 'log' }, axis: { labelExpr: LABEL_EXPR } }
-            : { scale: { zero: false }, axis: { labelExpr: LABEL_EXPR, tickCount: 5 } }),
+            : {
+                scale: def.yInclude ? { zero: false, domain: { unionWith: def.yInclude } } : { zero: false },
+                axis: { labelExpr: LABEL_EXPR, tickCount: 5 },
+              }),
       },
       // A legend title is required: an empty/null one makes vega 5.33 size the view to Number.MAX_VALUE.
       color: {
@@ -174,6 +182,7 @@ function chartDefs(opts: { logBeta: boolean }): ChartDef[] {
       caption:
         'KL(π_before‖π_after) of one optimizer step, averaged over the update (log-like axis; k1 can be negative): far smaller than the KL of the update, which adds up epochs × minibatches steps.',
       series: { exact: 'kl/exact_old_new', k1: 'kl/k1', k3: 'kl/k3' },
+      yInclude: [0, 1e-5],
     },
     {
       id: 'beta',
@@ -191,6 +200,7 @@ function chartDefs(opts: { logBeta: boolean }): ChartDef[] {
       caption:
         'Mean entropy H(π(·|s)) of the policy over the states it visited (nats). High: still trying every action (ln 4 ≈ 1.39 for four equally likely moves); it falls as the policy commits to its best actions.',
       series: { entropy: 'policy/entropy' },
+      yInclude: [0],
     },
     {
       id: 'clip',
@@ -199,6 +209,7 @@ function chartDefs(opts: { logBeta: boolean }): ChartDef[] {
       caption:
         'Share of samples whose ratio π_new/π_old left [1−ε, 1+ε]. It matters for the clip and clip+kl objectives.',
       series: { 'clip fraction': 'policy/clip_fraction' },
+      yInclude: [0, 0.01],
     },
   ];
 }

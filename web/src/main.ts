@@ -496,9 +496,11 @@ for (const form of [formA, formB]) {
     const { errors } = readForms();
     markFields(formA, errors[0]!);
     markFields(formB, errors[1] ?? []);
-    const bad = errors.some((e) => e.length > 0);
-    $<HTMLButtonElement>('#start').disabled = bad || running;
-    $<HTMLButtonElement>('#step').disabled = bad || running;
+    // Only ever disable here: the run is rebuilt (and Start re-enabled) by the change event that follows.
+    if (errors.some((e) => e.length > 0)) {
+      $<HTMLButtonElement>('#start').disabled = true;
+      $<HTMLButtonElement>('#step').disabled = true;
+    }
   });
 }
 abBox.addEventListener('change', () => {
