@@ -20,6 +20,10 @@ import {
   toPpoConfig,
   type PlaygroundSettings,
 } from '../../web/src/protocol.js';
+import { explorerFromUrl, parseProbList, readUrl, writeUrl } from '../../web/src/url_state.js';
+import { FIELD_NAMES, type FieldName, fieldOfLibraryError, parseSettings } from '../../web/src/validate.js';
+import { formatValue, nearestUpdate } from '../../web/src/charts.js';
+import { KlipError } from '../../src/core/errors.js';
 import {
   ARTIFACTS,
   WEB_DIST,
@@ -40,7 +44,8 @@ if (!RUN) {
 
 /** The page's test hook, as seen from the test. */
 interface KlipTest {
-  records(): MetricRecord[];
+  records(side?: number): MetricRecord[];
+  settings(side?: number): PlaygroundSettings | null;
   whenReady(): Promise<void>;
   run(config: Record<string, unknown>, nUpdates: number): Promise<MetricRecord[]>;
   explorer: { get(): { p: number[]; q: number[] } };
@@ -51,6 +56,42 @@ declare const window: { klipTest: KlipTest };
 /** KL(p‖q) in float64, the independent oracle for the explorer (0·log 0 = 0). */
 function kl(p: number[], q: number[]): number {
   return p.reduce((s, pi, i) => (pi > 0 ? s + pi * Math.log(pi / q[i]!) : s), 0);
+}
+
+/**
+ * Float64 readouts computed with `Math.exp` / `Math.log` in JavaScript (the fused engine's KL, loss and entropy
+ * means, the exact visitation KL). Chromium's V8 and Node 20's V8 round those functions differently in the last bit
+ * for about 1 input in 10, so these can differ from Node's in the 12th significant digit; everything that drives
+ * training (float32 weights, rollouts, returns, β, clip fraction, early stops) must be bit-identical.
+ */
+const FLOAT64_READOUTS = new Set([
+  'kl/exact_old_new',
+  'kl/exact_old_new_max',
+  'kl/k1',
+  'kl/k3',
+  'kl/exact_visitation',
+  'kl/pre_step_max',
+  'loss/policy',
+  'loss/kl_penalty',
+  'loss/total',
+  'loss/grad_norm',
+  'policy/entropy',
+]);
+
+/** The browser trained exactly Node's run: equal keys, equal values, float64 readouts to 1e-9 relative. */
+function expectSameRun(browser: MetricRecord[], node: MetricRecord[]): void {
+  expect(browser).toHaveLength(node.length);
+  node.forEach((n, i) => {
+    const b = browser[i]!;
+    expect(Object.keys(b).sort()).toEqual(Object.keys(n).sort());
+    for (const [k, v] of Object.entries(n)) {
+      if (FLOAT64_READOUTS.has(k) && typeof v === 'number' && typeof b[k] === 'number')
+        expect(Math.abs(b[k]! - v), `${k} of update ${i + 1}`).toBeLessThanOrEqual(1e-9 * Math.max(1e-12, Math.abs(v)));
+      else expect(b[k], `${k} of update ${i + 1}`).toBe(v);
+    }
+  });
+  // The run learned something: the comparison is not between two untouched policies.
+  expect(node.some((r) => (r['kl/exact_rollout_end'] ?? 0) > 0)).toBe(true);
 }
 
 async function nodeRecords(config: Record<string, unknown>, n: number): Promise<MetricRecord[]> {
@@ -90,6 +131,77 @@ describe('playground logic (no browser)', () => {
   });
 });
 
+describe('playground input checks and URL (no browser)', () => {
+  it('each invalid field gets its own plain message; 0 updates is an error, not 1', () => {
+    const { errors } = parseSettings(
+      { beta: '-1', updates: '0', clipEpsilon: '1', seed: '1.5', targetKl: '0', env: 'nowhere' },
+      DEFAULT_SETTINGS,
+    );
+    expect(errors.map((e) => e.field)).toEqual(['env', 'clipEpsilon', 'beta', 'targetKl', 'seed', 'updates']);
+    expect(errors.find((e) => e.field === 'beta')!.message).toMatch(/^β must be 0 or more/);
+    for (const e of errors) expect(e.message).not.toMatch(/config\.|createKlController|resolvePpoConfig/);
+    expect(parseSettings({ updates: '2.5' }, DEFAULT_SETTINGS).errors.map((e) => e.field)).toEqual(['updates']);
+    expect(parseSettings({ beta: '' }, DEFAULT_SETTINGS).errors.map((e) => e.field)).toEqual(['beta']);
+    const ok = parseSettings({ beta: '0', updates: '3', clipEpsilon: '0.3', seed: '0' }, DEFAULT_SETTINGS);
+    expect(ok.errors).toEqual([]);
+    expect(ok.settings).toMatchObject({ beta: 0, updates: 3, clipEpsilon: 0.3, seed: 0 });
+  });
+
+  it('a library error is mapped to the field that caused it by the argument it names', () => {
+    let err: unknown;
+    try {
+      resolvePpoConfig(toPpoConfig({ ...DEFAULT_SETTINGS, beta: -1 }) as never);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KlipError);
+    expect(fieldOfLibraryError((err as KlipError).arg)?.field).toBe('beta');
+    expect(fieldOfLibraryError('somethingElse')).toBeNull();
+    expect(fieldOfLibraryError(undefined)).toBeNull();
+  });
+
+  it('reads and writes the URL parameters named as the form fields', () => {
+    const u = readUrl(
+      '?ab=1&env=frozenlake8x8&objective=clip+kl&seed=4&b.objective=kl-penalty&b.controller=adaptive&b.env=grid5x5&autostart=1&zzz=1',
+    );
+    expect(u.a).toEqual({ env: 'frozenlake8x8', objective: 'clip+kl', seed: '4' });
+    expect(u.b).toEqual({ objective: 'kl-penalty', controller: 'adaptive' });
+    expect(u).toMatchObject({ ab: true, autostart: true, klP: null, klQ: null, unknown: ['b.env', 'zzz'] });
+    const defaults = DEFAULT_SETTINGS as unknown as Record<string, unknown>;
+    const a = Object.fromEntries(FIELD_NAMES.map((f) => [f, String(defaults[f] ?? 'normal')])) as Record<
+      FieldName,
+      string
+    >;
+    const text = writeUrl(a, { ...a, objective: 'kl-penalty' }, { p: [0.5, 0.5], q: [0.9, 0.1] });
+    const back = readUrl(text);
+    expect(back.a).toEqual(a);
+    expect(back.b).toEqual({ objective: 'kl-penalty' }); // only what differs from A
+    expect(back.ab).toBe(true);
+    expect(explorerFromUrl(back)).toEqual({ p: [0.5, 0.5], q: [0.9, 0.1] });
+  });
+
+  it('probability lists are normalized; bad ones give a message', () => {
+    expect(parseProbList('1,3')).toEqual({ probs: [0.25, 0.75] });
+    expect(parseProbList('0.45,0.05,0.05,0.45')).toEqual({ probs: [0.45, 0.05, 0.05, 0.45] });
+    for (const bad of ['0.5', '0.5,abc', '-1,2', '0,0', '1,1,1,1,1,1,1'])
+      expect(parseProbList(bad)).toHaveProperty('error');
+    expect(explorerFromUrl({ klP: '1,1', klQ: '1,1,1' })).toHaveProperty('error');
+    expect(explorerFromUrl({ klP: '1,1', klQ: null })).toHaveProperty('error');
+    expect(explorerFromUrl({ klP: null, klQ: null })).toBeNull();
+  });
+
+  it('chart readout: nearest update within the run, values never read 0.000000', () => {
+    expect(nearestUpdate(3.4, 10)).toBe(3);
+    expect(nearestUpdate(-2, 10)).toBe(1);
+    expect(nearestUpdate(40, 10)).toBe(10);
+    expect(nearestUpdate(3, 0)).toBeNull();
+    expect(formatValue(0)).toBe('0');
+    expect(formatValue(0.000001234)).toBe('1.23e-6');
+    expect(formatValue(0.74423)).toBe('0.7442');
+    expect(formatValue(-4902.26)).toBe('-4902');
+  });
+});
+
 /** Updates of the screenshot run: enough for the return curve to climb on FrozenLake 4×4. */
 const N_UPDATES = 20;
 
@@ -97,6 +209,39 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
   let page: Page;
   let close: (() => Promise<void>)[] = [];
   const problems: string[] = [];
+  let baseUrl = '';
+
+  /** A fresh page at `query` (e.g. `?env=…`), ready (its trainers built) unless the settings are invalid. */
+  async function openPage(query: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const p = await page.context().newPage();
+    await p.setViewportSize(viewport);
+    p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await p.goto(`${baseUrl}${query}`);
+    await p.waitForFunction(() => (window as unknown as { klipTest?: unknown }).klipTest !== undefined, null, {
+      timeout: 30_000,
+    });
+    if ((await p.evaluate(() => document.body.dataset.invalid)) !== 'true')
+      await p.evaluate(async () => {
+        await window.klipTest.whenReady();
+        return true;
+      });
+    return p;
+  }
+
+  /** Wait until `p`'s run is finished and its charts have drawn. */
+  async function waitFinished(p: Page): Promise<void> {
+    await p.waitForFunction(
+      () =>
+        document.body.dataset.running === 'false' &&
+        (document.querySelector('#status')?.textContent ?? '').startsWith('finished'),
+      null,
+      { timeout: 60_000 },
+    );
+    await p.evaluate(async () => {
+      await window.klipTest.chartsIdle();
+      return true;
+    });
+  }
 
   async function waitReady(): Promise<void> {
     await page.evaluate(async () => {
@@ -146,10 +291,12 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     const browser = await launchChromium(CHROMIUM);
     close = [browser.close, server.close];
     page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
     });
+    baseUrl = server.url;
     await page.goto(server.url);
     await page.waitForFunction(() => (window as unknown as { klipTest?: unknown }).klipTest !== undefined, null, {
       timeout: 30_000,
@@ -226,7 +373,7 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     expect(await page.textContent('#latest td[data-key="update"]')).toBe(String(N_UPDATES));
 
     mkdirSync(ARTIFACTS, { recursive: true });
-    const shot = join(ARTIFACTS, 'playground.png');
+    const shot = join(ARTIFACTS, 'playground_desktop.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(problems).toEqual([]);
   });
@@ -275,18 +422,189 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     }
   });
 
-  it('same seed, same numbers as Node on the cpu backend', async () => {
-    const config = toPpoConfig({ ...DEFAULT_SETTINGS, backend: 'cpu', updates: 3, seed: 7 });
+  it('A/B: both runs on the same seed drawn on the same charts, B equal to a single run of B', async () => {
+    const n = 6;
+    const ab = await openPage(
+      `?ab=1&env=frozenlake4x4&seed=2&updates=${n}&speed=fast&objective=clip&b.objective=kl-penalty&b.controller=adaptive&autostart=1`,
+    );
+    try {
+      await waitFinished(ab);
+      const a = await ab.evaluate(() => window.klipTest.records(0));
+      const b = await ab.evaluate(() => window.klipTest.records(1));
+      expect(a).toHaveLength(n);
+      expect(b).toHaveLength(n);
+      const sb = (await ab.evaluate(() => window.klipTest.settings(1)))!;
+      expect(sb).toMatchObject({ env: 'frozenlake4x4', seed: 2, objective: 'kl-penalty', controller: 'adaptive' });
+      // B's metrics are those of B trained alone (same worker, same backend and engine).
+      const alone = await ab.evaluate(([c]) => window.klipTest.run(c!, 6), [toPpoConfig(sb)] as const);
+      expect(b.map((r) => deterministicPart(r))).toEqual(alone);
+      const sa = (await ab.evaluate(() => window.klipTest.settings(0)))!;
+      const aloneA = await ab.evaluate(([c]) => window.klipTest.run(c!, 6), [toPpoConfig(sa)] as const);
+      expect(a.map((r) => deterministicPart(r))).toEqual(aloneA);
+      expect(b.map((r) => r['kl/coef'])).not.toEqual(a.map((r) => r['kl/coef']));
+      // Four lines on the return chart (2 series × A, B); B's are dashed, A's solid.
+      const dashes = await ab.$$eval('figure[data-chart="return"] .mark-line path', (ps) =>
+        ps.map((p) => p.getAttribute('stroke-dasharray')),
+      );
+      expect(dashes).toHaveLength(4);
+      expect(dashes.filter((d) => d === '6,3')).toHaveLength(2);
+      expect(dashes.filter((d) => d === null || d === '1,0')).toHaveLength(2);
+      expect(await ab.getAttribute('[data-testid="ab-legend"]', 'aria-label')).toBe('A: clip · B: kl-penalty adaptive');
+      expect((await ab.textContent('[data-testid="ab-legend"]'))!.replace(/\s+/g, ' ').trim()).toBe(
+        'A: clip · B: kl-penalty adaptive',
+      );
+      expect(await ab.locator('#world line[data-prob]').count()).toBeGreaterThan(0);
+      expect(await ab.locator('#world-b line[data-prob]').count()).toBeGreaterThan(0);
+      expect(await ab.textContent('#latest td[data-key="update"][data-side="B"]')).toBe(String(n));
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await ab.screenshot({ path: join(ARTIFACTS, 'playground_ab.png'), fullPage: true });
+    } finally {
+      await ab.close();
+    }
+  });
+
+  it('an invalid β marks its field in plain words and disables Start until fixed', async () => {
+    const p = await openPage('?env=grid5x5&updates=3');
+    try {
+      await p.fill('#settings [name="beta"]', '-1');
+      await p.locator('#settings [name="beta"]').dispatchEvent('change');
+      expect(await p.getAttribute('#settings [name="beta"]', 'aria-invalid')).toBe('true');
+      const msg = await p.textContent('#err-settings-beta');
+      expect(msg).toMatch(/^β must be 0 or more/);
+      expect(await p.isVisible('#err-settings-beta')).toBe(true);
+      expect(await p.isDisabled('#start')).toBe(true);
+      expect(await p.isDisabled('#step')).toBe(true);
+      expect(await p.textContent('#status')).toBe('Fix the marked setting to train.');
+      expect(await p.textContent('body')).not.toMatch(/createKlController|config\.beta/);
+      expect(await p.getAttribute('#settings [name="seed"]', 'aria-invalid')).toBeNull();
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await p.screenshot({ path: join(ARTIFACTS, 'playground_error.png') });
+      // 0 updates is an error too, not silently 1.
+      await p.fill('#settings [name="updates"]', '0');
+      await p.locator('#settings [name="updates"]').dispatchEvent('change');
+      expect(await p.getAttribute('#settings [name="updates"]', 'aria-invalid')).toBe('true');
+      // Fixing both re-enables Start and builds the run.
+      await p.fill('#settings [name="beta"]', '0.5');
+      await p.fill('#settings [name="updates"]', '3');
+      await p.locator('#settings [name="updates"]').dispatchEvent('change');
+      await p.evaluate(async () => {
+        await window.klipTest.whenReady();
+        return true;
+      });
+      expect(await p.getAttribute('#settings [name="beta"]', 'aria-invalid')).toBeNull();
+      expect(await p.isHidden('#err-settings-beta')).toBe(true);
+      expect(await p.isEnabled('#start')).toBe(true);
+      expect(await p.textContent('#status')).toMatch(/^ready/);
+      expect(await p.evaluate(() => window.klipTest.settings(0)?.beta)).toBe(0.5);
+      expect(new URL(p.url()).searchParams.get('beta')).toBe('0.5'); // the link follows the form
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a URL preloads the settings and the KL explorer; a bad list gives a visible message', async () => {
+    const p = await openPage(
+      '?env=cliffwalking&objective=clip%2Bkl&controller=fixed&beta=0.3&clipEpsilon=0.1&seed=9&updates=4&speed=slow&klP=0.45,0.05,0.05,0.45&klQ=1,1,1,1',
+    );
+    try {
+      expect(await p.evaluate(() => window.klipTest.settings(0))).toEqual({
+        env: 'cliffwalking',
+        objective: 'clip+kl',
+        controller: 'fixed',
+        clipEpsilon: 0.1,
+        beta: 0.3,
+        targetKl: 0.01, // CliffWalking's own target (not in the link)
+        seed: 9,
+        updates: 4,
+        backend: 'wasm',
+      });
+      expect(await p.inputValue('#settings [name="speed"]')).toBe('slow');
+      const { p: dp, q: dq } = await p.evaluate(() => window.klipTest.explorer.get());
+      expect(dp).toEqual([0.45, 0.05, 0.05, 0.45]);
+      expect(dq).toEqual([0.25, 0.25, 0.25, 0.25]);
+      expect(await p.textContent('[data-testid="kl-pq"]')).toBe(kl(dp, dq).toFixed(4));
+      expect(await p.isHidden('#kl-url-error')).toBe(true);
+      expect(await p.textContent('#charts-intro')).toMatch(/not sparse: every step costs −1/);
+    } finally {
+      await p.close();
+    }
+    const bad = await openPage('?klP=0.5,abc&klQ=1,1');
+    try {
+      expect(await bad.isVisible('#kl-url-error')).toBe(true);
+      expect(await bad.textContent('#kl-url-error')).toMatch(/klP: every entry must be a number/);
+      expect(await bad.textContent('[data-testid="kl-pq"]')).toBe('0.1838'); // the example stays
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('the crosshair reads the nearest update under the pointer', async () => {
+    const p = await openPage('?env=bandit&updates=8&speed=fast&autostart=1');
+    try {
+      await waitFinished(p);
+      const records = await p.evaluate(() => window.klipTest.records(0));
+      const host = p.locator('figure[data-chart="entropy"] .chart-host');
+      await host.scrollIntoViewIfNeeded();
+      const box = (await host.boundingBox())!;
+      await p.mouse.move(box.x + box.width - 12, box.y + box.height / 2); // right end of the plot: the last update
+      const text = await p.textContent('figure[data-chart="entropy"] .readout');
+      expect(text).toContain('update 8');
+      expect(text).toContain(`entropy: ${formatValue(records[7]!['policy/entropy']!)}`);
+      expect(await p.isVisible('figure[data-chart="entropy"] .xhair')).toBe(true);
+      expect(await p.locator('figure[data-chart="entropy"] title').count()).toBe(0); // no native tooltips
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('fits a 390 px phone: no horizontal scroll, the world and charts right after the controls', async () => {
+    const p = await openPage('?env=frozenlake8x8&updates=5&speed=fast&autostart=1', { width: 390, height: 844 });
+    try {
+      await waitFinished(p);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      const top = (sel: string): Promise<number> => p.locator(sel).evaluate((e) => e.getBoundingClientRect().top);
+      const controlsBottom = await p.locator('.controls').evaluate((e) => e.getBoundingClientRect().bottom);
+      const worldTop = await top('.world');
+      expect(worldTop).toBeGreaterThan(controlsBottom);
+      expect(worldTop - controlsBottom).toBeLessThan(40);
+      expect(await top('#charts')).toBeGreaterThan(worldTop);
+      // FrozenLake 8×8 pays nothing in its first updates: the page says why the curves are flat.
+      expect(await p.isVisible('#no-reward')).toBe(true);
+      expect(await p.textContent('#no-reward')).toMatch(/no reward yet: the agent has not reached the goal/);
+      // Flat curves still get readable axes: no "0.000000" tick, and more than one tick on every linear axis.
+      const labels = await p.$$eval('.chart-host svg .role-axis-label text', (ts) =>
+        ts.map((t) => t.textContent ?? ''),
+      );
+      expect(labels.length).toBeGreaterThan(20);
+      expect(labels.filter((l) => /\d\.\d{5,}/.test(l))).toEqual([]);
+      for (const chart of ['return', 'kl', 'entropy', 'clip']) {
+        const ys = await p.$$eval(
+          `figure[data-chart="${chart}"] .role-axis:has(.role-axis-title text) .role-axis-label text`,
+          (ts) => ts.length,
+        );
+        expect(ys, chart).toBeGreaterThan(0);
+      }
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await p.screenshot({ path: join(ARTIFACTS, 'playground_phone.png'), fullPage: true });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('same seed, same run as Node (klip train --engine fused) on the cpu backend', async () => {
+    // FrozenLake 4×4 pays a reward in the first rollout, so every update moves the policy.
+    const config = toPpoConfig({ ...DEFAULT_SETTINGS, env: 'frozenlake4x4', backend: 'cpu', updates: 3, seed: 7 });
+    expect(config.engine).toBe('fused');
     const browser = await page.evaluate(([c]) => window.klipTest.run(c!, 3), [config] as const);
     const node = await nodeRecords(config, 3);
     expect(browser).toHaveLength(3);
-    expect(browser).toEqual(node);
+    expectSameRun(browser, node);
   });
 
-  it('same seed, same numbers as Node on the wasm backend', async () => {
-    const config = toPpoConfig({ ...DEFAULT_SETTINGS, backend: 'wasm', updates: 2, seed: 11 });
-    const browser = await page.evaluate(([c]) => window.klipTest.run(c!, 2), [config] as const);
-    const node = await nodeRecords(config, 2);
-    expect(browser).toEqual(node);
+  it('same seed, same run as Node (klip train --engine fused) on the wasm backend', async () => {
+    const config = toPpoConfig({ ...DEFAULT_SETTINGS, env: 'frozenlake4x4', backend: 'wasm', updates: 3, seed: 11 });
+    const browser = await page.evaluate(([c]) => window.klipTest.run(c!, 3), [config] as const);
+    const node = await nodeRecords(config, 3);
+    expectSameRun(browser, node);
   });
 });

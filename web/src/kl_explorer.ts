@@ -11,7 +11,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 export const TEACHER: readonly number[] = [0.7, 0.3];
 /** See {@link TEACHER}. */
 export const STUDENT: readonly number[] = [0.4, 0.6];
-const MAX_CATEGORIES = 6;
+/** Most categories a distribution of the explorer may have. */
+export const MAX_CATEGORIES = 6;
 const BAR_H = 150;
 const BAR_W = 46;
 
@@ -39,9 +40,13 @@ interface Side {
 
 /**
  * Mount the explorer into `root` (its children are replaced).
- * @returns Functions to read and set the two distributions (used by the page's test hook).
+ * @param onChange Called with both distributions after every change (drag, key, button or `set`).
+ * @returns Functions to read and set the two distributions (used by the page's test hook and the URL).
  */
-export function mountKlExplorer(root: HTMLElement): {
+export function mountKlExplorer(
+  root: HTMLElement,
+  onChange: (p: readonly number[], q: readonly number[]) => void = () => undefined,
+): {
   get(): { p: number[]; q: number[] };
   set(p: number[], q: number[]): void;
 } {
@@ -159,6 +164,7 @@ export function mountKlExplorer(root: HTMLElement): {
     out.qp.textContent = fmt(klProbs(q, p));
     out.js.textContent = fmt(jsProbs(p, q));
     out.tv.textContent = fmt(tvProbs(p, q));
+    onChange(p, q);
   }
 
   /** Probability under the pointer: bar top follows the pointer's y inside the track. */

@@ -1,17 +1,19 @@
 /**
- * The playground's training worker: owns the tfjs backend and one `Trainer`, runs it one update at a time and
- * posts plain-number records, frames and policy snapshots to the page, which therefore stays responsive.
- * Messages: see `protocol.ts` (init / reset / start / pause / step / speed, and `run` for the test hook).
+ * The playground's training worker: owns the tfjs backend and the page's `Trainer`s (one, or two in A/B mode), runs
+ * them one update at a time (A then B: each trainer has its own seeded streams and engine, so taking turns changes
+ * none of its numbers) and posts plain-number records, frames and policy snapshots to the page, which therefore
+ * stays responsive. Messages: see `protocol.ts` (init / reset / start / pause / step / speed, `run` for the test hook).
  * @module
  */
 /// <reference lib="webworker" />
-import { Trainer, setBackend, deterministicPart, type PpoConfigInput } from 'klip';
+import { KlipError, Trainer, deterministicPart, getBackend, setBackend, type PpoConfigInput } from 'klip';
 import type { RenderFrame } from 'klip/envs';
 import {
   toPpoConfig,
   type FromWorker,
   type PlaygroundSettings,
   type Record_,
+  type SideReady,
   type Snapshot,
   type ToWorker,
 } from './protocol.js';
@@ -21,10 +23,11 @@ declare const self: DedicatedWorkerGlobalScope;
 let wasmPaths = '';
 /** The backend the page's runs use: 'wasm' unless it failed to load (null until `init`). */
 let available: 'wasm' | 'cpu' | null = null;
-let trainer: Trainer | null = null;
-/** Generation of the page's `reset` that built `trainer`. */
+/** The page's trainers: side 0 = A, side 1 = B (A/B mode). */
+let trainers: Trainer[] = [];
+/** Generation of the page's `reset` that built `trainers`. */
 let gen = 0;
-let settings: PlaygroundSettings | null = null;
+let settings: PlaygroundSettings[] = [];
 let running = false;
 let busy = false;
 let delayMs = 0;
@@ -38,6 +41,11 @@ function post(msg: FromWorker): void {
 function errorMessage(e: unknown): string {
   // klip errors already name the function and argument; class names are minified in the built page.
   return e instanceof Error ? e.message : String(e);
+}
+
+/** An error message for the page, with the library's argument at fault when it named one. */
+function errorOf(e: unknown, extra: { id?: number; side?: number } = {}): FromWorker {
+  return { type: 'error', message: errorMessage(e), ...(e instanceof KlipError ? { arg: e.arg } : {}), ...extra };
 }
 
 function enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -71,32 +79,54 @@ async function snapshotOf(t: Trainer): Promise<Snapshot | null> {
   return t.policySnapshot();
 }
 
-async function reset(nextGen: number, next: PlaygroundSettings): Promise<void> {
-  trainer?.dispose();
-  trainer = null;
-  const backend = await ensureBackend();
-  settings = { ...next, backend: next.backend === 'cpu' ? 'cpu' : backend };
-  trainer = await Trainer.create(toPpoConfig(settings));
-  gen = nextGen;
-  post({
-    type: 'ready',
-    gen,
-    settings,
-    backend: settings.backend,
-    numIterations: trainer.config.numIterations,
-    optimalReturn: trainer.exactOptimum?.optimalReturn ?? null,
-    frame: frameOf(trainer),
-    snapshot: await snapshotOf(trainer),
-  });
+function disposeAll(): void {
+  for (const t of trainers) t.dispose();
+  trainers = [];
 }
 
+async function reset(nextGen: number, runs: PlaygroundSettings[]): Promise<void> {
+  disposeAll();
+  const backend = await ensureBackend();
+  settings = runs.map((s) => ({ ...s, backend: s.backend === 'cpu' ? 'cpu' : backend }));
+  for (const [side, s] of settings.entries()) {
+    try {
+      trainers.push(await Trainer.create(toPpoConfig(s)));
+    } catch (e) {
+      disposeAll();
+      post(errorOf(e, { side }));
+      return;
+    }
+  }
+  gen = nextGen;
+  const sides: SideReady[] = [];
+  for (const [i, t] of trainers.entries())
+    sides.push({
+      settings: settings[i]!,
+      numIterations: t.config.numIterations,
+      optimalReturn: t.exactOptimum?.optimalReturn ?? null,
+      frame: frameOf(t),
+      snapshot: await snapshotOf(t),
+    });
+  post({ type: 'ready', gen, backend: settings[0]!.backend, sides });
+}
+
+/** Select the backend of side `i` when another side (or the test hook) switched the global one. */
+async function useBackendOf(i: number): Promise<void> {
+  const want = settings[i]?.backend;
+  if (want && getBackend() !== want) await setBackend(want);
+}
+
+/** One update of every trainer not yet done, A first; false when all are done. */
 async function stepOnce(): Promise<boolean> {
-  const t = trainer;
-  if (!t || t.done) return false;
   const g = gen;
-  const record = (await t.step()) as Record_;
-  post({ type: 'update', gen: g, record, frame: frameOf(t), snapshot: await snapshotOf(t), done: t.done });
-  return !t.done;
+  const current = trainers;
+  for (const [side, t] of current.entries()) {
+    if (t.done) continue;
+    await useBackendOf(side);
+    const record = (await t.step()) as Record_;
+    post({ type: 'update', gen: g, side, record, frame: frameOf(t), snapshot: await snapshotOf(t), done: t.done });
+  }
+  return current.some((t) => !t.done);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -120,7 +150,7 @@ async function loop(): Promise<void> {
   } catch (e) {
     running = false;
     post({ type: 'running', running: false });
-    post({ type: 'error', message: errorMessage(e) });
+    post(errorOf(e));
   } finally {
     busy = false;
   }
@@ -137,8 +167,8 @@ async function runIsolated(id: number, config: PpoConfigInput, nUpdates: number)
     post({ type: 'runResult', id, records });
   } finally {
     t.dispose();
-    // Trainer.create switched the global backend to config.backend: give the page's trainer its own back.
-    if (trainer && settings) await setBackend(settings.backend);
+    // Trainer.create switched the global backend to config.backend: give the page's trainers their own back.
+    if (trainers.length) await useBackendOf(0);
   }
 }
 
@@ -147,13 +177,13 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   switch (msg.type) {
     case 'init':
       wasmPaths = msg.wasmPaths;
-      void enqueue(ensureBackend).catch((e) => post({ type: 'error', message: errorMessage(e) }));
+      void enqueue(ensureBackend).catch((e) => post(errorOf(e)));
       break;
     case 'reset':
       // Stop at once; a Start sent after this Reset applies to the new trainer (the queue runs reset first).
       running = false;
       post({ type: 'running', running: false });
-      void enqueue(() => reset(msg.gen, msg.settings)).catch((e) => post({ type: 'error', message: errorMessage(e) }));
+      void enqueue(() => reset(msg.gen, msg.runs)).catch((e) => post(errorOf(e)));
       break;
     case 'start':
       delayMs = msg.delayMs;
@@ -172,12 +202,10 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'step':
       running = false;
-      void enqueue(stepOnce).catch((e) => post({ type: 'error', message: errorMessage(e) }));
+      void enqueue(stepOnce).catch((e) => post(errorOf(e)));
       break;
     case 'run':
-      void enqueue(() => runIsolated(msg.id, msg.config, msg.nUpdates)).catch((e) =>
-        post({ type: 'error', id: msg.id, message: errorMessage(e) }),
-      );
+      void enqueue(() => runIsolated(msg.id, msg.config, msg.nUpdates)).catch((e) => post(errorOf(e, { id: msg.id })));
       break;
   }
 };
