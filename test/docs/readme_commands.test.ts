@@ -34,7 +34,8 @@ function missingInputs(commands: readonly string[], root = ROOT): string[] {
   const problems: string[] = [];
   // Run folders come from earlier commands only (a local runs/ of someone's experiments does not count).
   const have = (p: string): boolean =>
-    (!p.startsWith('runs/') && existsSync(join(root, p))) || written.some((w) => w === p || pattern(p).test(w) || pattern(w).test(p));
+    (!p.startsWith('runs/') && existsSync(join(root, p))) ||
+    written.some((w) => w === p || pattern(p).test(w) || pattern(w).test(p));
   for (const raw of commands) {
     for (const cmd of raw.replace(/\\\n/g, ' ').split(/&&|;/)) {
       const t = cmd.trim().split(/\s+/).filter(Boolean);
@@ -76,13 +77,14 @@ describe("the README's shell commands", () => {
       '`npx klip report runs/quickstart runs/my-other-run` reads runs/quickstart, which nothing wrote before',
       '`npx klip report runs/quickstart runs/my-other-run` reads runs/my-other-run, which nothing wrote before',
     ]);
-    expect(missingInputs(['npm start', 'npx klip train --out runs/b', 'npx klip report runs/quickstart runs/b'])).toEqual(
-      [],
-    );
+    expect(
+      missingInputs(['npm start', 'npx klip train --out runs/b', 'npx klip report runs/quickstart runs/b']),
+    ).toEqual([]);
     expect(missingInputs(['npx klip eval runs/mine --best', 'npx klip train --out runs/mine'])).toHaveLength(1);
     expect(missingInputs(['npx klip train --map my_map.txt'])[0]).toMatch(/reads my_map\.txt/);
     expect(
       missingInputs([
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable, as the README writes it
         'npx klip compare --seeds 10 --shard ${SLURM_ARRAY_TASK_ID}/8 --out runs/cmp-shard-${SLURM_ARRAY_TASK_ID}',
         'npx klip compare --merge runs/cmp-shard-* --out runs/cmp',
       ]),
