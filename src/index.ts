@@ -10,6 +10,7 @@ export {
   EnvError,
   CheckpointError,
   NumericError,
+  BackendError,
   describeValue,
 } from './core/errors.js';
 export type { KlipErrorDetails } from './core/errors.js';
@@ -17,8 +18,8 @@ export { createRng } from './random/rng.js';
 export type { Rng, RngState, AleaState, Seed } from './random/rng.js';
 export { sampleCategorical, shuffleInPlace, permutation } from './random/sampling.js';
 export type { WritableArrayLike } from './random/sampling.js';
-export { setBackend, getBackend, BACKENDS } from './backend/backend.js';
-export type { BackendName } from './backend/backend.js';
+export { ready, setBackend, getBackend, BACKENDS } from './backend/backend.js';
+export type { BackendName, ReadyOptions } from './backend/backend.js';
 export { readScalars, globalNorm, maskedMean } from './core/tensor.js';
 export type { TensorLike } from './core/tensor.js';
 export type { Distribution, DistributionParams } from './distributions/types.js';

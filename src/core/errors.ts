@@ -108,3 +108,8 @@ export class EnvError extends KlipError {}
 export class CheckpointError extends KlipError {}
 /** A value that must be finite is NaN or ±Infinity, or a probability vector does not sum to 1. */
 export class NumericError extends KlipError {}
+/**
+ * The tensor backend is not ready: a tensor was requested before `await ready()` (or `await setBackend(…)`) finished.
+ * tfjs starts the wasm backend asynchronously, so the first tensor must wait for it.
+ */
+export class BackendError extends KlipError {}

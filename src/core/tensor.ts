@@ -3,7 +3,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { NumericError, ShapeError } from './errors.js';
+import { BackendError, NumericError, ShapeError } from './errors.js';
 
 /** A value accepted where a tensor is expected: a tensor, or (nested) number arrays / typed arrays. */
 export type TensorLike = tf.Tensor | number | number[] | number[][] | Float32Array | Float64Array | Int32Array;
@@ -11,10 +11,12 @@ export type TensorLike = tf.Tensor | number | number[] | number[][] | Float32Arr
 /**
  * Convert `x` to a float32 tensor (tfjs `convertToTensor`). A tensor is returned as is (not cloned, not owned);
  * arrays become new tensors that belong to the surrounding `tf.tidy`.
+ * @throws BackendError when no backend is ready yet ({@link requireBackend}).
  * @throws ShapeError for ragged nested arrays or non-numeric input.
  */
 export function toTensor(fn: string, arg: string, x: TensorLike, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
   if (x instanceof tf.Tensor) return x;
+  requireBackend(fn);
   const shape = rectangularShape(x);
   if (shape === null) throw new ShapeError({ fn, arg, expected: 'a tensor or a rectangular array of numbers', got: x });
   // tf.tensor accepts only Float32Array, Int32Array and Uint8Array views; copy other typed arrays (Float64Array, …).
@@ -22,6 +24,32 @@ export function toTensor(fn: string, arg: string, x: TensorLike, dtype: 'float32
     return tf.tensor(Array.from(x, Number), shape, dtype);
   }
   return tf.tensor(x as number[], shape, dtype);
+}
+
+/**
+ * Check that tfjs has a backend ready for a new tensor. tfjs initialises the wasm backend asynchronously, so a tensor
+ * created before `await ready()` (or `await setBackend(…)`, or `await tf.ready()`) finishes makes tfjs throw "The
+ * highest priority backend 'wasm' has not yet been initialized"; this turns that state into a {@link BackendError}
+ * that names `ready()`. A backend that initialises synchronously (tfjs-cpu as the only one registered) is started
+ * here, as tfjs itself would.
+ * @param fn The public function about to create a tensor, named in the error.
+ * @throws BackendError when the backend is still starting.
+ */
+export function requireBackend(fn: string): void {
+  try {
+    void tf.engine().backend;
+  } catch (e) {
+    const message = (e as Error).message ?? '';
+    if (!/has not yet been initialized/.test(message)) throw e;
+    const name = /backend '([^']*)'/i.exec(message)?.[1];
+    const known = name !== undefined && name !== 'null' && name !== 'undefined';
+    throw new BackendError({
+      fn,
+      arg: 'backend',
+      expected: "ready before the first tensor: call `await ready()` (from 'klip') once at the start",
+      got: known ? `${name} (still starting)` : 'a backend still starting',
+    });
+  }
 }
 
 /** A typed array (an `ArrayBufferView` other than a `DataView`), readable by index. */

@@ -366,7 +366,13 @@ describe('code blocks in README.md, CONTRIBUTING.md and docs/', () => {
         });
       } else if (CODE_LANGS.has(f.lang)) {
         const source = EXAMPLE_FILES.find((_, i) => isExcerptOf(f.code, EXAMPLES[i]!));
-        if (source !== undefined) {
+        if (source !== undefined && /^examples[\\/]web[\\/]/.test(source)) {
+          // The browser example is built with Vite and loaded in Chromium by web_example.test.ts.
+          it(`${name} is an excerpt of ${source}, which test/docs/web_example.test.ts builds and runs`, () => {
+            const text = readFileSync(join(ROOT, 'test', 'docs', 'web_example.test.ts'), 'utf8');
+            expect(text).toMatch(/join\(ROOT, 'examples', 'web', 'vite\.config\.ts'\)/);
+          });
+        } else if (source !== undefined) {
           // An excerpt is not run here: the example's test imports and runs the example it is taken from.
           const base = source.replace(/^examples[\\/]/, '').replace(/\.(ts|js|mjs)$/, '');
           it(`${name} is an excerpt of ${source}, which test/examples/${base}.test.ts runs`, () => {

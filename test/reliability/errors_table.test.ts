@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  BackendError,
   Categorical,
   CheckpointError,
   ConfigError,
@@ -25,6 +26,7 @@ import {
   evaluateSchedule,
   gae,
   groupRelativeAdvantages,
+  klDivergence,
   klEstimate,
   klProbs,
   klRegularizedOptimum,
@@ -94,6 +96,7 @@ const CLASSES: Record<string, new (...a: never[]) => KlipError> = {
   ConfigError,
   EnvError,
   CheckpointError,
+  BackendError,
 };
 const CLI_SECTION = 'CLI';
 
@@ -382,6 +385,18 @@ const THUNKS: Record<string, Thunk> = {
       }),
     ),
   'ckpt-obs-space': () => Trainer.restore(withCkpt((c) => (c.obs = [5, 0]))),
+  // BackendError: tfjs's state after `setBackend(…)` without await (its pending start); restored afterwards.
+  // A fresh process importing klip is in the same state: docs/errors.md's block under BackendError runs one.
+  'backend-not-ready': () => {
+    const engine = tf.engine() as unknown as { pendingBackendInit: Promise<boolean> | null };
+    const saved = engine.pendingBackendInit;
+    engine.pendingBackendInit = new Promise<boolean>(() => undefined);
+    try {
+      return klDivergence(Categorical.fromLogits([[1, 1, 0]]), Categorical.fromLogits([[1, 2, 0]]));
+    } finally {
+      engine.pendingBackendInit = saved;
+    }
+  },
   // CLI: the thunk returns argv (relative to the temp folder)
   'cli-unknown-flag': () => ['train', '--bogus'],
   'cli-steps-negative': () => ['train', '--steps', '-5', '--out', join(tmp, 'never1')],
