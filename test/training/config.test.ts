@@ -1,7 +1,13 @@
 import { WORLD_DEFAULTS } from '../../src/training/world_defaults.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
-import { DEFAULT_PPO_CONFIG, PENALTY_KL_KINDS, POLICY_KINDS, resolvePpoConfig } from '../../src/training/config.js';
+import {
+  DEFAULT_PPO_CONFIG,
+  PENALTY_KL_KINDS,
+  POLICY_KINDS,
+  type PpoConfigInput,
+  resolvePpoConfig,
+} from '../../src/training/config.js';
 
 describe('resolvePpoConfig', () => {
   it('fills every default from the library and the world, and derives the sizes', () => {
@@ -160,7 +166,9 @@ describe('resolvePpoConfig', () => {
 describe('resolvePpoConfig: undefined values', () => {
   it('treats a key set to undefined as left out (the world default applies)', () => {
     const plain = resolvePpoConfig({ env: 'bandit' });
-    const withUndef = resolvePpoConfig({ env: 'bandit', lr: undefined, earlyStopKl: undefined, seed: undefined });
+    // What a JavaScript caller (or `lr: cond ? x : undefined` without exactOptionalPropertyTypes) passes.
+    const input: Record<string, unknown> = { env: 'bandit', lr: undefined, earlyStopKl: undefined, seed: undefined };
+    const withUndef = resolvePpoConfig(input as PpoConfigInput);
     expect(withUndef).toEqual(plain);
     expect(plain.lr).toBe(0.05); // the bandit's tabular default (world_defaults.ts), not DEFAULT_PPO_CONFIG's null
   });
