@@ -294,8 +294,9 @@ export function frontierSpec(frontiers: readonly ReportFrontier[]): VegaLiteSpec
       values.push({ frontier: name, kind: FRONTIER_SERIES.curve, beta: p.beta, kl: p.kl, reward: p.expectedReward });
     for (const p of optimal)
       values.push({ frontier: name, kind: FRONTIER_SERIES.optimal, beta: p.beta, kl: p.kl, reward: p.expectedReward });
-    for (const p of trained)
+    for (const [i, p] of trained.entries())
       values.push({
+        labelSide: i % 2 === 0 ? 'above' : 'below',
         frontier: name,
         kind: FRONTIER_SERIES.trained,
         beta: p.beta,
@@ -335,7 +336,14 @@ export function frontierSpec(frontiers: readonly ReportFrontier[]): VegaLiteSpec
     height: 300,
     background: 'white',
     config: {
-      legend: { orient: 'bottom', direction: 'vertical', labelLimit: 0, titleLimit: 0, labelFontSize: 13, titleFontSize: 13 },
+      legend: {
+        orient: 'bottom',
+        direction: 'vertical',
+        labelLimit: 0,
+        titleLimit: 0,
+        labelFontSize: 13,
+        titleFontSize: 13,
+      },
       axis: { labelFontSize: 13, titleFontSize: 13 },
     },
     data: { values },
@@ -355,11 +363,15 @@ export function frontierSpec(frontiers: readonly ReportFrontier[]): VegaLiteSpec
         mark: { type: 'point', filled: true, size: 70, stroke: '#111', strokeWidth: 0.8, opacity: 1 },
         encoding: { x, y, color, shape: seriesLegend, tooltip },
       },
-      {
-        transform: [{ filter: { field: 'kind', equal: FRONTIER_SERIES.trained } }],
-        mark: { type: 'text', align: 'left', dx: 10, dy: -9, fontSize: 11, color: '#333' },
+      // β labels alternate above and below their point, so neighbours (β 0.05 and 0.1 sit close) do not collide
+      ...(['above', 'below'] as const).map((side) => ({
+        transform: [
+          { filter: { field: 'kind', equal: FRONTIER_SERIES.trained } },
+          { filter: { field: 'labelSide', equal: side } },
+        ],
+        mark: { type: 'text', align: 'left', dx: 9, dy: side === 'above' ? -10 : 12, fontSize: 12, color: '#333' },
         encoding: { x, y, text: { field: 'label' } },
-      },
+      })),
     ],
   };
 }
@@ -385,6 +397,9 @@ export function frontierChart(frontiers: readonly ReportFrontier[]): ReportChart
   const modes = [
     ...new Set(frontiers.map((f) => `${f.file.inputs.mode}, ${f.file.inputs.steps} Adam steps per β`)),
   ].join('; ');
+  const swatches = multi
+    ? frontiers.flatMap(({ file }, i) => file.frontier.trained.map(() => runColour(i)))
+    : undefined;
   return {
     id: 'frontier',
     title: 'Reward–KL frontier',
@@ -395,7 +410,7 @@ export function frontierChart(frontiers: readonly ReportFrontier[]): ReportChart
       'training reached the optimum; one outside it stopped short (the table gives KL(π‖π*) per β, ≈ 0 when they match). ' +
       'Small β sits at the right (more reward, far from π_ref), large β at the left.',
     spec: frontierSpec(frontiers),
-    table,
+    table: swatches ? { ...table, swatches } : table,
   };
 }
 

@@ -16,7 +16,14 @@ import { differingSettings, runColour } from './report/settings.js';
 import { renderSpecToSvg, type VegaLiteSpec } from './report/svg.js';
 import { meanOfMetric, type RunSummary } from './run_folder.js';
 
-export { ACTION_ARROWS, GRID_TILES, exactGridValues, gridLegendHtml, gridPolicySpec, gridTiles } from './report/grid.js';
+export {
+  ACTION_ARROWS,
+  GRID_TILES,
+  exactGridValues,
+  gridLegendHtml,
+  gridPolicySpec,
+  gridTiles,
+} from './report/grid.js';
 export type { ExactGridValues, GridPictureOptions } from './report/grid.js';
 export { renderSpecToSvg, type VegaLiteSpec } from './report/svg.js';
 
@@ -75,7 +82,12 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 const WIDTH = 460;
 const HEIGHT = 220;
 /** The dash of each series of a chart (solid, long dashes, dots), the same in every chart and its legend. */
-const DASHES: readonly number[][] = [[1, 0], [7, 3], [2, 2.5], [9, 3, 2, 3]];
+const DASHES: readonly number[][] = [
+  [1, 0],
+  [7, 3],
+  [2, 2.5],
+  [9, 3, 2, 3],
+];
 
 interface Row {
   run: string;
@@ -229,7 +241,14 @@ function chart(id: string, title: string, cap: string, layers: VegaLiteSpec[]): 
  * (`labelLimit: 0`), and slightly larger type, as the SVG is scaled down on narrow pages.
  */
 const CHART_CONFIG = {
-  legend: { orient: 'bottom', direction: 'vertical', labelLimit: 0, titleLimit: 0, labelFontSize: 13, titleFontSize: 13 },
+  legend: {
+    orient: 'bottom',
+    direction: 'vertical',
+    labelLimit: 0,
+    titleLimit: 0,
+    labelFontSize: 13,
+    titleFontSize: 13,
+  },
   axis: { labelFontSize: 13, titleFontSize: 13 },
 };
 
@@ -327,9 +346,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
           tooltip: [{ field: 'run' }, { field: 'lo', title: 'band low' }, { field: 'hi', title: 'band high' }],
         },
       });
-      layers.push(
-        runRules(runs, bands, 'target', [4, 2], [{ field: 'run' }, { field: 'target', title: 'target KL' }]),
-      );
+      layers.push(runRules(runs, bands, 'target', [4, 2], [{ field: 'run' }, { field: 'target', title: 'target KL' }]));
     }
     layers.push(
       lineLayer(runs, klUpdate, 'KL (nats)', { dashBySeries: 'estimator (line style)', ...klAxis(klUpdate) }),

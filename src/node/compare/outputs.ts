@@ -155,7 +155,8 @@ function objectiveColours(file: CompareFile): { domain: string[]; range: string[
 }
 
 /** The row label of a cell: `objective / controller`, the same in the table and the charts. */
-const groupOf = (r: { objective: string; controller: string }): string => `${r.objective} / ${r.controller}`;
+const groupOf = (r: { objective: string; controller: string }): string =>
+  r.controller === '-' ? r.objective : `${r.objective} / ${r.controller}`;
 
 /** The optimum of a comparison (every cell of one world shares it), or null. */
 function optimumOf(results: readonly CompareResult[]): number | null {
@@ -164,7 +165,14 @@ function optimumOf(results: readonly CompareResult[]): number | null {
 
 /** Chart look shared by the compare charts: legends under the plot, never truncated. */
 const COMPARE_CONFIG = {
-  legend: { orient: 'bottom', direction: 'vertical', labelLimit: 0, titleLimit: 0, labelFontSize: 13, titleFontSize: 13 },
+  legend: {
+    orient: 'bottom',
+    direction: 'vertical',
+    labelLimit: 0,
+    titleLimit: 0,
+    labelFontSize: 13,
+    titleFontSize: 13,
+  },
   axis: { labelFontSize: 13, titleFontSize: 13, labelLimit: 0 },
 };
 
@@ -217,7 +225,10 @@ export function compareSpec(results: readonly CompareResult[], file?: CompareFil
       encoding: {
         y,
         x: { aggregate: 'mean', field: 'finalReturn', type: 'quantitative' },
-        tooltip: [{ field: 'group', title: 'objective / controller' }, { aggregate: 'mean', field: 'finalReturn', type: 'quantitative', title: 'mean final return', format: '.4~g' }],
+        tooltip: [
+          { field: 'group', title: 'objective / controller' },
+          { aggregate: 'mean', field: 'finalReturn', type: 'quantitative', title: 'mean final return', format: '.4~g' },
+        ],
       },
     },
   ];
@@ -225,12 +236,15 @@ export function compareSpec(results: readonly CompareResult[], file?: CompareFil
     layers.push({
       data: { values: [{ optimum: opt, label: 'exact optimum' }] },
       mark: { type: 'rule', strokeDash: [6, 3], color: 'black' },
-      encoding: { x: { field: 'optimum', type: 'quantitative' }, tooltip: [{ field: 'label' }, { field: 'optimum', format: '.4~g' }] },
+      encoding: {
+        x: { field: 'optimum', type: 'quantitative' },
+        tooltip: [{ field: 'label' }, { field: 'optimum', format: '.4~g' }],
+      },
     });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    width: 420,
-    height: { step: 34 },
+    width: 340,
+    height: Math.max(1, order.length) * 44,
     background: 'white',
     config: COMPARE_CONFIG,
     data: { values },
@@ -272,7 +286,7 @@ export function compareScatterSpec(results: readonly CompareResult[], file?: Com
           field: 'meanStepKl',
           type: 'quantitative',
           title: 'mean KL per optimizer step (nats)',
-          scale: log ? { type: 'log' } : { zero: false },
+          scale: log ? { type: 'log', nice: false, padding: 14 } : { zero: false, padding: 14 },
           axis: { format: '~e' },
         },
         y: { field: 'finalReturn', type: 'quantitative', title: 'final return', scale: { zero: false } },
@@ -292,11 +306,14 @@ export function compareScatterSpec(results: readonly CompareResult[], file?: Com
     layers.push({
       data: { values: [{ optimum: opt, label: 'exact optimum' }] },
       mark: { type: 'rule', strokeDash: [6, 3], color: 'black' },
-      encoding: { y: { field: 'optimum', type: 'quantitative' }, tooltip: [{ field: 'label' }, { field: 'optimum', format: '.4~g' }] },
+      encoding: {
+        y: { field: 'optimum', type: 'quantitative' },
+        tooltip: [{ field: 'label' }, { field: 'optimum', format: '.4~g' }],
+      },
     });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    width: 420,
+    width: 360,
     height: 260,
     background: 'white',
     config: COMPARE_CONFIG,

@@ -203,7 +203,12 @@ export function gridPolicySpec(
   const nums = data.map((d) => d.value).filter(isNum);
   const domain = opts.valueDomain ?? [Math.min(0, ...nums), Math.max(1e-9, ...nums)];
   const x = { field: 'col', type: 'quantitative', scale: { domain: [0, cols], nice: false }, axis: null };
-  const y = { field: 'row', type: 'quantitative', scale: { domain: [0, rows], nice: false, reverse: true }, axis: null };
+  const y = {
+    field: 'row',
+    type: 'quantitative',
+    scale: { domain: [0, rows], nice: false, reverse: true },
+    axis: null,
+  };
   const ax = { field: 'x', type: 'quantitative', scale: { domain: [0, cols], nice: false }, axis: null };
   const ay = { field: 'y', type: 'quantitative', scale: { domain: [0, rows], nice: false, reverse: true }, axis: null };
   const tileNames = [...new Set(data.map((d) => d.tile).filter((t): t is string => t !== null))];
@@ -219,7 +224,11 @@ export function gridPolicySpec(
   ];
   const layers: VegaLiteSpec[] = [
     {
-      transform: [{ filter: 'datum.tile == null' }, { calculate: 'datum.col + 1', as: 'col2' }, { calculate: 'datum.row + 1', as: 'row2' }],
+      transform: [
+        { filter: 'datum.tile == null' },
+        { calculate: 'datum.col + 1', as: 'col2' },
+        { calculate: 'datum.row + 1', as: 'row2' },
+      ],
       mark: { type: 'rect', stroke: '#bbbbbb', strokeWidth: 0.5 },
       encoding: {
         x,
@@ -241,7 +250,11 @@ export function gridPolicySpec(
   ];
   if (tileNames.length) {
     layers.push({
-      transform: [{ filter: 'datum.tile != null' }, { calculate: 'datum.col + 1', as: 'col2' }, { calculate: 'datum.row + 1', as: 'row2' }],
+      transform: [
+        { filter: 'datum.tile != null' },
+        { calculate: 'datum.col + 1', as: 'col2' },
+        { calculate: 'datum.row + 1', as: 'row2' },
+      ],
       mark: { type: 'rect', stroke: '#bbbbbb', strokeWidth: 0.5 },
       encoding: {
         x,
