@@ -393,7 +393,7 @@ export async function renderCompareHtml(file: CompareFile): Promise<string> {
 <p>${file.results.length} runs, ${escapeHtml(String(file.grid.totalSteps))} env steps each. Final return: mean of the last 100 episodes at the end of training; KL: mean over updates of the exact per-optimizer-step KL old→new (kl/exact_old_new), in nats. Colours are objectives.</p>
 ${table}
 <h2>Final return per seed</h2>
-<figure>${svg}<figcaption>Each point is one seed's final return, the black tick the mean of its row${opt !== null ? ', the dashed rule the exact optimum' : ''}. Rows far apart with tight points are a real difference; overlapping spreads are seed noise. The x axis starts at the data, not at 0.</figcaption></figure>
+<figure>${svg}<figcaption>Each point is one seed's final return, the black tick the mean of its row${opt !== null ? ', the dashed rule the exact optimum' : ''}. Rows far apart with tight points are a real difference; overlapping spreads are seed noise. The x axis spans the data and the optimum; it is not forced to start at 0.</figcaption></figure>
 ${scatter}
 <details><summary>cells: each keeps its metrics in ${CELLS_DIR}/&lt;name&gt;/ (overlay any with <code>klip report OUT/${CELLS_DIR}/a OUT/${CELLS_DIR}/b</code>)</summary>${cellTable}</details>
 <details><summary>grid</summary><pre>${escapeHtml(JSON.stringify(file.grid, null, 2))}</pre></details>`,
