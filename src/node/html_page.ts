@@ -19,9 +19,9 @@ export const COMPARE_GENERATOR = 'klip compare';
  * wider than the viewport: charts scale to the column (`svg` width 100%, height from the viewBox), tables scroll
  * sideways inside their own `.table-wrap`, and `.panels` lays small pictures side by side, wrapping.
  */
-const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:980px;color:#222;padding:0 1rem;overflow-wrap:anywhere}
+const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1040px;color:#222;padding:0 1rem;overflow-wrap:anywhere}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin:2rem 0 .4rem}
-.table-wrap{overflow-x:auto;max-width:100%;margin:.8rem 0}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right;overflow-wrap:normal}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}td{white-space:nowrap}
+.table-wrap{overflow-x:auto;max-width:100%;margin:.8rem 0}table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ddd;padding:.2rem .45rem;text-align:right;overflow-wrap:normal}th{background:#f6f6f6}td:first-child,th:first-child{text-align:left}td{white-space:nowrap}
 figure{margin:0}figure svg{display:block;width:100%;height:auto}figcaption,.caption{color:#555;font-size:.9rem;max-width:760px}pre{background:#f6f6f6;padding:.6rem;overflow:auto;font-size:12px}
 .panels{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}.panels figure{flex:0 1 300px;min-width:0}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;font-size:.85rem;color:#444;margin:.5rem 0}.legend-item{display:inline-flex;align-items:center;gap:.35rem}
