@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -292,5 +292,28 @@ describe('merge', () => {
     );
     await writeCompareOutputs(out, compareFile(GRID, null, results.slice(0, 1)));
     expect(() => readFileSync(join(out, 'cells', '00-clip-seed1', 'metrics.jsonl'))).toThrow();
+  });
+
+  it("merging shard folders copies every shard's cells into the merged cells/", async () => {
+    for (let i = 1; i <= 2; i++) {
+      const metrics = new Map<number, MetricRecord[]>();
+      const part = await runCompare(GRID, shardCells(compareCells(GRID), { index: i, count: 2 }), {
+        runCell: (c) => fakeRun(c as Record<string, unknown>),
+        now: () => 0,
+        onMetrics: (r, m) => metrics.set(r.index, [...m]),
+      });
+      await writeCompareOutputs(join(dir, `m${i}`), compareFile(GRID, { index: i, count: 2 }, part), {
+        html: false,
+        cells: { metrics },
+      });
+    }
+    const { merged } = mergeCompare(await readCompareFiles([join(dir, 'm1'), join(dir, 'm2')]));
+    await writeCompareOutputs(join(dir, 'merged'), merged, {
+      cells: { copyFrom: [join(dir, 'm1'), join(dir, 'm2', 'compare.json')] },
+    });
+    const names = readdirSync(join(dir, 'merged', 'cells'));
+    expect(names).toHaveLength(compareCells(GRID).length);
+    expect(names[0]).toBe('00-clip-seed1');
+    expect(names[1]).toBe('01-clip-seed2'); // from the second shard
   });
 });
