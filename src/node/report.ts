@@ -162,6 +162,14 @@ function lineLayer(
   const series = [...new Set(rows.map((r) => r.series))];
   return {
     data: { values: rows },
+    // the hover text of a point: run, series, update and value (Vega's default lists every encoded field twice)
+    transform: [
+      {
+        calculate:
+          "datum.run + ' · ' + datum.series + ' · update ' + datum.update + ' (' + format(datum.step, ',') + ' env steps): ' + format(datum.value, '.4~g')",
+        as: 'tip',
+      },
+    ],
     mark: {
       type: 'line',
       point: rows.length < 60 ? { size: 18 } : false,
@@ -190,6 +198,7 @@ function lineLayer(
           }
         : {}),
       detail: { field: 'series', type: 'nominal' },
+      description: { field: 'tip' },
       tooltip: [
         { field: 'run' },
         { field: 'series' },

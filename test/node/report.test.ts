@@ -252,7 +252,7 @@ describe('gridPolicySpec', () => {
     expect(gridTiles(cliff).map((t) => t.name)).toEqual(['cliff (back to start)', 'goal']);
   });
 
-  it('fills by the exact V^π of the preset world and marks its optimal actions', () => {
+  it('fills by the exact V^π of the preset world and marks its optimal actions', async () => {
     const env = makeEnv('frozenlake4x4');
     const uniform = Array.from({ length: 16 }, () => [0.25, 0.25, 0.25, 0.25]);
     const exact = exactGridValues({ env: 'frozenlake4x4', envOptions: {} }, uniform)!;
@@ -276,6 +276,12 @@ describe('gridPolicySpec', () => {
       (l) => l.encoding.stroke !== undefined,
     )!;
     expect(opt.data!.values.filter((o) => o.state === 14)).toHaveLength(exact.optimal[14]!.length);
+    const svg = await renderSpecToSvg(spec);
+    expect(svg).toContain('<title>state 5: hole (episode ends, no reward)</title>');
+    expect(svg).toContain('<title>state 14: π(↓|s) = 0.250</title>');
+    expect(svg).toMatch(
+      /<title>state 0 \(start\); V\(s\), critic = [\d.]+; π: ← 0\.25 ↓ 0\.25 → 0\.25 ↑ 0\.25; optimal: ←<\/title>/,
+    );
   });
 
   it('returns null for a size mismatch or a non-grid frame', () => {
@@ -301,9 +307,12 @@ describe('rendering', () => {
     expect(svg).not.toContain('…');
     const titles = svg.match(/<title>[^<]*<\/title>/g) ?? [];
     expect(titles.length).toBeGreaterThan(10);
-    expect(titles.some((t) => t.includes('run: run-alpha') && t.includes('value:'))).toBe(true);
+    // a point's hover text: run, series, update, env steps and value (update 2 of run-alpha: 1 · 1/8)
+    expect(titles).toContain(
+      '<title>run-alpha · episodic return (sampled) · update 2 (1,024 env steps): 0.125</title>',
+    );
     // each run's line is drawn in its colour
-    expect(svg).toMatch(new RegExp(`aria-label="[^"]*run: run-beta[^"]*"[^>]*stroke="${RUN_COLOURS[1]}"`));
+    expect(svg).toMatch(new RegExp(`aria-label="run-beta[^"]*"[^>]*stroke="${RUN_COLOURS[1]}"`));
   });
 
   it('responsiveSvg and svgTooltips rewrite only the root size and self-closing data marks', () => {

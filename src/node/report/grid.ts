@@ -117,6 +117,24 @@ interface CellRow {
   value: number | null;
   probs: string;
   optimal: string;
+  tip: string;
+}
+
+/** The hover text of a cell: state, map letter or tile, value, the four probabilities and the optimal actions. */
+function cellTip(
+  s: number,
+  code: string,
+  tile: string | null,
+  value: number | null,
+  p: readonly number[],
+  best: readonly number[],
+  valueTitle: string,
+): string {
+  if (tile !== null) return `state ${s}: ${tile}`;
+  const probs = ACTION_ARROWS.map((a, i) => `${a} ${isNum(p[i]) ? p[i].toFixed(2) : '–'}`).join(' ');
+  const v = value === null ? '' : `; ${valueTitle} = ${value.toFixed(3)}`;
+  const opt = best.length ? `; optimal: ${best.map((a) => ACTION_ARROWS[a] ?? String(a)).join(' ')}` : '';
+  return `state ${s}${code === 'S' ? ' (start)' : ''}${v}; π: ${probs}${opt}`;
 }
 
 /**
@@ -167,6 +185,7 @@ export function gridPolicySpec(
         glyph: tile?.glyph ?? (code === 'S' ? 'S' : ''),
         value: tile === null && isNum(v) ? v : null,
         probs: ACTION_ARROWS.map((a, i) => `${a} ${isNum(p[i]) ? p[i].toFixed(2) : '–'}`).join('  '),
+        tip: cellTip(s, code, tile?.name ?? null, tile === null && isNum(v) ? v : null, p, best, valueTitle),
         optimal: tile === null ? best.map((a) => ACTION_ARROWS[a] ?? String(a)).join(' ') : '',
       });
       if (tile !== null) continue; // no actions are taken on terminal / cliff / wall tiles
@@ -179,6 +198,7 @@ export function gridPolicySpec(
           state: s,
           action: ACTION_ARROWS[a],
           prob,
+          tip: `state ${s}: π(${ACTION_ARROWS[a]}|s) = ${prob.toFixed(3)}`,
           x: cx,
           y: cy,
           x2: cx + dx * len * prob,
@@ -195,6 +215,7 @@ export function gridPolicySpec(
           y: r + 0.5 + dy * 0.46,
           head: ACTION_HEADS[a],
           mark: 'optimal action (exact)',
+          tip: `state ${s}: ${ACTION_ARROWS[a]} is an optimal first action`,
         });
       }
     }
@@ -244,6 +265,7 @@ export function gridPolicySpec(
               legend: legend({ orient: 'bottom', direction: 'horizontal', gradientLength: 160, titleLimit: 0 }),
             }
           : { value: VALUE_RANGE[0] },
+        description: { field: 'tip' },
         tooltip: cellTooltip,
       },
     },
@@ -268,6 +290,7 @@ export function gridPolicySpec(
           scale: { domain: tileNames, range: tileFill },
           legend: legend({ orient: 'bottom', direction: 'vertical', labelLimit: 0, symbolType: 'square' }),
         },
+        description: { field: 'tip' },
         tooltip: cellTooltip,
       },
     });
@@ -285,6 +308,7 @@ export function gridPolicySpec(
       text: { field: 'glyph' },
       size: { condition: { test: "datum.code === 'S'", value: size * 0.24 }, value: size * 0.42 },
       color: { condition: { test: "datum.code === 'H'", value: '#ffffff' }, value: '#333333' },
+      description: { field: 'tip' },
       tooltip: cellTooltip,
     },
   });
@@ -298,6 +322,7 @@ export function gridPolicySpec(
       y2: { field: 'y2' },
       strokeWidth: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [0.6, 3.2] }, legend: null },
       opacity: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [0.25, 1] }, legend: null },
+      description: { field: 'tip' },
       tooltip: [
         { field: 'state' },
         { field: 'action' },
@@ -315,6 +340,7 @@ export function gridPolicySpec(
       shape: { field: 'head', type: 'nominal', scale: null, legend: null },
       size: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [8, size * 2.6] }, legend: null },
       opacity: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [0.25, 1] }, legend: null },
+      description: { field: 'tip' },
       tooltip: [
         { field: 'state' },
         { field: 'action' },
@@ -337,6 +363,7 @@ export function gridPolicySpec(
           scale: { domain: ['optimal action (exact)'], range: ['#d62728'] },
           legend: legend({ orient: 'bottom', labelLimit: 0, symbolType: 'triangle-right' }),
         },
+        description: { field: 'tip' },
         tooltip: [{ field: 'state' }, { field: 'action', title: 'optimal action' }],
       },
     });
