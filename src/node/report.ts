@@ -223,7 +223,7 @@ function runRules(
     mark: { type: 'rule', strokeDash: dash },
     encoding: {
       y: { field: y, type: 'quantitative' },
-      color: { field: 'run', type: 'nominal', scale: runScale(runs), legend: null },
+      color: { field: 'run', type: 'nominal', title: 'run (colour)', scale: runScale(runs) },
       tooltip,
     },
   };
@@ -351,7 +351,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
         encoding: {
           y: { field: 'lo', type: 'quantitative' },
           y2: { field: 'hi' },
-          color: { field: 'run', type: 'nominal', scale: runScale(runs), legend: null },
+          color: { field: 'run', type: 'nominal', title: 'run (colour)', scale: runScale(runs) },
           tooltip: [{ field: 'run' }, { field: 'lo', title: 'band low' }, { field: 'hi', title: 'band high' }],
         },
       });
@@ -480,7 +480,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
             mark: { type: 'rule', strokeDash: [6, 3] },
             encoding: {
               y: { field: 'value', type: 'quantitative' },
-              color: { field: 'run', type: 'nominal', scale: runScale(runs), legend: null },
+              color: { field: 'run', type: 'nominal', title: 'run (colour)', scale: runScale(runs) },
             },
           },
         ],

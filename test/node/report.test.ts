@@ -136,7 +136,7 @@ describe('reportCharts', () => {
     expect(ret.caption).toContain('Metrics: charts/episodic_return, charts/policy_return, charts/optimal_return.');
   });
 
-  it('gives each run one colour in report order, the same in every chart, and a dash per series with its legend', () => {
+  it('gives each run one colour in report order, the same in every chart, and a dash per series with its legend', async () => {
     const charts = reportCharts(runs);
     for (const c of charts) {
       const layers = (c.spec as { layer: { encoding?: { color?: { scale?: unknown } } }[] }).layer;
@@ -157,6 +157,8 @@ describe('reportCharts', () => {
     expect(dash.scale.domain).toEqual(['exact', 'k1', 'k3']);
     expect(new Set(dash.scale.range.map((d) => d.join(','))).size).toBe(3); // three distinct dashes
     expect(kl.config.legend.labelLimit).toBe(0); // legends are never truncated
+    // the run legend is drawn even when bands and rules share the colour scale
+    for (const c of charts) expect(await renderSpecToSvg(c.spec!), c.id).toContain('>run (colour)<');
   });
 
   it('puts the final policies of gridworld runs side by side on one shared colour scale', () => {
