@@ -351,7 +351,14 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
         encoding: {
           y: { field: 'lo', type: 'quantitative' },
           y2: { field: 'hi' },
-          color: { field: 'run', type: 'nominal', title: 'run (colour)', scale: runScale(runs) },
+          // the band is faint, its legend swatch is not: it matches the table's swatch
+          color: {
+            field: 'run',
+            type: 'nominal',
+            title: 'run (colour)',
+            scale: runScale(runs),
+            legend: { symbolOpacity: 1, symbolType: 'square' },
+          },
           tooltip: [{ field: 'run' }, { field: 'lo', title: 'band low' }, { field: 'hi', title: 'band high' }],
         },
       });
