@@ -12,8 +12,9 @@ import { KL_BANDIT_MODES, rewardKlFrontier, type KlBanditMode, type RewardKlFron
 import { KLIP_VERSION } from '../version.js';
 import { readJsonFile, writeFileAtomic } from './atomic.js';
 import { checkFlag, parseNumberFlag, parseNumberList } from './flags.js';
-import { formatNumber } from './format.js';
+import { NEAR_ZERO, formatNumber } from './format.js';
 import { renderReportHtml, type ReportChart, type VegaLiteSpec } from './report.js';
+import { runColour } from './report/settings.js';
 
 /** File names inside a frontier folder. */
 export const FRONTIER_FILES = Object.freeze({
@@ -240,9 +241,9 @@ function rows(file: FrontierFile): number[][] {
 /** Column heads of the frontier table. */
 const HEAD = ['β', 'E[r] trained', 'E[r]*', 'KL trained', 'KL*', 'KL(π‖π*)'];
 
-/** A number of the frontier table: 4 decimals, zeros kept so the columns align. */
+/** A number of the frontier table: 4 decimals, zeros kept so the columns align; round-off (|x| < 1e-9) is `≈ 0`. */
 function num(x: number): string {
-  return formatNumber(x, { digits: 4, fixed: true });
+  return formatNumber(x, { digits: 4, fixed: true, nearZero: NEAR_ZERO });
 }
 
 /**
@@ -266,17 +267,18 @@ export function formatFrontierTable(file: FrontierFile): string {
 export const FRONTIER_SERIES = Object.freeze({
   /** The closed-form frontier over a dense β grid (a line). */
   curve: 'closed-form curve',
-  /** π*_β at the swept β's (hollow circles). */
-  optimal: 'π*_β (closed form)',
-  /** The trained policies (filled crosses). */
-  trained: 'trained π_β',
+  /** π*_β at the swept β's (large hollow rings). */
+  optimal: 'π*_β, closed form (ring)',
+  /** The trained policies (small filled diamonds). */
+  trained: 'trained π_β (diamond)',
 } as const);
 
 /**
- * The Vega-Lite spec of the reward–KL frontier: for each frontier (colour), the closed-form curve
- * β ↦ (KL(π*_β‖π_ref), E_π*_β[r]) as a line, the π*_β of the swept β's as hollow circles and the trained policies as
- * filled crosses. x = KL(π‖π_ref) in nats, y = E_π[r]. Source: Gao et al. 2022 (https://arxiv.org/abs/2210.10760) plot
- * reward against KL the same way.
+ * The Vega-Lite spec of the reward–KL frontier: for each frontier, the closed-form curve
+ * β ↦ (KL(π*_β‖π_ref), E_π*_β[r]) as a line, the π*_β of the swept β's as large hollow rings and the trained policies
+ * as small filled diamonds inside them, each trained point labelled with its β. x = KL(π‖π_ref) in nats,
+ * y = E_π[r]. One legend names the three series; with several frontiers a second one gives each frontier's colour.
+ * Source: Gao et al. 2022 (https://arxiv.org/abs/2210.10760) plot reward against KL the same way.
  * @param frontiers One or more frontiers (overlaid by colour).
  * @returns The spec (inline data; render with `renderSpecToSvg`).
  * @example
@@ -292,81 +294,84 @@ export function frontierSpec(frontiers: readonly ReportFrontier[]): VegaLiteSpec
       values.push({ frontier: name, kind: FRONTIER_SERIES.curve, beta: p.beta, kl: p.kl, reward: p.expectedReward });
     for (const p of optimal)
       values.push({ frontier: name, kind: FRONTIER_SERIES.optimal, beta: p.beta, kl: p.kl, reward: p.expectedReward });
-    for (const p of trained)
+    for (const [i, p] of trained.entries())
       values.push({
+        labelSide: i % 2 === 0 ? 'above' : 'below',
         frontier: name,
         kind: FRONTIER_SERIES.trained,
         beta: p.beta,
         kl: p.kl,
         reward: p.expectedReward,
         klToOptimum: p.klToOptimum,
+        label: `β ${formatNumber(p.beta)}`,
       });
   }
+  const multi = frontiers.length > 1;
   const x = { field: 'kl', type: 'quantitative', title: 'KL(π‖π_ref) (nats)' };
   const y = { field: 'reward', type: 'quantitative', title: 'E_π[r]', scale: { zero: false } };
-  const color = { field: 'frontier', type: 'nominal', title: 'frontier', scale: { scheme: 'category10' } };
+  const names = frontiers.map((f) => f.name);
+  const colourScale = { domain: names, range: names.map((_, i) => runColour(i)) };
+  const color = multi
+    ? { field: 'frontier', type: 'nominal', title: 'frontier (colour)', scale: colourScale }
+    : { value: runColour(0) };
+  const series = [FRONTIER_SERIES.curve, FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained];
   const tooltip = [
-    { field: 'frontier' },
-    { field: 'kind' },
+    ...(multi ? [{ field: 'frontier' }] : []),
+    { field: 'kind', title: 'series' },
     { field: 'beta', type: 'quantitative', title: 'β' },
-    { field: 'kl', type: 'quantitative' },
-    { field: 'reward', type: 'quantitative' },
+    { field: 'kl', type: 'quantitative', title: 'KL(π‖π_ref)', format: '.4f' },
+    { field: 'reward', type: 'quantitative', title: 'E_π[r]', format: '.4f' },
   ];
+  /** The one legend of the series: a line, a ring and a diamond. */
+  const seriesLegend = {
+    field: 'kind',
+    type: 'nominal',
+    title: 'series',
+    scale: { domain: series, range: ['stroke', 'circle', 'diamond'] },
+    legend: { symbolStrokeColor: '#333', symbolFillColor: 'transparent', labelLimit: 0 },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    width: 560,
+    width: 460,
     height: 300,
     background: 'white',
+    config: {
+      legend: {
+        orient: 'bottom',
+        direction: 'vertical',
+        labelLimit: 0,
+        titleLimit: 0,
+        labelFontSize: 13,
+        titleFontSize: 13,
+      },
+      axis: { labelFontSize: 13, titleFontSize: 13 },
+    },
     data: { values },
     layer: [
       {
         transform: [{ filter: { field: 'kind', equal: FRONTIER_SERIES.curve } }],
         mark: { type: 'line', strokeWidth: 1.8 },
-        encoding: {
-          x,
-          y,
-          color,
-          order: { field: 'kl', type: 'quantitative' },
-          strokeDash: {
-            field: 'kind',
-            type: 'nominal',
-            title: 'line',
-            scale: { domain: [FRONTIER_SERIES.curve], range: [[1, 0]] },
-          },
-        },
+        encoding: { x, y, color, detail: { field: 'frontier' }, order: { field: 'kl', type: 'quantitative' } },
       },
       {
-        transform: [{ filter: { field: 'kind', oneOf: [FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained] } }],
-        mark: { type: 'point', strokeWidth: 2 },
-        encoding: {
-          x,
-          y,
-          color,
-          shape: {
-            field: 'kind',
-            type: 'nominal',
-            title: 'points',
-            scale: { domain: [FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained], range: ['circle', 'cross'] },
-          },
-          size: {
-            field: 'kind',
-            type: 'ordinal',
-            title: 'points',
-            scale: { domain: [FRONTIER_SERIES.optimal, FRONTIER_SERIES.trained], range: [220, 70] },
-          },
-          // hollow circles (π*_β) around filled crosses (trained): a cross inside its circle = training reached π*_β
-          fill: {
-            condition: {
-              test: `datum.kind === '${FRONTIER_SERIES.trained}'`,
-              field: 'frontier',
-              type: 'nominal',
-              legend: null,
-            },
-            value: 'transparent',
-          },
-          tooltip,
-        },
+        transform: [{ filter: { field: 'kind', equal: FRONTIER_SERIES.optimal } }],
+        mark: { type: 'point', filled: false, size: 260, strokeWidth: 1.5, opacity: 0.9 },
+        encoding: { x, y, color, shape: seriesLegend, tooltip },
       },
+      {
+        transform: [{ filter: { field: 'kind', equal: FRONTIER_SERIES.trained } }],
+        mark: { type: 'point', filled: true, size: 70, stroke: '#111', strokeWidth: 0.8, opacity: 1 },
+        encoding: { x, y, color, shape: seriesLegend, tooltip },
+      },
+      // β labels alternate above and below their point, so neighbours (β 0.05 and 0.1 sit close) do not collide
+      ...(['above', 'below'] as const).map((side) => ({
+        transform: [
+          { filter: { field: 'kind', equal: FRONTIER_SERIES.trained } },
+          { filter: { field: 'labelSide', equal: side } },
+        ],
+        mark: { type: 'text', align: 'left', dx: 9, dy: side === 'above' ? -10 : 12, fontSize: 12, color: '#333' },
+        encoding: { x, y, text: { field: 'label' } },
+      })),
     ],
   };
 }
@@ -392,16 +397,20 @@ export function frontierChart(frontiers: readonly ReportFrontier[]): ReportChart
   const modes = [
     ...new Set(frontiers.map((f) => `${f.file.inputs.mode}, ${f.file.inputs.steps} Adam steps per β`)),
   ].join('; ');
+  const swatches = multi
+    ? frontiers.flatMap(({ file }, i) => file.frontier.trained.map(() => runColour(i)))
+    : undefined;
   return {
     id: 'frontier',
     title: 'Reward–KL frontier',
     caption:
       'x: KL(π‖π_ref) in nats; y: E_π[r]. The line is the closed-form frontier (KL(π*_β‖π_ref), E_π*_β[r]) of ' +
-      'π*_β ∝ π_ref·exp(r/β) over a dense β grid: no policy earns more reward for the same KL. Hollow circles: π*_β at the ' +
-      `swept β's; filled crosses: the tabular policies trained at those β's (${modes}). A cross inside its circle means training ` +
-      'reached the optimum; the table gives KL(π‖π*) per β.',
+      'π*_β ∝ π_ref·exp(r/β) over a dense β grid: no policy earns more reward for the same KL. Rings: π*_β at the ' +
+      `swept β's (labelled); diamonds: the tabular policies trained at those β's (${modes}). A diamond centred in its ring means ` +
+      'training reached the optimum; one outside it stopped short (the table gives KL(π‖π*) per β, ≈ 0 when they match). ' +
+      'Small β sits at the right (more reward, far from π_ref), large β at the left.',
     spec: frontierSpec(frontiers),
-    table,
+    table: swatches ? { ...table, swatches } : table,
   };
 }
 

@@ -22,7 +22,7 @@ export type { RunSummary, MetricSummary, CreateRunOptions, MetricDiff, RunFileKi
 export { createProgress } from './progress.js';
 export type { KlLineOptions, ProgressMode, ProgressOptions, ProgressReporter, TextOut } from './progress.js';
 export { renderReportHtml } from './report.js';
-export type { ReportRun, ReportChart, ReportTable, VegaLiteSpec } from './report.js';
+export type { ReportRun, ReportChart, ReportPanel, ReportTable, VegaLiteSpec } from './report.js';
 export {
   FRONTIER_FILES,
   DEFAULT_FRONTIER_INPUTS,
@@ -41,6 +41,7 @@ export type { MergedCompare } from './compare/merge.js';
 export { aggregateCompare } from './compare/aggregate.js';
 export type { CompareRow } from './compare/aggregate.js';
 export { formatCompareTable, renderCompareHtml, writeCompareOutputs } from './compare/outputs.js';
+export type { CompareCellOutputs } from './compare/outputs.js';
 export { runCompare } from './compare/run.js';
 export type { RunCompareOptions } from './compare/run.js';
 export { runCli, QUICKSTART_CONFIG, EXIT_INTERRUPTED } from './cli.js';

@@ -5,21 +5,27 @@
  * Several runs overlay by colour. Node only.
  * @module
  */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
-import type { TopLevelSpec } from 'vega-lite';
-import { METRICS, type MetricRecord } from '../training/metrics.js';
+import type { MetricRecord } from '../training/metrics.js';
 import { controllerVerdict, type VerdictControllerSettings } from '../training/controller_verdict.js';
 import { hasKlTerm, lowerKlEdge, upperKlEdge } from '../training/kl_control.js';
-import type { RenderFrame } from '../../envs/types.js';
 import { isPlainObject } from '../core/assert.js';
-import { ConfigError } from '../core/errors.js';
-import { formatNumber } from './format.js';
+import { NEAR_ZERO, formatNumber } from './format.js';
 import { REPORT_GENERATOR, escapeHtml, htmlPage, htmlTable } from './html_page.js';
+import { exactGridValues, gridLegendHtml, gridPolicySpec } from './report/grid.js';
+import { differingSettings, runColour } from './report/settings.js';
+import { renderSpecToSvg, type VegaLiteSpec } from './report/svg.js';
 import { meanOfMetric, type RunSummary } from './run_folder.js';
 
-/** A Vega-Lite v5 specification as a plain JSON object. */
-export type VegaLiteSpec = Record<string, unknown>;
+export {
+  ACTION_ARROWS,
+  GRID_TILES,
+  exactGridValues,
+  gridLegendHtml,
+  gridPolicySpec,
+  gridTiles,
+} from './report/grid.js';
+export type { ExactGridValues, GridPictureOptions } from './report/grid.js';
+export { renderSpecToSvg, type VegaLiteSpec } from './report/svg.js';
 
 /** One run as the report sees it. */
 export interface ReportRun {
@@ -35,16 +41,30 @@ export interface ReportRun {
 
 /** One chart of the report. */
 export interface ReportChart {
-  /** Stable id (`return`, `kl_update`, `kl_step`, `beta`, `clip_fraction`, `entropy`, `grid:<run>`, `frontier`). */
+  /** Stable id (`return`, `kl_update`, `kl_step`, `beta`, `early_stop`, `clip_fraction`, `entropy`, `grids`, `frontier`). */
   id: string;
   /** Heading. */
   title: string;
-  /** What the chart shows (HTML-escaped when rendered). */
+  /** What to look for in the chart (HTML-escaped when rendered). */
   caption: string;
-  /** The Vega-Lite spec. */
-  spec: VegaLiteSpec;
+  /** The Vega-Lite spec (left out when the chart is a row of {@link ReportChart.panels}). */
+  spec?: VegaLiteSpec;
+  /** Small pictures drawn side by side, wrapping on narrow pages (the policy grids of several runs). */
+  panels?: ReportPanel[];
+  /** A legend shared by the panels, as trusted markup built with every text escaped (see `gridLegendHtml`). */
+  legendHtml?: string;
   /** An optional table printed under the chart (cells are HTML-escaped when rendered). */
   table?: ReportTable;
+}
+
+/** One small picture of a row of panels. */
+export interface ReportPanel {
+  /** Stable id (`grid:<run>`). */
+  id: string;
+  /** Its caption (the run name). */
+  title: string;
+  /** The Vega-Lite spec. */
+  spec: VegaLiteSpec;
 }
 
 /** A plain table under a report chart. */
@@ -53,14 +73,21 @@ export interface ReportTable {
   head: string[];
   /** Rows of cell texts, one entry per column. */
   rows: string[][];
+  /** Optional `#rrggbb` swatch per row (the run's chart colour), drawn before the first cell. */
+  swatches?: string[];
 }
 
-/** Arrow glyph per action of a gridworld: 0 = left, 1 = down, 2 = right, 3 = up (FrozenLake order). */
-export const ACTION_ARROWS: readonly string[] = Object.freeze(['←', '↓', '→', '↑']);
-
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
-const WIDTH = 560;
+/** Plot size of the line charts: narrow enough to stay legible when scaled down to a phone. */
+const WIDTH = 460;
 const HEIGHT = 220;
+/** The dash of each series of a chart (solid, long dashes, dots), the same in every chart and its legend. */
+const DASHES: readonly number[][] = [
+  [1, 0],
+  [7, 3],
+  [2, 2.5],
+  [9, 3, 2, 3],
+];
 
 interface Row {
   run: string;
@@ -90,9 +117,14 @@ function longRows(runs: readonly ReportRun[], keys: Record<string, string>): Row
   return rows;
 }
 
-function caption(keys: readonly string[], extra = ''): string {
-  const parts = keys.map((k) => `${k}: ${(METRICS as Record<string, string>)[k] ?? ''}`);
-  return [...parts, ...(extra ? [extra] : [])].join(' ');
+/** A caption: what to look for, then the metric keys drawn (docs/metrics.md describes each). */
+function caption(lookFor: string, keys: readonly string[]): string {
+  return `${lookFor} Metrics: ${keys.join(', ')}.`;
+}
+
+/** The run colour scale: one colour per run, in report order (the summary table's swatches use the same). */
+function runScale(runs: readonly ReportRun[]): Record<string, unknown> {
+  return { domain: runs.map((r) => r.name), range: runs.map((_, i) => runColour(i)) };
 }
 
 /**
@@ -114,23 +146,34 @@ function klAxis(rows: readonly Row[]): { scale: Record<string, unknown>; axis?: 
 }
 
 function lineLayer(
+  runs: readonly ReportRun[],
   rows: Row[],
   yTitle: string,
   opts: {
     logY?: boolean;
     scale?: Record<string, unknown>;
     axis?: Record<string, unknown>;
-    dashBySeries?: boolean;
+    /** Dash by series, with this legend title (e.g. `estimator (line style)`). */
+    dashBySeries?: string;
     step?: boolean;
   } = {},
 ): VegaLiteSpec {
   const scale = opts.scale ?? (opts.logY ? { type: 'log' } : undefined);
+  const series = [...new Set(rows.map((r) => r.series))];
   return {
     data: { values: rows },
+    // the hover text of a point: run, series, update and value (Vega's default lists every encoded field twice)
+    transform: [
+      {
+        calculate:
+          "datum.run + ' · ' + datum.series + ' · update ' + datum.update + ' (' + format(datum.step, ',') + ' env steps): ' + format(datum.value, '.4~g')",
+        as: 'tip',
+      },
+    ],
     mark: {
       type: 'line',
-      point: rows.length < 60,
-      strokeWidth: 1.8,
+      point: rows.length < 60 ? { size: 18 } : false,
+      strokeWidth: 2,
       ...(opts.step ? { interpolate: 'step-after' } : {}),
     },
     encoding: {
@@ -142,27 +185,45 @@ function lineLayer(
         ...(scale ? { scale } : {}),
         ...(opts.axis ? { axis: opts.axis } : {}),
       },
-      color: { field: 'run', type: 'nominal', title: 'run', scale: { scheme: 'category10' } },
-      ...(opts.dashBySeries ? { strokeDash: { field: 'series', type: 'nominal', title: 'series' } } : {}),
+      color: { field: 'run', type: 'nominal', title: 'run (colour)', scale: runScale(runs) },
+      ...(opts.dashBySeries
+        ? {
+            strokeDash: {
+              field: 'series',
+              type: 'nominal',
+              title: opts.dashBySeries,
+              scale: { domain: series, range: series.map((_, i) => DASHES[i % DASHES.length]) },
+              legend: { symbolStrokeWidth: 2, symbolSize: 300, symbolStrokeColor: '#333' },
+            },
+          }
+        : {}),
       detail: { field: 'series', type: 'nominal' },
+      description: { field: 'tip' },
       tooltip: [
         { field: 'run' },
         { field: 'series' },
         { field: 'update', type: 'quantitative' },
-        { field: 'value', type: 'quantitative' },
+        { field: 'step', type: 'quantitative', title: 'env steps' },
+        { field: 'value', type: 'quantitative', format: '.4~g' },
       ],
     },
   };
 }
 
 /** Horizontal dashed rules at `y` of each value, coloured by its run like the lines (targets, β bounds). */
-function runRules(values: object[], y: string, dash: number[], tooltip: object[]): VegaLiteSpec {
+function runRules(
+  runs: readonly ReportRun[],
+  values: object[],
+  y: string,
+  dash: number[],
+  tooltip: object[],
+): VegaLiteSpec {
   return {
     data: { values },
     mark: { type: 'rule', strokeDash: dash },
     encoding: {
       y: { field: y, type: 'quantitative' },
-      color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
+      color: { field: 'run', type: 'nominal', title: 'run (colour)', scale: runScale(runs) },
       tooltip,
     },
   };
@@ -173,9 +234,32 @@ function chart(id: string, title: string, cap: string, layers: VegaLiteSpec[]): 
     id,
     title,
     caption: cap,
-    spec: { $schema: SCHEMA, width: WIDTH, height: HEIGHT, background: 'white', layer: layers },
+    spec: {
+      $schema: SCHEMA,
+      width: WIDTH,
+      height: HEIGHT,
+      background: 'white',
+      config: CHART_CONFIG,
+      layer: layers,
+    },
   };
 }
+
+/**
+ * The look of every line chart: legends under the plot (the chart stays narrow on a phone), never truncated
+ * (`labelLimit: 0`), and slightly larger type, as the SVG is scaled down on narrow pages.
+ */
+const CHART_CONFIG = {
+  legend: {
+    orient: 'bottom',
+    direction: 'vertical',
+    labelLimit: 0,
+    titleLimit: 0,
+    labelFontSize: 13,
+    titleFontSize: 13,
+  },
+  axis: { labelFontSize: 13, titleFontSize: 13 },
+};
 
 /** The controller settings of a run whose objective uses β, else null. */
 function controllerOf(config: Record<string, unknown>): VerdictControllerSettings | null {
@@ -203,10 +287,11 @@ function bandOf(config: Record<string, unknown>): { target: number; lo: number; 
 }
 
 /**
- * The time-series charts of a report as Vega-Lite specs (one per metric family), overlaying every run by colour:
+ * The time-series charts of a report as Vega-Lite specs (one per metric family), overlaying every run by colour (one
+ * colour per run, in report order) and telling series apart by dash (exact / k1 / k3, episodic / exact return):
  * episodic return against the exact optimum, per-update KL(π_rollout‖π_after) exact vs k1/k3 with the target band
- * [d_targ/1.5, 1.5·d_targ] (PPO paper §4), per-optimizer-step KL, β, clip fraction and entropy.
- * Charts with no data in any run are left out.
+ * [d_targ/1.5, 1.5·d_targ] (PPO paper §4), per-optimizer-step KL, β, clip fraction and entropy, then the final
+ * policies of gridworld runs side by side on one colour scale. Charts with no data in any run are left out.
  * @param runs The runs to overlay.
  * @returns Plain JSON specs (no rendering).
  * @example
@@ -219,21 +304,21 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
   const out: ReportChart[] = [];
 
   const ret = longRows(runs, {
-    'episodic return': 'charts/episodic_return',
+    'episodic return (sampled)': 'charts/episodic_return',
     'policy return (exact)': 'charts/policy_return',
   });
   const optimum = [...new Set(longRows(runs, { optimum: 'charts/optimal_return' }).map((r) => r.value))].map(
     (value) => ({ value, series: 'exact optimum' }),
   );
   if (ret.length) {
-    const layers: VegaLiteSpec[] = [lineLayer(ret, 'return', { dashBySeries: true })];
+    const layers: VegaLiteSpec[] = [lineLayer(runs, ret, 'return', { dashBySeries: 'series (line style)' })];
     if (optimum.length) {
       layers.push({
         data: { values: optimum },
-        mark: { type: 'rule', strokeDash: [6, 3], color: 'black' },
+        mark: { type: 'rule', strokeDash: [6, 3], color: 'black', strokeWidth: 1.5 },
         encoding: {
           y: { field: 'value', type: 'quantitative' },
-          tooltip: [{ field: 'series' }, { field: 'value', type: 'quantitative' }],
+          tooltip: [{ field: 'series' }, { field: 'value', type: 'quantitative', format: '.4~g' }],
         },
       });
     }
@@ -242,8 +327,10 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
         'return',
         'Return against the exact optimum',
         caption(
+          optimum.length
+            ? 'The return should rise toward the dashed black optimum. A plateau well below it means the policy settled on a worse route (or too much KL pressure held it near its start); the exact policy return (dashed) is the noise-free version of the sampled episodic return (solid).'
+            : 'The return should rise and level off; the exact policy return (dashed, tabular worlds) is the noise-free version of the sampled episodic return (solid).',
           ['charts/episodic_return', 'charts/policy_return', 'charts/optimal_return'],
-          optimum.length ? 'The dashed black rule is the exact optimum.' : '',
         ),
         layers,
       ),
@@ -264,22 +351,31 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
         encoding: {
           y: { field: 'lo', type: 'quantitative' },
           y2: { field: 'hi' },
-          color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
+          // the band is faint, its legend swatch is not: it matches the table's swatch
+          color: {
+            field: 'run',
+            type: 'nominal',
+            title: 'run (colour)',
+            scale: runScale(runs),
+            legend: { symbolOpacity: 1, symbolType: 'square' },
+          },
           tooltip: [{ field: 'run' }, { field: 'lo', title: 'band low' }, { field: 'hi', title: 'band high' }],
         },
       });
-      layers.push(runRules(bands, 'target', [4, 2], [{ field: 'run' }, { field: 'target', title: 'target KL' }]));
+      layers.push(runRules(runs, bands, 'target', [4, 2], [{ field: 'run' }, { field: 'target', title: 'target KL' }]));
     }
-    layers.push(lineLayer(klUpdate, 'KL (nats)', { dashBySeries: true, ...klAxis(klUpdate) }));
+    layers.push(
+      lineLayer(runs, klUpdate, 'KL (nats)', { dashBySeries: 'estimator (line style)', ...klAxis(klUpdate) }),
+    );
     const verdicts = runs.map((r) => ({ run: r, ctl: controllerOf(r.config) })).filter((x) => x.ctl !== null);
     const c = chart(
       'kl_update',
-      'KL of the update: KL(π_rollout‖π_end), exact vs k1/k3, against the target',
+      'How far each update moved the policy: KL(π_rollout‖π_end)',
       caption(
-        ['kl/exact_rollout_end', 'kl/k1_rollout_end', 'kl/k3_rollout_end'],
         bands.length
-          ? "Shaded: each run's band in its own rule's edges (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]); dashed: the target d. The controller keeps the exact KL inside it; points far above it are updates the trust region did not hold."
-          : '',
+          ? "Each run's shaded band is its controller's target zone (adaptive [d/1.5, 1.5·d], RLlib [d/2, 2·d]; dashed: the target d). A working controller keeps the exact KL (solid) inside its band; points far above it are updates the trust region did not hold. k1/k3 (dashed, dotted) are the sampled estimates: where they drift from the exact line, a controller fed by them is steering on noise."
+          : 'Small, steady values mean gentle updates; spikes are updates that moved the policy a lot. k1/k3 (dashed, dotted) are sampled estimates of the exact KL (solid): the closer, the better they would steer a controller.',
+        ['kl/exact_rollout_end', 'kl/k1_rollout_end', 'kl/k3_rollout_end'],
       ),
       layers,
     );
@@ -299,6 +395,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
             String(v.earlyStops),
           ];
         }),
+        swatches: verdicts.map(({ run }) => runColour(runs.indexOf(run))),
       };
     }
     out.push(c);
@@ -309,12 +406,17 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
     out.push(
       chart(
         'kl_step',
-        'KL per optimizer step: KL(π_before‖π_after), exact vs k1/k3 estimates',
+        'KL per optimizer step: KL(π_before‖π_after)',
         caption(
+          'One update takes epochs × minibatches optimizer steps, so these are far smaller than the KL of the update above. A value that grows over training means steps are getting bolder (a learning rate too high for the late phase).',
           ['kl/exact_old_new', 'kl/k1', 'kl/k3'],
-          'One update takes epochs × minibatches optimizer steps, so this is far smaller than the KL of the update.',
         ),
-        [lineLayer(klStep, 'KL (nats)', { dashBySeries: true, ...klAxis(klStep) })],
+        [
+          lineLayer(runs, klStep, 'KL (nats)', {
+            dashBySeries: 'estimator (line style)',
+            ...klAxis(klStep),
+          }),
+        ],
       ),
     );
   }
@@ -323,7 +425,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
   const beta = longRows(klRuns, { beta: 'kl/coef' });
   if (beta.length) {
     const logY = beta.every((r) => r.value > 0);
-    const layers: VegaLiteSpec[] = [lineLayer(beta, 'β', { logY, step: true })];
+    const layers: VegaLiteSpec[] = [lineLayer(runs, beta, 'β', { logY, step: true })];
     const bounds: Array<{ run: string; bound: string; value: number }> = [];
     for (const r of klRuns) {
       const ctl = controllerOf(r.config)!;
@@ -334,6 +436,7 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
     if (bounds.length) {
       layers.push(
         runRules(
+          runs,
           bounds,
           'value',
           [2, 2],
@@ -346,8 +449,8 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
         'beta',
         'KL coefficient β per update',
         caption(
+          `β should settle once the KL sits in its band; a β that keeps climbing (or pins at a bound${bounds.length ? ', dotted' : ''}) means the penalty alone cannot hold the KL down. Flat stretches are updates where the trainer held β (no learning signal, or the penalty was not what stopped the update).${logY ? ' Log scale.' : ''}`,
           ['kl/coef', 'kl/coef_held'],
-          `A step line: β is constant within an update.${logY ? ' Log scale.' : ''}${bounds.length ? ' Dotted: betaMin/betaMax.' : ''} Flat stretches are updates where the trainer held β (no learning signal, or the penalty was not what stopped the update).`,
         ),
         layers,
       ),
@@ -374,17 +477,17 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
         'early_stop',
         'Early stopping: optimizer steps taken per update',
         caption(
+          `Dashed: the full epochs × minibatches. Updates below it were cut short once their KL passed the threshold (${thresholds.join('; ')}); many cut updates mean the step size, not the threshold, is doing the work.`,
           ['kl/optimizer_steps', 'kl/early_stopped'],
-          `Dashed: the full epochs × minibatches. An update below it was stopped once its KL passed the threshold ${thresholds.join('; ')}.`,
         ),
         [
-          lineLayer(optSteps, 'optimizer steps'),
+          lineLayer(runs, optSteps, 'optimizer steps'),
           {
             data: { values: full },
             mark: { type: 'rule', strokeDash: [6, 3] },
             encoding: {
               y: { field: 'value', type: 'quantitative' },
-              color: { field: 'run', type: 'nominal', scale: { scheme: 'category10' }, legend: null },
+              color: { field: 'run', type: 'nominal', title: 'run (colour)', scale: runScale(runs) },
             },
           },
         ],
@@ -394,184 +497,97 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
 
   const clip = longRows(runs, { 'clip fraction': 'policy/clip_fraction' });
   if (clip.length)
-    out.push(chart('clip_fraction', 'Clip fraction', caption(['policy/clip_fraction']), [lineLayer(clip, 'fraction')]));
+    out.push(
+      chart(
+        'clip_fraction',
+        'Clip fraction',
+        caption(
+          'The share of samples whose probability ratio left [1−ε, 1+ε]. Around 0.1–0.3 is usual for PPO; near 0 the clip never acts, well above it the updates are pushing hard against it.',
+          ['policy/clip_fraction'],
+        ),
+        [lineLayer(runs, clip, 'fraction')],
+      ),
+    );
 
   const ent = longRows(runs, { entropy: 'policy/entropy' });
   if (ent.length)
-    out.push(chart('entropy', 'Policy entropy', caption(['policy/entropy']), [lineLayer(ent, 'entropy (nats)')]));
+    out.push(
+      chart(
+        'entropy',
+        'Policy entropy',
+        caption(
+          'Entropy falls as the policy commits to actions. A collapse to 0 early, before the return has risen, means it stopped exploring too soon; a flat line means it is not learning.',
+          ['policy/entropy'],
+        ),
+        [lineLayer(runs, ent, 'entropy (nats)')],
+      ),
+    );
 
-  for (const run of runs) {
-    const s = run.summary;
-    if (s?.frame && s.policy && s.frame.kind === 'grid') {
-      const spec = gridPolicySpec(s.frame, s.policy);
-      if (spec) {
-        out.push({
-          id: `grid:${run.name}`,
-          title: `Final policy of ${run.name}`,
-          caption:
-            'Cells are coloured by the critic’s state value V(s); each arrow is the greedy action, its opacity ∝ π(greedy|s). Outlined: holes, cliffs and goals (terminal cells have no arrow).',
-          spec,
-        });
-      }
-    }
-  }
+  const grids = gridChart(runs);
+  if (grids) out.push(grids);
   return out;
 }
 
-const CELL_KIND: Record<string, string> = { H: 'hole', G: 'goal', C: 'cliff', S: 'start', W: 'wall', '#': 'wall' };
-
 /**
- * A Vega-Lite layered spec picturing a gridworld policy: `rect` cells coloured by V(s), `text` arrows for the
- * greedy action with opacity ∝ its probability, outlines for holes / goals / cliffs, and the cell letters.
- * State s is the cell (s div cols, s mod cols), as in Gymnasium FrozenLake.
- * @param frame A grid frame (`renderFrame()` of a klip gridworld).
- * @param policy `probs[s][a]` and optional values `values[s]`.
- * @returns The spec, or null when the frame is not a grid or sizes do not match.
- * @example
- * ```ts
- * const spec = gridPolicySpec(env.renderFrame(), await trainer.policySnapshot());
- * ```
+ * The final policies of the gridworld runs as one row of panels (wrapping on narrow pages), all on one colour scale:
+ * the exact V^π when the world can be rebuilt from the run's config (else the critic's V), and the optimal actions.
  */
-export function gridPolicySpec(
-  frame: RenderFrame,
-  policy: { probs: number[][]; values: number[] | null },
-): VegaLiteSpec | null {
-  // summary.json comes from disk: check the shape, not only the type
-  if (frame.kind !== 'grid' || !isNum(frame.rows) || !isNum(frame.cols) || !Array.isArray(frame.cells)) return null;
-  const { rows, cols, cells } = frame;
-  if (policy.probs.length !== rows * cols) return null;
-  const data: Record<string, unknown>[] = [];
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const s = r * cols + c;
-      const code = String(cells[r]?.[c] ?? '');
-      const kind = CELL_KIND[code.toUpperCase()] ?? 'free';
-      const p = policy.probs[s] ?? [];
-      let a = 0;
-      for (let i = 1; i < p.length; i++) if ((p[i] ?? 0) > (p[a] ?? 0)) a = i;
-      const terminal = kind === 'hole' || kind === 'goal' || kind === 'cliff' || kind === 'wall';
-      data.push({
-        state: s,
-        row: r,
-        col: c,
-        code,
-        kind,
-        value: policy.values ? (policy.values[s] ?? null) : null,
-        arrow: terminal ? '' : (ACTION_ARROWS[a] ?? String(a)),
-        prob: p[a] ?? 0,
-        outline: kind === 'free' ? null : kind,
-      });
-    }
+function gridChart(runs: readonly ReportRun[]): ReportChart | null {
+  const found = runs.flatMap((run) => {
+    const s = run.summary;
+    if (!s?.frame || !s.policy || s.frame.kind !== 'grid' || !Array.isArray(s.policy.probs)) return [];
+    const exact = exactGridValues(run.config, s.policy.probs);
+    return [{ run, frame: s.frame, policy: s.policy, exact }];
+  });
+  if (!found.length) return null;
+  const allExact = found.every((f) => f.exact !== null);
+  const nums = found.flatMap((f) => (allExact ? f.exact!.values : (f.policy.values ?? []))).filter(isNum);
+  const valueDomain: [number, number] = [Math.min(0, ...nums), Math.max(1e-9, ...nums)];
+  const panels: ReportPanel[] = [];
+  for (const f of found) {
+    const spec = gridPolicySpec(f.frame, f.policy, {
+      values: allExact ? f.exact!.values : f.policy.values,
+      valueTitle: allExact ? 'V^π(s), exact' : 'V(s), critic',
+      optimal: f.exact?.optimal ?? null,
+      valueDomain,
+      legend: false,
+    });
+    if (spec) panels.push({ id: `grid:${f.run.name}`, title: f.run.name, spec });
   }
-  const size = 44;
-  const x = { field: 'col', type: 'ordinal', axis: null };
-  const y = { field: 'row', type: 'ordinal', axis: null };
-  const hasValues = policy.values !== null;
+  if (!panels.length) return null;
+  const horizons = [...new Set(found.map((f) => f.exact?.horizon).filter(isNum))];
   return {
-    $schema: SCHEMA,
-    width: cols * size,
-    height: rows * size,
-    background: 'white',
-    data: { values: data },
-    layer: [
-      {
-        mark: { type: 'rect', stroke: '#999', strokeWidth: 0.5 },
-        encoding: {
-          x,
-          y,
-          ...(hasValues
-            ? { color: { field: 'value', type: 'quantitative', title: 'V(s)', scale: { scheme: 'blues' } } }
-            : { color: { value: '#eeeeee' } }),
-          tooltip: [
-            { field: 'state' },
-            { field: 'code' },
-            { field: 'value', type: 'quantitative' },
-            { field: 'prob', type: 'quantitative' },
-          ],
-        },
-      },
-      {
-        transform: [{ filter: 'datum.outline != null' }],
-        mark: { type: 'rect', fill: null, strokeWidth: 3 },
-        encoding: {
-          x,
-          y,
-          stroke: {
-            field: 'outline',
-            type: 'nominal',
-            title: 'cell',
-            scale: {
-              domain: ['start', 'hole', 'cliff', 'goal', 'wall'],
-              range: ['#1f77b4', '#d62728', '#9467bd', '#2ca02c', '#333333'],
-            },
-          },
-        },
-      },
-      {
-        mark: { type: 'text', fontSize: 24, fontWeight: 'bold', color: '#111' },
-        encoding: {
-          x,
-          y,
-          text: { field: 'arrow' },
-          opacity: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [0.1, 1] }, legend: null },
-        },
-      },
-      {
-        mark: { type: 'text', fontSize: 9, dx: -size / 2 + 8, dy: -size / 2 + 8, color: '#444' },
-        encoding: { x, y, text: { field: 'code' } },
-      },
-    ],
+    id: 'grids',
+    title: panels.length > 1 ? 'Final policies' : `Final policy of ${panels[0]!.title}`,
+    caption: `Each cell shows all four actions as arrows whose length and darkness are π(a|s); a single long arrow is a committed policy, four short ones a policy still undecided. ${
+      allExact
+        ? `The fill is the exact value V^π(s): the expected return from that cell under this policy within ${horizons.join('/')} steps (policy evaluation on the world's transition table), on one scale for every panel.`
+        : "The fill is the critic's estimate V(s) (the exact value needs one of klip's preset worlds), on one scale for every panel."
+    }${found.some((f) => f.exact) ? ' Red hollow heads at a cell edge mark the optimal first actions: a dark arrow pointing at one means the policy found it.' : ''} Hover a cell for its numbers.`,
+    panels,
+    legendHtml: gridLegendHtml({
+      valueTitle: allExact ? 'V^π(s), exact' : 'V(s), critic',
+      domain: valueDomain,
+      frames: found.map((f) => f.frame),
+      optimal: found.some((f) => f.exact !== null),
+      escape: escapeHtml,
+    }),
   };
 }
 
-/**
- * Render one Vega-Lite spec to an SVG string in Node (no canvas, no network): compile to Vega, parse, and run
- * a headless `View` with `renderer: 'none'`. The XML namespace attributes are dropped, as inline SVG in HTML5
- * does not need them, so the page carries no URL at all.
- * @param spec A Vega-Lite v5 spec with inline data.
- * @returns The `<svg>…</svg>` markup.
- * @example
- * ```ts
- * const svg = await renderSpecToSvg(reportCharts(runs)[0].spec);
- * ```
- */
-export async function renderSpecToSvg(spec: VegaLiteSpec): Promise<string> {
-  if (!isTopLevelSpec(spec))
-    throw new ConfigError({
-      fn: 'renderSpecToSvg',
-      arg: 'spec',
-      expected: 'a Vega-Lite v5 spec with a mark, layer, concat, facet or repeat',
-      got: Object.keys(spec),
-    });
-  const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  try {
-    const svg = await view.toSVG();
-    return svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
-  } finally {
-    view.finalize();
-  }
-}
+/** A number of the summary table (4 decimals, trailing zeros dropped, round-off printed as ≈ 0). */
+const fmt = (v: unknown, digits = 4): string => formatNumber(v, { digits, nearZero: NEAR_ZERO });
 
 /**
- * Whether a JSON object is a top-level Vega-Lite spec: it has a view (`mark`, `layer`, a concat, `facet` or
- * `repeat`). The fields themselves are checked by `vl.compile`.
+ * The summary table: one row per run in legend order, a colour swatch per run, the settings that differ between the
+ * runs' configs ({@link differingSettings}), then the final numbers.
  */
-function isTopLevelSpec(spec: unknown): spec is TopLevelSpec {
-  return (
-    isPlainObject(spec) &&
-    ['mark', 'layer', 'hconcat', 'vconcat', 'concat', 'facet', 'repeat'].some((k) => spec[k] !== undefined)
-  );
-}
-
-/** A number of the summary table (4 decimals, trailing zeros dropped). */
-const fmt = (v: unknown, digits = 4): string => formatNumber(v, { digits });
-
 function summaryTable(runs: readonly ReportRun[]): string {
+  const settings = differingSettings(runs.map((r) => r.config));
   const head = [
     'run',
-    'env',
-    'objective',
+    ...settings.map((s) => s.label),
+    ...(runs.length === 1 ? ['env', 'objective'] : []),
     'updates',
     'env steps',
     'final return',
@@ -582,13 +598,15 @@ function summaryTable(runs: readonly ReportRun[]): string {
     'KL per optimizer step (mean)',
     'final β',
   ];
-  const body = runs.map((run) => {
+  const body = runs.map((run, i) => {
     const s = run.summary;
     const last = run.metrics[run.metrics.length - 1] ?? {};
-    const cells = [
+    return [
       run.name,
-      String(run.config.env ?? s?.env ?? ''),
-      String(run.config.objective ?? s?.objective ?? ''),
+      ...settings.map((c) => c.values[i]!),
+      ...(runs.length === 1
+        ? [String(run.config.env ?? s?.env ?? ''), String(run.config.objective ?? s?.objective ?? '')]
+        : []),
       fmt(s?.updates ?? last.update, 0),
       fmt(s?.envSteps ?? last.global_step, 0),
       fmt(s?.finalReturn),
@@ -599,16 +617,39 @@ function summaryTable(runs: readonly ReportRun[]): string {
       fmt(s?.meanStepKl),
       typeof run.config.objective === 'string' && !hasKlTerm(run.config.objective) ? '–' : fmt(s?.finalBeta),
     ];
-    return cells;
   });
-  return htmlTable(head, body, 'summary');
+  return htmlTable(
+    head,
+    body,
+    'summary',
+    runs.map((_, i) => runColour(i)),
+  );
+}
+
+/** One chart as a page section: heading, the SVG (or a row of panels), caption and optional table. */
+async function chartSection(c: ReportChart): Promise<string> {
+  let figure = '';
+  if (c.panels?.length) {
+    const figs: string[] = [];
+    for (const p of c.panels)
+      figs.push(
+        `<figure id="${escapeHtml(p.id)}">${await renderSpecToSvg(p.spec)}<figcaption>${escapeHtml(p.title)}</figcaption></figure>`,
+      );
+    figure = `${c.legendHtml ?? ''}<div class="panels">${figs.join('')}</div><p class="caption">${escapeHtml(c.caption)}</p>`;
+  } else if (c.spec) {
+    figure = `<figure>${await renderSpecToSvg(c.spec)}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`;
+  }
+  const table = c.table ? htmlTable(c.table.head, c.table.rows, undefined, c.table.swatches) : '';
+  return `<section id="${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2>${figure}${table}</section>`;
 }
 
 /**
  * Build the standalone HTML report of one or more runs: a header with the run names and their configs, a summary
- * table, then one inline-SVG chart per metric family (runs overlaid by colour) with a caption taken from
- * `METRICS`, and for gridworlds a picture of each run's final policy. No scripts, no external resources.
- * Extra charts (e.g. the reward–KL frontier of `klip frontier` folders) come first, each with its optional table.
+ * table (a colour swatch per run, the settings that differ between runs), then one inline-SVG chart per metric
+ * family (runs overlaid by colour, series by dash) with a caption saying what to look for, and for gridworlds the
+ * final policies side by side. No scripts, no external resources; the page fits any width (charts scale, tables
+ * scroll inside their own box). Extra charts (e.g. the reward–KL frontier of `klip frontier` folders) come first,
+ * each with its optional table.
  * @param runs The training runs (may be empty when `opts.charts` is given).
  * @param opts.title Page title. @defaultValue 'klip report'
  * @param opts.charts Extra charts rendered before the run charts (e.g. `frontierChart(…)`). @defaultValue []
@@ -627,13 +668,7 @@ export async function renderReportHtml(
   const charts = [...(opts.charts ?? []), ...reportCharts(runs)];
   const names = [...runs.map((r) => r.name), ...(opts.sources ?? [])];
   const sections: string[] = [];
-  for (const c of charts) {
-    const svg = await renderSpecToSvg(c.spec);
-    const table = c.table ? htmlTable(c.table.head, c.table.rows) : '';
-    sections.push(
-      `<section id="${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2><figure>${svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>${table}</section>`,
-    );
-  }
+  for (const c of charts) sections.push(await chartSection(c));
   const configs = runs
     .map(
       (r) =>
@@ -646,7 +681,7 @@ export async function renderReportHtml(
     body: `<h1>${escapeHtml(title)}</h1>
 ${
   runs.length
-    ? `<p class="muted">Runs: ${runs.map((r) => `<b>${escapeHtml(r.name)}</b>`).join(', ')}. x axes are env steps; colours are runs.</p>
+    ? `<p class="muted">Runs: ${runs.map((r) => `<b>${escapeHtml(r.name)}</b>`).join(', ')}. x axes are env steps; ${runs.length > 1 ? 'each run has one colour (its swatch in the table), and line styles tell the series of a chart apart.' : 'line styles tell the series of a chart apart.'} Hover a mark for its numbers.</p>
 ${summaryTable(runs)}`
     : ''
 }${opts.sources?.length ? `<p class="muted">Frontiers: ${opts.sources.map((n) => `<b>${escapeHtml(n)}</b>`).join(', ')}.</p>` : ''}

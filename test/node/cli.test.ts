@@ -141,7 +141,7 @@ describe('klip report, compare, kl, help', () => {
     const klChart = svgs.find((s) => s.includes('k3') && s.includes('exact'))!;
     expect(klChart).toContain('r1');
     expect(klChart).toContain('full');
-    expect(html).toContain('Final policy of r1');
+    expect(html).toContain('id="grid:r1"');
     expect(html).not.toMatch(/https?:|<script|<link/);
   });
 

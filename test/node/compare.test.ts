@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -9,7 +9,15 @@ import { aggregateCompare } from '../../src/node/compare/aggregate.js';
 import { compareFile, readCompareFiles, type CompareResult } from '../../src/node/compare/file.js';
 import { cellConfig, compareCells, parseShard, shardCells, type CompareGrid } from '../../src/node/compare/grid.js';
 import { mergeCompare } from '../../src/node/compare/merge.js';
-import { compareCsv, formatCompareTable, writeCompareOutputs } from '../../src/node/compare/outputs.js';
+import {
+  compareCsv,
+  compareScatterSpec,
+  compareSpec,
+  formatCompareTable,
+  renderCompareHtml,
+  writeCompareOutputs,
+} from '../../src/node/compare/outputs.js';
+import { RUN_COLOURS } from '../../src/node/report/settings.js';
 import { runCompare } from '../../src/node/compare/run.js';
 import type { MetricRecord } from '../../src/training/metrics.js';
 
@@ -222,5 +230,90 @@ describe('merge', () => {
         .trimEnd()
         .split('\n'),
     ).toHaveLength(1 + results.length);
+  });
+
+  it('draws seeds on a zoomed axis, coloured by objective, rows in table order, the optimum as a rule', async () => {
+    const results = await runCompare(GRID, compareCells(GRID), {
+      runCell: (c) => fakeRun(c as Record<string, unknown>),
+      now: () => 0,
+    });
+    const file = compareFile(GRID, null, results);
+    type Layer = {
+      data?: { values: Record<string, unknown>[] };
+      mark: { type: string };
+      encoding: Record<string, { field?: string; sort?: string[]; scale?: Record<string, unknown> }>;
+    };
+    const spec = compareSpec(results, file) as { layer: Layer[] };
+    const points = spec.layer[0]!.encoding;
+    expect(points.x!.scale).toEqual({ zero: false });
+    expect(points.color!.field).toBe('objective');
+    expect(points.color!.scale).toEqual({ domain: GRID.objectives, range: RUN_COLOURS.slice(0, 4) });
+    expect(points.y!.sort).toEqual(
+      aggregateCompare(results).map((r) => (r.controller === '-' ? r.objective : `${r.objective} / ${r.controller}`)),
+    );
+    const rule = spec.layer.find((l) => l.mark.type === 'rule')!;
+    expect(rule.data!.values).toEqual([{ optimum: 0.9, label: 'exact optimum' }]);
+    const scatter = compareScatterSpec(results, file) as { layer: Layer[] };
+    expect(scatter.layer[0]!.encoding.x!.field).toBe('meanStepKl');
+    expect(scatter.layer[0]!.encoding.y!.field).toBe('finalReturn');
+    expect(scatter.layer[0]!.encoding.shape!.field).toBe('controller');
+    const html = await renderCompareHtml(file);
+    expect(html).toContain('<h2>Return against KL</h2>');
+    expect(html.match(/<svg/g)).toHaveLength(2);
+    // the table's rows carry their objective's colour: clip blue, kl-penalty orange, …
+    const table = /<table>.*?<\/table>/s.exec(html)![0];
+    expect([...table.matchAll(/background:(#[0-9a-f]{6})"><\/span>([^<]*)</g)].map((m) => `${m[2]} ${m[1]}`)).toEqual([
+      `clip ${RUN_COLOURS[0]}`,
+      `kl-penalty ${RUN_COLOURS[1]}`,
+      `kl-penalty ${RUN_COLOURS[1]}`,
+      `clip+kl ${RUN_COLOURS[2]}`,
+      `clip+kl ${RUN_COLOURS[2]}`,
+      `pg ${RUN_COLOURS[3]}`,
+    ]);
+  });
+
+  it("keeps each cell's metrics in cells/<name>/ and drops an older comparison's cells", async () => {
+    const metrics = new Map<number, MetricRecord[]>();
+    const results = await runCompare(GRID, compareCells(GRID), {
+      runCell: (c) => fakeRun(c as Record<string, unknown>),
+      now: () => 0,
+      onMetrics: (r, m) => metrics.set(r.index, [...m]),
+    });
+    expect([...metrics.keys()]).toEqual(results.map((r) => r.index));
+    const out = join(dir, 'cells-out');
+    const written = await writeCompareOutputs(out, compareFile(GRID, null, results), { cells: { metrics } });
+    expect(written.filter((p) => p.includes('/cells/'))).toHaveLength(results.length);
+    const first = readFileSync(join(out, 'cells', '00-clip-seed1', 'metrics.jsonl'), 'utf8');
+    expect(first).toBe(
+      metrics
+        .get(0)!
+        .map((m) => `${JSON.stringify(m)}\n`)
+        .join(''),
+    );
+    await writeCompareOutputs(out, compareFile(GRID, null, results.slice(0, 1)));
+    expect(() => readFileSync(join(out, 'cells', '00-clip-seed1', 'metrics.jsonl'))).toThrow();
+  });
+
+  it("merging shard folders copies every shard's cells into the merged cells/", async () => {
+    for (let i = 1; i <= 2; i++) {
+      const metrics = new Map<number, MetricRecord[]>();
+      const part = await runCompare(GRID, shardCells(compareCells(GRID), { index: i, count: 2 }), {
+        runCell: (c) => fakeRun(c as Record<string, unknown>),
+        now: () => 0,
+        onMetrics: (r, m) => metrics.set(r.index, [...m]),
+      });
+      await writeCompareOutputs(join(dir, `m${i}`), compareFile(GRID, { index: i, count: 2 }, part), {
+        html: false,
+        cells: { metrics },
+      });
+    }
+    const { merged } = mergeCompare(await readCompareFiles([join(dir, 'm1'), join(dir, 'm2')]));
+    await writeCompareOutputs(join(dir, 'merged'), merged, {
+      cells: { copyFrom: [join(dir, 'm1'), join(dir, 'm2', 'compare.json')] },
+    });
+    const names = readdirSync(join(dir, 'merged', 'cells'));
+    expect(names).toHaveLength(compareCells(GRID).length);
+    expect(names[0]).toBe('00-clip-seed1');
+    expect(names[1]).toBe('01-clip-seed2'); // from the second shard
   });
 });

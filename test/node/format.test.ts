@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatNumber } from '../../src/node/format.js';
+import { APPROX_ZERO, NEAR_ZERO, formatNumber } from '../../src/node/format.js';
 
 describe('formatNumber', () => {
   it('writes the missing text for anything that is not a finite number', () => {
@@ -21,6 +21,15 @@ describe('formatNumber', () => {
     expect(formatNumber(0.001)).toBe('0.001');
     expect(formatNumber(0)).toBe('0');
     expect(formatNumber(0, { digits: 3, fixed: true })).toBe('0.000');
+  });
+
+  it('with nearZero, prints round-off below the threshold as ≈ 0 and leaves 0 and larger values alone', () => {
+    expect(formatNumber(1.73e-15, { nearZero: NEAR_ZERO })).toBe('≈ 0');
+    expect(formatNumber(-1.73e-15, { nearZero: NEAR_ZERO, digits: 4, fixed: true })).toBe(APPROX_ZERO);
+    expect(formatNumber(0, { nearZero: NEAR_ZERO })).toBe('0');
+    expect(formatNumber(2e-9, { nearZero: NEAR_ZERO })).toBe('2.00e-9');
+    expect(formatNumber(1.73e-15)).toBe('1.73e-15'); // off by default
+    expect(formatNumber(1.73e-15, { nearZero: NEAR_ZERO, exact: true })).toBe('1.73e-15');
   });
 
   it('rounds to `digits` decimals, dropping trailing zeros unless `fixed`', () => {

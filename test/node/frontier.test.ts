@@ -152,7 +152,6 @@ describe('computeFrontier', () => {
     expect(spec.layer[0]!.encoding.y.title).toBe('E_π[r]');
     const svg = await renderSpecToSvg(spec as never);
     for (const text of [
-      'sweep-a',
       FRONTIER_SERIES.curve,
       FRONTIER_SERIES.optimal,
       FRONTIER_SERIES.trained,
@@ -162,10 +161,39 @@ describe('computeFrontier', () => {
       expect(svg).toContain(text);
     // one point mark per swept β and series (aria labels name the series), one line mark
     expect(svg.match(/aria-roledescription="point"/g)).toHaveLength(2 * inputs.betas.length);
-    expect(svg.match(new RegExp(`aria-label="[^"]*kind: ${FRONTIER_SERIES.trained}`, 'g'))).toHaveLength(
-      inputs.betas.length,
-    );
+    expect(
+      svg.match(new RegExp(`aria-label="[^"]*series: ${FRONTIER_SERIES.trained.replace(/[()]/g, '\\$&')}`, 'g')),
+    ).toHaveLength(inputs.betas.length);
     expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(1);
+    // every trained point is labelled with its β
+    for (const b of inputs.betas) expect(svg).toContain(`>β ${b}<`);
+    // one frontier: no colour legend repeating its name ("frontier / frontier")
+    expect(svg).not.toContain('>sweep-a<');
+    expect(svg).not.toContain('frontier (colour)');
+    // rings and diamonds: different shapes, named in the one series legend
+    expect(FRONTIER_SERIES.optimal).toContain('ring');
+    expect(FRONTIER_SERIES.trained).toContain('diamond');
+    const two = await renderSpecToSvg(
+      frontierSpec([
+        { name: 'sweep-a', file },
+        { name: 'sweep-b', file },
+      ]),
+    );
+    for (const text of ['frontier (colour)', '>sweep-a<', '>sweep-b<']) expect(two).toContain(text);
+  });
+
+  it('prints a KL(π‖π*) of float round-off as ≈ 0', () => {
+    const tiny: FrontierFile = {
+      ...file,
+      frontier: {
+        ...file.frontier,
+        trained: file.frontier.trained.map((t, i) => (i === 0 ? { ...t, klToOptimum: 1.73e-15 } : t)),
+      },
+    };
+    const first = formatFrontierTable(tiny).trimEnd().split('\n')[2]!;
+    expect(first.trimEnd().endsWith('≈ 0')).toBe(true);
+    expect(first).not.toContain('e-15');
+    expect(frontierChart([{ name: 'a', file: tiny }]).table!.rows[0]!.at(-1)).toBe('≈ 0');
   });
 
   it('renders in a report beside training runs, and a frontier-only page without URLs', async () => {
@@ -194,7 +222,10 @@ describe('computeFrontier', () => {
     });
     expect(only.match(/<svg/g)).toHaveLength(1);
     expect(only).toContain('<th>frontier</th>'); // several frontiers: the table names each row's frontier
-    expect(only.match(/<td>sweep-b<\/td>/g)).toHaveLength(inputs.betas.length);
+    // each row's frontier with a swatch of its colour
+    expect(only.match(/<td><span class="swatch" style="background:#ff7f0e"><\/span>sweep-b<\/td>/g)).toHaveLength(
+      inputs.betas.length,
+    );
     expect(only).not.toMatch(/https?:|<script|<link|src=/i);
   });
 

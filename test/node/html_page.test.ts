@@ -28,9 +28,16 @@ describe('htmlPage', () => {
     expect(hasGenerator(`${' '.repeat(2000)}${page}`, 'klip x')).toBe(false); // only the page's beginning counts
   });
 
-  it('escapes every table cell', () => {
+  it('escapes every table cell and wraps the table in its own scrolling box', () => {
     expect(htmlTable(['a<'], [['"x"', "y'"]], 'c')).toBe(
-      '<table class="c"><thead><tr><th>a&lt;</th></tr></thead><tbody><tr><td>&quot;x&quot;</td><td>y&#39;</td></tr></tbody></table>',
+      '<div class="table-wrap"><table class="c"><thead><tr><th>a&lt;</th></tr></thead><tbody><tr><td>&quot;x&quot;</td><td>y&#39;</td></tr></tbody></table></div>',
+    );
+    expect(htmlPage({ title: 't', generator: 'g', body: '' })).toContain('.table-wrap{overflow-x:auto');
+  });
+
+  it('draws a swatch only for a #rrggbb colour (no markup can ride in on a colour)', () => {
+    expect(htmlTable(['run'], [['a'], ['b'], ['c']], undefined, ['#1f77b4', 'red"><script>', ''])).toBe(
+      '<div class="table-wrap"><table><thead><tr><th>run</th></tr></thead><tbody><tr><td><span class="swatch" style="background:#1f77b4"></span>a</td></tr><tr><td>b</td></tr><tr><td>c</td></tr></tbody></table></div>',
     );
     expect(escapeHtml(`<'&">`)).toBe('&lt;&#39;&amp;&quot;&gt;');
   });

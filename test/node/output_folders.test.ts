@@ -47,8 +47,16 @@ function refused(r: { code: number; err: string }, pattern: RegExp): void {
   expect(r.err).not.toMatch(/\n\s+at |unexpected error/);
 }
 
+/** Every file under `dir` (compare folders hold `cells/<name>/…`), by relative path. */
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const p = join(e.parentPath, e.name);
+        return [p.slice(dir.length + 1), readFileSync(p, 'utf8')];
+      }),
+  );
 }
 
 describe('klip compare --out', () => {
@@ -68,13 +76,27 @@ describe('klip compare --out', () => {
     const dir = join(tmp(), 'cmp');
     expect((await cli(compare(dir))).code).toBe(0);
     const before = snapshot(dir);
-    expect(Object.keys(before).sort()).toEqual(['compare.csv', 'compare.html', 'compare.json', 'compare_runs.csv']);
+    const top = (files: Record<string, string>): string[] =>
+      Object.keys(files)
+        .filter((k) => !k.startsWith('cells/'))
+        .sort();
+    const cells = (files: Record<string, string>): string[] => [
+      ...new Set(
+        Object.keys(files)
+          .filter((k) => k.startsWith('cells/'))
+          .map((k) => k.split('/')[1]!),
+      ),
+    ];
+    expect(top(before)).toEqual(['compare.csv', 'compare.html', 'compare.json', 'compare_runs.csv']);
+    const all = cells(before);
     refused(await cli(compare(dir)), /--out must be a new or empty folder.*Pick another --out or pass --force$/);
     expect(snapshot(dir)).toEqual(before);
     const again = await cli(compare(dir, '--shard', '1/2', '--force'));
     expect(again.code, again.err).toBe(0);
     const after = snapshot(dir);
-    expect(Object.keys(after).sort()).toEqual(['compare.csv', 'compare.json', 'compare_runs.csv']);
+    expect(top(after)).toEqual(['compare.csv', 'compare.json', 'compare_runs.csv']);
+    // the shard's cells only: the full grid's other cells are gone with its compare.html
+    expect(cells(after)).toEqual(all.filter((_, i) => i % 2 === 0));
     expect((JSON.parse(after['compare.json']!) as { shard: unknown }).shard).toEqual({ index: 1, count: 2 });
   }, 60_000);
 

@@ -422,6 +422,12 @@ const THUNKS: Record<string, Thunk> = {
     writeFileSync(join(tmp, 'notes.txt'), 'my notes');
     return ['report', runDir, '--out', join(tmp, 'notes.txt')];
   },
+  'cli-report-not-run': () => {
+    const cell = join(tmp, 'cmp', 'cells', '00-clip-seed1');
+    mkdirSync(cell, { recursive: true });
+    writeFileSync(join(cell, 'config.json'), '{}'); // metrics.jsonl is missing
+    return ['report', cell, '--out', join(tmp, 'cell-report.html')];
+  },
   'cli-force-foreign': () => {
     const dir = join(tmp, 'users');
     mkdirSync(dir, { recursive: true });

@@ -9,13 +9,14 @@ import type { KlControllerKind } from '../../controllers/types.js';
 import { isPlainObject } from '../../core/assert.js';
 import { ConfigError } from '../../core/errors.js';
 import { resolvePpoConfig, type ObjectiveKind, type PpoConfigInput } from '../../training/config.js';
+import type { MetricRecord } from '../../training/metrics.js';
 import { ENV_IDS } from '../../../envs/registry.js';
 import { readJsonFile } from '../atomic.js';
 import { aggregateCompare } from '../compare/aggregate.js';
 import { compareFile, isCompareFolder, readCompareFiles, type CompareFile } from '../compare/file.js';
 import { cellConfig, compareCells, parseShard, shardCells, type CompareGrid } from '../compare/grid.js';
 import { mergeCompare } from '../compare/merge.js';
-import { formatCompareTable, writeCompareOutputs } from '../compare/outputs.js';
+import { formatCompareTable, writeCompareOutputs, type CompareCellOutputs } from '../compare/outputs.js';
 import { defaultCompareWorkers, runCompare } from '../compare/run.js';
 import { formatNumber } from '../format.js';
 import { acquireOutputLock } from '../lock.js';
@@ -52,6 +53,7 @@ async function writeAsOwner(
   force: boolean,
   produce: () => Promise<CompareFile>,
   html: boolean,
+  cells: CompareCellOutputs,
 ): Promise<CompareFile> {
   checkCreatable(outDir, force, 'compare', COMPARE_OWNER);
   const existed = existsSync(outDir);
@@ -59,7 +61,7 @@ async function writeAsOwner(
   let file: CompareFile;
   try {
     file = await produce();
-    await writeCompareOutputs(outDir, file, { html });
+    await writeCompareOutputs(outDir, file, { html, cells });
   } catch (e) {
     lock.release();
     if (!existed) await fsp.rmdir(outDir).catch(() => undefined); // only when still empty
@@ -85,9 +87,9 @@ async function runMerge(o: CompareOpts, merge: readonly string[], io: CliIo): Pr
   }
   const outArg = o.out ?? `runs/compare-${merged.grid.env}-merged-${timestamp()}`;
   const outDir = resolve(io.cwd, outArg);
-  await writeAsOwner(outDir, o.force ?? false, async () => merged, true);
+  await writeAsOwner(outDir, o.force ?? false, async () => merged, true, { copyFrom: paths });
   io.stdout.write(formatCompareTable(aggregateCompare(merged.results)));
-  io.stdout.write(`Wrote ${outDir}/{compare.json, compare.csv, compare_runs.csv, compare.html}\n`);
+  io.stdout.write(`Wrote ${outDir}/{compare.json, compare.csv, compare_runs.csv, compare.html, cells/}\n`);
   return 0;
 }
 
@@ -125,6 +127,7 @@ export async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> 
   if (o.workers !== undefined && o.workers < 0)
     throw usage('compare', '--workers', 'an integer ≥ 0 (0 or 1 = in-process)', o.workers);
   const workers = Math.min(o.workers ?? defaultCompareWorkers(cells.length), cells.length);
+  const metrics = new Map<number, readonly MetricRecord[]>();
   const file = await writeAsOwner(
     outDir,
     o.force ?? false,
@@ -134,6 +137,7 @@ export async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> 
         shard,
         await runCompare(grid, cells, {
           workers,
+          onMetrics: (r, m) => metrics.set(r.index, m),
           onStart: ({ workers: used }) =>
             io.stderr.write(
               `Comparing ${cells.length}${shard ? ` of ${all.length}` : ''} runs on ${o.env} (${o.steps} env steps each)${shard ? `, shard ${shard.index}/${shard.count}` : ''}, ${used > 1 ? `${used} worker threads` : 'in-process'}\n`,
@@ -145,12 +149,13 @@ export async function runCompareCmd(o: CompareOpts, io: CliIo): Promise<number> 
         }),
       ),
     shard === null,
+    { metrics },
   );
   io.stdout.write(formatCompareTable(aggregateCompare(file.results)));
   io.stdout.write(
     shard
-      ? `Wrote shard ${shard.index}/${shard.count} to ${outArg}/compare.json; join the shards with: klip compare --merge <shard folders…>\n`
-      : `Wrote ${outArg}/{compare.json, compare.csv, compare_runs.csv, compare.html}\n`,
+      ? `Wrote shard ${shard.index}/${shard.count} to ${outArg}/{compare.json, cells/}; join the shards with: klip compare --merge <shard folders…>\n`
+      : `Wrote ${outArg}/{compare.json, compare.csv, compare_runs.csv, compare.html, cells/}\n`,
   );
   return 0;
 }

@@ -22,6 +22,11 @@ export interface RunCompareOptions {
   /** Called once per cell, in cell order (progress), whatever order the workers finish in. */
   onResult?: (result: CompareResult, done: number, total: number) => void;
   /**
+   * Called once per cell with its result and its metric history (e.g. to keep the history in a cell run folder),
+   * in cell order.
+   */
+  onMetrics?: (result: CompareResult, metrics: readonly MetricRecord[]) => void;
+  /**
    * Worker threads to run cells in parallel (each has its own tfjs); 0 or 1 runs in-process. Capped at the number of
    * cells. When the worker script cannot be loaded (e.g. sources run without a TypeScript loader) the cells run
    * in-process. Results are identical either way: every cell is seeded and independent.
@@ -124,8 +129,11 @@ export async function runCompare(
         size: n,
         fn: 'compare',
         onStarted: () => opts.onStart?.({ workers: n }),
-        onResult: (o, pos) =>
-          opts.onResult?.(resultFromMetrics(cells[pos]!, o.metrics, o.wallTimeSeconds), pos + 1, cells.length),
+        onResult: (o, pos) => {
+          const r = resultFromMetrics(cells[pos]!, o.metrics, o.wallTimeSeconds);
+          opts.onMetrics?.(r, o.metrics);
+          opts.onResult?.(r, pos + 1, cells.length);
+        },
       });
       if (outcomes) return outcomes.map((o, pos) => resultFromMetrics(cells[pos]!, o.metrics, o.wallTimeSeconds));
     }
@@ -139,6 +147,7 @@ export async function runCompare(
     const metrics = await runCell(cellConfig(grid, c), c);
     const r = resultFromMetrics(c, metrics, (now() - t0) / 1000);
     out.push(r);
+    opts.onMetrics?.(r, metrics);
     opts.onResult?.(r, out.length, cells.length);
   }
   return out;
