@@ -41,7 +41,7 @@ export interface ReportRun {
 
 /** One chart of the report. */
 export interface ReportChart {
-  /** Stable id (`return`, `kl_update`, `kl_step`, `beta`, `early_stop`, `clip_fraction`, `entropy`, `grids`, `frontier`). */
+  /** Stable id (`return`, `kl_update`, `kl_step`, `kl_ref`, `beta`, `early_stop`, `clip_fraction`, `entropy`, `grids`, `frontier`). */
   id: string;
   /** Heading. */
   title: string;
@@ -417,6 +417,21 @@ export function reportCharts(runs: readonly ReportRun[]): ReportChart[] {
             ...klAxis(klStep),
           }),
         ],
+      ),
+    );
+  }
+
+  const refKl = longRows(runs, { exact: 'kl/ref_exact', estimate: 'kl/ref_estimate' });
+  if (refKl.length) {
+    out.push(
+      chart(
+        'kl_ref',
+        'KL to the reference: KL(π‖π_ref)',
+        caption(
+          'How far the policy has moved from the frozen reference (referenceKl). It starts at 0 when π_ref is the initial policy and rises as the policy learns; with a fixed β_ref it levels off where reward and penalty balance, and a curve that keeps climbing means β_ref is too small to hold it. Solid: exact over the batch states; dashed: the estimate that went into the reward or the loss.',
+          ['kl/ref_exact', 'kl/ref_estimate', 'kl/ref_coef'],
+        ),
+        [lineLayer(runs, refKl, 'KL (nats)', { dashBySeries: 'estimator (line style)', ...klAxis(refKl) })],
       ),
     );
   }

@@ -68,6 +68,28 @@ const runs: ReportRun[] = [
   { name: 'run-beta', config: { env: 'frozenlake4x4', objective: 'clip' }, metrics: synth(5, 0.5) },
 ];
 
+describe('reportCharts: the reference KL', () => {
+  it('draws kl/ref_exact and kl/ref_estimate only for runs that have them', () => {
+    const withRef: ReportRun = {
+      name: 'ref',
+      config: { env: 'bandit', objective: 'clip', referenceKl: { placement: 'reward', estimator: 'k1' } },
+      metrics: synth(3, 1).map((r, i) => ({ ...r, 'kl/ref_exact': 0.1 * i, 'kl/ref_estimate': 0.12 * i })),
+    };
+    expect(reportCharts(runs).some((c) => c.id === 'kl_ref')).toBe(false);
+    const chart = reportCharts([...runs, withRef]).find((c) => c.id === 'kl_ref')!;
+    const values = (chart.spec as { layer: { data: { values: { run: string; series: string; value: number }[] } }[] })
+      .layer[0]!.data.values;
+    expect(values.map((v) => [v.run, v.series, v.value])).toEqual([
+      ['ref', 'exact', 0],
+      ['ref', 'estimate', 0],
+      ['ref', 'exact', 0.1],
+      ['ref', 'estimate', 0.12],
+      ['ref', 'exact', 0.2],
+      ['ref', 'estimate', 0.24],
+    ]);
+  });
+});
+
 describe('reportCharts', () => {
   it('builds one chart per metric family, with the target band only from a KL objective', () => {
     const charts = reportCharts(runs);
