@@ -18,7 +18,7 @@ import type { ControllerVerdict } from '../training/controller_verdict.js';
 import { existsSync, promises as fsp, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CheckpointError, ConfigError } from '../core/errors.js';
-import { validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
+import { checkHistory, validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
 import type { PolicySnapshot } from '../training/trainer.js';
 import type { RenderFrame } from '../../envs/types.js';
 import { METRIC_KEYS, WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
@@ -320,6 +320,13 @@ export function removeStaleTempFiles(dir: string): string[] {
   return removed;
 }
 
+/** A checkpoint without its metric history (version 1 checkpoints are written as they are: they need it). */
+function withoutHistory(checkpoint: Checkpoint): Checkpoint {
+  if (checkpoint.history === undefined || checkpoint.version === 1) return checkpoint;
+  const { history: _history, ...rest } = checkpoint;
+  return rest;
+}
+
 /** What `klip.json` holds: the folder is a klip run folder, written by this format and klip version. */
 export const RUN_MARKER = Object.freeze({ format: 'klip-run', version: 1 });
 
@@ -429,8 +436,8 @@ export class RunFolder {
   /**
    * Append one record to `metrics.jsonl` and `metrics.csv`. Each append opens, writes and closes the file,
    * so the line is in the OS's hands (survives a process crash) when the promise resolves. A crash (SIGKILL) in the
-   * middle of an append can leave a torn last line; resuming never reads these files: `klip train --resume`
-   * rewrites both from the checkpoint's history.
+   * middle of an append can leave a torn last line; `klip train --resume` reads only the records up to the
+   * checkpoint's update ({@link RunFolder.readHistory}) and rewrites both files with them.
    * @throws KlipError naming the file and the errno reason when the append fails.
    */
   async appendMetrics(record: MetricRecord): Promise<void> {
@@ -446,10 +453,43 @@ export class RunFolder {
     }
   }
 
-  /** Replace `metrics.jsonl` and `metrics.csv` with exactly `records` (used on resume: the checkpoint's history). */
+  /** Replace `metrics.jsonl` and `metrics.csv` with exactly `records` (used on resume: the history up to the checkpoint). */
   async rewriteMetrics(records: readonly MetricRecord[]): Promise<void> {
     await this.atomic('metrics', records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     await this.atomic('csv', csvHeader() + records.map(csvLine).join(''));
+  }
+
+  /**
+   * The metric history up to a checkpoint: the first `update` records of `metrics.jsonl`, one per update in order.
+   * Lines after them are not read (a SIGKILL during an append may have torn the last one; resume drops them).
+   * @param update The checkpoint's update count.
+   * @param fn The command named in the error. @defaultValue 'train --resume'
+   * @throws CheckpointError naming `metrics.jsonl` when it is missing, holds fewer records, or a record is malformed
+   *   or out of order.
+   */
+  async readHistory(update: number, fn = 'train --resume'): Promise<MetricRecord[]> {
+    const arg = `${this.name}/${RUN_FILES.metrics}`;
+    let text: string;
+    try {
+      text = await fsp.readFile(this.path('metrics'), 'utf8');
+    } catch (e) {
+      throw new CheckpointError({
+        fn,
+        arg,
+        expected: `the ${update} metric records up to the checkpoint`,
+        got: (e as NodeJS.ErrnoException).code ?? String(e),
+      });
+    }
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    let records: MetricRecord[];
+    try {
+      records = parseMetricsJsonl(lines.slice(0, update).join('\n'), arg);
+    } catch (e) {
+      const err = e as ConfigError;
+      throw new CheckpointError({ fn, arg: err.arg, expected: err.expected, got: err.got });
+    }
+    checkHistory(records, update, arg, fn);
+    return records;
   }
 
   /** Read `metrics.jsonl`. @throws ConfigError for a malformed line. */
@@ -458,16 +498,17 @@ export class RunFolder {
   }
 
   /**
-   * Write `checkpoint.json` atomically (a failure leaves the previous checkpoint intact).
+   * Write `checkpoint.json` atomically (a failure leaves the previous checkpoint intact). A `history` in
+   * `checkpoint` is left out: `metrics.jsonl` holds it, so the file's size does not grow with the run.
    * @throws KlipError naming the file and the errno reason (e.g. ENOSPC, EACCES) when the write fails.
    */
   async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    await this.atomic('checkpoint', JSON.stringify(checkpoint));
+    await this.atomic('checkpoint', JSON.stringify(withoutHistory(checkpoint)));
   }
 
-  /** Write `best.json` atomically: the checkpoint of the update with the best `eval/return` so far. */
+  /** Write `best.json` atomically: the checkpoint of the update with the best `eval/return` so far (no history). */
   async writeBest(checkpoint: Checkpoint): Promise<void> {
-    await this.atomic('best', JSON.stringify(checkpoint));
+    await this.atomic('best', JSON.stringify(withoutHistory(checkpoint)));
   }
 
   /** Read and validate `best.json`. @throws CheckpointError when missing, malformed or damaged. */

@@ -78,7 +78,7 @@ export async function runToFolder(trainer: Trainer, run: RunFolder, opts: Sessio
   const until = Math.min(opts.until ?? trainer.config.numIterations, trainer.config.numIterations);
   let lastCheckpoint = trainer.update;
   const checkpoint = async (): Promise<void> => {
-    await run.writeCheckpoint(await trainer.save());
+    await run.writeCheckpoint(await trainer.save({ history: false }));
     lastCheckpoint = trainer.update;
     if (opts.wallTime) await run.writeWallTime(opts.wallTime());
   };
@@ -92,7 +92,7 @@ export async function runToFolder(trainer: Trainer, run: RunFolder, opts: Sessio
       throw e;
     }
     await run.appendMetrics(record);
-    if (isNewBest(trainer.history)) await run.writeBest(await trainer.save());
+    if (isNewBest(trainer.history)) await run.writeBest(await trainer.save({ history: false }));
     opts.onRecord?.(record);
     if (trainer.update % opts.checkpointEvery === 0 || trainer.update === until) await checkpoint();
   }

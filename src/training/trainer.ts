@@ -21,7 +21,13 @@ import type { Distribution } from '../distributions/types.js';
 import { VectorEnv } from '../../envs/vector.js';
 import { Adam } from './adam.js';
 import { minibatchTensors, RolloutBuffer } from './buffer.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, validateCheckpoint, type Checkpoint } from './checkpoint.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  checkHistory,
+  validateCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js';
 import {
   DEFAULT_PPO_CONFIG,
   hasKlTerm,
@@ -282,12 +288,18 @@ export class Trainer {
    * The resumed run reproduces, bit for bit, the metrics an uninterrupted run would have produced (same backend).
    * A run on a user's world (config `env` = `custom:<name>`) needs that world again: `{ env }`; a run whose policy
    * was given to `create` may be given a policy object again (`{ policy }`, of the same architecture), into which
-   * the saved weights are loaded.
-   * @throws CheckpointError for a damaged checkpoint or one from another format version; ConfigError when the
-   *   checkpoint's world is a user's and `opts.env` is missing.
+   * the saved weights are loaded. Checkpoints leave the metric history out (the run folder's `metrics.jsonl` has it):
+   * `{ history }` (one record per completed update) fills `trainer.history` again; without it `history` starts with
+   * the checkpoint's own records (a version 1 checkpoint's) or empty. The history is not needed to continue exactly.
+   * @throws CheckpointError for a damaged checkpoint or one from another format version, or a `history` that is not
+   *   one record per update in order; ConfigError when the checkpoint's world is a user's and `opts.env` is missing.
    */
-  static async restore(checkpoint: unknown, opts: { env?: EnvSource; policy?: Policy } = {}): Promise<Trainer> {
+  static async restore(
+    checkpoint: unknown,
+    opts: { env?: EnvSource; policy?: Policy; history?: readonly MetricRecord[] } = {},
+  ): Promise<Trainer> {
     const ckpt = validateCheckpoint(checkpoint);
+    if (opts.history !== undefined) checkHistory(opts.history, ckpt.update, 'opts.history', 'Trainer.restore');
     const config = migrateConfig(ckpt.config) as PpoConfigInput;
     if (opts.env === undefined && typeof config.env === 'string' && config.env.startsWith(CUSTOM_ENV_PREFIX)) {
       fail(
@@ -316,7 +328,7 @@ export class Trainer {
       trainer.steps = ckpt.globalStep;
       trainer.episodeCount = ckpt.episodes;
       trainer.window = ckpt.episodeWindow.map((e) => ({ ...e }));
-      trainer.history.push(...ckpt.history.map((r) => ({ ...r })));
+      trainer.history.push(...(opts.history ?? ckpt.history ?? []).map((r) => ({ ...r })));
     } catch (e) {
       trainer.dispose();
       throw e;
@@ -723,9 +735,11 @@ export class Trainer {
 
   /**
    * A JSON-serializable checkpoint of everything needed to continue exactly (see `Checkpoint`).
+   * @param opts.history Include the metric history (`history`, one record per update; it grows with the run and is
+   *   not needed to continue exactly). Run folders leave it out: their `metrics.jsonl` has it. @defaultValue true
    * @throws ConfigError when a schedule is a function (functions cannot be saved; use numbers).
    */
-  async save(): Promise<Checkpoint> {
+  async save(opts: { history?: boolean } = {}): Promise<Checkpoint> {
     for (const k of ['lr', 'clipEpsilon', 'entCoef'] as const) {
       if (typeof this.config[k] === 'function') {
         throw new ConfigError({
@@ -754,7 +768,7 @@ export class Trainer {
       env: this.env.getState(),
       obs: Array.from(this.obs),
       episodeWindow: this.window.map((e) => ({ ...e })),
-      history: this.history.map((r) => ({ ...r })),
+      ...(opts.history === false ? {} : { history: this.history.map((r) => ({ ...r })) }),
     };
   }
 

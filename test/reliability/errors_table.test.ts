@@ -401,7 +401,13 @@ const THUNKS: Record<string, Thunk> = {
     writeFileSync(join(dir, 'klip.json'), JSON.stringify({ format: 'klip-run', version: 1, klipVersion: '0.1.0' }));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...c.config, numIterations: 1, lr: 0.9 }));
     writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(ckpt));
-    writeFileSync(join(dir, 'metrics.jsonl'), c.history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileSync(join(dir, 'metrics.jsonl'), c.history!.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    return ['train', '--resume', dir];
+  },
+  'cli-resume-metrics-short': () => {
+    const dir = join(tmp, 'run-short');
+    cpSync(reproducible, dir, { recursive: true });
+    writeFileSync(join(dir, 'metrics.jsonl'), '');
     return ['train', '--resume', dir];
   },
   'cli-run-locked': () => {

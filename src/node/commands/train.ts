@@ -365,7 +365,9 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
       const ckpt = await run.readCheckpoint();
       checkConfigMatches(await run.readConfig(), ckpt.config, dir);
       const world = await recordedWorld(run, ckpt.config.env, '--resume', io.cwd);
-      trainer = await Trainer.restore(ckpt, world ? { env: world } : {});
+      // The history up to the checkpoint: a version 1 checkpoint holds it, later ones leave it to metrics.jsonl.
+      const history = ckpt.history ?? (await run.readHistory(ckpt.update));
+      trainer = await Trainer.restore(ckpt, { history, ...(world ? { env: world } : {}) });
     } catch (e) {
       throw asFlagError('--resume', e);
     }
@@ -397,7 +399,7 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
         ...(io.fs ? { fs: io.fs } : {}),
       });
       // Crash safety: from the moment the folder is reported, it holds a checkpoint that loads (update 0).
-      await run.writeCheckpoint(await trainer.save());
+      await run.writeCheckpoint(await trainer.save({ history: false }));
     } catch (e) {
       trainer.dispose();
       throw e;
