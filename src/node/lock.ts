@@ -54,6 +54,21 @@ function readLock(path: string): LockInfo | null {
 }
 
 /**
+ * The writer holding `dir`'s lock, when one may still be running: a live process on this host, or any process on
+ * another host (its liveness cannot be checked from here). Null when the folder has no lock or a dead writer's.
+ * @param dir The run folder.
+ * @example
+ * ```ts
+ * if (lockHolder('runs/a') === null) console.log('no klip writes runs/a now');
+ * ```
+ */
+export function lockHolder(dir: string): LockInfo | null {
+  const held = readLock(join(dir, LOCK_FILE));
+  if (held === null) return null;
+  return held.host !== hostname() || held.pid === process.pid || alive(held.pid) ? held : null;
+}
+
+/**
  * Take the exclusive write lock of `dir` (created if missing).
  * @param dir The run folder.
  * @param fn The command, named in the error (e.g. `train`).

@@ -23,7 +23,8 @@ import type { PolicySnapshot } from '../training/trainer.js';
 import type { RenderFrame } from '../../envs/types.js';
 import { METRIC_KEYS, WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
 import { KLIP_VERSION } from '../version.js';
-import { LOCK_FILE } from './lock.js';
+import { findSetAside } from './aside.js';
+import { LOCK_FILE, lockHolder } from './lock.js';
 import { atomicTempTarget, fileWriteError, readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 
 /** The kinds of file in a run folder (keys of {@link RUN_FILES}). */
@@ -647,7 +648,7 @@ export function checkCreatable(
   const entries = readdirSync(dir).filter((name) => name !== LOCK_FILE);
   if (entries.length === 0) return;
   if (force) {
-    if (own.is(dir)) return;
+    if (own.is(dir) || findSetAside(dir).length > 0) return; // a run a killed --force set aside is klip's too
     throw new ConfigError({
       fn,
       arg: '--out',
@@ -683,6 +684,7 @@ export function checkCreatable(
 export async function openRun(dir: string, opts: { fs?: AtomicFileSystem } = {}): Promise<RunFolder> {
   if (!existsSync(dir))
     throw new ConfigError({ fn: 'openRun', arg: 'run', expected: 'an existing run folder', got: dir });
+  checkNoSetAside(dir);
   if (!isRunFolder(dir)) {
     throw new ConfigError({
       fn: 'openRun',
@@ -695,4 +697,20 @@ export async function openRun(dir: string, opts: { fs?: AtomicFileSystem } = {})
   const run = new RunFolder(dir, opts);
   await run.readConfig();
   return run;
+}
+
+/**
+ * Refuse a folder holding a run that a killed `klip train --force` had set aside (its replacement never reached a
+ * checkpoint of a completed update), naming it and the way to put it back. An aside folder of a live writer is fine.
+ */
+function checkNoSetAside(dir: string): void {
+  const left = findSetAside(dir);
+  if (left.length === 0 || lockHolder(dir) !== null) return;
+  throw new ConfigError({
+    fn: 'openRun',
+    arg: 'run',
+    expected: 'a run folder without a run set aside by a killed `klip train --force`',
+    got: dir,
+    hint: `The run it replaced is whole in ${left[0]!.path} (pid ${left[0]!.pid} stopped before the new run's first checkpoint); \`klip train --resume ${dir}\` puts it back and continues it`,
+  });
 }

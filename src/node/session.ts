@@ -21,6 +21,8 @@ export interface SessionOptions {
   onRecord?: (record: MetricRecord) => void;
   /** Seconds of training so far, written to `wall_time.json` with every checkpoint; without it none is written. */
   wallTime?: () => number;
+  /** Called with the update of each checkpoint once it is in the folder (`--force` then drops the run it replaced). */
+  onCheckpoint?: (update: number) => Promise<void>;
 }
 
 /** How a session ended; `lastCheckpoint` is the update of the checkpoint now in the folder. */
@@ -81,6 +83,7 @@ export async function runToFolder(trainer: Trainer, run: RunFolder, opts: Sessio
     await run.writeCheckpoint(await trainer.save({ history: false }));
     lastCheckpoint = trainer.update;
     if (opts.wallTime) await run.writeWallTime(opts.wallTime());
+    await opts.onCheckpoint?.(lastCheckpoint);
   };
   while (trainer.update < until && !opts.signal?.aborted) {
     const attempted = trainer.update + 1;
