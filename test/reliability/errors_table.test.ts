@@ -3,7 +3,7 @@
  * thunk has a row. For library rows the thrown error must be an instance of the row's class (and of KlipError),
  * `err.fn` must equal the row's function, `err.arg` must contain the row's argument, and the message must start with
  * the documented example (the text before "…"; the whole message when the example is not abridged). CLI rows run
- * `runCli` in-process and check a non-zero exit code and a single stderr line naming the flag.
+ * `runCli` in-process and check the exit code the row's case names (`exit N`) and a single stderr line naming the flag.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -504,6 +504,9 @@ describe('docs/errors.md', () => {
     const { io, err } = quietCli(tmpdir());
     const code = await runCli(argv, io);
     expect(code, err()).not.toBe(0);
+    const documented = /exit (\d+)/.exec(row.case);
+    expect(documented, `row ${row.id}: the case names its exit code`).not.toBeNull();
+    expect(code, err()).toBe(Number(documented![1]));
     const lines = err().trimEnd().split('\n');
     expect(lines, err()).toHaveLength(1);
     const line = lines[0]!;
