@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Categorical,
   CheckpointError,
+  DiagGaussian,
   ConfigError,
   KlipError,
   NumericError,
@@ -203,6 +204,11 @@ const THUNKS: Record<string, Thunk> = {
     (a, b) => klEstimate({ estimator: 'k3', logProb: a!, refLogProb: b! }),
   ),
   'shape-estimate-length': () => klEstimate({ estimator: 'k1', logProb: [0, 0], refLogProb: [0] }),
+  'shape-estimate-empty': () => klEstimate({ estimator: 'k1', logProb: [], refLogProb: [] }),
+  'shape-estimate-dtype': withTensors(
+    () => [tf.tensor1d([0, -1], 'int32'), tf.tensor1d([0, -1])],
+    (a, b) => klEstimate({ estimator: 'k1', logProb: a!, refLogProb: b! }),
+  ),
   'shape-ppo-empty': withTensors(
     () => [tf.zeros([0]), tf.zeros([0]), tf.zeros([0])],
     (a, b, c) => ppoClipLoss({ logProb: a!, oldLogProb: b!, advantages: c!, clip: 0.2 }),
@@ -251,6 +257,8 @@ const THUNKS: Record<string, Thunk> = {
   'num-categorical-nan': () => Categorical.fromProbs([Number.NaN, 1]),
   'num-categorical-all-neg-inf': () => Categorical.fromLogits([-Infinity, -Infinity]),
   'num-categorical-float32': () => Categorical.fromLogits([0, 1e300]),
+  'num-gaussian-float32': () => DiagGaussian.create({ mean: [0, 1e39], logStd: [0, 0] }),
+  'num-gaussian-log-std': () => DiagGaussian.create({ mean: [0], logStd: [100] }),
   'num-controller-beta-overflow': () => {
     const c = createKlController({ kind: 'adaptive', beta: 1e308, target: 1e-6 });
     return c.update(c.init(), { kl: 1, nSteps: 128 });
@@ -269,6 +277,7 @@ const THUNKS: Record<string, Thunk> = {
   'cfg-probs-sum': () => klProbs([0.5, 0.6], [0.5, 0.5]),
   'cfg-probs-negative': () => klProbs([0.5, 0.5], [-0.5, 1.5]),
   'cfg-estimator-name': () => klEstimate({ estimator: 'k4' as never, logProb: [0], refLogProb: [0] }),
+  'cfg-estimate-positive': () => klEstimate({ estimator: 'k3', logProb: [-0.1, 0.5], refLogProb: [-1, -1] }),
   'cfg-controller-kind': () => createKlController({ kind: 'pid' } as never),
   'cfg-controller-beta': () => createKlController({ kind: 'fixed', beta: -0.1 }),
   'cfg-controller-key': () => createKlController({ kind: 'adaptive', horizon: 10 } as never),
