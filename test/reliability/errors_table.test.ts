@@ -413,6 +413,16 @@ const THUNKS: Record<string, Thunk> = {
     writeFileSync(join(dir, 'metrics.jsonl'), c.history!.map((r) => `${JSON.stringify(r)}\n`).join(''));
     return ['train', '--resume', dir];
   },
+  'cli-report-set-aside': () => {
+    const dir = join(tmp, 'run-set-aside');
+    cpSync(reproducible, dir, { recursive: true });
+    mkdirSync(join(dir, '.klip-old-999999'));
+    writeFileSync(
+      join(dir, '.klip-old-999999', 'klip-aside.json'),
+      JSON.stringify({ format: 'klip-aside', pid: 999999, host: 'h', since: '', files: ['config.json'] }),
+    );
+    return ['report', dir];
+  },
   'cli-resume-metrics-short': () => {
     const dir = join(tmp, 'run-short');
     cpSync(reproducible, dir, { recursive: true });
