@@ -158,7 +158,7 @@ describe('crash matrix', () => {
       r,
       1,
       new RegExp(
-        `^klip: NumericError at update 1/30: .*\\. The new run stopped before its first checkpoint; the run it replaced is back in ${dir}$`,
+        `^klip: NumericError at update 1/30: .*\\. The new run stopped before its first checkpoint; the run --force replaced is back in ${dir}$`,
       ),
     );
     expect(snapshot(dir)).toEqual(before);
@@ -199,7 +199,7 @@ describe('crash matrix', () => {
       r,
       1,
       new RegExp(
-        `^klip: writeFileAtomic: .*checkpoint\\.json must be writable, got "ENOSPC".*; the run it replaced is back in ${dir}$`,
+        `^klip: writeFileAtomic: .*checkpoint\\.json must be writable, got "ENOSPC".*; the run --force replaced is back in ${dir}$`,
       ),
     );
     expect(snapshot(dir)).toEqual(before);
@@ -283,6 +283,18 @@ describe('crash matrix', () => {
     expect((await recoverSetAside(dir, Object.values(RUN_FILES))).map((d) => d.kind)).toEqual(['removed']);
     expect(snapshot(dir)).toEqual(before);
     await openRun(dir); // a clean run folder again
+    // The next `train --force` after such a kill: the old run is put back first, then replaced as asked.
+    mkdirSync(asideDir);
+    writeFileSync(
+      join(asideDir, ASIDE_MANIFEST),
+      JSON.stringify({ format: 'klip-aside', pid: 999999, host: 'h', since: '', files }),
+    );
+    for (const f of files) cpSync(join(dir, f), join(asideDir, f));
+    const r = await cli(['train', ...TINY_CPU, '--steps', '32', '--seed', '5', '--out', dir, '--force', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('restored the run that pid 999999 had set aside');
+    expect((JSON.parse(readFileSync(join(dir, RUN_FILES.config), 'utf8')) as { seed: number }).seed).toBe(5);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
   it('double Ctrl-C: exit 130 at once; the next start leaves no stray .tmp and the checkpoint loads', async () => {

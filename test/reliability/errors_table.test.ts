@@ -205,6 +205,10 @@ const THUNKS: Record<string, Thunk> = {
   ),
   'shape-estimate-length': () => klEstimate({ estimator: 'k1', logProb: [0, 0], refLogProb: [0] }),
   'shape-estimate-empty': () => klEstimate({ estimator: 'k1', logProb: [], refLogProb: [] }),
+  'shape-gaussian-dtype': withTensors(
+    () => [tf.tensor1d([0, 0]), tf.tensor1d([1, 0], 'bool')],
+    (m, l) => DiagGaussian.create({ mean: m!, logStd: l! }),
+  ),
   'shape-estimate-dtype': withTensors(
     () => [tf.tensor1d([0, -1], 'int32'), tf.tensor1d([0, -1])],
     (a, b) => klEstimate({ estimator: 'k1', logProb: a!, refLogProb: b! }),
@@ -365,6 +369,7 @@ const THUNKS: Record<string, Thunk> = {
         c.history = [1, 2, 3].map((update) => ({ ...first, update }));
       }),
     ),
+  'ckpt-restore-history': () => Trainer.restore(ckpt, { history: [] }),
   'ckpt-obs-space': () => Trainer.restore(withCkpt((c) => (c.obs = [5, 0]))),
   // CLI: the thunk returns argv (relative to the temp folder)
   'cli-unknown-flag': () => ['train', '--bogus'],
@@ -428,6 +433,34 @@ const THUNKS: Record<string, Thunk> = {
     cpSync(reproducible, dir, { recursive: true });
     writeFileSync(join(dir, 'metrics.jsonl'), '');
     return ['train', '--resume', dir];
+  },
+  'cli-force-update1-restored': () => {
+    const dir = join(tmp, 'run-force-diverge');
+    cpSync(reproducible, dir, { recursive: true });
+    const cfg = join(tmp, 'diverge-at-1.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        env: 'contextual-bandit',
+        envOptions: {
+          means: [
+            [1e30, 0],
+            [0.2, 0.8],
+          ],
+          contextProbs: [0.99, 0.01],
+          reward: 'gaussian',
+          std: 0.1,
+        },
+        numEnvs: 1,
+        nSteps: 16,
+        numMinibatches: 2,
+        epochs: 2,
+        totalSteps: 480,
+        backend: 'cpu',
+        seed: 2,
+      }),
+    );
+    return ['train', '--preset', 'library', '--config', cfg, '--out', dir, '--force'];
   },
   'cli-run-locked': () => {
     const dir = join(tmp, 'locked');

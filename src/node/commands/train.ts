@@ -392,9 +392,9 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
     try {
       await restoreSetAside(from, Object.values(RUN_FILES));
     } catch (restoreError) {
-      return `the run it replaced could not be put back: ${(restoreError as Error).message}`;
+      return `the run --force replaced could not be put back: ${(restoreError as Error).message}`;
     }
-    return `the run it replaced is back in ${from.runDir}`;
+    return `the run --force replaced is back in ${from.runDir}`;
   };
   /** `e`, with the note on the replaced run when there was one (see {@link putBack}). */
   const rollBack = async (e: unknown): Promise<unknown> => (aside === null ? e : withNote(e, await putBack(aside), io));
