@@ -45,8 +45,22 @@ function paramShape(fn: string, arg: string, x: GaussianParam): number[] {
   return [x.length];
 }
 
-function checkFiniteArray(fn: string, arg: string, x: GaussianParam): void {
-  if (x instanceof tf.Tensor) return;
+/** The largest finite float32 value. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+/** |log σ| bound: σ = exp(log σ) stays a finite, non-zero float32 (exp(88) ≈ 1.7e38, exp(−88) ≈ 6e-39). */
+const LOG_STD_MAX = 88;
+
+/**
+ * Array entries: finite numbers that float32 holds (arrays become float32 tensors, where 1e39 would be Infinity),
+ * and for log σ within ±{@link LOG_STD_MAX}. Tensors: a numeric dtype (their data is not read).
+ */
+function checkFiniteArray(fn: string, arg: 'mean' | 'logStd', x: GaussianParam): void {
+  if (x instanceof tf.Tensor) {
+    if (x.dtype !== 'float32' && x.dtype !== 'int32')
+      throw new ShapeError({ fn, arg, expected: 'a float32 (or int32) tensor', got: `dtype ${x.dtype}` });
+    return;
+  }
+  const bound = arg === 'logStd' ? LOG_STD_MAX : FLOAT32_MAX;
   const rows: ArrayLike<unknown>[] = ArrayBuffer.isView(x)
     ? [x]
     : x.length > 0 && Array.isArray(x[0])
@@ -55,11 +69,19 @@ function checkFiniteArray(fn: string, arg: string, x: GaussianParam): void {
   rows.forEach((row, r) => {
     for (let i = 0; i < row.length; i++) {
       const v = row[i];
+      const at = (): string =>
+        rows.length > 1 || (Array.isArray(x) && Array.isArray(x[0])) ? `${arg}[${r}][${i}]` : `${arg}[${i}]`;
       if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new NumericError({ fn, arg: at(), expected: 'a finite number', got: v });
+      }
+      if (Math.abs(v) > bound) {
         throw new NumericError({
           fn,
-          arg: rows.length > 1 || (Array.isArray(x) && Array.isArray(x[0])) ? `${arg}[${r}][${i}]` : `${arg}[${i}]`,
-          expected: 'a finite number',
+          arg: at(),
+          expected:
+            arg === 'logStd'
+              ? `within [-${LOG_STD_MAX}, ${LOG_STD_MAX}] (σ = exp(logStd) must be a finite, non-zero float32)`
+              : 'within the float32 range (|x| ≤ 3.4e38)',
           got: v,
         });
       }
@@ -108,11 +130,13 @@ export class DiagGaussian implements Distribution {
    *
    * σ = exp(logStd); logStd of shape [D] is shared by every row (state-independent, as in PPO for continuous
    * control), or has the shape of `mean`.
-   * Arrays are checked to hold finite numbers; tensors only by shape (no data is read).
+   * Arrays are checked to hold finite numbers that float32 holds (|μ| ≤ 3.4e38, |log σ| ≤ 88 so that σ is a finite,
+   * non-zero float32); tensors only by shape and dtype (no data is read).
    * @param args `{ mean: [D] | [B, D], logStd: [D] | shape of mean }`; neither is cloned or owned.
    * @returns A view; no tensor is allocated.
-   * @throws ShapeError for a wrong rank, D = 0, or a logStd shape that is neither [D] nor the mean's shape;
-   *   NumericError for NaN/±Infinity array entries; ConfigError when `args` is not an object.
+   * @throws ShapeError for a wrong rank, D = 0, a logStd shape that is neither [D] nor the mean's shape, or a tensor
+   *   that is not float32/int32; NumericError for NaN/±Infinity array entries or ones beyond those float32 bounds;
+   *   ConfigError when `args` is not an object.
    * @example
    * ```ts
    * const pi = DiagGaussian.create({ mean: [[0, 1], [2, 3]], logStd: [0, -1] });

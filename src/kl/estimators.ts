@@ -19,6 +19,12 @@ export type KlEstimator = 'k1' | 'k2' | 'k3' | 'abs' | 'mse';
 /** All estimator names, for validation and help texts. */
 export const KL_ESTIMATORS: readonly KlEstimator[] = Object.freeze(['k1', 'k2', 'k3', 'abs', 'mse'] as const);
 
+/**
+ * How far above 0 an array entry of `klEstimate` may be and still count as a log-probability: the rounding of
+ * a float32 log-softmax read back into numbers (e.g. 1.2e-7 for an action of probability ≈ 1).
+ */
+const LOG_PROB_TOLERANCE = 1e-6;
+
 /** Arguments of {@link klEstimate}: both log-probabilities of the same actions, sampled from π. */
 export interface KlEstimateArgs<T> {
   /** Which estimator. */
@@ -50,10 +56,13 @@ function estimateNumber(estimator: KlEstimator, lp: number, ref: number): number
  * The mean over samples estimates the KL; k1 and k3 without bias, k2/mse with a bias that grows with the
  * distance between π and ref. See the module docs for the formulas.
  *
- * Accepts tensors (returns a new tensor of the same shape; caller disposes) or number arrays / typed arrays
- * (returns a `Float64Array`, computed in float64).
- * @throws ConfigError for an unknown estimator; ShapeError when the two inputs differ in shape or length;
- *   NumericError (arrays only; tensor data is not read) for a non-finite `logProb` entry or a NaN / +∞ `refLogProb` entry.
+ * Accepts float32 tensors (returns a new tensor of the same shape; caller disposes) or number arrays / typed arrays
+ * (returns a `Float64Array`, computed in float64). Arrays are checked as log-probabilities of discrete actions
+ * (≤ 0, up to 1e-6 of float32 rounding); tensors are checked for dtype and shape only (their data is
+ * not read), so log-densities of continuous actions, which may be positive, go through tensors.
+ * @throws ConfigError for an unknown estimator, or (arrays) a log-probability above 0; ShapeError when the two
+ *   inputs differ in kind, shape or length, are empty, or a tensor is not float32; NumericError (arrays only) for a
+ *   non-finite `logProb` entry or a NaN / +∞ `refLogProb` entry.
  * @example
  * ```ts
  * klEstimate({ estimator: 'k3', logProb: [Math.log(0.7)], refLogProb: [Math.log(0.4)] }); // Float64Array [0.2 ...]
@@ -81,6 +90,20 @@ export function klEstimate(args: KlEstimateArgs<tf.Tensor | ArrayLike<number>>):
         got: refLogProb,
       });
     }
+    for (const [arg, t] of [
+      ['logProb', logProb],
+      ['refLogProb', refLogProb],
+    ] as const) {
+      if (t.dtype !== 'float32')
+        throw new ShapeError({
+          fn: 'klEstimate',
+          arg,
+          expected: 'a float32 tensor of log-probabilities',
+          got: `dtype ${t.dtype}`,
+        });
+    }
+    if (logProb.size === 0)
+      throw new ShapeError({ fn: 'klEstimate', arg: 'logProb', expected: 'a non-empty tensor', got: logProb });
     if (logProb.rank !== refLogProb.rank || logProb.shape.some((d, i) => d !== refLogProb.shape[i])) {
       throw new ShapeError({
         fn: 'klEstimate',
@@ -128,6 +151,8 @@ export function klEstimate(args: KlEstimateArgs<tf.Tensor | ArrayLike<number>>):
       got: `length ${refLogProb.length}`,
     });
   }
+  if (logProb.length === 0)
+    throw new ShapeError({ fn: 'klEstimate', arg: 'logProb', expected: 'a non-empty array', got: logProb });
   const out = new Float64Array(logProb.length);
   for (let i = 0; i < out.length; i++) {
     const lp = logProb[i];
@@ -147,6 +172,15 @@ export function klEstimate(args: KlEstimateArgs<tf.Tensor | ArrayLike<number>>):
         arg: `refLogProb[${i}]`,
         expected: 'a finite number or -Infinity',
         got: rp,
+      });
+    }
+    if (lp > LOG_PROB_TOLERANCE || rp > LOG_PROB_TOLERANCE) {
+      const arg = lp > LOG_PROB_TOLERANCE ? `logProb[${i}]` : `refLogProb[${i}]`;
+      throw new ConfigError({
+        fn: 'klEstimate',
+        arg,
+        expected: 'a log-probability ≤ 0 (a probability ≤ 1; for log-densities, pass tensors)',
+        got: lp > LOG_PROB_TOLERANCE ? lp : rp,
       });
     }
     out[i] = estimateNumber(estimator, lp, rp);

@@ -7,6 +7,7 @@ import { REFERENCE_KL_ESTIMATORS, REFERENCE_KL_PLACEMENTS } from '../training/re
 import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS } from '../../envs/registry.js';
 import { DEFAULT_FRONTIER_INPUTS } from './frontier.js';
+import { EXIT_LOCKED, FolderLockedError } from './lock.js';
 import { type CliIo, QUICKSTART_CONFIG } from './commands/shared.js';
 import {
   parseBoolFlag,
@@ -454,6 +455,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
  *
  * Exit codes: 0 success; 2 usage or configuration errors (unknown flag, bad value, malformed config, not a run
  * folder); 1 other errors (damaged checkpoint, runtime failure; unexpected errors also print their stack);
+ * 3 (`EXIT_LOCKED`) when another klip writes the folder (its `klip.lock`), for every command that writes one;
  * 130 after Ctrl-C (a checkpoint was written; `--resume` continues).
  * @param argv Arguments after the program name, e.g. `['train', '--steps', '2048']`.
  * @param io Optional streams, working folder, abort signal and SIGINT handling (defaults: `process`).
@@ -493,6 +495,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     }
     if (e instanceof KlipError) {
       full.stderr.write(`klip: ${e.message}\n`);
+      if (e instanceof FolderLockedError) return EXIT_LOCKED;
       return e instanceof ConfigError ? 2 : 1;
     }
     full.stderr.write(`klip: unexpected error\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -7,11 +7,20 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, KlipError } from '../core/errors.js';
-import { fileWriteError, type KlipErrorClass } from './atomic.js';
+import { KlipError } from '../core/errors.js';
+import { fileWriteError } from './atomic.js';
 
 /** The lock file's name inside a run folder. */
 export const LOCK_FILE = 'klip.lock';
+
+/**
+ * Another writer holds the folder's lock. Every command refuses a locked folder with this error, and the CLI exits
+ * with {@link EXIT_LOCKED}: nothing is wrong with the command, it can be run again once the other writer is done.
+ */
+export class FolderLockedError extends KlipError {}
+
+/** The exit code of a command refused because another writer holds its folder's lock (`FolderLockedError`). */
+export const EXIT_LOCKED = 3;
 
 /** What a lock file records. */
 export interface LockInfo {
@@ -54,11 +63,26 @@ function readLock(path: string): LockInfo | null {
 }
 
 /**
+ * The writer holding `dir`'s lock, when one may still be running: a live process on this host, or any process on
+ * another host (its liveness cannot be checked from here). Null when the folder has no lock or a dead writer's.
+ * @param dir The run folder.
+ * @example
+ * ```ts
+ * if (lockHolder('runs/a') === null) console.log('no klip writes runs/a now');
+ * ```
+ */
+export function lockHolder(dir: string): LockInfo | null {
+  const held = readLock(join(dir, LOCK_FILE));
+  if (held === null) return null;
+  return held.host !== hostname() || held.pid === process.pid || alive(held.pid) ? held : null;
+}
+
+/**
  * Take the exclusive write lock of `dir` (created if missing).
  * @param dir The run folder.
  * @param fn The command, named in the error (e.g. `train`).
  * @returns The held lock.
- * @throws KlipError when another live process (or a process on another host) holds the lock: the message names
+ * @throws FolderLockedError when another live process (or a process on another host) holds the lock: the message names
  *   its pid, host and start time and how to take over a lock whose run is gone; KlipError naming the lock file when
  *   the folder cannot be written (permissions, a read-only or full disk).
  * @example
@@ -70,7 +94,6 @@ function readLock(path: string): LockInfo | null {
 export function acquireRunLock(dir: string, fn: string): RunLock {
   return acquire(dir, fn, {
     arg: 'run folder',
-    cls: KlipError,
     hint: 'Wait for that run to end or stop it',
     kept: 'nothing in the run folder was changed',
   });
@@ -79,11 +102,11 @@ export function acquireRunLock(dir: string, fn: string): RunLock {
 /**
  * Take the exclusive write lock of an output folder of `klip compare`, `klip frontier` or `klip reproduce --out`
  * (created if missing): the same `klip.lock` as {@link acquireRunLock}, but a folder in use is a usage error naming
- * `--out` (exit 2), since the way out is another `--out`.
+ * `--out`, since the way out is another `--out` (or waiting).
  * @param dir The output folder.
  * @param fn The command, named in the error (e.g. `compare`).
  * @returns The held lock.
- * @throws ConfigError `fn: --out must be one writer at a time, got DIR locked by pid …` when another live process (or
+ * @throws FolderLockedError `fn: --out must be one writer at a time, got DIR locked by pid …` when another live process (or
  *   a process on another host) holds the lock; KlipError naming the lock file when the folder cannot be written.
  * @example
  * ```ts
@@ -94,16 +117,14 @@ export function acquireRunLock(dir: string, fn: string): RunLock {
 export function acquireOutputLock(dir: string, fn: string): RunLock {
   return acquire(dir, fn, {
     arg: '--out',
-    cls: ConfigError,
     hint: 'Wait for that command to end or pick another --out',
     kept: 'nothing in the folder was changed',
   });
 }
 
-/** How a refusal reads: the argument it names, its class (its exit code), the first words of its hint, and what a failed write kept. */
+/** How a refusal reads: the argument it names, the first words of its hint, and what a failed write kept. */
 interface Refusal {
   arg: string;
-  cls: KlipErrorClass;
   hint: string;
   kept: string;
 }
@@ -134,7 +155,7 @@ function takeLock(dir: string, path: string, fn: string, refusal: Refusal): RunL
         unlinkSync(path);
         continue;
       }
-      throw new refusal.cls({
+      throw new FolderLockedError({
         fn,
         arg: refusal.arg,
         expected: 'one writer at a time',

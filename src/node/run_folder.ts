@@ -18,12 +18,13 @@ import type { ControllerVerdict } from '../training/controller_verdict.js';
 import { existsSync, promises as fsp, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CheckpointError, ConfigError } from '../core/errors.js';
-import { validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
+import { checkHistory, validateCheckpoint, type Checkpoint } from '../training/checkpoint.js';
 import type { PolicySnapshot } from '../training/trainer.js';
 import type { RenderFrame } from '../../envs/types.js';
 import { METRIC_KEYS, WALL_CLOCK_METRICS, type MetricRecord } from '../training/metrics.js';
 import { KLIP_VERSION } from '../version.js';
-import { LOCK_FILE } from './lock.js';
+import { findSetAside } from './aside.js';
+import { LOCK_FILE, lockHolder } from './lock.js';
 import { atomicTempTarget, fileWriteError, readJsonFile, writeFileAtomic, type AtomicFileSystem } from './atomic.js';
 
 /** The kinds of file in a run folder (keys of {@link RUN_FILES}). */
@@ -320,6 +321,13 @@ export function removeStaleTempFiles(dir: string): string[] {
   return removed;
 }
 
+/** A checkpoint without its metric history (version 1 checkpoints are written as they are: they need it). */
+function withoutHistory(checkpoint: Checkpoint): Checkpoint {
+  if (checkpoint.history === undefined || checkpoint.version === 1) return checkpoint;
+  const { history: _history, ...rest } = checkpoint;
+  return rest;
+}
+
 /** What `klip.json` holds: the folder is a klip run folder, written by this format and klip version. */
 export const RUN_MARKER = Object.freeze({ format: 'klip-run', version: 1 });
 
@@ -429,8 +437,8 @@ export class RunFolder {
   /**
    * Append one record to `metrics.jsonl` and `metrics.csv`. Each append opens, writes and closes the file,
    * so the line is in the OS's hands (survives a process crash) when the promise resolves. A crash (SIGKILL) in the
-   * middle of an append can leave a torn last line; resuming never reads these files: `klip train --resume`
-   * rewrites both from the checkpoint's history.
+   * middle of an append can leave a torn last line; `klip train --resume` reads only the records up to the
+   * checkpoint's update ({@link RunFolder.readHistory}) and rewrites both files with them.
    * @throws KlipError naming the file and the errno reason when the append fails.
    */
   async appendMetrics(record: MetricRecord): Promise<void> {
@@ -446,10 +454,43 @@ export class RunFolder {
     }
   }
 
-  /** Replace `metrics.jsonl` and `metrics.csv` with exactly `records` (used on resume: the checkpoint's history). */
+  /** Replace `metrics.jsonl` and `metrics.csv` with exactly `records` (used on resume: the history up to the checkpoint). */
   async rewriteMetrics(records: readonly MetricRecord[]): Promise<void> {
     await this.atomic('metrics', records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     await this.atomic('csv', csvHeader() + records.map(csvLine).join(''));
+  }
+
+  /**
+   * The metric history up to a checkpoint: the first `update` records of `metrics.jsonl`, one per update in order.
+   * Lines after them are not read (a SIGKILL during an append may have torn the last one; resume drops them).
+   * @param update The checkpoint's update count.
+   * @param fn The command named in the error. @defaultValue 'train --resume'
+   * @throws CheckpointError naming `metrics.jsonl` when it is missing, holds fewer records, or a record is malformed
+   *   or out of order.
+   */
+  async readHistory(update: number, fn = 'train --resume'): Promise<MetricRecord[]> {
+    const arg = `${this.name}/${RUN_FILES.metrics}`;
+    let text: string;
+    try {
+      text = await fsp.readFile(this.path('metrics'), 'utf8');
+    } catch (e) {
+      throw new CheckpointError({
+        fn,
+        arg,
+        expected: `the ${update} metric records up to the checkpoint`,
+        got: (e as NodeJS.ErrnoException).code ?? String(e),
+      });
+    }
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    let records: MetricRecord[];
+    try {
+      records = parseMetricsJsonl(lines.slice(0, update).join('\n'), arg);
+    } catch (e) {
+      const err = e as ConfigError;
+      throw new CheckpointError({ fn, arg: err.arg, expected: err.expected, got: err.got });
+    }
+    checkHistory(records, update, arg, fn);
+    return records;
   }
 
   /** Read `metrics.jsonl`. @throws ConfigError for a malformed line. */
@@ -458,16 +499,17 @@ export class RunFolder {
   }
 
   /**
-   * Write `checkpoint.json` atomically (a failure leaves the previous checkpoint intact).
+   * Write `checkpoint.json` atomically (a failure leaves the previous checkpoint intact). A `history` in
+   * `checkpoint` is left out: `metrics.jsonl` holds it, so the file's size does not grow with the run.
    * @throws KlipError naming the file and the errno reason (e.g. ENOSPC, EACCES) when the write fails.
    */
   async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    await this.atomic('checkpoint', JSON.stringify(checkpoint));
+    await this.atomic('checkpoint', JSON.stringify(withoutHistory(checkpoint)));
   }
 
-  /** Write `best.json` atomically: the checkpoint of the update with the best `eval/return` so far. */
+  /** Write `best.json` atomically: the checkpoint of the update with the best `eval/return` so far (no history). */
   async writeBest(checkpoint: Checkpoint): Promise<void> {
-    await this.atomic('best', JSON.stringify(checkpoint));
+    await this.atomic('best', JSON.stringify(withoutHistory(checkpoint)));
   }
 
   /** Read and validate `best.json`. @throws CheckpointError when missing, malformed or damaged. */
@@ -606,7 +648,7 @@ export function checkCreatable(
   const entries = readdirSync(dir).filter((name) => name !== LOCK_FILE);
   if (entries.length === 0) return;
   if (force) {
-    if (own.is(dir)) return;
+    if (own.is(dir) || findSetAside(dir).length > 0) return; // a run a killed --force set aside is klip's too
     throw new ConfigError({
       fn,
       arg: '--out',
@@ -642,6 +684,7 @@ export function checkCreatable(
 export async function openRun(dir: string, opts: { fs?: AtomicFileSystem } = {}): Promise<RunFolder> {
   if (!existsSync(dir))
     throw new ConfigError({ fn: 'openRun', arg: 'run', expected: 'an existing run folder', got: dir });
+  checkNoSetAside(dir);
   if (!isRunFolder(dir)) {
     throw new ConfigError({
       fn: 'openRun',
@@ -654,4 +697,20 @@ export async function openRun(dir: string, opts: { fs?: AtomicFileSystem } = {})
   const run = new RunFolder(dir, opts);
   await run.readConfig();
   return run;
+}
+
+/**
+ * Refuse a folder holding a run that a killed `klip train --force` had set aside (its replacement never reached a
+ * checkpoint of a completed update), naming it and the way to put it back. An aside folder of a live writer is fine.
+ */
+function checkNoSetAside(dir: string): void {
+  const left = findSetAside(dir);
+  if (left.length === 0 || lockHolder(dir) !== null) return;
+  throw new ConfigError({
+    fn: 'openRun',
+    arg: 'run',
+    expected: 'a run folder without a run set aside by a killed `klip train --force`',
+    got: dir,
+    hint: `The run it replaced is whole in ${left[0]!.path} (pid ${left[0]!.pid} stopped before the new run's first checkpoint); \`klip train --resume ${dir}\` puts it back and continues it`,
+  });
 }

@@ -21,6 +21,8 @@ export interface SessionOptions {
   onRecord?: (record: MetricRecord) => void;
   /** Seconds of training so far, written to `wall_time.json` with every checkpoint; without it none is written. */
   wallTime?: () => number;
+  /** Called with the update of each checkpoint once it is in the folder (`--force` then drops the run it replaced). */
+  onCheckpoint?: (update: number) => Promise<void>;
 }
 
 /** How a session ended; `lastCheckpoint` is the update of the checkpoint now in the folder. */
@@ -78,9 +80,10 @@ export async function runToFolder(trainer: Trainer, run: RunFolder, opts: Sessio
   const until = Math.min(opts.until ?? trainer.config.numIterations, trainer.config.numIterations);
   let lastCheckpoint = trainer.update;
   const checkpoint = async (): Promise<void> => {
-    await run.writeCheckpoint(await trainer.save());
+    await run.writeCheckpoint(await trainer.save({ history: false }));
     lastCheckpoint = trainer.update;
     if (opts.wallTime) await run.writeWallTime(opts.wallTime());
+    await opts.onCheckpoint?.(lastCheckpoint);
   };
   while (trainer.update < until && !opts.signal?.aborted) {
     const attempted = trainer.update + 1;
@@ -92,7 +95,7 @@ export async function runToFolder(trainer: Trainer, run: RunFolder, opts: Sessio
       throw e;
     }
     await run.appendMetrics(record);
-    if (isNewBest(trainer.history)) await run.writeBest(await trainer.save());
+    if (isNewBest(trainer.history)) await run.writeBest(await trainer.save({ history: false }));
     opts.onRecord?.(record);
     if (trainer.update % opts.checkpointEvery === 0 || trainer.update === until) await checkpoint();
   }

@@ -1,8 +1,9 @@
 /**
  * The versioned, JSON-serializable trainer checkpoint and its validation (no file I/O here; `klip/node` writes
  * checkpoints atomically). A checkpoint holds everything a resumed run needs to continue bit for bit:
- * config, policy weights, optimizer moments, controller state, Rng states, env states, counters, the episode
- * window and the metric history.
+ * config, policy weights, optimizer moments, controller state, Rng states, env states, counters and the episode
+ * window. Its size does not grow with the run: the metric history lives in the run folder's `metrics.jsonl`
+ * (version 1 checkpoints also held it; they still load, see {@link validateCheckpoint}).
  * @module
  */
 import { CheckpointError } from '../core/errors.js';
@@ -15,8 +16,13 @@ import type { MetricRecord } from './metrics.js';
 
 /** The format tag of klip checkpoints. */
 export const CHECKPOINT_FORMAT = 'klip-checkpoint';
-/** The checkpoint schema version this klip writes and reads. */
-export const CHECKPOINT_VERSION = 1;
+/**
+ * The checkpoint schema version this klip writes. Version 2 leaves the metric history out; version 1 (with
+ * `history`) is still read.
+ */
+export const CHECKPOINT_VERSION = 2;
+/** The checkpoint versions this klip reads. */
+const READABLE_VERSIONS: readonly number[] = [1, CHECKPOINT_VERSION];
 
 /** A named weight array of a policy. */
 export interface WeightRecord {
@@ -32,8 +38,8 @@ export interface WeightRecord {
 export interface Checkpoint {
   /** The format tag `CHECKPOINT_FORMAT`, so a foreign JSON file is recognised. */
   format: typeof CHECKPOINT_FORMAT;
-  /** The checkpoint schema version `CHECKPOINT_VERSION`. */
-  version: typeof CHECKPOINT_VERSION;
+  /** The checkpoint schema version: `CHECKPOINT_VERSION` when written by this klip, 1 for an older one. */
+  version: typeof CHECKPOINT_VERSION | 1;
   /** The klip version that wrote it. */
   klipVersion: string;
   /** The resolved configuration (schedules must be numbers to be saved). */
@@ -65,8 +71,11 @@ export interface Checkpoint {
   obs: number[];
   /** The last ≤ 100 finished episodes. */
   episodeWindow: EpisodeRecord[];
-  /** Every update's metric record so far. */
-  history: MetricRecord[];
+  /**
+   * Every update's metric record so far, one per update in order: always in version 1 checkpoints, absent in the
+   * ones this klip writes (the run folder's `metrics.jsonl` has them; `Trainer.restore(ckpt, { history })` takes them).
+   */
+  history?: MetricRecord[];
 }
 
 /** The trainer's two random streams in a {@link Checkpoint}. */
@@ -79,8 +88,8 @@ export interface CheckpointRngStates {
 
 const FN = 'validateCheckpoint';
 
-function bad(arg: string, expected: string, got: unknown): never {
-  throw new CheckpointError({ fn: FN, arg, expected, got });
+function bad(arg: string, expected: string, got: unknown, fn: string = FN): never {
+  throw new CheckpointError({ fn, arg, expected, got });
 }
 
 function isObj(x: unknown): x is Record<string, unknown> {
@@ -106,8 +115,12 @@ function checkCheckpointFields(x: unknown): asserts x is Checkpoint {
   if (!isObj(x)) bad('checkpoint', 'a JSON object', x);
   if (x.format !== CHECKPOINT_FORMAT)
     bad('checkpoint.format', `"${CHECKPOINT_FORMAT}" (is this a klip checkpoint?)`, x.format);
-  if (x.version !== CHECKPOINT_VERSION)
-    bad('checkpoint.version', `${CHECKPOINT_VERSION} (written by klip ${String(x.klipVersion)})`, x.version);
+  if (!READABLE_VERSIONS.includes(x.version as number))
+    bad(
+      'checkpoint.version',
+      `${READABLE_VERSIONS.join(' or ')} (written by klip ${String(x.klipVersion)})`,
+      x.version,
+    );
   if (typeof x.klipVersion !== 'string') bad('checkpoint.klipVersion', 'a version string', x.klipVersion);
   if (!isObj(x.config)) bad('checkpoint.config', 'an object', x.config);
   for (const k of ['update', 'globalStep', 'episodes'] as const) {
@@ -128,16 +141,38 @@ function checkCheckpointFields(x: unknown): asserts x is Checkpoint {
   if (x.env === undefined) bad('checkpoint.env', 'the vector env state', x.env);
   if (!Array.isArray(x.obs)) bad('checkpoint.obs', 'an array of observations', x.obs);
   if (!Array.isArray(x.episodeWindow)) bad('checkpoint.episodeWindow', 'an array', x.episodeWindow);
-  if (!Array.isArray(x.history)) bad('checkpoint.history', 'an array of metric records', x.history);
-  if (x.history.length !== x.update)
-    bad('checkpoint.history', `${x.update} records (one per update)`, `${x.history.length} records`);
-  for (let i = 0; i < x.history.length; i++) {
-    const r: unknown = x.history[i];
-    if (!isObj(r)) bad(`checkpoint.history[${i}]`, 'a metric record { key: number | null }', r);
-    if (r.update !== i + 1) bad(`checkpoint.history[${i}].update`, `${i + 1} (records in update order)`, r.update);
+  // Version 1 always held the history; a later checkpoint may carry one (a library user's), then checked the same way.
+  if (x.version === 1 || x.history !== undefined) checkHistory(x.history, x.update as number, 'checkpoint.history');
+}
+
+/**
+ * Check a metric history against an update count: exactly `update` records, one per update in order (`update` =
+ * 1, 2, …), each value a number or null.
+ * @param history The records (a checkpoint's `history`, or the first lines of a run's `metrics.jsonl`).
+ * @param update The number of completed updates they must cover.
+ * @param arg The name used in the error, e.g. `checkpoint.history`.
+ * @param fn The function named in the error. @defaultValue 'validateCheckpoint'
+ * @throws CheckpointError naming `arg` (or the record) that does not fit.
+ * @example
+ * ```ts
+ * checkHistory([{ update: 1 }, { update: 2 }], 2, 'history'); // passes
+ * ```
+ */
+export function checkHistory(
+  history: unknown,
+  update: number,
+  arg: string,
+  fn: string = FN,
+): asserts history is MetricRecord[] {
+  if (!Array.isArray(history)) bad(arg, 'an array of metric records', history, fn);
+  if (history.length !== update) bad(arg, `${update} records (one per update)`, `${history.length} records`, fn);
+  for (let i = 0; i < history.length; i++) {
+    const r: unknown = history[i];
+    if (!isObj(r)) bad(`${arg}[${i}]`, 'a metric record { key: number | null }', r, fn);
+    if (r.update !== i + 1) bad(`${arg}[${i}].update`, `${i + 1} (records in update order)`, r.update, fn);
     for (const [k, v] of Object.entries(r)) {
       // NaN/±Infinity are written as null in JSON; the KL of an update may be +Infinity only in memory.
-      if (v !== null && typeof v !== 'number') bad(`checkpoint.history[${i}].${k}`, 'a number or null', v);
+      if (v !== null && typeof v !== 'number') bad(`${arg}[${i}].${k}`, 'a number or null', v, fn);
     }
   }
 }

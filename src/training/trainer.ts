@@ -21,7 +21,13 @@ import type { Distribution } from '../distributions/types.js';
 import { VectorEnv } from '../../envs/vector.js';
 import { Adam } from './adam.js';
 import { minibatchTensors, RolloutBuffer } from './buffer.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, validateCheckpoint, type Checkpoint } from './checkpoint.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  checkHistory,
+  validateCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js';
 import {
   DEFAULT_PPO_CONFIG,
   hasKlTerm,
@@ -326,15 +332,20 @@ export class Trainer {
    * was given to `create` may be given a policy object again (`{ policy }`, of the same architecture), into which
    * the saved weights are loaded. A run with a `reference` policy (or whose initial policy was a given object) carries
    * π_ref's weights in the checkpoint; they load into `opts.reference` (or a policy of the trained policy's
-   * architecture when it is left out).
-   * @throws CheckpointError for a damaged checkpoint or one from another format version; ConfigError when the
-   *   checkpoint's world is a user's and `opts.env` is missing, or `opts.reference` does not fit the saved weights.
+   * architecture when it is left out). Checkpoints leave the metric history out (the run folder's `metrics.jsonl` has
+   * it): `{ history }` (one record per completed update) fills `trainer.history` again; without it `history` starts
+   * with the checkpoint's own records (a version 1 checkpoint's) or empty. The history is not needed to continue
+   * exactly.
+   * @throws CheckpointError for a damaged checkpoint or one from another format version, or a `history` that is not
+   *   one record per update in order; ConfigError when the checkpoint's world is a user's and `opts.env` is missing,
+   *   or `opts.reference` does not fit the saved weights.
    */
   static async restore(
     checkpoint: unknown,
-    opts: { env?: EnvSource; policy?: Policy; reference?: Policy } = {},
+    opts: { env?: EnvSource; policy?: Policy; reference?: Policy; history?: readonly MetricRecord[] } = {},
   ): Promise<Trainer> {
     const ckpt = validateCheckpoint(checkpoint);
+    if (opts.history !== undefined) checkHistory(opts.history, ckpt.update, 'opts.history', 'Trainer.restore');
     const config = migrateConfig(ckpt.config) as PpoConfigInput;
     if (opts.env === undefined && typeof config.env === 'string' && config.env.startsWith(CUSTOM_ENV_PREFIX)) {
       fail(
@@ -352,8 +363,9 @@ export class Trainer {
         'a policy object',
       );
     }
+    const { history: _history, ...given } = opts;
     const trainer = await Trainer.build(config as TrainerInput, {
-      ...opts,
+      ...given,
       seedReference: ckpt.config.referenceKl !== null && ckpt.referenceWeights === undefined,
     });
     try {
@@ -375,7 +387,7 @@ export class Trainer {
       trainer.steps = ckpt.globalStep;
       trainer.episodeCount = ckpt.episodes;
       trainer.window = ckpt.episodeWindow.map((e) => ({ ...e }));
-      trainer.history.push(...ckpt.history.map((r) => ({ ...r })));
+      trainer.history.push(...(opts.history ?? ckpt.history ?? []).map((r) => ({ ...r })));
     } catch (e) {
       trainer.dispose();
       throw e;
@@ -798,9 +810,11 @@ export class Trainer {
 
   /**
    * A JSON-serializable checkpoint of everything needed to continue exactly (see `Checkpoint`).
+   * @param opts.history Include the metric history (`history`, one record per update; it grows with the run and is
+   *   not needed to continue exactly). Run folders leave it out: their `metrics.jsonl` has it. @defaultValue true
    * @throws ConfigError when a schedule is a function (functions cannot be saved; use numbers).
    */
-  async save(): Promise<Checkpoint> {
+  async save(opts: { history?: boolean } = {}): Promise<Checkpoint> {
     for (const k of ['lr', 'clipEpsilon', 'entCoef'] as const) {
       if (typeof this.config[k] === 'function') {
         throw new ConfigError({
@@ -830,7 +844,7 @@ export class Trainer {
       env: this.env.getState(),
       obs: Array.from(this.obs),
       episodeWindow: this.window.map((e) => ({ ...e })),
-      history: this.history.map((r) => ({ ...r })),
+      ...(opts.history === false ? {} : { history: this.history.map((r) => ({ ...r })) }),
     };
   }
 

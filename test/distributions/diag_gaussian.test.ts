@@ -148,3 +148,19 @@ describe('DiagGaussian: bad input throws named errors', () => {
     expect(() => d.kl(DiagGaussian.create({ mean: [0], logStd: [0] }))).toThrow(ShapeError);
   });
 });
+
+describe('DiagGaussian: the float32 range', () => {
+  it('accepts the largest float32 mean and |log σ| = 88; refuses beyond, naming the entry', () => {
+    expect(() => DiagGaussian.create({ mean: [3.4028234663852886e38], logStd: [88] })).not.toThrow();
+    expect(() => DiagGaussian.create({ mean: [[0], [-1e39]], logStd: [0] })).toThrow(
+      /^DiagGaussian\.create: mean\[1\]\[0\] must be within the float32 range/,
+    );
+    expect(() => DiagGaussian.create({ mean: [0, 0], logStd: new Float64Array([0, -89]) })).toThrow(NumericError);
+    const b = tf.tensor1d([1, 0], 'bool');
+    const f = tf.tensor1d([0, 0]);
+    expect(() => DiagGaussian.create({ mean: f, logStd: b })).toThrow(
+      'DiagGaussian.create: logStd must be a float32 (or int32) tensor, got "dtype bool"',
+    );
+    tf.dispose([b, f]);
+  });
+});

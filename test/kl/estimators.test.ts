@@ -198,3 +198,31 @@ describe.each(TEST_BACKENDS)('%s backend', (b) => {
     });
   });
 });
+
+describe('klEstimate: input edges', () => {
+  it('arrays are log-probabilities: ≤ 0 up to float32 rounding, refLogProb may be -Infinity', () => {
+    expect(klEstimate({ estimator: 'k1', logProb: [1.2e-7], refLogProb: [0] })[0]).toBeCloseTo(1.2e-7, 12);
+    expect(klEstimate({ estimator: 'k3', logProb: [-0.5], refLogProb: [-Infinity] })[0]).toBe(Infinity);
+    expect(() => klEstimate({ estimator: 'k1', logProb: [-1], refLogProb: [0.01] })).toThrow(
+      /^klEstimate: refLogProb\[0\] must be a log-probability ≤ 0/,
+    );
+    expect(() => klEstimate({ estimator: 'k1', logProb: [2e-6], refLogProb: [0] })).toThrow(ConfigError);
+    expect(() => klEstimate({ estimator: 'k1', logProb: new Float64Array(0), refLogProb: [] })).toThrow(ShapeError);
+  });
+
+  it('tensors: float32 and non-empty, values not read (log-densities may be positive)', () => {
+    const pos = tf.tensor1d([2.5, 0.1]);
+    const ref = tf.tensor1d([1.5, 0.1]);
+    const r = klEstimate({ estimator: 'k1', logProb: pos, refLogProb: ref });
+    expectClose(Array.from(r.dataSync()), [1, 0], 1e-6);
+    const empty = tf.tensor1d([]);
+    const ints = tf.tensor1d([0, 0], 'int32');
+    expect(() => klEstimate({ estimator: 'k1', logProb: empty, refLogProb: empty })).toThrow(
+      'klEstimate: logProb must be a non-empty tensor',
+    );
+    expect(() => klEstimate({ estimator: 'k1', logProb: pos, refLogProb: ints })).toThrow(
+      'klEstimate: refLogProb must be a float32 tensor of log-probabilities, got "dtype int32"',
+    );
+    tf.dispose([pos, ref, r, empty, ints]);
+  });
+});

@@ -71,14 +71,14 @@ describe('acquireRunLock', () => {
 });
 
 describe('two klip train runs into one folder', () => {
-  it('one is refused with one line and exit 1; the folder holds the other run whole', async () => {
+  it('one is refused with one line and exit 3; the folder holds the other run whole', async () => {
     const out = join(root, 'shared');
     const runs = [quietCli(), quietCli()];
     const codes = await Promise.all(
       runs.map((r, k) => runCli(tinyTrain(out, 320, '--seed', String(k + 1), '--force'), r.io)),
     );
-    expect([...codes].sort()).toEqual([0, 1]);
-    const loser = codes.indexOf(1);
+    expect([...codes].sort()).toEqual([0, 3]);
+    const loser = codes.indexOf(3);
     const lines = runs[loser]!.err().trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/klip: train: run folder must be one writer at a time, got .* locked by pid \d+/);

@@ -1,14 +1,14 @@
 /**
  * Nothing lost in the outputs of `klip compare`, `klip frontier` and `klip reproduce --out`: each refuses to
  * overwrite what is not its own (or its own without --force), --merge refuses slices that are not klip comparisons
- * or of another grid, and one writer holds an output folder at a time (the second gets one line, exit 2, no stack).
+ * or of another grid, and one writer holds an output folder at a time (the second gets one line, exit 3, no stack).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KlipError } from '../../src/core/errors.js';
+import type { KlipError } from '../../src/core/errors.js';
 import { runCli } from '../../src/node/cli.js';
-import { acquireOutputLock, acquireRunLock, LOCK_FILE } from '../../src/node/lock.js';
+import { acquireOutputLock, acquireRunLock, FolderLockedError, LOCK_FILE } from '../../src/node/lock.js';
 import { quietCli, useTempFolders } from '../helpers/cli_io.js';
 
 const tmp = useTempFolders('klip-outputs-');
@@ -38,9 +38,9 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
   return { code, out: q.out(), err: q.err() };
 }
 
-/** One stderr line `klip: …` matching `pattern`, no stack trace, exit 2. */
-function refused(r: { code: number; err: string }, pattern: RegExp): void {
-  expect(r.code, r.err).toBe(2);
+/** One stderr line `klip: …` matching `pattern`, no stack trace, exit `code` (2: usage; 3: the folder is locked). */
+function refused(r: { code: number; err: string }, pattern: RegExp, code = 2): void {
+  expect(r.code, r.err).toBe(code);
   const lines = r.err.trimEnd().split('\n');
   expect(lines, r.err).toHaveLength(1);
   expect(lines[0]).toMatch(pattern);
@@ -100,13 +100,14 @@ describe('klip compare --out', () => {
     expect((JSON.parse(after['compare.json']!) as { shard: unknown }).shard).toEqual({ index: 1, count: 2 });
   }, 60_000);
 
-  it('two writers into one folder: one wins, the other gets one line and exit 2; no lock is left', async () => {
+  it('two writers into one folder: one wins, the other gets one line and exit 3; no lock is left', async () => {
     const dir = join(tmp(), 'race');
     const runs = await Promise.all([cli(compare(dir)), cli(compare(dir))]);
-    expect(runs.map((r) => r.code).sort()).toEqual([0, 2]);
+    expect(runs.map((r) => r.code).sort()).toEqual([0, 3]);
     refused(
-      runs.find((r) => r.code === 2)!,
+      runs.find((r) => r.code === 3)!,
       /^klip: compare: --out must be one writer at a time, got .* locked by pid \d+/,
+      3,
     );
     expect(existsSync(join(dir, 'compare.json'))).toBe(true);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
@@ -182,14 +183,14 @@ describe('klip compare --merge', () => {
 });
 
 describe('klip frontier and klip reproduce hold their --out', () => {
-  it('frontier: a second writer is refused with one line and exit 2', async () => {
+  it('frontier: a second writer is refused with one line and exit 3', async () => {
     const dir = join(tmp(), 'fr');
     const runs = await Promise.all([
       cli(['frontier', '--steps', '20', '--backend', 'cpu', '--out', dir]),
       cli(['frontier', '--steps', '20', '--backend', 'cpu', '--out', dir]),
     ]);
-    expect(runs.map((r) => r.code).sort()).toEqual([0, 2]);
-    refused(runs.find((r) => r.code === 2)!, /^klip: frontier: --out must be one writer at a time/);
+    expect(runs.map((r) => r.code).sort()).toEqual([0, 3]);
+    refused(runs.find((r) => r.code === 3)!, /^klip: frontier: --out must be one writer at a time/, 3);
     expect(readdirSync(dir).sort()).toEqual(['frontier.json', 'report.html']);
   }, 60_000);
 
@@ -219,6 +220,7 @@ describe('klip frontier and klip reproduce hold their --out', () => {
     refused(
       await cli(['reproduce', run, '--out', out]),
       /^klip: reproduce: --out must be one writer at a time, got .*locked by pid 1 on elsewhere\.example.*delete .*klip\.lock$/,
+      3,
     );
     expect(snapshot(out)).toEqual({ [LOCK_FILE]: held });
     const ok = await cli(['reproduce', run, '--out', join(root, 'fresh')]);
@@ -228,7 +230,7 @@ describe('klip frontier and klip reproduce hold their --out', () => {
 });
 
 describe('acquireOutputLock', () => {
-  it('is the same lock as a run folder: each refuses the other, with its own class', () => {
+  it('is the same lock as a run folder: each refuses the other with FolderLockedError', () => {
     const dir = tmp();
     const a = acquireOutputLock(dir, 'compare');
     let e: unknown = null;
@@ -237,8 +239,8 @@ describe('acquireOutputLock', () => {
     } catch (err) {
       e = err;
     }
-    expect(e).toBeInstanceOf(KlipError);
-    expect((e as KlipError).name).toBe('KlipError');
+    expect(e).toBeInstanceOf(FolderLockedError);
+    expect((e as KlipError).name).toBe('FolderLockedError');
     a.release();
     const b = acquireRunLock(dir, 'train');
     expect(() => acquireOutputLock(dir, 'frontier')).toThrow(/^frontier: --out must be one writer at a time/);

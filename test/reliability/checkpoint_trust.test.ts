@@ -39,11 +39,11 @@ describe('validateCheckpoint', () => {
     expect(() => validateCheckpoint(damaged((x) => ((x.history as unknown[])[0] = 'x')))).toThrow(
       /checkpoint\.history\[0\] must be a metric record/,
     );
-    expect(() => validateCheckpoint(damaged((x) => ((x.history[0] as Record<string, unknown>).update = 7)))).toThrow(
+    expect(() => validateCheckpoint(damaged((x) => ((x.history![0] as Record<string, unknown>).update = 7)))).toThrow(
       /checkpoint\.history\[0\]\.update must be 1 \(records in update order\), got 7/,
     );
     expect(() =>
-      validateCheckpoint(damaged((x) => ((x.history[0] as Record<string, unknown>)['kl/coef'] = [] as unknown))),
+      validateCheckpoint(damaged((x) => ((x.history![0] as Record<string, unknown>)['kl/coef'] = [] as unknown))),
     ).toThrow(/checkpoint\.history\[0\]\.kl\/coef must be a number or null/);
   });
 });
@@ -54,7 +54,7 @@ describe('Trainer.restore', () => {
     // update 40 needs 40 history records to pass the format check first: check the range with a consistent file.
     const far = damaged((x) => {
       x.update = 5; // the run has 64 / 32 = 2 updates
-      x.history = Array.from({ length: 5 }, (_, i) => ({ ...x.history[0]!, update: i + 1 }));
+      x.history = Array.from({ length: 5 }, (_, i) => ({ ...x.history![0]!, update: i + 1 }));
     });
     await expect(Trainer.restore(far)).rejects.toThrow(
       /Trainer\.restore: checkpoint\.update must be at most numIterations = 2, got 5/,

@@ -3,7 +3,7 @@
  * thunk has a row. For library rows the thrown error must be an instance of the row's class (and of KlipError),
  * `err.fn` must equal the row's function, `err.arg` must contain the row's argument, and the message must start with
  * the documented example (the text before "…"; the whole message when the example is not abridged). CLI rows run
- * `runCli` in-process and check a non-zero exit code and a single stderr line naming the flag.
+ * `runCli` in-process and check the exit code the row's case names (`exit N`) and a single stderr line naming the flag.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import {
   BackendError,
   Categorical,
   CheckpointError,
+  DiagGaussian,
   ConfigError,
   KlipError,
   NumericError,
@@ -206,6 +207,15 @@ const THUNKS: Record<string, Thunk> = {
     (a, b) => klEstimate({ estimator: 'k3', logProb: a!, refLogProb: b! }),
   ),
   'shape-estimate-length': () => klEstimate({ estimator: 'k1', logProb: [0, 0], refLogProb: [0] }),
+  'shape-estimate-empty': () => klEstimate({ estimator: 'k1', logProb: [], refLogProb: [] }),
+  'shape-gaussian-dtype': withTensors(
+    () => [tf.tensor1d([0, 0]), tf.tensor1d([1, 0], 'bool')],
+    (m, l) => DiagGaussian.create({ mean: m!, logStd: l! }),
+  ),
+  'shape-estimate-dtype': withTensors(
+    () => [tf.tensor1d([0, -1], 'int32'), tf.tensor1d([0, -1])],
+    (a, b) => klEstimate({ estimator: 'k1', logProb: a!, refLogProb: b! }),
+  ),
   'shape-ppo-empty': withTensors(
     () => [tf.zeros([0]), tf.zeros([0]), tf.zeros([0])],
     (a, b, c) => ppoClipLoss({ logProb: a!, oldLogProb: b!, advantages: c!, clip: 0.2 }),
@@ -254,6 +264,8 @@ const THUNKS: Record<string, Thunk> = {
   'num-categorical-nan': () => Categorical.fromProbs([Number.NaN, 1]),
   'num-categorical-all-neg-inf': () => Categorical.fromLogits([-Infinity, -Infinity]),
   'num-categorical-float32': () => Categorical.fromLogits([0, 1e300]),
+  'num-gaussian-float32': () => DiagGaussian.create({ mean: [0, 1e39], logStd: [0, 0] }),
+  'num-gaussian-log-std': () => DiagGaussian.create({ mean: [0], logStd: [100] }),
   'num-controller-beta-overflow': () => {
     const c = createKlController({ kind: 'adaptive', beta: 1e308, target: 1e-6 });
     return c.update(c.init(), { kl: 1, nSteps: 128 });
@@ -272,6 +284,7 @@ const THUNKS: Record<string, Thunk> = {
   'cfg-probs-sum': () => klProbs([0.5, 0.6], [0.5, 0.5]),
   'cfg-probs-negative': () => klProbs([0.5, 0.5], [-0.5, 1.5]),
   'cfg-estimator-name': () => klEstimate({ estimator: 'k4' as never, logProb: [0], refLogProb: [0] }),
+  'cfg-estimate-positive': () => klEstimate({ estimator: 'k3', logProb: [-0.1, 0.5], refLogProb: [-1, -1] }),
   'cfg-controller-kind': () => createKlController({ kind: 'pid' } as never),
   'cfg-controller-beta': () => createKlController({ kind: 'fixed', beta: -0.1 }),
   'cfg-controller-key': () => createKlController({ kind: 'adaptive', horizon: 10 } as never),
@@ -384,6 +397,7 @@ const THUNKS: Record<string, Thunk> = {
         c.history = [1, 2, 3].map((update) => ({ ...first, update }));
       }),
     ),
+  'ckpt-restore-history': () => Trainer.restore(ckpt, { history: [] }),
   'ckpt-obs-space': () => Trainer.restore(withCkpt((c) => (c.obs = [5, 0]))),
   // BackendError: tfjs's state after `setBackend(…)` without await (its pending start); restored afterwards.
   // A fresh process importing klip is in the same state: docs/errors.md's block under BackendError runs one.
@@ -447,8 +461,52 @@ const THUNKS: Record<string, Thunk> = {
     writeFileSync(join(dir, 'klip.json'), JSON.stringify({ format: 'klip-run', version: 1, klipVersion: '0.1.0' }));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...c.config, numIterations: 1, lr: 0.9 }));
     writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(ckpt));
-    writeFileSync(join(dir, 'metrics.jsonl'), c.history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileSync(join(dir, 'metrics.jsonl'), c.history!.map((r) => `${JSON.stringify(r)}\n`).join(''));
     return ['train', '--resume', dir];
+  },
+  'cli-report-set-aside': () => {
+    const dir = join(tmp, 'run-set-aside');
+    cpSync(reproducible, dir, { recursive: true });
+    mkdirSync(join(dir, '.klip-old-999999'));
+    writeFileSync(
+      join(dir, '.klip-old-999999', 'klip-aside.json'),
+      JSON.stringify({ format: 'klip-aside', pid: 999999, host: 'h', since: '', files: ['config.json'] }),
+    );
+    return ['report', dir];
+  },
+  'cli-resume-metrics-short': () => {
+    const dir = join(tmp, 'run-short');
+    cpSync(reproducible, dir, { recursive: true });
+    writeFileSync(join(dir, 'metrics.jsonl'), '');
+    return ['train', '--resume', dir];
+  },
+  'cli-force-update1-restored': () => {
+    const dir = join(tmp, 'run-force-diverge');
+    cpSync(reproducible, dir, { recursive: true });
+    const cfg = join(tmp, 'diverge-at-1.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        env: 'contextual-bandit',
+        envOptions: {
+          means: [
+            [1e30, 0],
+            [0.2, 0.8],
+          ],
+          contextProbs: [0.99, 0.01],
+          reward: 'gaussian',
+          std: 0.1,
+        },
+        numEnvs: 1,
+        nSteps: 16,
+        numMinibatches: 2,
+        epochs: 2,
+        totalSteps: 480,
+        backend: 'cpu',
+        seed: 2,
+      }),
+    );
+    return ['train', '--preset', 'library', '--config', cfg, '--out', dir, '--force'];
   },
   'cli-run-locked': () => {
     const dir = join(tmp, 'locked');
@@ -544,6 +602,9 @@ describe('docs/errors.md', () => {
     const { io, err } = quietCli(tmpdir());
     const code = await runCli(argv, io);
     expect(code, err()).not.toBe(0);
+    const documented = /exit (\d+)/.exec(row.case);
+    expect(documented, `row ${row.id}: the case names its exit code`).not.toBeNull();
+    expect(code, err()).toBe(Number(documented![1]));
     const lines = err().trimEnd().split('\n');
     expect(lines, err()).toHaveLength(1);
     const line = lines[0]!;

@@ -5,7 +5,7 @@
 import { acquireRunLock, type RunLock } from '../lock.js';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, EnvError, KlipError } from '../../core/errors.js';
+import { ConfigError, EnvError, KlipError, type KlipErrorDetails } from '../../core/errors.js';
 import { CUSTOM_ENV_PREFIX, type EnvFactory } from '../../training/world.js';
 import { loadEnvModule, readMapFile } from '../env_module.js';
 import { controllerVerdict, formatControllerVerdict } from '../../training/controller_verdict.js';
@@ -23,8 +23,18 @@ import { ENV_IDS } from '../../../envs/registry.js';
 import { readJsonFile } from '../atomic.js';
 import { createProgress, progressModeFor, type KlLineOptions } from '../progress.js';
 import { runToFolder } from '../session.js';
+import {
+  discardSetAside,
+  findSetAside,
+  restoreSetAside,
+  recoverSetAside,
+  setAsideRun,
+  type SetAside,
+} from '../aside.js';
 import { renderReportHtml } from '../report.js';
 import {
+  RUN_FILES,
+  isKlipRunFolder,
   removeStaleTempFiles,
   checkCreatable,
   createRun,
@@ -328,14 +338,43 @@ export async function runTrain(cmd: Command, o: TrainOpts, io: CliIo): Promise<n
   }
 }
 
-/** Take the run folder's write lock (one writer per folder), saying so when it replaces a dead writer's lock. */
-function lockRun(dir: string, io: CliIo, locks: RunLock[]): void {
+/**
+ * Take the run folder's write lock (one writer per folder), saying so when it replaces a dead writer's lock, and
+ * clean up after a killed writer: its atomic-write temp files, and a run its `--force` had set aside (put back, since
+ * the replacement never reached its first checkpoint).
+ */
+async function lockRun(dir: string, io: CliIo, locks: RunLock[]): Promise<void> {
   const lock = acquireRunLock(dir, 'train');
   locks.push(lock);
   if (lock.tookOver) {
     io.stderr.write(`klip: took over ${lock.path} from pid ${lock.tookOver.pid}, which is no longer running\n`);
   }
   removeStaleTempFiles(dir); // left by an interrupted atomic write; no other writer holds the folder now
+  for (const r of await recoverSetAside(dir, Object.values(RUN_FILES))) {
+    io.stderr.write(
+      r.kind === 'restored'
+        ? `klip: restored the run that pid ${r.aside.pid} had set aside in ${r.aside.path} for --force (its replacement stopped before its first checkpoint)\n`
+        : `klip: removed ${r.aside.path}, left by pid ${r.aside.pid} after its --force run's first checkpoint\n`,
+    );
+  }
+}
+
+/** A klip error with a note added to its hint (same class, fields and cause): what happened to the replaced run. */
+function withNote(e: unknown, note: string, io: CliIo): unknown {
+  if (!(e instanceof KlipError)) {
+    io.stderr.write(`klip: ${note}\n`); // the unexpected error's stack follows
+    return e;
+  }
+  const Cls = e.constructor as new (d: KlipErrorDetails) => KlipError;
+  const out = new Cls({
+    fn: e.fn,
+    arg: e.arg,
+    expected: e.expected,
+    got: e.got,
+    hint: e.hint ? `${e.hint}; ${note}` : note,
+  });
+  Object.defineProperty(out, 'cause', { value: e, enumerable: false });
+  return out;
 }
 
 async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunLock[]): Promise<number> {
@@ -346,6 +385,20 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
   let trainer: Trainer;
   let run: RunFolder;
   let dir: string;
+  /** The run a --force replaces, set aside until the new run's first checkpoint of a completed update. */
+  let aside: SetAside | null = null;
+  /** Put the replaced run back (the new one stopped before its first checkpoint); returns what to tell the user. */
+  const putBack = async (from: SetAside): Promise<string> => {
+    aside = null;
+    try {
+      await restoreSetAside(from, Object.values(RUN_FILES));
+    } catch (restoreError) {
+      return `the run --force replaced could not be put back: ${(restoreError as Error).message}`;
+    }
+    return `the run --force replaced is back in ${from.runDir}`;
+  };
+  /** `e`, with the note on the replaced run when there was one (see {@link putBack}). */
+  const rollBack = async (e: unknown): Promise<unknown> => (aside === null ? e : withNote(e, await putBack(aside), io));
   if (o.resume !== undefined) {
     const given = [...Object.keys(FLAG_FIELDS), 'config', 'out', 'force', 'preset'].filter(
       (a) => cmd.getOptionValueSource(a) === 'cli',
@@ -355,18 +408,22 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
       throw usage('train', flags.join(', '), 'left out with --resume (the run folder fixes the config)', flags[0]);
     }
     dir = resolve(io.cwd, o.resume);
+    // A run set aside by a killed --force is put back first (openRun would otherwise refuse the folder).
+    if (findSetAside(dir).length > 0) await lockRun(dir, io, locks);
     try {
       run = await openRun(dir, io.fs ? { fs: io.fs } : {});
     } catch (e) {
       throw asFlagError('--resume', e);
     }
-    lockRun(dir, io, locks); // before anything in the folder is read for writing
+    if (locks.length === 0) await lockRun(dir, io, locks); // before anything in the folder is read for writing
     priorWallTime = await run.readWallTime(); // earlier invocations (up to their last checkpoint)
     try {
       const ckpt = await run.readCheckpoint();
       checkConfigMatches(await run.readConfig(), ckpt.config, dir);
       const world = await recordedWorld(run, ckpt.config.env, '--resume', io.cwd);
-      trainer = await Trainer.restore(ckpt, world ? { env: world } : {});
+      // The history up to the checkpoint: a version 1 checkpoint holds it, later ones leave it to metrics.jsonl.
+      const history = ckpt.history ?? (await run.readHistory(ckpt.update));
+      trainer = await Trainer.restore(ckpt, { history, ...(world ? { env: world } : {}) });
     } catch (e) {
       throw asFlagError('--resume', e);
     }
@@ -389,7 +446,9 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
       throw envFlagError(e, fromFlags, world);
     }
     try {
-      lockRun(dir, io, locks); // before anything in the folder is replaced
+      await lockRun(dir, io, locks); // before anything in the folder is replaced
+      // --force over a run: set the old run aside until the new one has a checkpoint of a completed update.
+      if (force && isKlipRunFolder(dir)) aside = await setAsideRun(dir, Object.values(RUN_FILES));
       const { batchSize: _b, minibatchSize: _m, numIterations: _n, ...plain } = trainer.config;
       run = await createRun(dir, {
         config: { ...plain, numIterations: trainer.config.numIterations },
@@ -398,10 +457,10 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
         ...(io.fs ? { fs: io.fs } : {}),
       });
       // Crash safety: from the moment the folder is reported, it holds a checkpoint that loads (update 0).
-      await run.writeCheckpoint(await trainer.save());
+      await run.writeCheckpoint(await trainer.save({ history: false }));
     } catch (e) {
       trainer.dispose();
-      throw e;
+      throw await rollBack(e);
     }
     human.write(
       `Training ${resolved.objective} on ${resolved.env} (${resolved.numIterations} updates × ${resolved.batchSize} steps, seed ${String(resolved.seed)}, ${resolved.backend}) → ${outArg}\n`,
@@ -430,13 +489,35 @@ async function trainUnderLock(cmd: Command, o: TrainOpts, io: CliIo, locks: RunL
     kl: klLineOptions(trainer.config),
   });
   try {
-    const outcome = await runToFolder(trainer, run, {
-      checkpointEvery: o.checkpointEvery,
-      signal: stop.signal,
-      onRecord: (record) => progress.update(record),
-      wallTime,
-    });
+    let outcome: Awaited<ReturnType<typeof runToFolder>>;
+    try {
+      outcome = await runToFolder(trainer, run, {
+        checkpointEvery: o.checkpointEvery,
+        signal: stop.signal,
+        onRecord: (record) => progress.update(record),
+        onCheckpoint: async (update) => {
+          // The new run has a checkpoint of a completed update: the run it replaces is no longer needed.
+          if (update >= 1 && aside !== null) {
+            const done = aside;
+            aside = null;
+            await discardSetAside(done);
+          }
+        },
+        wallTime,
+      });
+    } catch (e) {
+      progress.stop();
+      throw await rollBack(e);
+    }
     progress.stop();
+    if (aside !== null) {
+      // Stopped before its first checkpoint past update 0 (diverged, or Ctrl-C before the first update ended).
+      const note = await putBack(aside);
+      io.stderr.write(
+        `klip: ${outcome.kind === 'diverged' ? `NumericError at update ${outcome.attempted}/${trainer.config.numIterations}: ${outcome.error.message}` : 'interrupted before the first update ended'}. The new run stopped before its first checkpoint; ${note}\n`,
+      );
+      return outcome.kind === 'diverged' ? 1 : EXIT_INTERRUPTED;
+    }
     if (outcome.kind === 'diverged') {
       // Training diverged: the checkpoint was not touched (it holds the last good state); say where.
       io.stderr.write(
