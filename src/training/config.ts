@@ -379,6 +379,8 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     lr: perKind.lr,
     adamEps: perKind.adamEps,
     annealLr: perKind.annealLr,
+    ...(world.epochs !== undefined ? { epochs: world.epochs } : {}),
+    ...(world.numMinibatches !== undefined ? { numMinibatches: world.numMinibatches } : {}),
   };
   const merged = { ...DEFAULT_PPO_CONFIG, ...worldLayer, ...p } as Record<string, unknown>;
   if (merged.lr === null) merged.lr = perKind.lr;
