@@ -95,7 +95,7 @@ function fail(fn: string, arg: string, expected: string, got: unknown): never {
  */
 function restoreReference(reference: Policy | null, weights: readonly PolicyWeight[]): void {
   const fn = 'Trainer.restore';
-  if (!reference) return fail(fn, 'checkpoint.referenceWeights', 'present only with referenceKl', 'weights');
+  if (!reference) fail(fn, 'checkpoint.referenceWeights', 'present only with referenceKl', 'weights');
   try {
     reference.setWeights(weights);
   } catch (e) {
