@@ -39,6 +39,8 @@ export async function main(overrides: Partial<typeof DEFAULTS> = {}): Promise<Co
     env: 'continuous-bandit',
     numEnvs: 16,
     nSteps: 64,
+    epochs: 4,
+    numMinibatches: 4,
     totalSteps: o.totalSteps,
     lr: o.lr,
     annealLr: false,
