@@ -164,19 +164,28 @@ export interface WorkerPoolOptions<J, R> {
 export async function runWorkerPool<J, R>(opts: WorkerPoolOptions<J, R>): Promise<R[] | null> {
   const { script, jobs } = opts;
   const start = (): Worker => ('url' in script ? new Worker(script.url) : new Worker(script.code, { eval: true }));
-  const first = start();
-  const ready = await new Promise<boolean>((res) => {
-    first.once('message', (m: PoolReply<R>) => res(m.type === 'ready'));
-    first.once('error', () => res(false));
-    first.once('exit', () => res(false));
-  });
+  // Every worker starts at once (each loads tfjs and its wasm, about a second of one core): serial starts would add
+  // that second per worker to the wall time. A worker's first message is 'ready'; remember it until it is attached.
+  const pool: Worker[] = Array.from({ length: Math.max(1, Math.min(opts.size, jobs.length)) }, start);
+  const readyOf = new Set<Worker>();
+  const started = pool.map(
+    (w) =>
+      new Promise<boolean>((res) => {
+        w.once('message', (m: PoolReply<R>) => {
+          if (m.type === 'ready') readyOf.add(w);
+          res(m.type === 'ready');
+        });
+        w.once('error', () => res(false));
+        w.once('exit', () => res(false));
+      }),
+  );
+  const ready = await started[0]!;
   if (!ready) {
-    first.removeAllListeners();
-    await first.terminate();
+    for (const w of pool) w.removeAllListeners();
+    await Promise.all(pool.map((w) => w.terminate()));
     return null;
   }
   opts.onStarted?.();
-  const pool: Worker[] = [first];
   const results = new Array<R>(jobs.length);
   const done = new Array<boolean>(jobs.length).fill(false);
   let next = 0;
@@ -202,7 +211,8 @@ export async function runWorkerPool<J, R>(opts: WorkerPoolOptions<J, R>): Promis
       };
       const attach = (w: Worker, isReady: boolean): void => {
         w.on('message', (m: PoolReply<R>) => {
-          if (m.type === 'ready') return give(w);
+          // 'ready' after attaching: give it its first job (unless it was ready before and already has one).
+          if (m.type === 'ready') return readyAtAttach.has(w) ? undefined : give(w);
           active -= 1;
           if (m.type === 'error') return fail(deserializeError(m.error));
           results[m.pos] = m.result;
@@ -220,12 +230,8 @@ export async function runWorkerPool<J, R>(opts: WorkerPoolOptions<J, R>): Promis
         });
         if (isReady) give(w);
       };
-      attach(first, true);
-      for (let i = 1; i < Math.min(opts.size, jobs.length); i++) {
-        const w = start();
-        pool.push(w);
-        attach(w, false);
-      }
+      const readyAtAttach = new Set(readyOf);
+      for (const w of pool) attach(w, readyAtAttach.has(w));
     });
   } finally {
     for (const w of pool) w.removeAllListeners();
