@@ -15,6 +15,7 @@ import { checkFlag, parseNumberFlag, parseNumberList } from './flags.js';
 import { NEAR_ZERO, formatNumber } from './format.js';
 import { renderReportHtml, type ReportChart, type VegaLiteSpec } from './report.js';
 import { runColour } from './report/settings.js';
+import { CHART_CONFIG } from './report/svg.js';
 
 /** File names inside a frontier folder. */
 export const FRONTIER_FILES = Object.freeze({
@@ -335,17 +336,7 @@ export function frontierSpec(frontiers: readonly ReportFrontier[]): VegaLiteSpec
     width: 460,
     height: 300,
     background: 'white',
-    config: {
-      legend: {
-        orient: 'bottom',
-        direction: 'vertical',
-        labelLimit: 0,
-        titleLimit: 0,
-        labelFontSize: 13,
-        titleFontSize: 13,
-      },
-      axis: { labelFontSize: 13, titleFontSize: 13 },
-    },
+    config: CHART_CONFIG,
     data: { values },
     layer: [
       {

@@ -13,7 +13,7 @@ import { NEAR_ZERO, formatNumber } from './format.js';
 import { REPORT_GENERATOR, escapeHtml, htmlPage, htmlTable } from './html_page.js';
 import { exactGridValues, gridLegendHtml, gridPolicySpec } from './report/grid.js';
 import { differingSettings, runColour } from './report/settings.js';
-import { renderSpecToSvg, type VegaLiteSpec } from './report/svg.js';
+import { CHART_CONFIG, renderSpecToSvg, type VegaLiteSpec } from './report/svg.js';
 import { meanOfMetric, type RunSummary } from './run_folder.js';
 
 export {
@@ -244,22 +244,6 @@ function chart(id: string, title: string, cap: string, layers: VegaLiteSpec[]): 
     },
   };
 }
-
-/**
- * The look of every line chart: legends under the plot (the chart stays narrow on a phone), never truncated
- * (`labelLimit: 0`), and slightly larger type, as the SVG is scaled down on narrow pages.
- */
-const CHART_CONFIG = {
-  legend: {
-    orient: 'bottom',
-    direction: 'vertical',
-    labelLimit: 0,
-    titleLimit: 0,
-    labelFontSize: 13,
-    titleFontSize: 13,
-  },
-  axis: { labelFontSize: 13, titleFontSize: 13 },
-};
 
 /** The controller settings of a run whose objective uses β, else null. */
 function controllerOf(config: Record<string, unknown>): VerdictControllerSettings | null {

@@ -11,7 +11,7 @@ import { formatNumber } from '../format.js';
 import { COMPARE_GENERATOR, escapeHtml, htmlPage, htmlTable } from '../html_page.js';
 import type { MetricRecord } from '../../training/metrics.js';
 import { runColour } from '../report/settings.js';
-import { renderSpecToSvg, type VegaLiteSpec } from '../report/svg.js';
+import { CHART_CONFIG, renderSpecToSvg, type VegaLiteSpec } from '../report/svg.js';
 import { aggregateCompare, type CompareRow } from './aggregate.js';
 import { CELLS_DIR, cellFolderName, copyCellFolders, writeCellFolder } from './cells.js';
 import { COMPARE_FILES, type CompareFile, type CompareResult } from './file.js';
@@ -163,18 +163,8 @@ function optimumOf(results: readonly CompareResult[]): number | null {
   return results.find((r) => r.optimalReturn !== null)?.optimalReturn ?? null;
 }
 
-/** Chart look shared by the compare charts: legends under the plot, never truncated. */
-const COMPARE_CONFIG = {
-  legend: {
-    orient: 'bottom',
-    direction: 'vertical',
-    labelLimit: 0,
-    titleLimit: 0,
-    labelFontSize: 13,
-    titleFontSize: 13,
-  },
-  axis: { labelFontSize: 13, titleFontSize: 13, labelLimit: 0 },
-};
+/** The compare charts' look: klip's chart look, with axis labels never truncated (long cell labels). */
+const COMPARE_CONFIG = { ...CHART_CONFIG, axis: { ...CHART_CONFIG.axis, labelLimit: 0 } };
 
 /**
  * A Vega-Lite chart of the comparison: each seed's final return as a point (spread vertically within its row) and

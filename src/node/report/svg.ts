@@ -13,6 +13,23 @@ import { ConfigError } from '../../core/errors.js';
 export type VegaLiteSpec = Record<string, unknown>;
 
 /**
+ * The look of klip's charts (run reports, compare and frontier pages): legends under the plot, so a chart stays
+ * narrow on a phone; never truncated (`labelLimit: 0`); slightly larger type, as the SVG is scaled down on narrow
+ * pages. A spec's `config`.
+ */
+export const CHART_CONFIG = Object.freeze({
+  legend: Object.freeze({
+    orient: 'bottom',
+    direction: 'vertical',
+    labelLimit: 0,
+    titleLimit: 0,
+    labelFontSize: 13,
+    titleFontSize: 13,
+  }),
+  axis: Object.freeze({ labelFontSize: 13, titleFontSize: 13 }),
+});
+
+/**
  * How much a chart may grow beyond its drawn size on a wide page (1.25 = 25 % larger): it fills narrow columns, but
  * a small picture does not blow up to the full width of a desktop page.
  */
