@@ -17,30 +17,13 @@ import { validateCheckpoint } from '../../src/training/checkpoint.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { CLI, ROOT, useCliTestFolder } from '../helpers/built_cli.js';
 import { quietCli } from '../helpers/cli_io.js';
+import { divergingBandit } from '../helpers/diverging.js';
 
 const tmp = useCliTestFolder('klip-crash-');
 const TINY = ['--env', 'bandit', '--num-envs', '2', '--n-steps', '8', '--minibatches', '1', '--epochs', '1'];
 const TINY_CPU = [...TINY, '--backend', 'cpu'];
-/** Contextual bandit whose likely context pays 1e30: the value loss overflows float32 at update 1. */
-const DIVERGE_AT_1 = {
-  env: 'contextual-bandit',
-  envOptions: {
-    means: [
-      [1e30, 0],
-      [0.2, 0.8],
-    ],
-    contextProbs: [0.99, 0.01],
-    reward: 'gaussian',
-    std: 0.1,
-  },
-  numEnvs: 1,
-  nSteps: 16,
-  numMinibatches: 2,
-  epochs: 2,
-  totalSteps: 480,
-  backend: 'cpu',
-  seed: 2,
-};
+/** The value loss overflows float32 at update 1. */
+const DIVERGE_AT_1 = divergingBandit('update-1');
 
 interface Result {
   code: number;

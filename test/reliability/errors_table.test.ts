@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { divergingBandit } from '../helpers/diverging.js';
 import {
   BackendError,
   Categorical,
@@ -484,28 +485,7 @@ const THUNKS: Record<string, Thunk> = {
     const dir = join(tmp, 'run-force-diverge');
     cpSync(reproducible, dir, { recursive: true });
     const cfg = join(tmp, 'diverge-at-1.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        env: 'contextual-bandit',
-        envOptions: {
-          means: [
-            [1e30, 0],
-            [0.2, 0.8],
-          ],
-          contextProbs: [0.99, 0.01],
-          reward: 'gaussian',
-          std: 0.1,
-        },
-        numEnvs: 1,
-        nSteps: 16,
-        numMinibatches: 2,
-        epochs: 2,
-        totalSteps: 480,
-        backend: 'cpu',
-        seed: 2,
-      }),
-    );
+    writeFileSync(cfg, JSON.stringify(divergingBandit('update-1')));
     return ['train', '--preset', 'library', '--config', cfg, '--out', dir, '--force'];
   },
   'cli-run-locked': () => {

@@ -13,28 +13,11 @@ import { describe, expect, it } from 'vitest';
 import { validateCheckpoint } from '../../src/training/checkpoint.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { readJsonl, runBuiltCli, useCliTestFolder } from '../helpers/built_cli.js';
+import { divergingBandit } from '../helpers/diverging.js';
 
 const tmp = useCliTestFolder('klip-nan-');
 
-const DIVERGING = {
-  env: 'contextual-bandit',
-  envOptions: {
-    means: [
-      [0.2, 0.8],
-      [1e30, 0],
-    ],
-    contextProbs: [0.99, 0.01],
-    reward: 'gaussian',
-    std: 0.1,
-  },
-  numEnvs: 1,
-  nSteps: 16,
-  numMinibatches: 2,
-  epochs: 2,
-  totalSteps: 16 * 30,
-  backend: 'cpu',
-  seed: 2,
-};
+const DIVERGING = divergingBandit('later');
 
 describe('klip train on a diverging run', () => {
   it('stops with NumericError naming the update and keeps the last good checkpoint', async () => {
