@@ -243,46 +243,36 @@ export function gridPolicySpec(
     { field: 'probs', title: 'π(a|s)' },
     { field: 'optimal', title: 'optimal actions' },
   ];
-  const layers: VegaLiteSpec[] = [
-    {
-      transform: [
-        { filter: 'datum.tile == null' },
-        { calculate: 'datum.col + 1', as: 'col2' },
-        { calculate: 'datum.row + 1', as: 'row2' },
-      ],
-      mark: { type: 'rect', stroke: '#bbbbbb', strokeWidth: 0.5 },
-      encoding: {
-        x,
-        x2: { field: 'col2' },
-        y,
-        y2: { field: 'row2' },
-        fill: values
-          ? {
-              field: 'value',
-              type: 'quantitative',
-              title: valueTitle,
-              scale: { domain: [...domain], range: VALUE_RANGE },
-              legend: legend({ orient: 'bottom', direction: 'horizontal', gradientLength: 160, titleLimit: 0 }),
-            }
-          : { value: VALUE_RANGE[0] },
-        description: { field: 'tip' },
-        tooltip: cellTooltip,
-      },
+  // One rect per cell: floor cells painted by V, tiles (holes, goal, …) by their own colours.
+  const cellRects = (filter: string, paint: Record<string, unknown>): VegaLiteSpec => ({
+    transform: [{ filter }, { calculate: 'datum.col + 1', as: 'col2' }, { calculate: 'datum.row + 1', as: 'row2' }],
+    mark: { type: 'rect', stroke: '#bbbbbb', strokeWidth: 0.5 },
+    encoding: {
+      x,
+      x2: { field: 'col2' },
+      y,
+      y2: { field: 'row2' },
+      ...paint,
+      description: { field: 'tip' },
+      tooltip: cellTooltip,
     },
+  });
+  const layers: VegaLiteSpec[] = [
+    cellRects('datum.tile == null', {
+      fill: values
+        ? {
+            field: 'value',
+            type: 'quantitative',
+            title: valueTitle,
+            scale: { domain: [...domain], range: VALUE_RANGE },
+            legend: legend({ orient: 'bottom', direction: 'horizontal', gradientLength: 160, titleLimit: 0 }),
+          }
+        : { value: VALUE_RANGE[0] },
+    }),
   ];
   if (tileNames.length) {
-    layers.push({
-      transform: [
-        { filter: 'datum.tile != null' },
-        { calculate: 'datum.col + 1', as: 'col2' },
-        { calculate: 'datum.row + 1', as: 'row2' },
-      ],
-      mark: { type: 'rect', stroke: '#bbbbbb', strokeWidth: 0.5 },
-      encoding: {
-        x,
-        x2: { field: 'col2' },
-        y,
-        y2: { field: 'row2' },
+    layers.push(
+      cellRects('datum.tile != null', {
         color: {
           field: 'tile',
           type: 'nominal',
@@ -290,10 +280,8 @@ export function gridPolicySpec(
           scale: { domain: tileNames, range: tileFill },
           legend: legend({ orient: 'bottom', direction: 'vertical', labelLimit: 0, symbolType: 'square' }),
         },
-        description: { field: 'tip' },
-        tooltip: cellTooltip,
-      },
-    });
+      }),
+    );
   }
   layers.push({
     transform: [
