@@ -7,12 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assertFiniteNumber } from '../core/assert.js';
-import { ShapeError } from '../core/errors.js';
+import { KlipError, ShapeError } from '../core/errors.js';
 import { klDivergence } from '../kl/exact.js';
 import { klEstimate } from '../kl/estimators.js';
+import { distributionFromParams } from '../distributions/from_params.js';
 import type { Distribution } from '../distributions/types.js';
 import type { ObsEncoder, Policy } from '../policies/types.js';
-import { rolloutActions } from './buffer.js';
+import { type RolloutBuffer, rolloutActions } from './buffer.js';
 import type { Rollout } from './rollout.js';
 
 /**
@@ -70,21 +71,56 @@ export async function referenceKl(args: {
   estimator: ReferenceKlEstimator;
 }): Promise<ReferenceKl> {
   const { rollout, policy, reference, encoder, estimator } = args;
-  const B = rollout.T * rollout.N;
-  const [exact, perStep] = tf.tidy(() => {
+  return klOnBatch(estimator, () => {
     const obs = encoder.encode(rollout.obs);
     const actions = rolloutActions(rollout);
     const pi = policy.distribution(obs);
-    const ref = reference.distribution(obs);
+    return { pi, ref: reference.distribution(obs), actions, logProb: pi.logProb(actions) };
+  });
+}
+
+/**
+ * {@link referenceKl} on a buffer that already holds π_rollout's and π_ref's parameters on every s_t
+ * (`RolloutBuffer.attachReference`): the same numbers without forwarding either policy again.
+ * @param buffer The update's buffer, with `refParams`.
+ * @param estimator One of {@link REFERENCE_KL_ESTIMATORS}.
+ * @throws KlipError when the buffer carries no reference parameters.
+ */
+export async function referenceKlOfBuffer(
+  buffer: RolloutBuffer,
+  estimator: ReferenceKlEstimator,
+): Promise<ReferenceKl> {
+  const refParams = buffer.refParams;
+  if (!refParams)
+    throw new KlipError({
+      fn: 'referenceKlOfBuffer',
+      arg: 'buffer.refParams',
+      expected: "π_ref's parameters (RolloutBuffer.attachReference)",
+      got: null,
+    });
+  return klOnBatch(estimator, () => ({
+    pi: distributionFromParams(buffer.params),
+    ref: distributionFromParams(refParams),
+    actions: buffer.actions,
+    logProb: buffer.oldLogProb,
+  }));
+}
+
+/** kl_t per step and the exact KL per state, read back and averaged, from π and π_ref built inside one tidy. */
+async function klOnBatch(
+  estimator: ReferenceKlEstimator,
+  build: () => { pi: Distribution; ref: Distribution; actions: tf.Tensor; logProb: tf.Tensor },
+): Promise<ReferenceKl> {
+  const [exact, perStep] = tf.tidy(() => {
+    const { pi, ref, actions, logProb } = build();
     const exactKl = klDivergence(pi, ref);
-    const est = isExact(estimator)
-      ? exactKl
-      : klEstimate({ estimator, logProb: pi.logProb(actions), refLogProb: ref.logProb(actions) });
+    const est = isExact(estimator) ? exactKl : klEstimate({ estimator, logProb, refLogProb: ref.logProb(actions) });
     return [exactKl, est];
   });
   const [e, k] = (await Promise.all([exact.data(), perStep.data()])) as Float32Array[];
   tf.dispose([exact, perStep]);
   const out = Float64Array.from(k!);
+  const B = out.length;
   let se = 0;
   let sk = 0;
   for (let i = 0; i < B; i++) {

@@ -62,7 +62,7 @@ import {
 import { buildPolicy, checkPolicyFits, configKindOf, defaultPolicyKind, isPolicy } from './policy_build.js';
 import { CUSTOM_ENV_PREFIX, type EnvSource, resolveWorld, type WorldSource } from './world.js';
 import { evaluatePolicy, greedyReturn } from './evaluate.js';
-import { penalizedRewards, type ReferenceKl, referenceKl } from './reference_kl.js';
+import { penalizedRewards, type ReferenceKl, referenceKl, referenceKlOfBuffer } from './reference_kl.js';
 
 /** Step cap of an evaluation episode in a world without a known horizon. */
 const EVAL_MAX_STEPS = 1000;
@@ -485,9 +485,9 @@ export class Trainer {
     const coef = this.coefficients();
     const probsBefore = this.exact?.model ? await this.allStateProbs() : null;
     const rollout = this.collect();
-    const ref = await this.penalizeReference(rollout);
+    const inReward = await this.penalizeReference(rollout);
     const buffer = await RolloutBuffer.fromRollout({
-      rollout: ref?.shaped ?? rollout,
+      rollout: inReward?.shaped ?? rollout,
       policy: this.policy,
       encoder: this.encoder,
       gamma: this.config.gamma,
@@ -496,8 +496,8 @@ export class Trainer {
     });
     let record: MetricRecord;
     try {
-      const inLoss = ref && this.config.referenceKl?.placement === 'loss' ? ref : null;
-      if (inLoss) buffer.attachReference(this.reference!);
+      const inLoss = await this.referenceInLoss(buffer);
+      const ref = inReward ?? inLoss;
       const { steps, earlyStopped } = await this.optimize(buffer, coef, inLoss?.beta ?? null);
       const end = await this.measureUpdateKl(buffer, coef.epsilon);
       const probsAfter = this.exact ? await this.allStateProbs() : null;
@@ -543,16 +543,14 @@ export class Trainer {
   }
 
   /**
-   * Phase 1b (with `referenceKl`): KL(π_rollout‖π_ref) on the rollout and, in the reward placement, the rewards
-   * r_t − β_ref·kl_t the advantages are computed from (the episode returns stay the environment's); then β_ref's
-   * controller sees the KL per step (the estimate that went into the rewards, or that the loss placement measures).
+   * Phase 1b (with `referenceKl` in the reward): KL(π_rollout‖π_ref) on the rollout and the rewards r_t − β_ref·kl_t
+   * the advantages are computed from (the episode returns stay the environment's).
    */
   private async penalizeReference(
     rollout: Rollout,
   ): Promise<{ shaped: Rollout; kl: ReferenceKl; beta: number } | null> {
     const settings = this.config.referenceKl;
-    if (!settings || !this.reference || !this.refController || !this.refControllerState) return null;
-    const beta = this.refController.coef(this.refControllerState);
+    if (settings?.placement !== 'reward' || !this.reference) return null;
     const kl = await referenceKl({
       rollout,
       policy: this.policy,
@@ -560,15 +558,35 @@ export class Trainer {
       encoder: this.encoder,
       estimator: settings.estimator,
     });
-    this.refControllerState = this.refController.update(this.refControllerState, {
-      kl: Math.max(kl.estimateMean, 0),
-      nSteps: rollout.T * rollout.N,
-    });
-    const shaped =
-      settings.placement === 'reward'
-        ? { ...rollout, rewards: penalizedRewards(rollout.rewards, kl.perStep, beta) }
-        : rollout; // in the loss: the rewards stay the environment's, ppoUpdateStep adds β_ref·mean kl
-    return { shaped, kl, beta };
+    const beta = this.observeReferenceKl(kl, rollout.T * rollout.N);
+    return { shaped: { ...rollout, rewards: penalizedRewards(rollout.rewards, kl.perStep, beta) }, kl, beta };
+  }
+
+  /**
+   * Phase 1c (with `referenceKl` in the loss): π_ref's parameters on every buffer state, for the minibatch loss
+   * terms, and KL(π_rollout‖π_ref) measured from them and the buffer's own π_rollout (no forward pass repeated).
+   */
+  private async referenceInLoss(buffer: RolloutBuffer): Promise<{ kl: ReferenceKl; beta: number } | null> {
+    const settings = this.config.referenceKl;
+    if (settings?.placement !== 'loss' || !this.reference) return null;
+    buffer.attachReference(this.reference);
+    const kl = await referenceKlOfBuffer(buffer, settings.estimator);
+    return { kl, beta: this.observeReferenceKl(kl, buffer.size) };
+  }
+
+  /**
+   * β_ref for this update, then β_ref's controller sees the KL per step (the estimate that went into the rewards, or
+   * that the loss placement measures).
+   * @returns The β_ref in force before the controller's update.
+   */
+  private observeReferenceKl(kl: ReferenceKl, nSteps: number): number {
+    const ctl = this.refController;
+    const state = this.refControllerState;
+    if (!ctl || !state)
+      throw new KlipError({ fn: 'Trainer.step', arg: 'referenceKl', expected: 'its controller', got: null });
+    const beta = ctl.coef(state);
+    this.refControllerState = ctl.update(state, { kl: Math.max(kl.estimateMean, 0), nSteps });
+    return beta;
   }
 
   /** The fused engine (present exactly when the tfjs optimizer is not). */

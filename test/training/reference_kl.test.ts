@@ -86,7 +86,7 @@ describe('referenceKl in the loss', () => {
   const cases = (['k3', 'exact'] as const).map((estimator, i) => ({ estimator, seed: SEEDS[i % SEEDS.length]! }));
   for (const { estimator, seed } of cases) {
     it(`${estimator}: the policy reaches π*_β within 1e-2 nats (seed ${seed})`, async () => {
-      const { ref, pi, t } = await trainBandit({
+      const { ref, pi, before, t } = await trainBandit({
         seed,
         totalSteps: 20_480,
         lr: 0.05,
@@ -97,6 +97,10 @@ describe('referenceKl in the loss', () => {
         expect(klProbs(pi, optimum(ref))).toBeLessThan(1e-2);
         expect(t.config.referenceKl?.placement).toBe('loss');
         expect(t.history.at(-1)!['kl/ref_exact']!).toBeGreaterThan(0.3); // it moved away from π_ref
+        // Measured from the buffer's parameters: KL(π_rollout‖π_ref), π_rollout the policy before update k.
+        t.history.forEach((r, k) => {
+          expect(Math.abs(r['kl/ref_exact']! - klProbs(before[k]!, ref))).toBeLessThan(1e-5);
+        });
       } finally {
         t.dispose();
       }
