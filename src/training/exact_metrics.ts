@@ -39,12 +39,22 @@ export interface ExactEvaluator {
   model: TabularModel | null;
 }
 
+/** An env's time limit: its `TimeLimit` wrapper's `maxEpisodeSteps`, else its spec's, else undefined. */
+export function episodeLimit(env: Env): number | undefined {
+  return (env as { maxEpisodeSteps?: number }).maxEpisodeSteps ?? env.spec?.maxEpisodeSteps;
+}
+
+/** The horizon exact planning uses for an env: its finite time limit, else {@link UNBOUNDED_HORIZON}. */
+export function planningHorizon(env: Env): number {
+  const limit = episodeLimit(env);
+  return limit !== undefined && Number.isFinite(limit) ? limit : UNBOUNDED_HORIZON;
+}
+
 /** A tabular MDP: exact values by finite-horizon dynamic programming (envs/planning.ts). */
 function mdpEvaluator(one: Env<number, number>): ExactEvaluator | null {
   if (!isTabularEnv(one)) return null;
   const model: TabularModel = one;
-  const limit = (one as { maxEpisodeSteps?: number }).maxEpisodeSteps ?? one.spec?.maxEpisodeSteps;
-  const horizon = limit !== undefined && Number.isFinite(limit) ? limit : UNBOUNDED_HORIZON;
+  const horizon = planningHorizon(one);
   return {
     nStates: model.nStates,
     nActions: model.nActions,
@@ -187,7 +197,7 @@ export function lqrOptimalReturn(env: VectorEnv): number | null {
   if (inner === null || typeof inner !== 'object') return null;
   const solver = (inner as { finiteHorizonOptimum?: unknown }).finiteHorizonOptimum;
   if (typeof solver !== 'function') return null;
-  const limit = (one as { maxEpisodeSteps?: number }).maxEpisodeSteps ?? one?.spec?.maxEpisodeSteps;
+  const limit = one ? episodeLimit(one) : undefined;
   if (limit === undefined || !Number.isSafeInteger(limit) || limit < 1) return null;
   const opt: unknown = (solver as (h: number, g: number) => unknown).call(inner, limit, 1);
   const v = (opt as { startValue?: unknown } | null)?.startValue;

@@ -9,7 +9,7 @@ import { finiteHorizonValue } from '../../../envs/planning.js';
 import { isTabularEnv, makeEnv } from '../../../envs/registry.js';
 import type { Env, RenderFrame, TabularModel } from '../../../envs/types.js';
 import { isPlainObject } from '../../core/assert.js';
-import { UNBOUNDED_HORIZON } from '../../training/exact_metrics.js';
+import { planningHorizon, UNBOUNDED_HORIZON } from '../../training/exact_metrics.js';
 import type { VegaLiteSpec } from './svg.js';
 
 /** Arrow glyph per action of a gridworld: 0 = left, 1 = down, 2 = right, 3 = up (FrozenLake order). */
@@ -72,8 +72,7 @@ export function exactGridValues(config: Record<string, unknown>, probs: readonly
   if (!isTabularEnv(env)) return null;
   const model: TabularModel = env;
   if (model.nStates !== probs.length || probs.some((p) => p.length !== model.nActions)) return null;
-  const limit = (env as { maxEpisodeSteps?: number }).maxEpisodeSteps ?? env.spec?.maxEpisodeSteps;
-  const horizon = limit !== undefined && Number.isFinite(limit) ? limit : UNBOUNDED_HORIZON;
+  const horizon = planningHorizon(env);
   const policy = probs.map((row) => {
     const s = row.reduce((a, b) => a + b, 0);
     return row.map((p) => p / s);
