@@ -10,6 +10,7 @@ import { argmaxRange, predictWith } from './predict.js';
 import type { Rng } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
 import { MlpPolicyBase } from './mlp_base.js';
+import { StateActTable } from './state_act_table.js';
 import {
   buildMlp,
   checkEncoded,
@@ -75,6 +76,8 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
   /** Whether actor and critic share the hidden layers. */
   readonly sharedCritic: boolean;
   readonly #probs: Float64Array;
+  /** Per-state memo of `act` for a discrete observation space (null for boxes or very large spaces). */
+  readonly #table: StateActTable | null;
 
   /**
    * @param opts See {@link MlpPolicyOptions}.
@@ -110,6 +113,8 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
     this.actionSpace = Object.freeze({ kind: 'discrete' as const, n: as.n });
     this.sharedCritic = sharedCritic;
     this.#probs = new Float64Array(as.n);
+    const os = r.obsSpace as { kind?: unknown; n?: number };
+    this.#table = os.kind === 'discrete' && StateActTable.fits(os.n!, as.n) ? new StateActTable(os.n!, as.n) : null;
   }
 
   /**
@@ -158,12 +163,15 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
   syncFastPath(): void {
     this.alive('syncFastPath');
     this.net.sync();
+    this.#table?.clear();
   }
 
   /**
    * Sample a ~ π_θ(·|s) for one raw observation in float64 JS, allocating no tensors: logits = f_θ(s) by dense
    * loops on cached weights (a one-hot input is a row lookup), p = softmax(logits), a by inverse CDF
-   * ({@link sampleCategorical}), log π(a|s) = logits_a − logsumexp(logits).
+   * ({@link sampleCategorical}), log π(a|s) = logits_a − logsumexp(logits). For a discrete observation space the
+   * results of each state are kept until the weights change, so a rollout forwards each visited state once; the
+   * sampled actions are bit-identical to those of the uncached arithmetic.
    * @param obs A state index (discrete obs space) or `encoder.size` numbers (box).
    * @param rng The rollout stream (one `float()`).
    * @returns `{ action, logProb, value }` (value `NaN` without a critic).
@@ -176,6 +184,12 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
   act(obs: number | ArrayLike<number>, rng: Rng): ActResult {
     const o = checkRawObs('MlpPolicy.act', this.obsSpace, this.inDim, obs);
     if (this.net.stale || this.net.vars.isDisposed) this.syncFastPath();
+    const table = this.#table;
+    if (table !== null && typeof o === 'number') {
+      if (!table.has(o)) table.fill(o, this.net.fast(o), this.net.lastValue);
+      const action = sampleCategorical(table.probs(o), rng);
+      return { action, logProb: table.logProb(o, action), value: table.value(o) };
+    }
     const logits = this.net.fast(o);
     const p = this.#probs;
     const A = p.length;

@@ -292,6 +292,77 @@ describe.each(TEST_BACKENDS)('MlpPolicy on the %s backend', (backend) => {
     }
   });
 
+  it('a discrete state acts from its per-state table until the weights change (Adam step, setWeights, sync)', () => {
+    // The table keeps each visited state's probabilities between calls; a stale table would keep sampling from the
+    // old weights. Each check compares with the tensor path, which never sees the table.
+    const p = mlp('table', { obsSpace: discreteObs });
+    const opt = tf.train.adam(0.05);
+    try {
+      spread(p, 'table-w', 0.5);
+      const lpOf = (s: number, a: number): number =>
+        tf.tidy(
+          () =>
+            p
+              .distribution(p.encoder.encode(Int32Array.of(s)))
+              .logProb([a])
+              .dataSync()[0]!,
+        );
+      const vOf = (s: number): number => tf.tidy(() => p.value(p.encoder.encode(Int32Array.of(s))).dataSync()[0]!);
+      const rng = createRng('table-act');
+      for (let k = 0; k < 20; k++) {
+        const s = k % 5;
+        const r = p.act(s, rng);
+        expectClose(r.logProb, lpOf(s, r.action as number), 1e-5, 1e-5);
+        expectClose(r.value, vOf(s), 1e-5, 1e-5);
+      }
+      const before = p.act(2, createRng('s')).logProb;
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.tidy(
+            () => tf.neg(tf.mean(p.distribution(p.encoder.encode(Int32Array.of(2, 2))).logProb([0, 1]))) as tf.Scalar,
+          ),
+        p.trainableVariables,
+      );
+      opt.applyGradients(p.trainableVariables.map((v) => ({ name: v.name, tensor: grads[v.name]! })));
+      tf.dispose([value, grads]);
+      const after = p.act(2, createRng('s'));
+      expectClose(after.logProb, lpOf(2, after.action as number), 1e-5, 1e-5);
+      expect(Math.abs(after.logProb - before)).toBeGreaterThan(1e-3);
+      p.syncFastPath(); // an explicit sync also starts a fresh table
+      expectClose(p.act(2, createRng('s')).logProb, after.logProb, 0, 0);
+      p.setWeights(p.getWeights().map((w) => ({ ...w, values: w.values.map(() => 0) })));
+      const u = p.act(2, createRng('t'));
+      expectClose(u.logProb, Math.log(0.25), 1e-12);
+      expect(u.value).toBe(0);
+    } finally {
+      opt.dispose();
+      p.dispose();
+    }
+  });
+
+  it('acting on a discrete state samples π(·|s) (χ² with a fixed seed)', () => {
+    const p = mlp('chi-d', { obsSpace: discreteObs });
+    try {
+      spread(p, 'chi-d-w', 0.6);
+      const n = 4000;
+      const probs = tf.tidy(() =>
+        p
+          .distribution(p.encoder.encode(Int32Array.of(3)))
+          .probs()
+          .dataSync(),
+      );
+      const rng = createRng('chi-d-act');
+      const counts = [0, 0, 0, 0];
+      for (let i = 0; i < n; i++) counts[p.act(3, rng).action as number]!++;
+      const chi = (q: ArrayLike<number>): number =>
+        counts.reduce((acc, c, i) => acc + (c - n * q[i]!) ** 2 / (n * q[i]!), 0);
+      expect(chi(probs)).toBeLessThan(CHI2_3_999);
+      expect(chi([0.25, 0.25, 0.25, 0.25])).toBeGreaterThan(100);
+    } finally {
+      p.dispose();
+    }
+  });
+
   it('gradients reach every trainable variable (no tf.gather gradient needed)', () => {
     for (const p of [mlp('grad'), mlp('grad-shared', { sharedCritic: true, obsSpace: discreteObs })]) {
       try {
