@@ -156,6 +156,7 @@ export type {
 } from './policies/types.js';
 export { Trainer, train } from './training/trainer.js';
 export type { UpdateListener, PolicySnapshot, TrainerInput } from './training/trainer.js';
+export type { PhaseTimes } from './training/phase_times.js';
 export type { EnvFactory, EnvSource } from './training/world.js';
 export { METRICS, METRIC_KEYS, WALL_CLOCK_METRICS, deterministicPart } from './training/metrics.js';
 export type { MetricRecord, MetricKey } from './training/metrics.js';

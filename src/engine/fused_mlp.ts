@@ -195,6 +195,11 @@ export class FusedPpoEngine {
     return this.#gradScale;
   }
 
+  /** The Gaussian head's state-independent log-std parameter (live, length D), or null for a categorical head. */
+  get logStd(): Float32Array | null {
+    return this.#logStd === null ? null : this.model.params[this.#logStd]!;
+  }
+
   /** The parameters (live float32 arrays, `VariableSet` order). */
   get params(): readonly Float32Array[] {
     return this.model.params;

@@ -227,6 +227,19 @@ export function fusedBatchFromBuffer(
 ): FusedRolloutBatch {
   const ro = buffer.rollout;
   const p = buffer.params;
+  const fwd = buffer.forward;
+  if (fwd)
+    return new FusedRolloutBatch({
+      states: oneHot ? Int32Array.from(ro.obs) : null,
+      obs: oneHot ? null : Float32Array.from(ro.obs),
+      actions: fwd.logits ? Int32Array.from(ro.actions) : Float32Array.from(ro.actions),
+      oldLogProb: fwd.logProb,
+      oldValues: fwd.values,
+      returns: buffer.returns.dataSync() as Float32Array,
+      ...(fwd.logits ? { oldLogits: fwd.logits } : { oldMean: fwd.mean!, oldLogStd: fwd.logStd! }),
+      policyAdvantages: buffer.policyAdvantages,
+      normalization,
+    });
   return new FusedRolloutBatch({
     states: oneHot ? Int32Array.from(ro.obs) : null,
     obs: oneHot ? null : (buffer.obs.dataSync() as Float32Array),

@@ -13,6 +13,7 @@ import type { ObsEncoder, Policy } from '../policies/types.js';
 import type { Rng } from '../random/rng.js';
 import { permutation } from '../random/sampling.js';
 import type { AdvantageNormalization } from './config.js';
+import type { RolloutForward } from '../engine/rollout_eval.js';
 import type { Rollout } from './rollout.js';
 import type { Minibatch } from './update.js';
 
@@ -37,6 +38,11 @@ export interface RolloutBufferOptions {
   gaeLambda: number;
   /** Advantage normalization: per minibatch (SB3, CleanRL), once per batch, or none. */
   normalizeAdvantages: AdvantageNormalization;
+  /**
+   * π_rollout's outputs on the rollout computed elsewhere (the fused engine's `forwardRollout`); the buffer then
+   * runs no forward pass and keeps these arrays as {@link RolloutBuffer.forward}.
+   */
+  forward?: RolloutForward;
 }
 
 /**
@@ -57,8 +63,10 @@ export class RolloutBuffer {
   readonly size: number;
   /** The rollout in typed arrays. */
   readonly rollout: Rollout;
-  /** Encoded observations [B, …]. */
-  readonly obs: tf.Tensor;
+  #obs: tf.Tensor | null;
+  readonly #encodeObs: (() => tf.Tensor) | null;
+  /** π_rollout's outputs as typed arrays when the buffer was built from them (`RolloutBufferOptions.forward`), else null. */
+  readonly forward: RolloutForward | null;
   /** Actions [B] (int32) or [B, D] (float32). */
   readonly actions: tf.Tensor;
   /** log π_rollout(a_t|s_t) [B]. */
@@ -80,7 +88,8 @@ export class RolloutBuffer {
 
   private constructor(parts: {
     rollout: Rollout;
-    obs: tf.Tensor;
+    obs: tf.Tensor | (() => tf.Tensor);
+    forward?: RolloutForward;
     actions: tf.Tensor;
     oldLogProb: tf.Tensor;
     oldValues: tf.Tensor;
@@ -91,7 +100,9 @@ export class RolloutBuffer {
   }) {
     this.rollout = parts.rollout;
     this.size = parts.rollout.T * parts.rollout.N;
-    this.obs = parts.obs;
+    this.#obs = typeof parts.obs === 'function' ? null : parts.obs;
+    this.#encodeObs = typeof parts.obs === 'function' ? parts.obs : null;
+    this.forward = parts.forward ?? null;
     this.actions = parts.actions;
     this.oldLogProb = parts.oldLogProb;
     this.oldValues = parts.oldValues;
@@ -110,6 +121,7 @@ export class RolloutBuffer {
   static async fromRollout(o: RolloutBufferOptions): Promise<RolloutBuffer> {
     const { rollout, policy, encoder } = o;
     const B = rollout.T * rollout.N;
+    if (o.forward) return RolloutBuffer.fromForward(o, o.forward);
     const t = tf.tidy(() => {
       const obs = encoder.encode(rollout.obs);
       const actions = rolloutActions(rollout);
@@ -145,6 +157,61 @@ export class RolloutBuffer {
       advantages,
       normalization: o.normalizeAdvantages,
     });
+  }
+
+  /** {@link RolloutBuffer.fromRollout} from π_rollout's outputs already computed: GAE and uploads, no forward pass. */
+  private static fromForward(o: RolloutBufferOptions, fwd: RolloutForward): RolloutBuffer {
+    const { rollout, encoder } = o;
+    const B = rollout.T * rollout.N;
+    const bootstrapValues = new Float64Array(B);
+    rollout.bootstrapIndex.forEach((k, j) => {
+      bootstrapValues[k] = fwd.bootValues[j]!;
+    });
+    const { advantages, returns } = gae({
+      rewards: rollout.rewards,
+      values: Float64Array.from(fwd.values),
+      terminated: rollout.terminated,
+      truncated: rollout.truncated,
+      bootstrapValues,
+      gamma: o.gamma,
+      lambda: o.gaeLambda,
+      numEnvs: rollout.N,
+    });
+    const D = fwd.logits ? fwd.logits.length / B : (fwd.mean?.length ?? 0) / B;
+    const t = tf.tidy(() => ({
+      actions: rolloutActions(rollout),
+      logProb: tf.tensor1d(fwd.logProb, 'float32'),
+      values: tf.tensor1d(fwd.values, 'float32'),
+      returns: tf.tensor1d(Float32Array.from(returns), 'float32'),
+      params: (fwd.logits
+        ? { kind: 'categorical', logits: tf.tensor2d(fwd.logits, [B, D]) }
+        : {
+            kind: 'diag-gaussian',
+            mean: tf.tensor2d(fwd.mean!, [B, D]),
+            logStd: tf.tensor2d(fwd.logStd!, [B, D]),
+          }) as DistributionParams,
+    }));
+    return new RolloutBuffer({
+      rollout,
+      obs: () => encoder.encode(rollout.obs),
+      forward: fwd,
+      actions: t.actions,
+      oldLogProb: t.logProb,
+      oldValues: t.values,
+      returns: t.returns,
+      params: t.params,
+      advantages,
+      normalization: o.normalizeAdvantages,
+    });
+  }
+
+  /** Encoded observations [B, …] (encoded on first use when the buffer was built from arrays). */
+  get obs(): tf.Tensor {
+    if (this.#obs === null) {
+      this.alive('obs');
+      this.#obs = tf.keep(this.#encodeObs!());
+    }
+    return this.#obs;
   }
 
   /**
@@ -199,7 +266,8 @@ export class RolloutBuffer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    tf.dispose([this.obs, this.actions, this.oldLogProb, this.oldValues, this.returns, ...paramsTensors(this.params)]);
+    if (this.#obs) this.#obs.dispose();
+    tf.dispose([this.actions, this.oldLogProb, this.oldValues, this.returns, ...paramsTensors(this.params)]);
     if (this.refParams) tf.dispose(paramsTensors(this.refParams));
   }
 

@@ -49,6 +49,7 @@ import { controllerDecision, lowerKlEdge, penaltyBindingRatio, rolloutHasSignal,
 import type { MetricRecord } from './metrics.js';
 import { collectRollout, type CurrentObs, type EpisodeRecord, type Rollout } from './rollout.js';
 import { rolloutToCurrentKl, type RolloutKl } from './rollout_kl.js';
+import { forwardRollout, fusedRolloutKl, fusedStateProbs, type RolloutForward } from '../engine/rollout_eval.js';
 import { evaluateSchedule } from './schedule.js';
 import { ppoUpdateStep, type StepCoefficients } from './update.js';
 import { assertFiniteRecord, readStepScalars, type StepScalarsLike, updateRecord } from './update_metrics.js';
@@ -62,6 +63,7 @@ import {
 import { buildPolicy, checkPolicyFits, configKindOf, defaultPolicyKind, isPolicy } from './policy_build.js';
 import { CUSTOM_ENV_PREFIX, type EnvSource, resolveWorld, type WorldSource } from './world.js';
 import { evaluatePolicy, greedyReturn } from './evaluate.js';
+import { emptyPhaseTimes, nowMs, PhaseClock, type PhaseTimes } from './phase_times.js';
 import { penalizedRewards, type ReferenceKl, referenceKl, referenceKlOfBuffer } from './reference_kl.js';
 
 /** Step cap of an evaluation episode in a world without a known horizon. */
@@ -122,10 +124,6 @@ interface UpdateCoefficients {
 // biome-ignore lint/suspicious/noConfusingVoidType: a listener that returns nothing is the common case
 export type UpdateListener = (record: MetricRecord, trainer: Trainer) => void | 'stop' | Promise<void | 'stop'>;
 
-function now(): number {
-  return globalThis.performance ? globalThis.performance.now() : Date.now();
-}
-
 /**
  * PPO with KL regularization, one update at a time.
  * @example
@@ -167,6 +165,7 @@ export class Trainer {
   private episodeCount = 0;
   private window: EpisodeRecord[] = [];
   private readonly listeners = new Set<UpdateListener>();
+  private readonly times: PhaseTimes = emptyPhaseTimes();
   private readonly exact: ExactEvaluator | null;
   /** The closed-form scorer of a one-state world with box actions, or null. */
   private readonly gaussianExact: GaussianExactEvaluator | null;
@@ -395,6 +394,21 @@ export class Trainer {
     return trainer;
   }
 
+  /**
+   * Cumulative wall seconds per phase of {@link Trainer.step} since this trainer was created: rollout, advantages
+   * (the batch forward pass and GAE), update (the optimizer steps), metrics (the KL of the update and the exact
+   * metrics) and listeners (where the CLI writes its files). Timings are kept out of the metric records, which are
+   * identical across runs of one seed; they are not saved in checkpoints.
+   * @example
+   * ```ts
+   * const t = trainer.phaseTimes;
+   * console.log(`update: ${(100 * t.update / (t.rollout + t.advantages + t.update + t.metrics)).toFixed(0)} %`);
+   * ```
+   */
+  get phaseTimes(): PhaseTimes {
+    return { ...this.times };
+  }
+
   /** Updates completed. */
   get update(): number {
     return this.updates;
@@ -481,11 +495,14 @@ export class Trainer {
   async step(): Promise<MetricRecord> {
     this.assertCanStep();
     await this.assertFiniteWeights(); // a no-op unless the caller set the weights since the last update
-    const t0 = now();
+    const clock = new PhaseClock(this.times);
+    const t0 = nowMs();
     const coef = this.coefficients();
     const probsBefore = this.exact?.model ? await this.allStateProbs() : null;
+    clock.lap('metrics');
     const rollout = this.collect();
     const inReward = await this.penalizeReference(rollout);
+    clock.lap('rollout');
     const buffer = await RolloutBuffer.fromRollout({
       rollout: inReward?.shaped ?? rollout,
       policy: this.policy,
@@ -493,12 +510,15 @@ export class Trainer {
       gamma: this.config.gamma,
       gaeLambda: this.config.gaeLambda,
       normalizeAdvantages: this.config.normalizeAdvantages,
+      ...(this.engine ? { forward: this.forwardOnEngine(this.engine, rollout) } : {}),
     });
+    clock.lap('advantages');
     let record: MetricRecord;
     try {
       const inLoss = await this.referenceInLoss(buffer);
       const ref = inReward ?? inLoss;
       const { steps, earlyStopped } = await this.optimize(buffer, coef, inLoss?.beta ?? null);
+      clock.lap('update');
       const end = await this.measureUpdateKl(buffer, coef.epsilon);
       const probsAfter = this.exact ? await this.allStateProbs() : null;
       const control = this.feedController(rollout, end, coef.beta);
@@ -526,7 +546,7 @@ export class Trainer {
         window: this.window,
         episodes: this.episodeCount,
         lr: coef.lr,
-        envStepsPerSecond: (rollout.T * rollout.N) / Math.max((now() - t0) / 1000, 1e-9),
+        envStepsPerSecond: (rollout.T * rollout.N) / Math.max((nowMs() - t0) / 1000, 1e-9),
         policyReturn,
         optimalReturn: this.exact?.optimalReturn ?? this.gaussianExact?.optimalReturn ?? this.lqrOptimum,
         evaluation,
@@ -537,8 +557,11 @@ export class Trainer {
     }
     assertFiniteRecord(record);
     await this.assertFiniteWeights();
+    clock.lap('metrics');
     this.history.push(record);
     for (const l of this.listeners) await l(record, this);
+    clock.lap('listeners');
+    this.times.updates++;
     return record;
   }
 
@@ -689,7 +712,7 @@ export class Trainer {
         }
       }
       if (threshold !== null && cfg.earlyStopGranularity === 'epoch' && epoch < cfg.epochs - 1) {
-        const kl = await rolloutToCurrentKl(buffer, this.policy);
+        const kl = await this.klToCurrent(buffer);
         if (kl[cfg.earlyStopStatistic] > threshold) return { steps, earlyStopped: true };
       }
     }
@@ -721,8 +744,7 @@ export class Trainer {
           if (!res.applied) return { steps, earlyStopped: true };
         }
         if (threshold !== null && cfg.earlyStopGranularity === 'epoch' && epoch < cfg.epochs - 1) {
-          storePolicyWeights(engine, this.policy);
-          const kl = await rolloutToCurrentKl(buffer, this.policy);
+          const kl = this.engineKl(engine, buffer);
           if (kl[cfg.earlyStopStatistic] > threshold) return { steps, earlyStopped: true };
         }
       }
@@ -738,10 +760,38 @@ export class Trainer {
    */
   private measureUpdateKl(buffer: RolloutBuffer, epsilon: number): Promise<RolloutKl> {
     const cfg = this.config;
-    if (!hasKlTerm(cfg.objective)) return rolloutToCurrentKl(buffer, this.policy, { epsilon });
+    if (!hasKlTerm(cfg.objective)) return this.klToCurrent(buffer, { epsilon });
     const advantages =
       cfg.normalizeAdvantages === 'batch' ? buffer.policyAdvantages : normalizeAdvantages(buffer.advantages);
-    return rolloutToCurrentKl(buffer, this.policy, { advantages, epsilon });
+    return this.klToCurrent(buffer, { advantages, epsilon });
+  }
+
+  /** KL(π_rollout‖π_current) on the buffer: on the fused engine's network when it holds π_rollout's outputs. */
+  private async klToCurrent(
+    buffer: RolloutBuffer,
+    opts: { advantages?: Float64Array; epsilon?: number } = {},
+  ): Promise<RolloutKl> {
+    if (this.engine && buffer.forward) {
+      syncEngineFromPolicy(this.engine, this.policy);
+      return this.engineKl(this.engine, buffer, opts);
+    }
+    return rolloutToCurrentKl(buffer, this.policy, opts);
+  }
+
+  /** {@link fusedRolloutKl} with the engine's current parameters as π_current. */
+  private engineKl(
+    engine: FusedPpoEngine,
+    buffer: RolloutBuffer,
+    opts: { advantages?: Float64Array; epsilon?: number } = {},
+  ): RolloutKl {
+    const forward = buffer.forward!;
+    return fusedRolloutKl(engine, { rollout: buffer.rollout, forward }, this.encoder.kind === 'one-hot', opts);
+  }
+
+  /** π_rollout's outputs on the rollout, on the fused engine (no tfjs forward pass; each distinct state once). */
+  private forwardOnEngine(engine: FusedPpoEngine, rollout: Rollout): RolloutForward {
+    syncEngineFromPolicy(engine, this.policy);
+    return forwardRollout(engine, rollout, this.encoder.kind === 'one-hot');
   }
 
   /**
@@ -885,6 +935,12 @@ export class Trainer {
     const version = this.policy.weightsVersion;
     if (this.stateProbs?.version === version) return this.stateProbs.probs;
     const n = this.exact!.nStates;
+    if (this.engine && this.encoder.kind === 'one-hot' && this.policy.kind !== 'gaussian-mlp') {
+      syncEngineFromPolicy(this.engine, this.policy);
+      const probs = fusedStateProbs(this.engine);
+      this.stateProbs = { version, probs };
+      return probs;
+    }
     const t = tf.tidy(() => {
       const states = Int32Array.from({ length: n }, (_, i) => i);
       return categoricalProbs(this.policy.distribution(this.encoder.encode(states)));

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KlipError } from '../../src/core/errors.js';
+import { forwardRollout } from '../../src/engine/rollout_eval.js';
+import { fusedEngineForPolicy } from '../../src/engine/tfjs_bridge.js';
 import { encoderFor } from '../../src/policies/encoders.js';
 import { TabularPolicy } from '../../src/policies/tabular.js';
 import { createRng } from '../../src/random/rng.js';
@@ -77,7 +79,10 @@ function normalized(xs: number[]): number[] {
   return xs.map((x) => (x - m) / (sd + 1e-8));
 }
 
-describe.each(TEST_BACKENDS)('RolloutBuffer on %s', (backend) => {
+// Each case runs on a buffer built by the tfjs forward pass and on one built from the fused engine's forward pass.
+const SOURCES = TEST_BACKENDS.flatMap((b) => [[b, 'tfjs'] as const, [b, 'fused'] as const]);
+
+describe.each(SOURCES)('RolloutBuffer on %s (%s forward)', (backend, via) => {
   useBackend(backend);
   let policy: TabularPolicy;
   beforeEach(() => {
@@ -89,15 +94,18 @@ describe.each(TEST_BACKENDS)('RolloutBuffer on %s', (backend) => {
   });
   afterEach(() => policy.dispose());
   const encoder = encoderFor({ kind: 'discrete', n: 3 });
-  const make = (normalizeAdvantages: 'minibatch' | 'batch' | 'none' = 'minibatch') =>
-    RolloutBuffer.fromRollout({
-      rollout: handRollout(),
+  const make = (normalizeAdvantages: 'minibatch' | 'batch' | 'none' = 'minibatch') => {
+    const rollout = handRollout();
+    return RolloutBuffer.fromRollout({
+      rollout,
       policy,
       encoder,
       gamma: GAMMA,
       gaeLambda: LAMBDA,
       normalizeAdvantages,
+      ...(via === 'fused' ? { forward: forwardRollout(fusedEngineForPolicy(policy), rollout, true) } : {}),
     });
+  };
 
   it('holds log π_rollout, V and the logits of every step, and GAE with termination and truncation', async () => {
     const r = handRollout();

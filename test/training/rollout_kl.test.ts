@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FusedPpoEngine } from '../../src/engine/fused_mlp.js';
+import { forwardRollout, fusedRolloutKl } from '../../src/engine/rollout_eval.js';
+import { fusedEngineForPolicy, syncEngineFromPolicy } from '../../src/engine/tfjs_bridge.js';
 import { encoderFor } from '../../src/policies/encoders.js';
 import { TabularPolicy } from '../../src/policies/tabular.js';
 import { createRng } from '../../src/random/rng.js';
@@ -56,9 +59,13 @@ function rollout(): Rollout {
   };
 }
 
-describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
+// rolloutToCurrentKl (tfjs) and the fused engine's fusedRolloutKl against the same float64 sums.
+const SOURCES = TEST_BACKENDS.flatMap((b) => [[b, 'tfjs'] as const, [b, 'fused'] as const]);
+
+describe.each(SOURCES)('the KL of an update on %s (%s)', (backend, via) => {
   useBackend(backend);
   let policy: TabularPolicy;
+  let engine: FusedPpoEngine | null = null;
   beforeEach(() => {
     policy = new TabularPolicy({ numStates: 2, numActions: 3, rng: createRng(1), critic: true });
     policy.setWeights([
@@ -68,20 +75,30 @@ describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
   });
   afterEach(() => policy.dispose());
   /** The buffer of the hand-made rollout under the current weights (π_rollout). */
-  const fill = () =>
-    RolloutBuffer.fromRollout({
-      rollout: rollout(),
+  const fill = () => {
+    const r = rollout();
+    engine = via === 'fused' ? fusedEngineForPolicy(policy) : null;
+    return RolloutBuffer.fromRollout({
+      rollout: r,
       policy,
       encoder: encoderFor({ kind: 'discrete', n: 2 }),
       gamma: 1,
       gaeLambda: 1,
       normalizeAdvantages: 'none',
+      ...(engine ? { forward: forwardRollout(engine, r, true) } : {}),
     });
+  };
+  /** KL(π_rollout‖π_current) by the path under test, π_current being the policy's weights now. */
+  const measure = async (buffer: RolloutBuffer, opts: { advantages?: Float64Array; epsilon?: number } = {}) => {
+    if (!engine) return rolloutToCurrentKl(buffer, policy, opts);
+    syncEngineFromPolicy(engine, policy);
+    return fusedRolloutKl(engine, { rollout: buffer.rollout, forward: buffer.forward! }, true, opts);
+  };
 
   it('is 0 before the policy moves', async () => {
     const buffer = await fill();
     try {
-      const kl = await rolloutToCurrentKl(buffer, policy, { advantages: Float64Array.from(ADV) });
+      const kl = await measure(buffer, { advantages: Float64Array.from(ADV) });
       expectClose([kl.exact, kl.k1, kl.k3, kl.gain, kl.clipGain], [0, 0, 0, 0, 0], 1e-6);
     } finally {
       buffer.dispose();
@@ -96,7 +113,7 @@ describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
         { name: 'values', shape: [2], values: [0, 0] },
       ]);
       const eps = 0.2;
-      const kl = await rolloutToCurrentKl(buffer, policy, { advantages: Float64Array.from(ADV), epsilon: eps });
+      const kl = await measure(buffer, { advantages: Float64Array.from(ADV), epsilon: eps });
       const forward = avg(klRows(lr, lc));
       const reverse = avg(klRows(lc, lr));
       expect(Math.abs(forward - reverse)).toBeGreaterThan(0.05); // the direction is visible (1.128 vs 1.213)
@@ -113,7 +130,7 @@ describe.each(TEST_BACKENDS)('rolloutToCurrentKl on %s', (backend) => {
         1e-5,
         1e-5,
       );
-      const noAdv = await rolloutToCurrentKl(buffer, policy);
+      const noAdv = await measure(buffer);
       expect(noAdv.gain).toBeNaN();
       expect(noAdv.clipGain).toBeNaN();
     } finally {
