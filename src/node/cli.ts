@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { KL_CONTROLLER_KINDS } from '../controllers/types.js';
 import { BACKENDS } from '../backend/backend.js';
 import { ConfigError, KlipError } from '../core/errors.js';
-import { DEFAULT_PPO_CONFIG, ENGINES, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS } from '../training/config.js';
+import { DEFAULT_PPO_CONFIG, ENGINE_CHOICES, OBJECTIVES, PENALTY_KL_KINDS, POLICY_KINDS } from '../training/config.js';
 import { REFERENCE_KL_ESTIMATORS, REFERENCE_KL_PLACEMENTS } from '../training/reference_kl.js';
 import { KLIP_VERSION } from '../version.js';
 import { ENV_IDS } from '../../envs/registry.js';
@@ -211,10 +211,10 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(
       new Option(
         '--engine <name>',
-        'how optimizer steps run: tfjs ops, or the fused Float32Array engine (same loss and Adam rule; faster on small networks) (engine; default: tfjs)',
+        'how updates run: the fused typed-array engine, tfjs ops, or auto (fused, except tfjs for --ref-placement loss and for float observations with a hidden layer wider than 96) (engine; default: auto)',
       )
-        .choices([...ENGINES])
-        .argParser(parseChoice('train', '--engine', [...ENGINES])),
+        .choices([...ENGINE_CHOICES])
+        .argParser(parseChoice('train', '--engine', [...ENGINE_CHOICES])),
     )
     .addOption(
       new Option(

@@ -34,8 +34,45 @@ export type PenaltyKlKind = (typeof PENALTY_KL_KINDS)[number];
 /** The policy kinds the trainer builds: the one list {@link PolicySettings}.kind is derived from. */
 export const POLICY_KINDS = Object.freeze(['tabular', 'mlp', 'gaussian'] as const);
 
-/** The update engines: tfjs ops (`ppoUpdateStep`) or the fused Float32Array engine (`src/engine`). */
+/** The update engines a run records: tfjs ops (`ppoUpdateStep`) or the fused Float32Array engine (`src/engine`). */
 export const ENGINES = Object.freeze(['tfjs', 'fused'] as const);
+/** An update engine. */
+export type Engine = (typeof ENGINES)[number];
+/** What the `engine` setting accepts: an engine, or `'auto'`, the faster of the two for the run ({@link autoEngine}). */
+export const ENGINE_CHOICES = Object.freeze(['auto', ...ENGINES] as const);
+/** The `engine` setting. */
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+/**
+ * The widest hidden layer up to which `'auto'` picks the fused engine when observations are float vectors (no state
+ * to reuse). Measured end to end (docs/benchmarks.md, "Choosing the engine"): on a 2-D observation with a Gaussian head the
+ * fused engine ran 1.7× tfjs-wasm at width 64, and tfjs was ahead from width 128 on, where the fused engine's scalar
+ * loops are arithmetic-bound while tfjs-wasm's matrix kernels are not.
+ */
+export const FUSED_FLOAT_OBS_MAX_WIDTH = 96;
+
+/**
+ * The engine `'auto'` resolves to. The fused engine, except (1) with the reference KL in the loss, which only the
+ * tfjs loss has, and (2) with float observations and a hidden layer wider than {@link FUSED_FLOAT_OBS_MAX_WIDTH}.
+ * With one-hot observations each distinct state is forwarded once, and the fused engine was 8–11× faster at every
+ * width measured (64 to 512).
+ * @param o The policy kind and widths, where the reference KL goes (null without one), and the observation kind.
+ * @returns `'fused'` or `'tfjs'`.
+ * @example
+ * ```ts
+ * autoEngine({ policyKind: 'mlp', hidden: [64, 64], referenceKlPlacement: null, observation: 'box' }); // 'fused'
+ * ```
+ */
+export function autoEngine(o: {
+  policyKind: (typeof POLICY_KINDS)[number];
+  hidden: readonly number[];
+  referenceKlPlacement: ReferenceKlPlacement | null;
+  observation: 'discrete' | 'box';
+}): Engine {
+  if (o.referenceKlPlacement === 'loss') return 'tfjs';
+  if (o.policyKind === 'tabular' || o.observation === 'discrete') return 'fused';
+  return Math.max(0, ...o.hidden) <= FUSED_FLOAT_OBS_MAX_WIDTH ? 'fused' : 'tfjs';
+}
 
 /** Settings of the KL-to-reference penalty ({@link PpoConfig.referenceKl}). */
 export interface ReferenceKlSettings {
@@ -184,9 +221,10 @@ export interface PpoConfig {
   /**
    * How the optimizer steps run: `tfjs` (tensor ops, `ppoUpdateStep`) or `fused` (forward, backward and Adam in
    * Float32Array loops, each distinct discrete state forwarded once per minibatch; the same loss and update rule,
-   * equal to tfjs up to float32 summation order). @defaultValue 'tfjs'
+   * equal to tfjs up to float32 summation order), or `auto`: the faster one for the run ({@link autoEngine}; the
+   * resolved config records which). @defaultValue 'auto'
    */
-  engine: (typeof ENGINES)[number];
+  engine: EngineChoice;
   /**
    * Evaluate the greedy policy every this many updates (and after the last) on a separate env copy
    * (SB3 `EvalCallback` `eval_freq`); null = never. @defaultValue null
@@ -212,6 +250,8 @@ export interface ResolvedPpoConfig extends PpoConfig {
   klController: ResolvedKlControllerConfig;
   /** The reference penalty with its defaults, or null. */
   referenceKl: ResolvedReferenceKl | null;
+  /** The engine the run uses (`'auto'` resolved by {@link autoEngine}). */
+  engine: Engine;
   /** numEnvs · nSteps. */
   batchSize: number;
   /** batchSize / numMinibatches. */
@@ -252,7 +292,7 @@ export const DEFAULT_PPO_CONFIG: Readonly<PpoConfig> = Object.freeze({
   normalizeAdvantages: 'minibatch',
   policy: Object.freeze({ kind: 'tabular', hidden: [64, 64], activation: 'tanh' }) as PolicySettings,
   referenceKl: null,
-  engine: 'tfjs',
+  engine: 'auto',
   evalEvery: null,
   evalEpisodes: 10,
   backend: 'wasm',
@@ -338,13 +378,20 @@ function nullable<T>(x: unknown, check: (v: unknown) => T): T | null {
 const CONTROLLER_KEYS = ['kind', 'beta', 'target', 'horizon', 'betaMin', 'betaMax', 'factor', 'band'] as const;
 const POLICY_KEYS = ['kind', 'hidden', 'activation'] as const;
 
+/** What {@link resolvePpoConfig} may know about the world beyond the config (the trainer passes it). */
+export interface ResolveContext {
+  /** The kind of the world's observation space: `'discrete'` observations are one-hot encoded state indices. */
+  observation?: 'discrete' | 'box';
+}
+
 /**
  * Merge `partial` over {@link DEFAULT_PPO_CONFIG}, compute the derived sizes and validate every field.
  * Unknown keys, wrong types and out-of-range values throw `ConfigError` naming the field, the allowed values and
  * the value received, e.g. `resolvePpoConfig: clipEpsilon must be a number in (0, 1), got 1.5`.
  *
  * Derived: batchSize = numEnvs·nSteps; minibatchSize = batchSize/numMinibatches (must divide exactly);
- * numIterations = ⌊totalSteps/batchSize⌋ ≥ 1.
+ * numIterations = ⌊totalSteps/batchSize⌋ ≥ 1; `engine: 'auto'` becomes an engine by {@link autoEngine}, with the
+ * observation kind from `context` (without one a non-tabular policy is taken to see float observations).
  * The KL controller's own constraints are checked again by `createKlController` when the trainer builds it.
  * @example
  * ```ts
@@ -352,7 +399,7 @@ const POLICY_KEYS = ['kind', 'hidden', 'activation'] as const;
  * cfg.batchSize; // 512
  * ```
  */
-export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfig {
+export function resolvePpoConfig(partial: PpoConfigInput = {}, context: ResolveContext = {}): ResolvedPpoConfig {
   if (!isPlainObject(partial)) fail('config', 'an object of PpoConfig fields', partial);
   if (Object.hasOwn(partial, 'targetKl')) {
     fail(
@@ -471,7 +518,7 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     policy: { kind: policy.kind, hidden: [...policy.hidden], activation: policy.activation },
     backend: oneOf('backend', merged.backend, BACKENDS),
     referenceKl: nullable(merged.referenceKl, resolveReferenceKl),
-    engine: oneOf('engine', merged.engine, ENGINES),
+    engine: 'tfjs', // set below, once referenceKl is resolved
     evalEvery: nullable(merged.evalEvery, (x) => num('evalEvery', x, 1, 1e9, { integer: true })),
     evalEpisodes: num('evalEpisodes', merged.evalEpisodes, 1, 1e6, { integer: true }),
     seed: seedValue(merged.seed),
@@ -479,6 +526,17 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}): ResolvedPpoConfi
     minibatchSize: batchSize / numMinibatches,
     numIterations: Math.floor(totalSteps / batchSize),
   };
+  const engine = oneOf('engine', merged.engine, ENGINE_CHOICES);
+  resolved.engine =
+    engine === 'auto'
+      ? autoEngine({
+          policyKind: policy.kind,
+          hidden: policy.kind === 'tabular' ? [] : policy.hidden,
+          referenceKlPlacement: resolved.referenceKl?.placement ?? null,
+          // Without a world to look at, a non-tabular policy is assumed to see float observations (the cautious side).
+          observation: context.observation ?? (policy.kind === 'tabular' ? 'discrete' : 'box'),
+        })
+      : engine;
   if (resolved.referenceKl?.placement === 'loss' && resolved.engine === 'fused') {
     fail(
       'referenceKl.placement',
@@ -540,4 +598,27 @@ function bool(arg: string, x: unknown): boolean {
 function seedValue(x: unknown): number | string {
   if ((typeof x === 'number' && Number.isSafeInteger(x) && x >= 0) || (typeof x === 'string' && x.length > 0)) return x;
   return fail('seed', 'a non-negative safe integer or a non-empty string', x);
+}
+
+/**
+ * A configuration recorded by an earlier klip (checkpoint or `config.json`), as today's `resolvePpoConfig` reads it:
+ * `targetKl` (the early-stopping threshold's former name) becomes `earlyStopKl`, and a config without `engine`
+ * (written before the engine was a setting, when every run used tfjs) gets `engine: 'tfjs'`, so that resuming or
+ * reproducing it runs what it ran. Anything that is not a plain object is returned as is, for the resolver to reject.
+ * @param config The recorded config.
+ * @returns The config to resolve.
+ * @example
+ * ```ts
+ * const trainer = await Trainer.create(migrateRecordedConfig(JSON.parse(text)) as PpoConfigInput);
+ * ```
+ */
+export function migrateRecordedConfig(config: unknown): unknown {
+  if (!isPlainObject(config)) return config;
+  const out: Record<string, unknown> = { ...config };
+  if (Object.hasOwn(out, 'targetKl')) {
+    const { targetKl, ...rest } = out;
+    return migrateRecordedConfig({ ...rest, earlyStopKl: rest.earlyStopKl ?? targetKl });
+  }
+  if (!Object.hasOwn(out, 'engine')) out.engine = 'tfjs';
+  return out;
 }

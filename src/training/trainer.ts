@@ -33,6 +33,7 @@ import {
   hasKlTerm,
   resolvePpoConfig,
   type PolicySettings,
+  migrateRecordedConfig,
   type PpoConfig,
   type PpoConfigInput,
   type ResolvedPpoConfig,
@@ -262,13 +263,19 @@ export class Trainer {
       ...(givenPolicy ? { kind: configKindOf(givenPolicy) } : {}),
     };
     if (settings.kind === undefined) settings.kind = defaultPolicyKind(probe);
-    const config = resolvePpoConfig({
-      ...raw,
-      env: world.label,
-      ...(world.custom ? { envOptions: {} } : {}),
-      ...(world.maxCopies === 1 && raw.numEnvs === undefined ? { numEnvs: 1 } : {}),
-      policy: settings,
-    } as PpoConfigInput);
+    // 'auto' cannot pick the fused engine for a given policy without a critic (the fused loss needs V(s)).
+    const noFused = givenPolicy !== undefined && !givenPolicy.hasCritic && (raw.engine ?? 'auto') === 'auto';
+    const config = resolvePpoConfig(
+      {
+        ...raw,
+        env: world.label,
+        ...(world.custom ? { envOptions: {} } : {}),
+        ...(world.maxCopies === 1 && raw.numEnvs === undefined ? { numEnvs: 1 } : {}),
+        ...(noFused ? { engine: 'tfjs' } : {}),
+        policy: settings,
+      } as PpoConfigInput,
+      { observation: probe.observationSpace.kind === 'discrete' ? 'discrete' : 'box' },
+    );
     if (config.numEnvs > world.maxCopies) {
       probe.close();
       return fail(
@@ -345,7 +352,7 @@ export class Trainer {
   ): Promise<Trainer> {
     const ckpt = validateCheckpoint(checkpoint);
     if (opts.history !== undefined) checkHistory(opts.history, ckpt.update, 'opts.history', 'Trainer.restore');
-    const config = migrateConfig(ckpt.config) as PpoConfigInput;
+    const config = migrateRecordedConfig(ckpt.config) as PpoConfigInput;
     if (opts.env === undefined && typeof config.env === 'string' && config.env.startsWith(CUSTOM_ENV_PREFIX)) {
       fail(
         'Trainer.restore',
@@ -1034,11 +1041,6 @@ function checkRestoredProgress(ckpt: Checkpoint, trainer: Trainer): void {
  * A checkpoint's config in today's field names: `targetKl` (the early-stopping threshold before it was renamed)
  * becomes `earlyStopKl`, so a run saved by an earlier klip resumes with the same early stopping.
  */
-function migrateConfig(config: unknown): unknown {
-  if (config === null || typeof config !== 'object' || !Object.hasOwn(config, 'targetKl')) return config;
-  const { targetKl, ...rest } = config as Record<string, unknown>;
-  return { ...rest, earlyStopKl: (rest as { earlyStopKl?: unknown }).earlyStopKl ?? targetKl };
-}
 
 function copyObs(obs: CurrentObs): CurrentObs {
   return obs instanceof Int32Array ? Int32Array.from(obs) : Float64Array.from(obs);

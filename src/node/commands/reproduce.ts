@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { KlipError } from '../../core/errors.js';
-import type { PpoConfigInput } from '../../training/config.js';
+import { migrateRecordedConfig, type PpoConfigInput } from '../../training/config.js';
 import { WALL_CLOCK_METRICS } from '../../training/metrics.js';
 import { Trainer } from '../../training/trainer.js';
 import { KLIP_VERSION } from '../../version.js';
@@ -53,7 +53,10 @@ export async function runReproduce(dirArg: string, o: { out?: string }, io: CliI
     io.stderr.write(
       `klip: warning: ${dirArg} was written by klip ${written}, this is klip ${KLIP_VERSION}: metrics may differ between versions\n`,
     );
-  const { numIterations: _n, batchSize: _b, minibatchSize: _m, ...input } = config;
+  const { numIterations: _n, batchSize: _b, minibatchSize: _m, ...input } = migrateRecordedConfig(config) as Record<
+    string,
+    unknown
+  >;
   if (o.out !== undefined) checkCreatable(resolve(io.cwd, o.out), false, 'reproduce'); // before any work
   // one writer per --out folder, held until the re-run is checked
   const lock = o.out !== undefined ? acquireOutputLock(resolve(io.cwd, o.out), 'reproduce') : null;
