@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: run every `bench/*.ts` speed module except `harness.ts`, `index.ts` and the learning benchmark
- * (`learn.ts`, `learn_worker.ts`: `npm run bench:learn`), in name order, by importing it
+ * `npm run bench`: run every `bench/*.ts` speed module except `harness.ts`, `index.ts`, the limit loop that
+ * `train.ts` runs beside klip (`limit_ppo.ts`) and the learning benchmark (`learn.ts`, `learn_worker.ts`:
+ * `npm run bench:learn`), in name order, by importing it
  * and calling its exported `main(opts)` with the parsed `--json --reps N --warmup N`.
  * `--only NAME[,NAME…]` keeps the modules whose file name (without `.ts`) is listed, e.g. `--only kl`.
  */
@@ -15,7 +16,7 @@ const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',').filter(Boolean) : null;
 if (only !== null && only.length === 0) throw new Error('bench: --only needs a module name, e.g. --only kl');
 
-const NOT_SPEED = new Set(['harness.ts', 'index.ts', 'learn.ts', 'learn_worker.ts']);
+const NOT_SPEED = new Set(['harness.ts', 'index.ts', 'learn.ts', 'learn_worker.ts', 'limit_ppo.ts']);
 const names = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !NOT_SPEED.has(f))
   .map((f) => f.slice(0, -3))

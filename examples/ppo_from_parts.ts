@@ -5,8 +5,8 @@
  * CleanRL's `ppo.py`. Every formula is a klip function (`gae`, `ppoClipLoss`, `klPenaltyLoss`, `valueLoss`,
  * `createKlController`, `Adam`); this file only puts them in order.
  *
- * It computes exactly what `Trainer` computes for `{ objective: 'clip+kl', klControllerHold: false }` with the same
- * seed (test/examples/ppo_from_parts.test.ts checks it bit for bit). `klControllerHold: false` is the published loop:
+ * It computes exactly what `Trainer` computes for `{ objective: 'clip+kl', klControllerHold: false, engine: 'tfjs' }`
+ * with the same seed (test/examples/ppo_from_parts.test.ts checks it bit for bit). `klControllerHold: false` is the published loop:
  * the controller sees the KL of every update (Schulman et al. 2017, §4); the Trainer's default also holds β on updates
  * that carry no evidence about it (docs/concepts/kl_penalty.md §6), which is left out here to keep the loop plain:
  * watch β fall towards 1e-15 in the last updates, whose small steps the rule reads as "KL too small".

@@ -187,7 +187,13 @@ export type {
   ReferenceKlSettings,
   ResolvedReferenceKl,
 } from './training/config.js';
-export { autoEngine, ENGINE_CHOICES, ENGINES, FUSED_FLOAT_OBS_MAX_WIDTH, migrateRecordedConfig } from './training/config.js';
+export {
+  autoEngine,
+  ENGINE_CHOICES,
+  ENGINES,
+  FUSED_FLOAT_OBS_MAX_WIDTH,
+  migrateRecordedConfig,
+} from './training/config.js';
 export type { Engine, EngineChoice, ResolveContext } from './training/config.js';
 export {
   REFERENCE_KL_ESTIMATORS,

@@ -150,7 +150,8 @@ export interface RolloutKlInputs {
  * Gaussian Σ_d log σ_q/σ_p + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½), k1 = mean_t (log π_rollout(a_t|s_t) − log π_current(a_t|s_t)),
  * k3 = mean_t (r_t − 1 − log r_t) with r_t = π_current/π_rollout (Schulman 2020), and with `advantages` the
  * surrogate gains mean_t (r_t − 1)·Â_t and mean_t [min(r_t·Â_t, clip(r_t, 1 ± ε)·Â_t) − Â_t] (Schulman et al. 2017,
- * eq. 7), Â rounded to float32 as the tfjs path does. The same numbers as `rolloutToCurrentKl` up to float rounding.
+ * eq. 7), Â rounded to float32 as the tfjs path does; per-state KLs below 0 (float32 rounding) count as 0, and the
+ * means are rounded to float32. The same numbers as `rolloutToCurrentKl` up to float rounding.
  * @param engine The fused engine, holding π_current's parameters.
  * @param batch The rollout and π_rollout's forward pass on it.
  * @param oneHot Whether observations are one-hot state indices.
@@ -210,7 +211,7 @@ export function fusedRolloutKl(
       }
       lpNew = gaussianLogProb(A, x!, t * A, logq, o, logStd);
     }
-    exact += kl;
+    exact += kl > 0 ? kl : 0; // ≥ 0 in exact arithmetic; float32 log-probabilities can leave a −1e-8
     const l = old.logProb[t]! - lpNew;
     k1 += l;
     const r = Math.exp(-l);
@@ -222,18 +223,21 @@ export function fusedRolloutKl(
       clipGain += Math.min(r * a, rc * a) - a;
     }
   }
+  // Rounded to float32 like the tfjs means: these drive β and early stopping, and float32 hides the last-bit
+  // differences of Math.exp/Math.log between JavaScript engines (Node's V8 and Chromium's), so runs agree bit for bit.
+  const f = Math.fround;
   return {
-    exact: exact / B,
-    k1: k1 / B,
-    k3: k3 / B,
-    gain: adv ? gain / B : NaN,
-    clipGain: adv ? clipGain / B : NaN,
+    exact: f(exact / B),
+    k1: f(k1 / B),
+    k3: f(k3 / B),
+    gain: adv ? f(gain / B) : NaN,
+    clipGain: adv ? f(clipGain / B) : NaN,
   };
 }
 
 /**
  * π(·|s) on every state 0…S−1 of a one-hot world, on the engine's network: a row-major `[S, A]` table of
- * probabilities exp(log-softmax(logits)).
+ * probabilities exp(log-softmax(logits)), rounded to float32 as the tfjs path's.
  * @param engine The fused engine (its parameters are the policy's).
  * @returns A new float64 table.
  * @example
@@ -249,6 +253,6 @@ export function fusedStateProbs(engine: FusedPpoEngine): Float64Array {
   model.forward({ n: S, states: Int32Array.from({ length: S }, (_, s) => s), obs: null }, false);
   const out = new Float64Array(S * A);
   logSoftmaxRows(S, A, model.logits, out, new Float64Array(S));
-  for (let k = 0; k < out.length; k++) out[k] = Math.exp(out[k]!);
+  for (let k = 0; k < out.length; k++) out[k] = Math.fround(Math.exp(out[k]!)); // float32, as the tfjs probabilities
   return out;
 }

@@ -263,15 +263,12 @@ export class Trainer {
       ...(givenPolicy ? { kind: configKindOf(givenPolicy) } : {}),
     };
     if (settings.kind === undefined) settings.kind = defaultPolicyKind(probe);
-    // 'auto' cannot pick the fused engine for a given policy without a critic (the fused loss needs V(s)).
-    const noFused = givenPolicy !== undefined && !givenPolicy.hasCritic && (raw.engine ?? 'auto') === 'auto';
     const config = resolvePpoConfig(
       {
         ...raw,
         env: world.label,
         ...(world.custom ? { envOptions: {} } : {}),
         ...(world.maxCopies === 1 && raw.numEnvs === undefined ? { numEnvs: 1 } : {}),
-        ...(noFused ? { engine: 'tfjs' } : {}),
         policy: settings,
       } as PpoConfigInput,
       { observation: probe.observationSpace.kind === 'discrete' ? 'discrete' : 'box' },

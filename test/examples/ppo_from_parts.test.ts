@@ -4,7 +4,8 @@ import { Trainer } from '../../src/index.js';
 
 /*
  * The student's file and the library compute the same thing: for one seed, examples/ppo_from_parts.ts and
- * `Trainer` with { objective: 'clip+kl', klControllerHold: false } (the published adaptive loop) give the same β,
+ * `Trainer` with { objective: 'clip+kl', klControllerHold: false } (the published adaptive loop) on the tfjs engine
+ * (the example is written in tfjs ops) give the same β,
  * the same KL of every update, the same number of optimizer steps and the same final weights, bit for bit. Either
  * side drifting (a changed loss term, stream, early-stop rule or controller input) breaks the equality.
  */
@@ -17,6 +18,7 @@ describe('examples/ppo_from_parts', () => {
         env: 'frozenlake4x4',
         objective: 'clip+kl',
         klControllerHold: false,
+        engine: 'tfjs',
         seed,
         backend: 'cpu',
         totalSteps: 6 * 1024,

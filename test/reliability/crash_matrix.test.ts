@@ -341,8 +341,20 @@ describe('crash matrix', () => {
 
   it('β overflow: NumericError in one line, exit 1; the last good checkpoint loads and resumes', async () => {
     const dir = join(tmp(), `beta-${++counter}`);
-    // kl-penalty with the adaptive rule doubling β from 1e37 under an unreachable target: β passes float32 at update 7.
-    const argv = ['train', ...TINY_CPU, '--objective', 'kl-penalty', '--kl-controller', 'adaptive', '--beta', '1e37'];
+    // kl-penalty with the adaptive rule doubling β from 1e37 under an unreachable target: β passes float32 at update 7
+    // (in the tfjs engine's float32 loss; the fused engine's float64 loss would go on to 1e308).
+    const argv = [
+      'train',
+      ...TINY_CPU,
+      '--engine',
+      'tfjs',
+      '--objective',
+      'kl-penalty',
+      '--kl-controller',
+      'adaptive',
+      '--beta',
+      '1e37',
+    ];
     const r = await cli([
       ...argv,
       '--target-kl',

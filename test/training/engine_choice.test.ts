@@ -3,6 +3,13 @@
  * bit-identical to itself across runs, and a checkpoint moves a run from one engine to the other.
  */
 import { describe, expect, it } from 'vitest';
+import {
+  autoEngine,
+  DEFAULT_PPO_CONFIG,
+  FUSED_FLOAT_OBS_MAX_WIDTH,
+  migrateRecordedConfig,
+  resolvePpoConfig,
+} from '../../src/training/config.js';
 import { deterministicPart, type MetricRecord } from '../../src/training/metrics.js';
 import { Trainer } from '../../src/training/trainer.js';
 import type { TrainerInput } from '../../src/training/trainer.js';
@@ -85,7 +92,70 @@ describe("Trainer engine: 'fused'", () => {
 
   it('names the engine in a bad config', async () => {
     await expect(Trainer.create({ engine: 'gpu' as never })).rejects.toThrow(
-      /resolvePpoConfig: engine must be one of 'tfjs' \| 'fused', got "gpu"/,
+      /resolvePpoConfig: engine must be one of 'auto' \| 'tfjs' \| 'fused', got "gpu"/,
     );
+  });
+});
+
+describe("engine: 'auto' (the default)", () => {
+  const box = { policyKind: 'mlp', referenceKlPlacement: null, observation: 'box' } as const;
+
+  it('picks by the measured rule: fused for one-hot states, tabular and narrow nets; tfjs for wide nets on floats', () => {
+    expect(autoEngine({ ...box, policyKind: 'tabular', hidden: [] })).toBe('fused');
+    expect(autoEngine({ ...box, observation: 'discrete', hidden: [512, 512] })).toBe('fused');
+    expect(autoEngine({ ...box, hidden: [64, 64] })).toBe('fused');
+    expect(autoEngine({ ...box, hidden: [FUSED_FLOAT_OBS_MAX_WIDTH] })).toBe('fused');
+    expect(autoEngine({ ...box, hidden: [64, FUSED_FLOAT_OBS_MAX_WIDTH + 1] })).toBe('tfjs');
+    expect(autoEngine({ ...box, policyKind: 'gaussian', hidden: [128] })).toBe('tfjs');
+    // only the tfjs loss has the reference term
+    expect(autoEngine({ ...box, observation: 'discrete', hidden: [], referenceKlPlacement: 'loss' })).toBe('tfjs');
+    expect(autoEngine({ ...box, observation: 'discrete', hidden: [], referenceKlPlacement: 'reward' })).toBe('fused');
+  });
+
+  it('resolves to a concrete engine, which the config records; an explicit engine is kept', async () => {
+    expect(DEFAULT_PPO_CONFIG.engine).toBe('auto');
+    expect(resolvePpoConfig({}).engine).toBe('fused'); // tabular FrozenLake 4×4
+    expect(resolvePpoConfig({ engine: 'tfjs' }).engine).toBe('tfjs');
+    // without a world to look at, a wide MLP is taken to see floats; the trainer knows the world
+    const wide = { policy: { kind: 'mlp' as const, hidden: [128] } };
+    expect(resolvePpoConfig(wide).engine).toBe('tfjs');
+    expect(resolvePpoConfig(wide, { observation: 'discrete' }).engine).toBe('fused');
+    const t = await Trainer.create({ ...wide, totalSteps: 512, numEnvs: 2, nSteps: 64 });
+    try {
+      expect(t.config.engine).toBe('fused');
+    } finally {
+      t.dispose();
+    }
+    const ref = await Trainer.create({
+      referenceKl: { placement: 'loss' },
+      totalSteps: 512,
+      numEnvs: 2,
+      nSteps: 64,
+    });
+    try {
+      expect(ref.config.engine).toBe('tfjs');
+    } finally {
+      ref.dispose();
+    }
+  });
+
+  it('a config recorded without an engine (every run before the setting) resumes on tfjs, bit for bit', async () => {
+    const full = await history({ ...TABULAR, engine: 'tfjs' });
+    const t = await Trainer.create({ ...TABULAR, engine: 'tfjs' });
+    await t.step();
+    const ckpt = JSON.parse(JSON.stringify(await t.save())) as { config: Record<string, unknown> };
+    t.dispose();
+    delete ckpt.config.engine;
+    expect(migrateRecordedConfig(ckpt.config)).toMatchObject({ engine: 'tfjs' });
+    expect(migrateRecordedConfig({ targetKl: 0.02 })).toEqual({ earlyStopKl: 0.02, engine: 'tfjs' });
+    expect(migrateRecordedConfig({ engine: 'fused' })).toEqual({ engine: 'fused' });
+    const resumed = await Trainer.restore(ckpt);
+    try {
+      expect(resumed.config.engine).toBe('tfjs');
+      while (!resumed.done) await resumed.step();
+      expect(resumed.history.map(deterministicPart)).toEqual(full);
+    } finally {
+      resumed.dispose();
+    }
   });
 });

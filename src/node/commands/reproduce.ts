@@ -53,10 +53,12 @@ export async function runReproduce(dirArg: string, o: { out?: string }, io: CliI
     io.stderr.write(
       `klip: warning: ${dirArg} was written by klip ${written}, this is klip ${KLIP_VERSION}: metrics may differ between versions\n`,
     );
-  const { numIterations: _n, batchSize: _b, minibatchSize: _m, ...input } = migrateRecordedConfig(config) as Record<
-    string,
-    unknown
-  >;
+  const {
+    numIterations: _n,
+    batchSize: _b,
+    minibatchSize: _m,
+    ...input
+  } = migrateRecordedConfig(config) as Record<string, unknown>;
   if (o.out !== undefined) checkCreatable(resolve(io.cwd, o.out), false, 'reproduce'); // before any work
   // one writer per --out folder, held until the re-run is checked
   const lock = o.out !== undefined ? acquireOutputLock(resolve(io.cwd, o.out), 'reproduce') : null;
