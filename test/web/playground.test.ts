@@ -4,7 +4,7 @@
  * charts updating, β following the chosen controller, and the same numbers as Node for the same seed and backend.
  * Skips (with a message) only when no Chromium is found outside CI; in CI (`CI` set) a missing Chromium fails.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -359,7 +359,34 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     );
     expect(arrowsBefore.length).toBeGreaterThan(0);
     expect(await linePaths('kl')).toEqual([]);
+    const t0 = performance.now();
     const records = await runToEnd();
+    // Training speed in the page, reported (docs/benchmarks.md), never asserted: a timed test would fail on a busy machine.
+    const seconds = (performance.now() - t0) / 1000;
+    // The same training in the page's worker without drawing (the test hook), after one warm-up run.
+    const cfg = toPpoConfig({
+      ...DEFAULT_SETTINGS,
+      env: 'frozenlake4x4',
+      backend: 'wasm',
+      updates: N_UPDATES,
+      seed: 2,
+    });
+    const hook = () => page.evaluate(([c, n]) => window.klipTest.run(c!, n), [cfg, N_UPDATES] as const);
+    await hook();
+    const t1 = performance.now();
+    await hook();
+    const workerSeconds = (performance.now() - t1) / 1000;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const speed = {
+      world: 'frozenlake4x4',
+      updates: N_UPDATES,
+      pageUpdatesPerSecond: N_UPDATES / seconds,
+      workerUpdatesPerSecond: N_UPDATES / workerSeconds,
+    };
+    writeFileSync(join(ARTIFACTS, 'playground_speed.json'), `${JSON.stringify(speed)}\n`);
+    console.log(
+      `playground: ${speed.pageUpdatesPerSecond.toFixed(1)} updates/s with the page drawing each one, ${speed.workerUpdatesPerSecond.toFixed(1)} updates/s of training alone in its worker`,
+    );
     expect(records.map((r) => r.update)).toEqual(Array.from({ length: N_UPDATES }, (_, i) => i + 1));
     expect(records.filter((r) => (r['kl/exact_old_new'] ?? 0) > 0).length).toBeGreaterThan(0);
     expect(records[N_UPDATES - 1]!['charts/optimal_return']).toBeGreaterThan(0.5); // slippery FrozenLake 4×4, exact optimum ≈ 0.82 within 100 steps
