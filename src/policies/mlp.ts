@@ -10,7 +10,7 @@ import { argmaxRange, predictWith } from './predict.js';
 import type { Rng } from '../random/rng.js';
 import { sampleCategorical } from '../random/sampling.js';
 import { MlpPolicyBase } from './mlp_base.js';
-import { StateActTable } from './state_act_table.js';
+import { StateActTable, unnormalizedProbs } from './state_act_table.js';
 import {
   buildMlp,
   checkEncoded,
@@ -191,18 +191,9 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
       return { action, logProb: table.logProb(o, action), value: table.value(o) };
     }
     const logits = this.net.fast(o);
-    const p = this.#probs;
-    const A = p.length;
-    let max = -Infinity;
-    for (let a = 0; a < A; a++) if (logits[a]! > max) max = logits[a]!;
-    let sum = 0;
-    for (let a = 0; a < A; a++) {
-      const e = Math.exp(logits[a]! - max);
-      p[a] = e;
-      sum += e;
-    }
-    const action = sampleCategorical(p, rng);
-    return { action, logProb: logits[action]! - max - Math.log(sum), value: this.net.lastValue };
+    const { max, logSum } = unnormalizedProbs(logits, this.#probs);
+    const action = sampleCategorical(this.#probs, rng);
+    return { action, logProb: logits[action]! - max - logSum, value: this.net.lastValue };
   }
 
   /** The most likely action (first of ties) or a sample; see {@link Policy.predict}. */

@@ -7,6 +7,24 @@
  * @module
  */
 
+/**
+ * p_a = exp(ℓ_a − max ℓ) into `out` (length A = out.length), the arithmetic of a categorical policy's `act`; then
+ * log π(a|s) = ℓ_a − max − logSum, with logSum = log Σ_b p_b.
+ * @returns `max` and `logSum`.
+ */
+export function unnormalizedProbs(logits: ArrayLike<number>, out: Float64Array): { max: number; logSum: number } {
+  const A = out.length;
+  let max = -Infinity;
+  for (let a = 0; a < A; a++) if (logits[a]! > max) max = logits[a]!;
+  let sum = 0;
+  for (let a = 0; a < A; a++) {
+    const e = Math.exp(logits[a]! - max);
+    out[a] = e;
+    sum += e;
+  }
+  return { max, logSum: Math.log(sum) };
+}
+
 /** The most table entries (states × actions) a {@link StateActTable} holds; larger spaces act without a memo. */
 export const STATE_ACT_TABLE_MAX_ENTRIES = 1 << 20;
 
@@ -55,16 +73,7 @@ export class StateActTable {
    */
   fill(s: number, logits: ArrayLike<number>, value: number): void {
     const A = this.#A;
-    const p = this.probs(s);
-    let max = -Infinity;
-    for (let a = 0; a < A; a++) if (logits[a]! > max) max = logits[a]!;
-    let sum = 0;
-    for (let a = 0; a < A; a++) {
-      const e = Math.exp(logits[a]! - max);
-      p[a] = e;
-      sum += e;
-    }
-    const logSum = Math.log(sum);
+    const { max, logSum } = unnormalizedProbs(logits, this.probs(s));
     const lp = this.#logProbs;
     for (let a = 0; a < A; a++) lp[s * A + a] = logits[a]! - max - logSum;
     this.#values[s] = value;

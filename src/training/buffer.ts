@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { paramsTensors } from '../distributions/from_params.js';
 import type { DistributionParams } from '../distributions/types.js';
 import { KlipError } from '../core/errors.js';
-import { gae, normalizeAdvantages } from '../objectives/advantages.js';
+import { gae, type GaeResult, normalizeAdvantages } from '../objectives/advantages.js';
 import type { ObsEncoder, Policy } from '../policies/types.js';
 import type { Rng } from '../random/rng.js';
 import { permutation } from '../random/sampling.js';
@@ -120,7 +120,6 @@ export class RolloutBuffer {
    */
   static async fromRollout(o: RolloutBufferOptions): Promise<RolloutBuffer> {
     const { rollout, policy, encoder } = o;
-    const B = rollout.T * rollout.N;
     if (o.forward) return RolloutBuffer.fromForward(o, o.forward);
     const t = tf.tidy(() => {
       const obs = encoder.encode(rollout.obs);
@@ -132,20 +131,7 @@ export class RolloutBuffer {
     });
     const [values, boot] = (await Promise.all([t.values.data(), t.boot.data()])) as Float32Array[];
     t.boot.dispose();
-    const bootstrapValues = new Float64Array(B);
-    rollout.bootstrapIndex.forEach((k, j) => {
-      bootstrapValues[k] = boot![j]!;
-    });
-    const { advantages, returns } = gae({
-      rewards: rollout.rewards,
-      values: Float64Array.from(values!),
-      terminated: rollout.terminated,
-      truncated: rollout.truncated,
-      bootstrapValues,
-      gamma: o.gamma,
-      lambda: o.gaeLambda,
-      numEnvs: rollout.N,
-    });
+    const { advantages, returns } = rolloutGae(o, values!, boot!);
     return new RolloutBuffer({
       rollout,
       obs: t.obs,
@@ -163,20 +149,7 @@ export class RolloutBuffer {
   private static fromForward(o: RolloutBufferOptions, fwd: RolloutForward): RolloutBuffer {
     const { rollout, encoder } = o;
     const B = rollout.T * rollout.N;
-    const bootstrapValues = new Float64Array(B);
-    rollout.bootstrapIndex.forEach((k, j) => {
-      bootstrapValues[k] = fwd.bootValues[j]!;
-    });
-    const { advantages, returns } = gae({
-      rewards: rollout.rewards,
-      values: Float64Array.from(fwd.values),
-      terminated: rollout.terminated,
-      truncated: rollout.truncated,
-      bootstrapValues,
-      gamma: o.gamma,
-      lambda: o.gaeLambda,
-      numEnvs: rollout.N,
-    });
+    const { advantages, returns } = rolloutGae(o, fwd.values, fwd.bootValues);
     const D = fwd.logits ? fwd.logits.length / B : (fwd.mean?.length ?? 0) / B;
     const t = tf.tidy(() => ({
       actions: rolloutActions(rollout),
@@ -280,6 +253,28 @@ export class RolloutBuffer {
         got: 'a disposed buffer',
       });
   }
+}
+
+/**
+ * GAE(γ, λ) of a rollout in float64 (`gae`, Schulman et al. 2016) from V_rollout(s_t) and the values of the
+ * bootstrap observations (one per `rollout.bootstrapIndex` entry; truncated steps bootstrap from V(final obs)).
+ */
+function rolloutGae(o: RolloutBufferOptions, values: ArrayLike<number>, bootValues: ArrayLike<number>): GaeResult {
+  const { rollout } = o;
+  const bootstrapValues = new Float64Array(rollout.T * rollout.N);
+  rollout.bootstrapIndex.forEach((k, j) => {
+    bootstrapValues[k] = bootValues[j]!;
+  });
+  return gae({
+    rewards: rollout.rewards,
+    values: Float64Array.from(values),
+    terminated: rollout.terminated,
+    truncated: rollout.truncated,
+    bootstrapValues,
+    gamma: o.gamma,
+    lambda: o.gaeLambda,
+    numEnvs: rollout.N,
+  });
 }
 
 /** Every tensor of a minibatch, to dispose them together. */
