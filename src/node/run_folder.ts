@@ -84,6 +84,8 @@ export interface RunSummary extends MetricSummary {
   seed: number | string;
   /** tfjs backend. */
   backend: string;
+  /** The update engine that ran (`config.engine`); absent in summaries written before the setting (tfjs). */
+  engine?: string;
   /** Updates completed. */
   updates: number;
   /** Env steps collected. */

@@ -106,7 +106,10 @@ export function formatSummaryTable(s: RunSummary, dir: string): string {
   rows.push(['wall time', `${s.wallTimeSeconds.toFixed(1)} s`]);
   rows.push(['updates / env steps', `${s.updates} / ${s.envSteps}`]);
   rows.push(['env · objective · controller', `${s.env} · ${s.objective} · ${s.controller}`]);
-  rows.push(['seed · backend · klip', `${String(s.seed)} · ${s.backend} · ${s.klipVersion}`]);
+  rows.push([
+    'seed · backend · engine · klip',
+    `${String(s.seed)} · ${s.backend} · ${s.engine ?? 'tfjs'} · ${s.klipVersion}`,
+  ]);
   const w = Math.max(...rows.map((r) => r[0].length));
   return `\nSummary of ${dir}${s.complete ? '' : ' (incomplete)'}\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n`;
 }
@@ -122,6 +125,7 @@ export async function buildSummary(trainer: Trainer, run: RunFolder, wallTimeSec
     controller: cfg.klController.kind,
     seed: cfg.seed,
     backend: cfg.backend,
+    engine: cfg.engine,
     updates: trainer.update,
     envSteps: trainer.globalStep,
     wallTimeSeconds,
