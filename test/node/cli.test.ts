@@ -73,9 +73,18 @@ describe('klip train', () => {
     expect(csv).toHaveLength(3);
     expect(Number(csv[2]!.split(',')[METRIC_KEYS.indexOf('global_step')])).toBe(2048);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ env: 'frozenlake4x4', objective: 'clip+kl', totalSteps: 2048, seed: 2 });
+    // engine 'auto' is recorded as the engine it resolved to (fused for a tabular policy)
+    expect(config).toMatchObject({
+      env: 'frozenlake4x4',
+      objective: 'clip+kl',
+      totalSteps: 2048,
+      seed: 2,
+      engine: 'fused',
+    });
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary).toMatchObject({ updates: 2, envSteps: 2048, seed: 2, complete: true, env: 'frozenlake4x4' });
+    expect(summary.engine).toBe('fused');
+    expect(r.stdout).toMatch(/seed · backend · engine · klip\s+2 · wasm · fused · /);
     expect(summary.meanStepKl).toBeCloseTo(
       (records[0]!['kl/exact_old_new']! + records[1]!['kl/exact_old_new']!) / 2,
       12,
