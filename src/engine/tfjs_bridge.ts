@@ -13,6 +13,7 @@ import type { RolloutBuffer } from '../training/buffer.js';
 import type { Minibatch, StepCoefficients, StepScalars } from '../training/update.js';
 import { FusedRolloutBatch } from './batch.js';
 import { type FusedMinibatch, FusedPpoEngine, type FusedStepScalars } from './fused_mlp.js';
+import type { RolloutForward } from './rollout_eval.js';
 
 /** The engine's record of the policy version it last loaded or stored, per engine. */
 const seenVersion = new WeakMap<FusedPpoEngine, { policy: Policy; version: number }>();
@@ -228,28 +229,23 @@ export function fusedBatchFromBuffer(
   const ro = buffer.rollout;
   const p = buffer.params;
   const fwd = buffer.forward;
-  if (fwd)
-    return new FusedRolloutBatch({
-      states: oneHot ? Int32Array.from(ro.obs) : null,
-      obs: oneHot ? null : Float32Array.from(ro.obs),
-      actions: fwd.logits ? Int32Array.from(ro.actions) : Float32Array.from(ro.actions),
-      oldLogProb: fwd.logProb,
-      oldValues: fwd.values,
-      returns: buffer.returns.dataSync() as Float32Array,
-      ...(fwd.logits ? { oldLogits: fwd.logits } : { oldMean: fwd.mean!, oldLogStd: fwd.logStd! }),
-      policyAdvantages: buffer.policyAdvantages,
-      normalization,
-    });
+  // π_rollout's outputs: the arrays the fused engine computed them into, else read back from the buffer's tensors.
+  const old: Omit<RolloutForward, 'bootValues'> = fwd ?? {
+    logProb: buffer.oldLogProb.dataSync() as Float32Array,
+    values: buffer.oldValues.dataSync() as Float32Array,
+    ...(p.kind === 'categorical'
+      ? { logits: p.logits.dataSync() as Float32Array }
+      : { mean: p.mean.dataSync() as Float32Array, logStd: p.logStd.dataSync() as Float32Array }),
+  };
   return new FusedRolloutBatch({
     states: oneHot ? Int32Array.from(ro.obs) : null,
-    obs: oneHot ? null : (buffer.obs.dataSync() as Float32Array),
+    // a buffer built from arrays encodes its observations only on demand: round them to float32 here instead
+    obs: oneHot ? null : fwd ? Float32Array.from(ro.obs) : (buffer.obs.dataSync() as Float32Array),
     actions: p.kind === 'categorical' ? Int32Array.from(ro.actions) : (buffer.actions.dataSync() as Float32Array),
-    oldLogProb: buffer.oldLogProb.dataSync() as Float32Array,
-    oldValues: buffer.oldValues.dataSync() as Float32Array,
+    oldLogProb: old.logProb,
+    oldValues: old.values,
     returns: buffer.returns.dataSync() as Float32Array,
-    ...(p.kind === 'categorical'
-      ? { oldLogits: p.logits.dataSync() as Float32Array }
-      : { oldMean: p.mean.dataSync() as Float32Array, oldLogStd: p.logStd.dataSync() as Float32Array }),
+    ...(old.logits ? { oldLogits: old.logits } : { oldMean: old.mean!, oldLogStd: old.logStd! }),
     policyAdvantages: buffer.policyAdvantages,
     normalization,
   });

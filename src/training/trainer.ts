@@ -1034,11 +1034,6 @@ function checkRestoredProgress(ckpt: Checkpoint, trainer: Trainer): void {
   }
 }
 
-/**
- * A checkpoint's config in today's field names: `targetKl` (the early-stopping threshold before it was renamed)
- * becomes `earlyStopKl`, so a run saved by an earlier klip resumes with the same early stopping.
- */
-
 function copyObs(obs: CurrentObs): CurrentObs {
   return obs instanceof Int32Array ? Int32Array.from(obs) : Float64Array.from(obs);
 }
