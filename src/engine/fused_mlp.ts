@@ -21,6 +21,7 @@ import type { FusedModel, FusedRows } from './model.js';
 import { type GaussianSamples, gaussianLogProb, gaussianPpoLoss } from './gaussian_loss.js';
 import { categoricalPpoLoss, type LossSamples, logSoftmaxRows } from './ppo_loss.js';
 import { type LossTerms, SurrogateSums } from './surrogate.js';
+import { categoricalRowKl, gaussianRowKl } from './row_kl.js';
 import { FusedTabularModel } from './tabular_model.js';
 
 /** One minibatch as typed arrays (the fields of the tensor `Minibatch` of `src/training/update.ts`). */
@@ -434,12 +435,7 @@ export class FusedPpoEngine {
     const M = batch.size;
     for (let i = 0; i < M; i++) {
       const o = rowOf[i]! * A;
-      let kl = 0;
-      for (let j = 0; j < A; j++) {
-        const lb = before[o + j]!;
-        const p = Math.exp(lb);
-        if (p > 0) kl += p * (lb - after[o + j]!);
-      }
+      const kl = categoricalRowKl(before, o, after, o, A);
       ex += kl > 0 ? kl : 0;
       const lpB = before[o + actions[i]!]!;
       const l = lpB - after[o + actions[i]!]!;
@@ -464,11 +460,7 @@ export class FusedPpoEngine {
     const M = batch.size;
     for (let i = 0; i < M; i++) {
       const o = rowOf[i]! * D;
-      let kl = 0;
-      for (let d = 0; d < D; d++) {
-        const dm = (muB[o + d]! - muA[o + d]!) * Math.exp(-lsA[d]!);
-        kl += lsA[d]! - lsB[d]! + 0.5 * (Math.exp(2 * (lsB[d]! - lsA[d]!)) + dm * dm - 1);
-      }
+      const kl = gaussianRowKl(muB, o, lsB, 0, muA, o, lsA, 0, D);
       ex += kl > 0 ? kl : 0;
       const lpB = this.#logProb[i]!;
       const l = lpB - gaussianLogProb(D, x, i * D, muA, o, lsA);

@@ -13,6 +13,7 @@ import type { FusedPpoEngine } from './fused_mlp.js';
 import { gaussianLogProb } from './gaussian_loss.js';
 import type { FusedRows } from './model.js';
 import { logSoftmaxRows } from './ppo_loss.js';
+import { categoricalRowKl, gaussianRowKl } from './row_kl.js';
 
 /** π_rollout's per-sample quantities of one rollout (float32, as the tfjs forward pass would store them). */
 export interface RolloutForward {
@@ -192,23 +193,13 @@ export function fusedRolloutKl(
   let clipGain = 0;
   for (let t = 0; t < B; t++) {
     const o = rowOf[t]! * A;
-    let kl = 0;
+    let kl: number;
     let lpNew: number;
     if (logStd === null) {
-      const p = old.logits!;
-      for (let a = 0; a < A; a++) {
-        const lp = p[t * A + a]!;
-        const e = Math.exp(lp);
-        if (e > 0) kl += e * (lp - logq[o + a]!);
-      }
+      kl = categoricalRowKl(old.logits!, t * A, logq, o, A);
       lpNew = logq[o + rollout.actions[t]!]!;
     } else {
-      const mu = old.mean!;
-      const ls0 = old.logStd!;
-      for (let d = 0; d < A; d++) {
-        const dm = (mu[t * A + d]! - logq[o + d]!) * Math.exp(-logStd[d]!);
-        kl += logStd[d]! - ls0[t * A + d]! + 0.5 * (Math.exp(2 * (ls0[t * A + d]! - logStd[d]!)) + dm * dm - 1);
-      }
+      kl = gaussianRowKl(old.mean!, t * A, old.logStd!, t * A, logq, o, logStd, 0, A);
       lpNew = gaussianLogProb(A, x!, t * A, logq, o, logStd);
     }
     exact += kl > 0 ? kl : 0; // ≥ 0 in exact arithmetic; float32 log-probabilities can leave a −1e-8
