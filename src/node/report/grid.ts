@@ -299,6 +299,16 @@ export function gridPolicySpec(
       tooltip: cellTooltip,
     },
   });
+  // Shaft and head of each arrow fade with π(a|s) alike and read out the same tooltip.
+  const arrowReadout = {
+    opacity: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [0.25, 1] }, legend: null },
+    description: { field: 'tip' },
+    tooltip: [
+      { field: 'state' },
+      { field: 'action' },
+      { field: 'prob', type: 'quantitative', title: 'π(a|s)', format: '.3f' },
+    ],
+  };
   layers.push({
     data: { values: arrows },
     mark: { type: 'rule', color: '#1a1a1a', strokeCap: 'round' },
@@ -308,13 +318,7 @@ export function gridPolicySpec(
       y: ay,
       y2: { field: 'y2' },
       strokeWidth: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [0.6, 3.2] }, legend: null },
-      opacity: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [0.25, 1] }, legend: null },
-      description: { field: 'tip' },
-      tooltip: [
-        { field: 'state' },
-        { field: 'action' },
-        { field: 'prob', type: 'quantitative', title: 'π(a|s)', format: '.3f' },
-      ],
+      ...arrowReadout,
     },
   });
   layers.push({
@@ -326,13 +330,7 @@ export function gridPolicySpec(
       y: { ...ay, field: 'y2' },
       shape: { field: 'head', type: 'nominal', scale: null, legend: null },
       size: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [8, size * 2.6] }, legend: null },
-      opacity: { field: 'prob', type: 'quantitative', scale: { domain: [0, 1], range: [0.25, 1] }, legend: null },
-      description: { field: 'tip' },
-      tooltip: [
-        { field: 'state' },
-        { field: 'action' },
-        { field: 'prob', type: 'quantitative', title: 'π(a|s)', format: '.3f' },
-      ],
+      ...arrowReadout,
     },
   });
   if (optimal.length) {
