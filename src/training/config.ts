@@ -614,11 +614,8 @@ function seedValue(x: unknown): number | string {
  */
 export function migrateRecordedConfig(config: unknown): unknown {
   if (!isPlainObject(config)) return config;
-  const out: Record<string, unknown> = { ...config };
-  if (Object.hasOwn(out, 'targetKl')) {
-    const { targetKl, ...rest } = out;
-    return migrateRecordedConfig({ ...rest, earlyStopKl: rest.earlyStopKl ?? targetKl });
-  }
+  const { targetKl, ...out } = config;
+  if (Object.hasOwn(config, 'targetKl')) out.earlyStopKl = out.earlyStopKl ?? targetKl;
   if (!Object.hasOwn(out, 'engine')) out.engine = 'tfjs';
   return out;
 }
