@@ -75,6 +75,28 @@ function forward(engine: FusedPpoEngine, plan: RowPlan): void {
 }
 
 /**
+ * Forward `count` observations and return each sample's row and the rows' head outputs: normalised
+ * log-probabilities (a new array) for a categorical head, the means (the model's buffer) for a Gaussian one. The
+ * values stay in `engine.model.values`.
+ */
+function forwardHeads(
+  engine: FusedPpoEngine,
+  obs: Int32Array | Float64Array,
+  count: number,
+  oneHot: boolean,
+): { rowOf: Int32Array; head: Float64Array } {
+  const model = engine.model;
+  const plan = planRows(obs, count, model.inDim, oneHot);
+  forward(engine, plan);
+  if (engine.logStd !== null) return { rowOf: plan.rowOf, head: model.logits };
+  const n = plan.rows.n;
+  const A = model.nActions;
+  const logq = new Float64Array(n * A);
+  logSoftmaxRows(n, A, model.logits, logq, new Float64Array(n));
+  return { rowOf: plan.rowOf, head: logq };
+}
+
+/**
  * π_rollout on a rollout, on the engine's network (whose parameters must be the policy's: call
  * `syncEngineFromPolicy` first): per sample t, log π(a_t|s_t) (log-softmax of the logits, or the diagonal Gaussian
  * log-density), V(s_t), the distribution parameters, and V of each bootstrap observation; rounded to float32.
@@ -93,24 +115,19 @@ export function forwardRollout(engine: FusedPpoEngine, rollout: Rollout, oneHot:
   const model = engine.model;
   const B = rollout.T * rollout.N;
   const A = model.nActions;
-  const plan = planRows(rollout.obs, B, model.inDim, oneHot);
-  forward(engine, plan);
-  const { rowOf } = plan;
-  const n = plan.rows.n;
+  const { rowOf, head } = forwardHeads(engine, rollout.obs, B, oneHot);
   const logProb = new Float32Array(B);
   const values = new Float32Array(B);
   for (let t = 0; t < B; t++) values[t] = model.values[rowOf[t]!]!;
   const out: RolloutForward = { logProb, values, bootValues: new Float32Array(0) };
   const logStd = engine.logStd;
   if (logStd === null) {
-    const logq = new Float64Array(n * A);
-    logSoftmaxRows(n, A, model.logits, logq, new Float64Array(n));
     const logits = new Float32Array(B * A);
     const actions = rollout.actions;
     for (let t = 0; t < B; t++) {
       const o = rowOf[t]! * A;
-      for (let a = 0; a < A; a++) logits[t * A + a] = logq[o + a]!;
-      logProb[t] = logq[o + actions[t]!]!;
+      for (let a = 0; a < A; a++) logits[t * A + a] = head[o + a]!;
+      logProb[t] = head[o + actions[t]!]!;
     }
     out.logits = logits;
   } else {
@@ -120,10 +137,10 @@ export function forwardRollout(engine: FusedPpoEngine, rollout: Rollout, oneHot:
     for (let t = 0; t < B; t++) {
       const o = rowOf[t]! * A;
       for (let d = 0; d < A; d++) {
-        mean[t * A + d] = model.logits[o + d]!;
+        mean[t * A + d] = head[o + d]!;
         ls[t * A + d] = logStd[d]!;
       }
-      logProb[t] = gaussianLogProb(A, x, t * A, model.logits, o, logStd);
+      logProb[t] = gaussianLogProb(A, x, t * A, head, o, logStd);
     }
     out.mean = mean;
     out.logStd = ls;
@@ -174,16 +191,8 @@ export function fusedRolloutKl(
   const B = rollout.T * rollout.N;
   const A = model.nActions;
   const eps = opts.epsilon ?? 0.2;
-  const plan = planRows(rollout.obs, B, model.inDim, oneHot);
-  forward(engine, plan);
-  const { rowOf } = plan;
-  const n = plan.rows.n;
+  const { rowOf, head: logq } = forwardHeads(engine, rollout.obs, B, oneHot);
   const logStd = engine.logStd;
-  let logq: Float64Array = model.logits;
-  if (logStd === null) {
-    logq = new Float64Array(n * A);
-    logSoftmaxRows(n, A, model.logits, logq, new Float64Array(n));
-  }
   const x = logStd === null ? null : Float32Array.from(rollout.actions);
   const adv = opts.advantages;
   let exact = 0;
