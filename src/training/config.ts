@@ -401,6 +401,9 @@ export interface ResolveContext {
  */
 export function resolvePpoConfig(partial: PpoConfigInput = {}, context: ResolveContext = {}): ResolvedPpoConfig {
   if (!isPlainObject(partial)) fail('config', 'an object of PpoConfig fields', partial);
+  if (context === null || typeof context !== 'object') fail('context', 'an object { observation? }', context);
+  if (context.observation !== undefined)
+    oneOf('context.observation', context.observation, ['discrete', 'box'] as const);
   if (Object.hasOwn(partial, 'targetKl')) {
     fail(
       'targetKl',

@@ -120,6 +120,10 @@ describe("engine: 'auto' (the default)", () => {
     const wide = { policy: { kind: 'mlp' as const, hidden: [128] } };
     expect(resolvePpoConfig(wide).engine).toBe('tfjs');
     expect(resolvePpoConfig(wide, { observation: 'discrete' }).engine).toBe('fused');
+    expect(() => resolvePpoConfig(wide, { observation: 'grid' as never })).toThrow(
+      /resolvePpoConfig: context\.observation must be one of 'discrete' \| 'box', got "grid"/,
+    );
+    expect(() => resolvePpoConfig(wide, null as never)).toThrow(/resolvePpoConfig: context must be an object/);
     const t = await Trainer.create({ ...wide, totalSteps: 512, numEnvs: 2, nSteps: 64 });
     try {
       expect(t.config.engine).toBe('fused');
