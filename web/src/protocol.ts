@@ -22,9 +22,9 @@ export const OBJECTIVE_KINDS = OBJECTIVES;
 export const CONTROLLER_KINDS = KL_CONTROLLER_KINDS;
 
 /**
- * The update engine of the page's trainers: the fused Float32Array engine, about 5× faster than tfjs ops for the
- * small tabular policies offered here (20 ms against 100 ms per FrozenLake update on wasm), so a world learns
- * visibly within a minute. `klip train --engine fused` trains the same numbers on the same backend.
+ * The update engine of the page's trainers: the fused typed-array engine, the one `klip train`'s default (`auto`)
+ * picks for these worlds, so the CLI trains the same numbers on the same backend. In Chromium a FrozenLake 4×4
+ * update takes 5.5–7 ms in the page's worker (docs/benchmarks.md), so a world learns visibly within a minute.
  */
 export const ENGINE = 'fused' as const;
 
