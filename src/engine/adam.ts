@@ -13,6 +13,7 @@
 import { assertFiniteNumber } from '../core/assert.js';
 import { CheckpointError, ConfigError } from '../core/errors.js';
 import type { AdamOptions, AdamState } from '../training/adam.js';
+import { WasmAdam } from './wasm/adam_kernel.js';
 
 const f = Math.fround;
 
@@ -33,6 +34,8 @@ export class FusedAdam {
   readonly eps: number;
   readonly #m: Float32Array[];
   readonly #v: Float32Array[];
+  /** The WebAssembly SIMD kernel holding the moments, or null for the scalar loop (bitwise the same results). */
+  readonly #kernel: WasmAdam | null;
   #t = 0;
 
   /**
@@ -47,8 +50,9 @@ export class FusedAdam {
     assertFiniteNumber('FusedAdam', 'beta1', this.beta1, { min: 0, max: 1, maxExclusive: true });
     assertFiniteNumber('FusedAdam', 'beta2', this.beta2, { min: 0, max: 1, maxExclusive: true });
     assertFiniteNumber('FusedAdam', 'eps', this.eps, { min: 0, minExclusive: true });
-    this.#m = sizes.map((n) => new Float32Array(n));
-    this.#v = sizes.map((n) => new Float32Array(n));
+    this.#kernel = WasmAdam.create(sizes);
+    this.#m = this.#kernel?.m ?? sizes.map((n) => new Float32Array(n));
+    this.#v = this.#kernel?.v ?? sizes.map((n) => new Float32Array(n));
   }
 
   /** Steps taken so far (t). */
@@ -73,6 +77,14 @@ export class FusedAdam {
         expected: `${this.#m.length} parameter and gradient arrays`,
         got: { params: params.length, grads: grads.length },
       });
+    for (let k = 0; k < params.length; k++)
+      if (params[k]!.length !== this.#m[k]!.length || grads[k]!.length !== this.#m[k]!.length)
+        throw new ConfigError({
+          fn: 'FusedAdam.apply',
+          arg: `params[${k}]`,
+          expected: `a parameter and a gradient array of ${this.#m[k]!.length} entries`,
+          got: { params: params[k]!.length, grads: grads[k]!.length },
+        });
     this.#t += 1;
     const bias1 = 1 - this.beta1 ** this.#t;
     const bias2 = 1 - this.beta2 ** this.#t;
@@ -84,6 +96,10 @@ export class FusedAdam {
     const eps = f(this.eps);
     const ss = f(lr / bias1);
     const sc = f(scale);
+    if (this.#kernel) {
+      this.#kernel.apply(params, grads, { b1, b2, c1, c2, sb2, eps, ss, sc, scaled: scale !== 1 });
+      return;
+    }
     for (let k = 0; k < params.length; k++) {
       const x = params[k]!;
       const g = grads[k]!;
