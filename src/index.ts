@@ -191,7 +191,6 @@ export {
   autoEngine,
   ENGINE_CHOICES,
   ENGINES,
-  FUSED_FLOAT_OBS_MAX_WIDTH,
   migrateRecordedConfig,
 } from './training/config.js';
 export type { Engine, EngineChoice, ResolveContext } from './training/config.js';

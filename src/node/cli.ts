@@ -211,7 +211,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .addOption(
       new Option(
         '--engine <name>',
-        'how updates run: the fused typed-array engine, tfjs ops, or auto (fused, except tfjs for --ref-placement loss and for float observations with a hidden layer wider than 96) (engine; default: auto)',
+        'how updates run: the fused typed-array engine, tfjs ops, or auto (fused, except tfjs for --ref-placement loss) (engine; default: auto)',
       )
         .choices([...ENGINE_CHOICES])
         .argParser(parseChoice('train', '--engine', [...ENGINE_CHOICES])),

@@ -44,34 +44,24 @@ export const ENGINE_CHOICES = Object.freeze(['auto', ...ENGINES] as const);
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 /**
- * The widest hidden layer up to which `'auto'` picks the fused engine when observations are float vectors (no state
- * to reuse). Measured end to end (docs/benchmarks.md, "Choosing the engine"): on a 2-D observation with a Gaussian head the
- * fused engine ran 1.7× tfjs-wasm at width 64, and tfjs was ahead from width 128 on, where the fused engine's scalar
- * loops are arithmetic-bound while tfjs-wasm's matrix kernels are not.
- */
-export const FUSED_FLOAT_OBS_MAX_WIDTH = 96;
-
-/**
- * The engine `'auto'` resolves to. The fused engine, except (1) with the reference KL in the loss, which only the
- * tfjs loss has, and (2) with float observations and a hidden layer wider than {@link FUSED_FLOAT_OBS_MAX_WIDTH}.
- * With one-hot observations each distinct state is forwarded once, and the fused engine was 8–11× faster at every
- * width measured (64 to 512).
- * @param o The policy kind and widths, where the reference KL goes (null without one), and the observation kind.
+ * The engine `'auto'` resolves to: the fused engine, except with the reference KL in the loss, which only the tfjs
+ * loss has. Measured end to end (docs/benchmarks.md, "Choosing the engine"): with one-hot observations each distinct
+ * state is forwarded once and the fused engine was 8–11× faster than tfjs-wasm at every width from 64 to 512; with
+ * float observations its WebAssembly SIMD kernels made it 2–4× faster at the same widths.
+ * @param o The policy kind, where the reference KL goes (null without one), and the observation kind. Only the
+ * placement changes the answer today; the kinds stay part of the rule's input for hosts where that would change.
  * @returns `'fused'` or `'tfjs'`.
  * @example
  * ```ts
- * autoEngine({ policyKind: 'mlp', hidden: [64, 64], referenceKlPlacement: null, observation: 'box' }); // 'fused'
+ * autoEngine({ policyKind: 'mlp', referenceKlPlacement: null, observation: 'box' }); // 'fused'
  * ```
  */
 export function autoEngine(o: {
   policyKind: (typeof POLICY_KINDS)[number];
-  hidden: readonly number[];
   referenceKlPlacement: ReferenceKlPlacement | null;
   observation: 'discrete' | 'box';
 }): Engine {
-  if (o.referenceKlPlacement === 'loss') return 'tfjs';
-  if (o.policyKind === 'tabular' || o.observation === 'discrete') return 'fused';
-  return Math.max(0, ...o.hidden) <= FUSED_FLOAT_OBS_MAX_WIDTH ? 'fused' : 'tfjs';
+  return o.referenceKlPlacement === 'loss' ? 'tfjs' : 'fused';
 }
 
 /** Settings of the KL-to-reference penalty ({@link PpoConfig.referenceKl}). */
@@ -534,9 +524,8 @@ export function resolvePpoConfig(partial: PpoConfigInput = {}, context: ResolveC
     engine === 'auto'
       ? autoEngine({
           policyKind: policy.kind,
-          hidden: policy.kind === 'tabular' ? [] : policy.hidden,
           referenceKlPlacement: resolved.referenceKl?.placement ?? null,
-          // Without a world to look at, a non-tabular policy is assumed to see float observations (the cautious side).
+          // Without a world to look at, a non-tabular policy is assumed to see float observations.
           observation: context.observation ?? (policy.kind === 'tabular' ? 'discrete' : 'box'),
         })
       : engine;

@@ -3,13 +3,7 @@
  * bit-identical to itself across runs, and a checkpoint moves a run from one engine to the other.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  autoEngine,
-  DEFAULT_PPO_CONFIG,
-  FUSED_FLOAT_OBS_MAX_WIDTH,
-  migrateRecordedConfig,
-  resolvePpoConfig,
-} from '../../src/training/config.js';
+import { autoEngine, DEFAULT_PPO_CONFIG, migrateRecordedConfig, resolvePpoConfig } from '../../src/training/config.js';
 import { deterministicPart, type MetricRecord } from '../../src/training/metrics.js';
 import { Trainer } from '../../src/training/trainer.js';
 import type { TrainerInput } from '../../src/training/trainer.js';
@@ -100,26 +94,28 @@ describe("Trainer engine: 'fused'", () => {
 describe("engine: 'auto' (the default)", () => {
   const box = { policyKind: 'mlp', referenceKlPlacement: null, observation: 'box' } as const;
 
-  it('picks by the measured rule: fused for one-hot states, tabular and narrow nets; tfjs for wide nets on floats', () => {
-    expect(autoEngine({ ...box, policyKind: 'tabular', hidden: [] })).toBe('fused');
-    expect(autoEngine({ ...box, observation: 'discrete', hidden: [512, 512] })).toBe('fused');
-    expect(autoEngine({ ...box, hidden: [64, 64] })).toBe('fused');
-    expect(autoEngine({ ...box, hidden: [FUSED_FLOAT_OBS_MAX_WIDTH] })).toBe('fused');
-    expect(autoEngine({ ...box, hidden: [64, FUSED_FLOAT_OBS_MAX_WIDTH + 1] })).toBe('tfjs');
-    expect(autoEngine({ ...box, policyKind: 'gaussian', hidden: [128] })).toBe('tfjs');
+  it('picks the fused engine at every width and observation kind, tfjs only for the reference KL in the loss', () => {
+    expect(autoEngine({ ...box, policyKind: 'tabular' })).toBe('fused');
+    expect(autoEngine({ ...box, observation: 'discrete' })).toBe('fused');
+    expect(autoEngine(box)).toBe('fused');
+    expect(autoEngine({ ...box, policyKind: 'gaussian' })).toBe('fused');
     // only the tfjs loss has the reference term
-    expect(autoEngine({ ...box, observation: 'discrete', hidden: [], referenceKlPlacement: 'loss' })).toBe('tfjs');
-    expect(autoEngine({ ...box, observation: 'discrete', hidden: [], referenceKlPlacement: 'reward' })).toBe('fused');
+    expect(autoEngine({ ...box, observation: 'discrete', referenceKlPlacement: 'loss' })).toBe('tfjs');
+    expect(autoEngine({ ...box, policyKind: 'gaussian', referenceKlPlacement: 'loss' })).toBe('tfjs');
+    expect(autoEngine({ ...box, observation: 'discrete', referenceKlPlacement: 'reward' })).toBe('fused');
   });
 
   it('resolves to a concrete engine, which the config records; an explicit engine is kept', async () => {
     expect(DEFAULT_PPO_CONFIG.engine).toBe('auto');
     expect(resolvePpoConfig({}).engine).toBe('fused'); // tabular FrozenLake 4×4
     expect(resolvePpoConfig({ engine: 'tfjs' }).engine).toBe('tfjs');
-    // without a world to look at, a wide MLP is taken to see floats; the trainer knows the world
-    const wide = { policy: { kind: 'mlp' as const, hidden: [128] } };
-    expect(resolvePpoConfig(wide).engine).toBe('tfjs');
-    expect(resolvePpoConfig(wide, { observation: 'discrete' }).engine).toBe('fused');
+    // a wide MLP on either observation kind; the reference KL in the loss takes tfjs
+    const wide = { policy: { kind: 'mlp' as const, hidden: [512] } };
+    expect(resolvePpoConfig(wide).engine).toBe('fused');
+    expect(resolvePpoConfig(wide, { observation: 'box' }).engine).toBe('fused');
+    expect(resolvePpoConfig({ ...wide, referenceKl: { placement: 'loss' } }, { observation: 'box' }).engine).toBe(
+      'tfjs',
+    );
     expect(() => resolvePpoConfig(wide, { observation: 'grid' as never })).toThrow(
       /resolvePpoConfig: context\.observation must be one of 'discrete' \| 'box', got "grid"/,
     );
