@@ -256,3 +256,24 @@ export function fusedStateProbs(engine: FusedPpoEngine): Float64Array {
   for (let k = 0; k < out.length; k++) out[k] = Math.fround(Math.exp(out[k]!)); // float32, as the tfjs probabilities
   return out;
 }
+
+/**
+ * V(s) on every state 0…S−1 of a one-hot world, on the engine's critic, rounded to float32 as the tfjs path's
+ * values; null when the network has no critic.
+ * @param engine The fused engine (its parameters are the policy's).
+ * @returns A new float64 array `[S]`, or null.
+ * @example
+ * ```ts
+ * const v = fusedStateValues(engine); // v[s] = V(s)
+ * ```
+ */
+export function fusedStateValues(engine: FusedPpoEngine): Float64Array | null {
+  const model = engine.model;
+  if (!model.hasCritic) return null;
+  const S = model.inDim;
+  model.reserve(S);
+  model.forward({ n: S, states: Int32Array.from({ length: S }, (_, s) => s), obs: null }, true);
+  const out = new Float64Array(S);
+  for (let s = 0; s < S; s++) out[s] = Math.fround(model.values[s]!);
+  return out;
+}

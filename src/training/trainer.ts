@@ -50,7 +50,13 @@ import { controllerDecision, lowerKlEdge, penaltyBindingRatio, rolloutHasSignal,
 import type { MetricRecord } from './metrics.js';
 import { collectRollout, type CurrentObs, type EpisodeRecord, type Rollout } from './rollout.js';
 import { rolloutToCurrentKl, type RolloutKl } from './rollout_kl.js';
-import { forwardRollout, fusedRolloutKl, fusedStateProbs, type RolloutForward } from '../engine/rollout_eval.js';
+import {
+  forwardRollout,
+  fusedRolloutKl,
+  fusedStateProbs,
+  fusedStateValues,
+  type RolloutForward,
+} from '../engine/rollout_eval.js';
 import { evaluateSchedule } from './schedule.js';
 import { ppoUpdateStep, type StepCoefficients } from './update.js';
 import { assertFiniteRecord, readStepScalars, type StepScalarsLike, updateRecord } from './update_metrics.js';
@@ -458,6 +464,13 @@ export class Trainer {
     if (space.kind !== 'discrete' || actions.kind !== 'discrete') return null;
     const n = space.n;
     const A = actions.n;
+    if (this.usesFusedStateTables()) {
+      // The fused engine's own network: no tfjs pass (the probabilities are the exact metrics' table when current).
+      const table = await this.allStateProbs();
+      const v = fusedStateValues(this.engine!);
+      const probs = Array.from({ length: n }, (_, s) => Array.from(table.subarray(s * A, (s + 1) * A)));
+      return { probs, values: v ? Array.from(v) : null };
+    }
     const t = tf.tidy(() => {
       const obs = this.encoder.encode(Int32Array.from({ length: n }, (_, i) => i));
       const probs = categoricalProbs(this.policy.distribution(obs));
@@ -938,13 +951,12 @@ export class Trainer {
   private async allStateProbs(): Promise<Float64Array> {
     const version = this.policy.weightsVersion;
     if (this.stateProbs?.version === version) return this.stateProbs.probs;
-    const n = this.exact!.nStates;
-    if (this.engine && this.encoder.kind === 'one-hot' && this.policy.kind !== 'gaussian-mlp') {
-      syncEngineFromPolicy(this.engine, this.policy);
-      const probs = fusedStateProbs(this.engine);
+    if (this.usesFusedStateTables()) {
+      const probs = fusedStateProbs(this.engine!);
       this.stateProbs = { version, probs };
       return probs;
     }
+    const n = this.exact!.nStates;
     const t = tf.tidy(() => {
       const states = Int32Array.from({ length: n }, (_, i) => i);
       return categoricalProbs(this.policy.distribution(this.encoder.encode(states)));
@@ -953,6 +965,16 @@ export class Trainer {
     t.dispose();
     this.stateProbs = { version, probs: out };
     return out;
+  }
+
+  /**
+   * Whether per-state tables (π and V on every state) come from the fused engine's network: a fused run on one-hot
+   * states with a categorical head. Brings the engine's parameters up to date with the policy when it does.
+   */
+  private usesFusedStateTables(): boolean {
+    if (!this.engine || this.encoder.kind !== 'one-hot' || this.policy.kind === 'gaussian-mlp') return false;
+    syncEngineFromPolicy(this.engine, this.policy);
+    return true;
   }
 
   /** Throw NumericError naming the first non-finite weight; checks each weights version once. */

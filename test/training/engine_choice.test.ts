@@ -2,6 +2,7 @@
  * `engine: 'fused'` in the trainer: the metric stream equals the tfjs engine's up to float32 summation order, is
  * bit-identical to itself across runs, and a checkpoint moves a run from one engine to the other.
  */
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { autoEngine, DEFAULT_PPO_CONFIG, migrateRecordedConfig, resolvePpoConfig } from '../../src/training/config.js';
 import { deterministicPart, type MetricRecord } from '../../src/training/metrics.js';
@@ -83,6 +84,38 @@ describe("Trainer engine: 'fused'", () => {
       }
     }
   });
+
+  for (const [name, cfg] of [
+    ['tabular', TABULAR],
+    ['mlp', MLP],
+  ] as const)
+    it(`policySnapshot comes from the engine's network without a tensor, equal to the tfjs policy (${name})`, async () => {
+      const t = await Trainer.create({ ...cfg, engine: 'fused' });
+      try {
+        await t.step();
+        const before = tf.memory().numTensors;
+        const snap = (await t.policySnapshot())!;
+        expect(tf.memory().numTensors).toBe(before);
+        // The same weights through the policy's tfjs forward pass.
+        const [probs, values] = tf.tidy(() => {
+          const obs = t.policy.encoder.encode(Int32Array.from({ length: 16 }, (_, s) => s));
+          const params = t.policy.distribution(obs).params();
+          if (params.kind !== 'categorical') throw new Error('expected a categorical head');
+          return [tf.softmax(params.logits).arraySync(), t.policy.value(obs).arraySync()];
+        }) as [number[][], number[]];
+        expect(snap.probs).toHaveLength(16);
+        snap.probs.forEach((row, s) =>
+          row.forEach((p, a) => expect(Math.abs(p - probs[s]![a]!)).toBeLessThanOrEqual(1e-6)),
+        );
+        snap.values!.forEach((v, s) => expect(Math.abs(v - values[s]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(v))));
+        // After an update the table follows the new weights.
+        await t.step();
+        const next = (await t.policySnapshot())!;
+        expect(next.probs).not.toEqual(snap.probs);
+      } finally {
+        t.dispose();
+      }
+    });
 
   it('names the engine in a bad config', async () => {
     await expect(Trainer.create({ engine: 'gpu' as never })).rejects.toThrow(

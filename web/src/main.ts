@@ -7,6 +7,7 @@
  */
 import './style.css';
 import { lowerKlEdge, type PpoConfigInput, upperKlEdge, worldDefaults } from 'klip';
+import type { RenderFrame } from 'klip/envs';
 import { LiveCharts, type RunInfo } from './charts.js';
 import { drawWorld, worldLegend } from './grid_view.js';
 import { STUDENT, TEACHER, mountKlExplorer } from './kl_explorer.js';
@@ -20,6 +21,7 @@ import {
   type FromWorker,
   type PlaygroundSettings,
   type Record_,
+  type Snapshot,
   type ToWorker,
 } from './protocol.js';
 import { explorerFromUrl, readUrl, writeUrl } from './url_state.js';
@@ -323,6 +325,29 @@ function showError(text: string | null): void {
   errorBox.textContent = text ?? '';
 }
 
+/** The newest picture of each side's world not drawn yet (side → frame and policy), drawn at the next frame. */
+const pendingWorlds = new Map<number, { frame: RenderFrame | null; snapshot: Snapshot | null }>();
+let renderScheduled = false;
+
+/**
+ * Draw at most once per display frame: at full speed the worker sends updates faster than a screen refreshes, and
+ * redrawing the world and the table for each would make drawing, not training, set the pace.
+ */
+function scheduleRender(): void {
+  if (renderScheduled) return;
+  renderScheduled = true;
+  requestAnimationFrame(flushRender);
+}
+
+/** Draw what waits: each side's newest world, the latest-values table and the status line. */
+function flushRender(): void {
+  renderScheduled = false;
+  for (const [side, w] of pendingWorlds) drawWorld(worldSvgs[side]!, w.frame, w.snapshot);
+  pendingWorlds.clear();
+  showLatest();
+  setStatus();
+}
+
 /** Check the forms; when they pass, build fresh trainers for them in the worker. */
 function reset(): void {
   const { runs, errors } = readForms();
@@ -334,6 +359,7 @@ function reset(): void {
   running = false;
   failed = false;
   gen += 1;
+  pendingWorlds.clear();
   showError(null);
   invalid = errors.some((e) => e.length > 0);
   if (invalid) {
@@ -423,13 +449,12 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       if (msg.gen !== gen) break;
       records[msg.side]?.push(msg.record);
       void charts.push(msg.record, msg.side);
-      drawWorld(worldSvgs[msg.side]!, msg.frame, msg.snapshot);
-      showLatest();
-      setStatus();
+      pendingWorlds.set(msg.side, { frame: msg.frame, snapshot: msg.snapshot });
+      scheduleRender();
       break;
     case 'running':
       running = msg.running;
-      setStatus();
+      flushRender(); // the status changes now, with every update received drawn
       break;
     case 'runResult':
       runWaiters.get(msg.id)?.resolve(msg.records);

@@ -24,7 +24,7 @@ export const CONTROLLER_KINDS = KL_CONTROLLER_KINDS;
 /**
  * The update engine of the page's trainers: the fused typed-array engine, the one `klip train`'s default (`auto`)
  * picks for these worlds, so the CLI trains the same numbers on the same backend. In Chromium a FrozenLake 4×4
- * update takes 5.5–7 ms in the page's worker (docs/benchmarks.md), so a world learns visibly within a minute.
+ * update takes 3–5 ms in the page's worker (docs/benchmarks.md), so a world learns visibly within a minute.
  */
 export const ENGINE = 'fused' as const;
 

@@ -133,6 +133,21 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+const yieldChannel = new MessageChannel();
+const yieldWaiters: (() => void)[] = [];
+yieldChannel.port1.onmessage = () => yieldWaiters.shift()?.();
+
+/**
+ * Let queued messages (Pause, Reset) run, then go on. A zero-delay `setTimeout` is clamped to 4 ms once nested,
+ * which at full speed would cost more than a tabular update; a message on a channel is not clamped.
+ */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    yieldWaiters.push(resolve);
+    yieldChannel.port2.postMessage(null);
+  });
+}
+
 /** The Start loop: one update per turn, yielding to the message queue in between so Pause lands at once. */
 async function loop(): Promise<void> {
   if (busy) return;
@@ -145,7 +160,7 @@ async function loop(): Promise<void> {
         post({ type: 'running', running: false });
         break;
       }
-      await sleep(delayMs);
+      await (delayMs > 0 ? sleep(delayMs) : yieldToMessages());
     }
   } catch (e) {
     running = false;
