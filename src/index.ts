@@ -146,6 +146,7 @@ export type {
   Policy,
   PolicyWeight,
   PredictOptions,
+  ActOptions,
   ActResult,
   ObsEncoder,
   RawObservation,

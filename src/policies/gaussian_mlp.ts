@@ -19,7 +19,7 @@ import {
   type Activation,
   type VariableSet,
 } from './network.js';
-import type { ActResult, BoxSpaceLike, Policy, SpaceLike, PredictOptions } from './types.js';
+import type { ActOptions, ActResult, BoxSpaceLike, Policy, SpaceLike, PredictOptions } from './types.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -177,6 +177,7 @@ export class GaussianMlpPolicy extends MlpPolicyBase<GaussianMlpPolicy> implemen
    * log π(a|s) = Σ_d (−½ ε_d² − log σ_d − ½ log 2π).
    * @param obs A state index (discrete obs space) or `encoder.size` numbers (box).
    * @param rng The rollout stream (D normals).
+   * @param opts `value: false` skips the critic (value NaN).
    * @returns `{ action: Float64Array(D), logProb, value }` (value `NaN` without a critic).
    * @throws ConfigError / ShapeError for a bad observation.
    * @example
@@ -184,10 +185,10 @@ export class GaussianMlpPolicy extends MlpPolicyBase<GaussianMlpPolicy> implemen
    * const { action } = policy.act([0, 0, 0], rng);
    * ```
    */
-  act(obs: number | ArrayLike<number>, rng: Rng): ActResult {
+  act(obs: number | ArrayLike<number>, rng: Rng, opts?: ActOptions): ActResult {
     const o = checkRawObs('GaussianMlpPolicy.act', this.obsSpace, this.inDim, obs);
     if (this.net.stale || this.net.vars.isDisposed) this.syncFastPath();
-    const mu = this.net.fast(o);
+    const mu = this.net.fast(o, opts?.value !== false);
     const D = this.actionDim;
     const action = new Float64Array(D);
     let sq = 0;

@@ -19,7 +19,7 @@ import {
   type Activation,
   type VariableSet,
 } from './network.js';
-import type { ActResult, DiscreteSpaceLike, Policy, SpaceLike, PredictOptions } from './types.js';
+import type { ActOptions, ActResult, DiscreteSpaceLike, Policy, SpaceLike, PredictOptions } from './types.js';
 
 /** Options of {@link MlpPolicy} (tfjs-layers `DenseLayerArgs` style). */
 export interface MlpPolicyOptions {
@@ -174,6 +174,8 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
    * sampled actions are bit-identical to those of the uncached arithmetic.
    * @param obs A state index (discrete obs space) or `encoder.size` numbers (box).
    * @param rng The rollout stream (one `float()`).
+   * @param opts `value: false` skips the critic for a box observation (value NaN; a discrete state's table holds
+   * it anyway).
    * @returns `{ action, logProb, value }` (value `NaN` without a critic).
    * @throws ConfigError / ShapeError for a bad observation.
    * @example
@@ -181,7 +183,7 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
    * const { action, logProb, value } = policy.act(Float64Array.from([0.1, -0.2, 0, 0.3]), rng);
    * ```
    */
-  act(obs: number | ArrayLike<number>, rng: Rng): ActResult {
+  act(obs: number | ArrayLike<number>, rng: Rng, opts?: ActOptions): ActResult {
     const o = checkRawObs('MlpPolicy.act', this.obsSpace, this.inDim, obs);
     if (this.net.stale || this.net.vars.isDisposed) this.syncFastPath();
     const table = this.#table;
@@ -190,7 +192,7 @@ export class MlpPolicy extends MlpPolicyBase<MlpPolicy> implements Policy {
       const action = sampleCategorical(table.probs(o), rng);
       return { action, logProb: table.logProb(o, action), value: table.value(o) };
     }
-    const logits = this.net.fast(o);
+    const logits = this.net.fast(o, opts?.value !== false);
     const { max, logSum } = unnormalizedProbs(logits, this.#probs);
     const action = sampleCategorical(this.#probs, rng);
     return { action, logProb: logits[action]! - max - logSum, value: this.net.lastValue };

@@ -461,16 +461,16 @@ export class MlpNet {
 
   /**
    * One observation (state index for one-hot input, or a float vector) → actor output (a scratch buffer);
-   * V(s) goes to `lastValue`. No allocation.
+   * V(s) goes to `lastValue` when `withValue` (else NaN). No allocation.
    */
-  fast(obs: number | ArrayLike<number>): Float64Array {
+  fast(obs: number | ArrayLike<number>, withValue = true): Float64Array {
     const h = this.layout.torso.length ? fastForward(this.#torso, obs) : obs;
     const actor = fastForward(this.#actor, h);
-    this.lastValue = this.#critic ? fastForward(this.#critic, h)[0]! : NaN;
+    this.lastValue = withValue && this.#critic ? fastForward(this.#critic, h)[0]! : NaN;
     return actor;
   }
 
-  /** V(s) of the last {@link MlpNet.fast} call (NaN without a critic). */
+  /** V(s) of the last {@link MlpNet.fast} call (NaN without a critic or when not asked for). */
   lastValue = NaN;
 }
 

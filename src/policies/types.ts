@@ -89,6 +89,15 @@ export interface ActResult {
   value: number;
 }
 
+/** Options of {@link Policy.act}. */
+export interface ActOptions {
+  /**
+   * Whether to compute V(obs) (default true). A rollout that recomputes the values later passes false and gets
+   * `value: NaN`; the sampled action and its log-probability are the same either way.
+   */
+  value?: boolean;
+}
+
 /**
  * A raw single observation for {@link Policy.act}: a state index (discrete observation space)
  * or `Π shape` numbers (box observation space, row-major).
@@ -135,8 +144,11 @@ export interface Policy {
   distribution(obs: tf.Tensor): Distribution;
   /** V(s) `[B]` on a batch of encoded observations. Returns a new tensor; caller disposes. Throws without a critic. */
   value(obs: tf.Tensor): tf.Tensor;
-  /** Sample one action for one raw observation without creating tensors. */
-  act(obs: RawObservation, rng: Rng): ActResult;
+  /**
+   * Sample one action for one raw observation without creating tensors. `opts.value: false` skips the critic
+   * (`value` is then NaN); a policy may ignore the option and compute it anyway.
+   */
+  act(obs: RawObservation, rng: Rng, opts?: ActOptions): ActResult;
   /**
    * The action for one raw observation (SB3 `model.predict(obs, deterministic)`): with `deterministic` the most
    * likely action (the first of ties) or the Gaussian mean; otherwise a sample drawn from `opts.rng`.

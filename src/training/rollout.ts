@@ -3,7 +3,7 @@
  * policy's tensor-free `act` fast path, and no tensor lives between updates except the policy's variables.
  * @module
  */
-import type { Policy } from '../policies/types.js';
+import type { ActOptions, Policy } from '../policies/types.js';
 import type { Rng } from '../random/rng.js';
 import type { VectorEnv } from '../../envs/vector.js';
 
@@ -48,12 +48,15 @@ export interface Rollout {
   episodes: EpisodeRecord[];
 }
 
+/** The rollout asks `act` for actions only: the values come from the update's own forward pass. */
+const NO_VALUE: ActOptions = Object.freeze({ value: false });
+
 /** The vector env's current observations between rollouts. */
 export type CurrentObs = Int32Array | Float64Array;
 
 /**
  * Collect `T` steps from every copy of `venv` (which must use `'same-step'` autoreset), starting from `obs`.
- * Actions are sampled with `policy.act(obs_i, rng)`, which allocates no tensors.
+ * Actions are sampled with `policy.act(obs_i, rng, { value: false })`, which allocates no tensors and skips the critic.
  * @returns The rollout and the observations to continue from.
  */
 export function collectRollout(args: {
@@ -86,7 +89,7 @@ export function collectRollout(args: {
     else (obsBuf as Float64Array).set(obs as Float64Array, base * obsDim);
     for (let i = 0; i < N; i++) {
       const o = discreteObs ? (obs as Int32Array)[i]! : (obs as Float64Array).subarray(i * obsDim, (i + 1) * obsDim);
-      const { action } = policy.act(o, rng);
+      const { action } = policy.act(o, rng, NO_VALUE);
       if (discreteAct) stepActions[i] = action as number;
       else stepActions.set(action as ArrayLike<number>, i * actDim);
     }

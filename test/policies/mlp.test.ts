@@ -232,6 +232,13 @@ describe.each(TEST_BACKENDS)('MlpPolicy on the %s backend', (backend) => {
         1e-5,
         1e-5,
       );
+      // Without the critic: the same actions and log-probabilities from the same stream; a box observation's value
+      // is NaN (the critic did not run), a discrete state's comes from its table.
+      const leanRng = createRng('eq-act');
+      const lean = obsList.map((o) => p.act(o, leanRng, { value: false }));
+      expect(lean.map((r) => r.action)).toEqual(fast.map((r) => r.action));
+      expect(lean.map((r) => r.logProb)).toEqual(fast.map((r) => r.logProb));
+      expect(lean.map((r) => r.value)).toEqual(discrete ? fast.map((r) => r.value) : obsList.map(() => NaN));
     } finally {
       p.dispose();
     }
@@ -529,6 +536,14 @@ describe.each(TEST_BACKENDS)('GaussianMlpPolicy on the %s backend', (backend) =>
       );
       // σ is exp(logStd) for every row.
       expectClose(std!, [...logStd.values, ...logStd.values].map(Math.exp), 1e-6, 1e-6);
+      // Without the critic: the same draws and log-probabilities, value NaN.
+      const leanRng = createRng('g-act');
+      const lean = obs.map((o) => p.act(o, leanRng, { value: false }));
+      expect(lean.map((r) => Array.from(r.action as Float64Array))).toEqual(
+        fast.map((r) => Array.from(r.action as Float64Array)),
+      );
+      expect(lean.map((r) => r.logProb)).toEqual(fast.map((r) => r.logProb));
+      expect(lean.map((r) => r.value)).toEqual([NaN, NaN]);
     } finally {
       p.dispose();
     }
