@@ -4,6 +4,7 @@
  * current update when asked, and stop without touching the last good checkpoint when training diverges. Node only.
  * @module
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { NumericError } from '../core/errors.js';
 import type { MetricRecord } from '../training/metrics.js';
 import type { Trainer } from '../training/trainer.js';
@@ -98,6 +99,9 @@ export async function runToFolder(trainer: Trainer, run: RunFolder, opts: Sessio
     if (isNewBest(trainer.history)) await run.writeBest(await trainer.save({ history: false }));
     opts.onRecord?.(record);
     if (trainer.update % opts.checkpointEvery === 0 || trainer.update === until) await checkpoint();
+    // One event-loop turn per update: a step and the (synchronous) appends never leave the microtask queue, so
+    // without it a Ctrl-C, the progress bar's timer and piped stdout would wait for the end of the run.
+    await nextTurn();
   }
   if (trainer.update < until) {
     await checkpoint();
