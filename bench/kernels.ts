@@ -1,8 +1,9 @@
 /**
  * The fused engine's WebAssembly SIMD kernels against its JavaScript loops, which give bitwise the same results:
  * dense forward (the product, no activation) and backward (float64, 256 rows, the shapes of a 64-64 MLP on a 16-wide float observation) and
- * one Adam step over the 140 k parameters of the actor and critic of a 64-64 MLP on a 32×32 grid. Reports
- * GFLOP/s (dense: 2 flops per multiply-add; backward counts ∂W and ∂x) or ns per parameter, and the speed-up.
+ * one Adam step over the 140 k parameters of the actor and critic of a 64-64 MLP on a 32×32 grid, and tanh (against
+ * its scalar twin and against `Math.tanh`). Reports GFLOP/s (dense: 2 flops per multiply-add; backward counts ∂W
+ * and ∂x) or ns per parameter or value, and the speed-up.
  *
  * The two sides alternate in interleaved rounds in one process; the speed-up is the median of per-round ratios.
  * Usage: `npx tsx bench/kernels.ts [--reps N] [--warmup N] [--json]`.
@@ -13,6 +14,7 @@ import { FusedAdam } from '../src/engine/adam.js';
 import { denseBackward, denseForward } from '../src/engine/dense.js';
 import { setWasmAdamEnabled } from '../src/engine/wasm/adam_kernel.js';
 import { setWasmDenseEnabled } from '../src/engine/wasm/dense_kernel.js';
+import { setWasmTanhEnabled, tanhF64, tanhInPlace, wasmTanhAvailable } from '../src/engine/wasm/tanh_kernel.js';
 import { createRng } from '../src/random/rng.js';
 import { type BenchOptions, parseBenchArgs } from './harness.js';
 
@@ -84,9 +86,36 @@ function adamCase(): Case {
   };
 }
 
+/**
+ * tanh over 16 k values in [−3, 3]: the kernel (`tanhInPlace`) against a JavaScript loop of `tanhF64` (its bitwise
+ * twin) or of `Math.tanh` (what the engine used before, not bitwise the same).
+ */
+function tanhCase(js: 'tanhF64' | 'Math.tanh'): Case {
+  const rng = createRng('kernels-tanh');
+  const src = Float64Array.from({ length: 16384 }, () => 6 * rng.float() - 3);
+  const a = new Float64Array(src.length);
+  const f = js === 'tanhF64' ? tanhF64 : Math.tanh;
+  return {
+    name: `tanh of 16 k values, JavaScript = ${js}`,
+    unit: 'ns/value',
+    work: src.length,
+    make: () => {
+      const on = wasmTanhAvailable();
+      return () => {
+        a.set(src);
+        if (on) tanhInPlace(a, 0, a.length);
+        else for (let i = 0; i < a.length; i++) a[i] = f(a[i]!);
+      };
+    },
+    rate: (work, ms) => (ms * 1e6) / work,
+    higherIsBetter: false,
+  };
+}
+
 function setWasm(on: boolean): void {
   setWasmAdamEnabled(on);
   setWasmDenseEnabled(on);
+  setWasmTanhEnabled(on);
 }
 
 /** Time `calls` calls of `fn` (ms). */
@@ -105,6 +134,8 @@ export async function main(opts: BenchOptions = parseBenchArgs()): Promise<void>
     denseCase(256, 16, 64, true),
     denseCase(256, 64, 64, true),
     adamCase(),
+    tanhCase('tanhF64'),
+    tanhCase('Math.tanh'),
   ];
   const rows = [];
   for (const c of cases) {

@@ -6,6 +6,7 @@
  * @module
  */
 import { wasmDenseForward, wasmInputGrad, wasmKernelGrad } from './wasm/dense_kernel.js';
+import { tanhInPlace } from './wasm/tanh_kernel.js';
 
 /**
  * Forward n rows through one dense layer: out[r,j] = b[j] + Σ_i x[r,i]·W[i,j], then tanh or relu when asked.
@@ -160,9 +161,9 @@ function forwardBlock(
   }
 }
 
-/** Apply the activation (0 none, 1 tanh, 2 relu) to out[o, o + len). */
+/** Apply the activation (0 none, 1 tanh by {@link tanhInPlace}, 2 relu) to out[o, o + len). */
 function activate(out: Float64Array, o: number, len: number, act: number): void {
-  if (act === 1) for (let j = o; j < o + len; j++) out[j] = Math.tanh(out[j]!);
+  if (act === 1) tanhInPlace(out, o, len);
   else if (act === 2) for (let j = o; j < o + len; j++) if (out[j]! < 0) out[j] = 0;
 }
 

@@ -10,12 +10,14 @@ import { FusedAdam } from '../../src/engine/adam.js';
 import { denseBackward, denseForward } from '../../src/engine/dense.js';
 import { setWasmAdamEnabled, WasmAdam } from '../../src/engine/wasm/adam_kernel.js';
 import { setWasmDenseEnabled } from '../../src/engine/wasm/dense_kernel.js';
+import { setWasmTanhEnabled, tanhF64 } from '../../src/engine/wasm/tanh_kernel.js';
 import { sleb, uleb } from '../../src/engine/wasm/encode.js';
 import { createRng } from '../../src/random/rng.js';
 
 afterEach(() => {
   setWasmAdamEnabled(true);
   setWasmDenseEnabled(true);
+  setWasmTanhEnabled(true);
 });
 
 function bitwiseEqual(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -24,7 +26,8 @@ function bitwiseEqual(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return true;
 }
 
-const activate = (u: number, act: number) => (act === 1 ? Math.tanh(u) : act === 2 ? (u < 0 ? 0 : u) : u);
+// The engine's tanh (tanh_kernel.test.ts checks it against Math.tanh); here the point is the summation order.
+const activate = (u: number, act: number) => (act === 1 ? tanhF64(u) : act === 2 ? (u < 0 ? 0 : u) : u);
 
 /** out[r,j] = b[j] + Σ_i x[r,i]·W[i,j], i ascending, float64; rows past the last block of 4 skip zero inputs. */
 function refForward(n: number, I: number, O: number, W: Float32Array, b: Float32Array, x: Float64Array, act: number) {
@@ -98,6 +101,7 @@ const SHAPES: [number, number, number][] = [
 describe.each([true, false])('dense kernels (WebAssembly %s)', (wasm) => {
   it.each(SHAPES)('forward and backward of %i rows, %i → %i are bitwise the reference', (n, I, O) => {
     setWasmDenseEnabled(wasm);
+    setWasmTanhEnabled(wasm);
     const rng = createRng(`dense-${n}-${I}-${O}`);
     const W = Float32Array.from({ length: I * O }, () => 0.5 * rng.normal());
     const b = Float32Array.from({ length: O }, () => 0.2 * rng.normal());

@@ -86,6 +86,17 @@ export const op = {
   f32x4Mul: [0xfd, ...uleb(0xe6)],
   f32x4Div: [0xfd, ...uleb(0xe7)],
   f32x4DemoteF64x2Zero: [0xfd, ...uleb(0x5e)],
+  /** `v128.const` of 16 bytes (little-endian lanes). */
+  v128Const: (bytes: readonly number[]) => [0xfd, ...uleb(0x0c), ...bytes],
+  v128Bitselect: [0xfd, ...uleb(0x52)],
+  f64x2Lt: [0xfd, ...uleb(0x49)],
+  f64x2Abs: [0xfd, ...uleb(0xec)],
+  f64x2Neg: [0xfd, ...uleb(0xed)],
+  f64x2Sub: [0xfd, ...uleb(0xf1)],
+  f64x2Div: [0xfd, ...uleb(0xf3)],
+  f64x2Min: [0xfd, ...uleb(0xf4)],
+  i64x2Shl: [0xfd, ...uleb(0xcb)],
+  i64x2Add: [0xfd, ...uleb(0xce)],
 } as const;
 
 /** One exported function: its signature, its extra locals (after the parameters) and its body bytes. */
