@@ -32,10 +32,7 @@ export function denseForward(
     // SIMD where available (columns up to a multiple of 4), else in JavaScript; bitwise the same either way.
     const blocks = n >> 2;
     const fromColumn = blocks > 0 && wasmDenseForward(blocks, inDim, outDim, W, b, x!, out) ? outDim & ~3 : 0;
-    for (; r0 + 3 < n; r0 += 4) {
-      forwardBlock(r0, inDim, outDim, W, b, x!, out, fromColumn);
-      activate(out, r0 * outDim, 4 * outDim, act);
-    }
+    for (; r0 + 3 < n; r0 += 4) forwardBlock(r0, inDim, outDim, W, b, x!, out, fromColumn);
   }
   for (let r = r0; r < n; r++) {
     const o = r * outDim;
@@ -52,8 +49,8 @@ export function denseForward(
         for (let j = 0; j < outDim; j++) out[o + j]! += v * W[w + j]!;
       }
     }
-    activate(out, o, outDim, act);
   }
+  activate(out, 0, n * outDim, act); // elementwise: one call over all rows
 }
 
 /**

@@ -139,6 +139,8 @@ const TANH: WasmFunction = {
 
 let instance: WebAssembly.Instance | null | undefined;
 let enabled = true;
+/** A view over the kernel's whole memory, rebuilt when the memory grows (a grown memory has a new buffer). */
+let view: Float64Array | null = null;
 
 function kernel(): WebAssembly.Instance | null {
   if (instance === undefined) {
@@ -176,10 +178,14 @@ export function tanhInPlace(a: Float64Array, o: number, len: number): void {
     const memory = k!.exports.memory as WebAssembly.Memory;
     const bytes = 16 * pairs;
     if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-    const view = new Float64Array(memory.buffer, 0, 2 * pairs);
-    view.set(a.subarray(o, o + 2 * pairs));
+    if (view?.buffer !== memory.buffer) view = new Float64Array(memory.buffer); // once per memory growth
+    const n = 2 * pairs;
+    // Short rows by hand (a subarray is an allocation), long ones by `set` (a block copy).
+    if (n < 128) for (let j = 0; j < n; j++) view[j] = a[o + j]!;
+    else view.set(a.subarray(o, o + n));
     (k!.exports.tanh as (ptr: number, pairs: number) => void)(0, pairs);
-    a.set(view, o);
+    if (n < 128) for (let j = 0; j < n; j++) a[o + j] = view[j]!;
+    else a.set(view.subarray(0, n), o);
   }
   for (let j = o + 2 * pairs; j < o + len; j++) a[j] = tanhF64(a[j]!);
 }
