@@ -3,7 +3,13 @@
  * bitwise equal to the scalar function on every input, so a run's numbers do not depend on which one ran.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { setWasmTanhEnabled, tanhF64, tanhInPlace, wasmTanhAvailable } from '../../src/engine/wasm/tanh_kernel.js';
+import {
+  setWasmTanhEnabled,
+  tanhF64,
+  tanhInPlace,
+  tanhModuleBytes,
+  wasmTanhAvailable,
+} from '../../src/engine/wasm/tanh_kernel.js';
 import { createRng } from '../../src/random/rng.js';
 
 afterEach(() => setWasmTanhEnabled(true));
@@ -45,8 +51,11 @@ describe('tanhF64', () => {
 });
 
 describe('tanhInPlace', () => {
-  it('uses the WebAssembly kernel here (Node 20 has WebAssembly SIMD)', () => {
+  it('uses the WebAssembly kernel here (Node 20 has WebAssembly SIMD); its module compiles synchronously in a page', () => {
     expect(wasmTanhAvailable()).toBe(true);
+    // Chromium refuses a synchronous WebAssembly.Module on the main thread from 4 KiB on.
+    expect(tanhModuleBytes().length).toBeLessThan(4096);
+    expect(WebAssembly.validate(tanhModuleBytes())).toBe(true);
   });
 
   it.each([

@@ -137,6 +137,14 @@ const TANH: WasmFunction = {
   ],
 };
 
+/**
+ * The kernel's module bytes. Chromium compiles a module synchronously on the page's main thread only below 4 KiB,
+ * so this must stay under that (test/engine/tanh_kernel.test.ts).
+ */
+export function tanhModuleBytes(): Uint8Array<ArrayBuffer> {
+  return encodeModule([TANH]);
+}
+
 let instance: WebAssembly.Instance | null | undefined;
 let enabled = true;
 /** A view over the kernel's whole memory, rebuilt when the memory grows (a grown memory has a new buffer). */
@@ -145,7 +153,7 @@ let view: Float64Array | null = null;
 function kernel(): WebAssembly.Instance | null {
   if (instance === undefined) {
     try {
-      instance = new WebAssembly.Instance(new WebAssembly.Module(encodeModule([TANH])), {});
+      instance = new WebAssembly.Instance(new WebAssembly.Module(tanhModuleBytes()), {});
     } catch {
       instance = null;
     }
