@@ -47,11 +47,20 @@ interface KlipTest {
   records(side?: number): MetricRecord[];
   settings(side?: number): PlaygroundSettings | null;
   whenReady(): Promise<void>;
+  isReady(): boolean;
   run(config: Record<string, unknown>, nUpdates: number): Promise<MetricRecord[]>;
   explorer: { get(): { p: number[]; q: number[] } };
   chartsIdle(): Promise<unknown>;
 }
 declare const window: { klipTest: KlipTest };
+
+/**
+ * Wait until `p`'s trainers are built, by polling. (Awaiting the page's `whenReady()` promise from the test fails now
+ * and then under load: the DevTools protocol holds an awaited promise weakly, and V8 may collect it.)
+ */
+async function untilReady(p: Page): Promise<void> {
+  await p.waitForFunction(() => window.klipTest.isReady(), null, { timeout: 60_000 });
+}
 
 /** KL(p‖q) in float64, the independent oracle for the explorer (0·log 0 = 0). */
 function kl(p: number[], q: number[]): number {
@@ -222,11 +231,7 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
     await p.waitForFunction(() => (window as unknown as { klipTest?: unknown }).klipTest !== undefined, null, {
       timeout: 30_000,
     });
-    if ((await p.evaluate(() => document.body.dataset.invalid)) !== 'true')
-      await p.evaluate(async () => {
-        await window.klipTest.whenReady();
-        return true;
-      });
+    if ((await p.evaluate(() => document.body.dataset.invalid)) !== 'true') await untilReady(p);
     return p;
   }
 
@@ -246,10 +251,7 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
   }
 
   async function waitReady(): Promise<void> {
-    await page.evaluate(async () => {
-      await window.klipTest.whenReady();
-      return true;
-    });
+    await untilReady(page);
   }
 
   /** Change one settings field as a user would (this resets the run) and wait for the new trainer. */
@@ -448,10 +450,7 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
       await other.waitForFunction(() => (window as unknown as { klipTest?: unknown }).klipTest !== undefined, null, {
         timeout: 30_000,
       });
-      await other.evaluate(async () => {
-        await window.klipTest.whenReady();
-        return true;
-      });
+      await untilReady(other);
       expect(await other.textContent('#backend')).toBe('backend: cpu');
       expect(await other.isVisible('#note')).toBe(true);
       expect(await other.textContent('#note')).toMatch(/wasm backend could not load.*cpu backend/);
@@ -528,10 +527,7 @@ describe.skipIf(!RUN)('playground in Chromium', () => {
       await p.fill('#settings [name="beta"]', '0.5');
       await p.fill('#settings [name="updates"]', '3');
       await p.locator('#settings [name="updates"]').dispatchEvent('change');
-      await p.evaluate(async () => {
-        await window.klipTest.whenReady();
-        return true;
-      });
+      await untilReady(p);
       expect(await p.getAttribute('#settings [name="beta"]', 'aria-invalid')).toBeNull();
       expect(await p.isHidden('#err-settings-beta')).toBe(true);
       expect(await p.isEnabled('#start')).toBe(true);

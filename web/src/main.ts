@@ -573,6 +573,8 @@ const klipTest = {
   settings: (side = 0): PlaygroundSettings | null => (currentRuns[side] ? { ...currentRuns[side] } : null),
   /** Resolves once the current run's trainers are built. */
   whenReady: (): Promise<void> => (ready ? Promise.resolve() : new Promise<void>((r) => readyWaiters.push(r))),
+  /** Whether the current run's trainers are built (for polling: a test's awaited promise may be collected). */
+  isReady: (): boolean => ready,
   /** Train a fresh trainer with `config` for `nUpdates` updates in the worker; the deterministic part of each record. */
   run: (config: PpoConfigInput, nUpdates: number): Promise<Record_[]> =>
     new Promise<Record_[]>((resolve, reject) => {
