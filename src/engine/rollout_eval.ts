@@ -11,7 +11,7 @@ import type { Rollout } from '../training/rollout.js';
 import type { RolloutKl } from '../training/rollout_kl.js';
 import type { FusedPpoEngine } from './fused_mlp.js';
 import { gaussianLogProb } from './gaussian_loss.js';
-import type { FusedRows } from './model.js';
+import type { FusedModel, FusedRows } from './model.js';
 import { logSoftmaxRows } from './ppo_loss.js';
 import { categoricalRowKl, gaussianRowKl } from './row_kl.js';
 
@@ -235,6 +235,15 @@ export function fusedRolloutKl(
   };
 }
 
+/** Forward the states 0…S−1 of a one-hot world through the engine's network; its output buffers hold the result. */
+function forwardEveryState(engine: FusedPpoEngine, withValues: boolean): FusedModel {
+  const model = engine.model;
+  const S = model.inDim;
+  model.reserve(S);
+  model.forward({ n: S, states: Int32Array.from({ length: S }, (_, s) => s), obs: null }, withValues);
+  return model;
+}
+
 /**
  * π(·|s) on every state 0…S−1 of a one-hot world, on the engine's network: a row-major `[S, A]` table of
  * probabilities exp(log-softmax(logits)), rounded to float32 as the tfjs path's.
@@ -246,11 +255,9 @@ export function fusedRolloutKl(
  * ```
  */
 export function fusedStateProbs(engine: FusedPpoEngine): Float64Array {
-  const model = engine.model;
+  const model = forwardEveryState(engine, false);
   const S = model.inDim;
   const A = model.nActions;
-  model.reserve(S);
-  model.forward({ n: S, states: Int32Array.from({ length: S }, (_, s) => s), obs: null }, false);
   const out = new Float64Array(S * A);
   logSoftmaxRows(S, A, model.logits, out, new Float64Array(S));
   for (let k = 0; k < out.length; k++) out[k] = Math.fround(Math.exp(out[k]!)); // float32, as the tfjs probabilities
@@ -268,11 +275,9 @@ export function fusedStateProbs(engine: FusedPpoEngine): Float64Array {
  * ```
  */
 export function fusedStateValues(engine: FusedPpoEngine): Float64Array | null {
-  const model = engine.model;
-  if (!model.hasCritic) return null;
+  if (!engine.model.hasCritic) return null;
+  const model = forwardEveryState(engine, true);
   const S = model.inDim;
-  model.reserve(S);
-  model.forward({ n: S, states: Int32Array.from({ length: S }, (_, s) => s), obs: null }, true);
   const out = new Float64Array(S);
   for (let s = 0; s < S; s++) out[s] = Math.fround(model.values[s]!);
   return out;

@@ -11,7 +11,7 @@ import { denseBackward, denseForward } from '../../src/engine/dense.js';
 import { setWasmAdamEnabled, WasmAdam } from '../../src/engine/wasm/adam_kernel.js';
 import { setWasmDenseEnabled } from '../../src/engine/wasm/dense_kernel.js';
 import { setWasmTanhEnabled, tanhF64 } from '../../src/engine/wasm/tanh_kernel.js';
-import { sleb, uleb } from '../../src/engine/wasm/encode.js';
+import { ensureMemory, lazyKernel, op, sleb, T, uleb } from '../../src/engine/wasm/encode.js';
 import { createRng } from '../../src/random/rng.js';
 
 afterEach(() => {
@@ -197,5 +197,31 @@ describe('LEB128 encoding (WebAssembly Core Specification §5.2.2)', () => {
     expect(sleb(64)).toEqual([0xc0, 0x00]);
     expect(sleb(-64)).toEqual([0x40]);
     expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+  });
+});
+
+describe('kernel plumbing (encode.ts)', () => {
+  it('ensureMemory grows to whole 64 KiB pages that hold the bytes, and never when they already fit', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    ensureMemory(memory, 65536);
+    expect(memory.buffer.byteLength).toBe(65536);
+    ensureMemory(memory, 65537);
+    expect(memory.buffer.byteLength).toBe(2 * 65536);
+    ensureMemory(memory, 5 * 65536 - 1);
+    expect(memory.buffer.byteLength).toBe(5 * 65536);
+  });
+
+  it('lazyKernel instantiates a valid module once, gives null for an invalid one, and obeys setEnabled', () => {
+    const good = lazyKernel([{ name: 'seven', params: [], results: [T.i32], locals: [], body: op.i32(7) }]);
+    const k = good.get();
+    expect((k!.exports.seven as () => number)()).toBe(7);
+    expect(good.get()).toBe(k); // the same instance, not a new one
+    good.setEnabled(false);
+    expect(good.get()).toBeNull();
+    good.setEnabled(true);
+    expect(good.get()).toBe(k);
+    // A body that leaves nothing for its declared i32 result fails validation.
+    const bad = lazyKernel([{ name: 'broken', params: [], results: [T.i32], locals: [], body: [] }]);
+    expect(bad.get()).toBeNull();
   });
 });

@@ -9,7 +9,7 @@
  * Measured 3–5× faster than the scalar loop on a 140 k-parameter network (`bench/engine.ts`).
  * @module
  */
-import { encodeModule, op, T, type WasmFunction } from './encode.js';
+import { encodeModule, ensureMemory, op, T, type WasmFunction } from './encode.js';
 
 const X = 0;
 const G = 1;
@@ -158,8 +158,7 @@ export class WasmAdam {
     at += align16(4 * max);
     this.#gAt = at;
     at += 8 * max;
-    const pages = Math.ceil(at / 65536) - memory.buffer.byteLength / 65536;
-    if (pages > 0) memory.grow(pages);
+    ensureMemory(memory, at);
     const buf = memory.buffer;
     this.m = sizes.map((n, i) => new Float32Array(buf, this.#mAt[i]!, n));
     this.v = sizes.map((n, i) => new Float32Array(buf, this.#vAt[i]!, n));

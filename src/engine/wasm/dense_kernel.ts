@@ -6,7 +6,7 @@
  * multiply-add is used). Tiles of 4 rows × 4 columns stay in eight v128 locals.
  * @module
  */
-import { encodeModule, op, T, type WasmFunction } from './encode.js';
+import { ensureMemory, lazyKernel, op, T, type WasmFunction } from './encode.js';
 
 // Parameters.
 const X = 0;
@@ -176,23 +176,12 @@ const KERNEL_GRAD: WasmFunction = {
   ],
 };
 
-let instance: WebAssembly.Instance | null | undefined;
-let enabled = true;
-
-function kernel(): WebAssembly.Instance | null {
-  if (instance === undefined) {
-    try {
-      instance = new WebAssembly.Instance(new WebAssembly.Module(encodeModule([FORWARD, KERNEL_GRAD])), {});
-    } catch {
-      instance = null;
-    }
-  }
-  return enabled ? instance : null;
-}
+const DENSE = lazyKernel([FORWARD, KERNEL_GRAD]);
+const kernel = () => DENSE.get();
 
 /** Turn the WebAssembly dense kernel off (or on); the JavaScript loops then run, bitwise the same. For tests. */
 export function setWasmDenseEnabled(on: boolean): void {
-  enabled = on;
+  DENSE.setEnabled(on);
 }
 
 const align16 = (bytes: number) => (bytes + 15) & ~15;
@@ -220,7 +209,7 @@ export function wasmDenseForward(
   const oAt = bAt + align16(4 * outDim);
   const end = oAt + 8 * rows * outDim;
   const memory = k.exports.memory as WebAssembly.Memory;
-  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  ensureMemory(memory, end);
   const buf = memory.buffer;
   new Float64Array(buf, xAt, rows * inDim).set(x.subarray(0, rows * inDim));
   new Float32Array(buf, wAt, inDim * outDim).set(W.subarray(0, inDim * outDim));
@@ -252,7 +241,7 @@ export function wasmKernelGrad(
   const gAt = dAt + align16(8 * rows * outDim);
   const end = gAt + 8 * inDim * outDim;
   const memory = k.exports.memory as WebAssembly.Memory;
-  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  ensureMemory(memory, end);
   const buf = memory.buffer;
   new Float64Array(buf, xAt, rows * inDim).set(x.subarray(0, rows * inDim));
   new Float64Array(buf, dAt, rows * outDim).set(d.subarray(0, rows * outDim));
@@ -288,7 +277,7 @@ export function wasmInputGrad(
   const sAt = zAt + align16(4 * inDim);
   const end = sAt + 8 * rows * inDim;
   const memory = k.exports.memory as WebAssembly.Memory;
-  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  ensureMemory(memory, end);
   const buf = memory.buffer;
   new Float64Array(buf, dAt, rows * outDim).set(d.subarray(0, rows * outDim));
   const wt = new Float32Array(buf, wAt, inDim * outDim);

@@ -162,3 +162,48 @@ export function encodeModule(functions: readonly WasmFunction[], minPages = 1): 
     ...code,
   ]);
 }
+
+/**
+ * Grow `memory` (64 KiB pages) until it holds at least `bytes` bytes. Growing replaces `memory.buffer`, so views made
+ * before the call must be made again.
+ */
+export function ensureMemory(memory: WebAssembly.Memory, bytes: number): void {
+  if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+}
+
+/** A kernel module instantiated on first use, with a switch for tests ({@link lazyKernel}). */
+export interface LazyKernel {
+  /** The instance, or null where WebAssembly SIMD is unavailable or the kernel is switched off. */
+  get(): WebAssembly.Instance | null;
+  /** Switch the kernel off (the caller's JavaScript loops run instead) or back on. */
+  setEnabled(on: boolean): void;
+}
+
+/**
+ * The module of `functions`, compiled and instantiated synchronously on the first `get()` (the modules are small:
+ * see each kernel's size test); a host that cannot compile it (no WebAssembly SIMD) gets null from then on.
+ * @example
+ * ```ts
+ * const TANH_KERNEL = lazyKernel([TANH]);
+ * const k = TANH_KERNEL.get(); // null → run the JavaScript loop
+ * ```
+ */
+export function lazyKernel(functions: readonly WasmFunction[]): LazyKernel {
+  let instance: WebAssembly.Instance | null | undefined;
+  let enabled = true;
+  return {
+    get() {
+      if (instance === undefined) {
+        try {
+          instance = new WebAssembly.Instance(new WebAssembly.Module(encodeModule(functions)), {});
+        } catch {
+          instance = null;
+        }
+      }
+      return enabled ? instance : null;
+    },
+    setEnabled(on) {
+      enabled = on;
+    },
+  };
+}

@@ -14,7 +14,7 @@
  * (test/engine/tanh_kernel.test.ts).
  * @module
  */
-import { encodeModule, op, T, type WasmFunction } from './encode.js';
+import { encodeModule, ensureMemory, lazyKernel, op, T, type WasmFunction } from './encode.js';
 
 const LN2_HI = 0.6931471803691238; // fdlibm ln2_hi 0x3fe62e42fee00000
 const LN2_LO = 1.9082149292705877e-10; // fdlibm ln2_lo 0x3dea39ef35793c76
@@ -145,25 +145,14 @@ export function tanhModuleBytes(): Uint8Array<ArrayBuffer> {
   return encodeModule([TANH]);
 }
 
-let instance: WebAssembly.Instance | null | undefined;
-let enabled = true;
+const TANH_KERNEL = lazyKernel([TANH]);
+const kernel = () => TANH_KERNEL.get();
 /** A view over the kernel's whole memory, rebuilt when the memory grows (a grown memory has a new buffer). */
 let view: Float64Array | null = null;
 
-function kernel(): WebAssembly.Instance | null {
-  if (instance === undefined) {
-    try {
-      instance = new WebAssembly.Instance(new WebAssembly.Module(tanhModuleBytes()), {});
-    } catch {
-      instance = null;
-    }
-  }
-  return enabled ? instance : null;
-}
-
 /** Turn the WebAssembly tanh kernel off (or on); {@link tanhF64} then runs, bitwise the same. For tests. */
 export function setWasmTanhEnabled(on: boolean): void {
-  enabled = on;
+  TANH_KERNEL.setEnabled(on);
 }
 
 /** Whether the WebAssembly tanh kernel is built and enabled (false where WebAssembly SIMD is missing). */
@@ -184,8 +173,7 @@ export function tanhInPlace(a: Float64Array, o: number, len: number): void {
   const pairs = k ? (len >> 2) << 1 : 0; // an even number of pairs: the kernel runs two at a time
   if (pairs > 0) {
     const memory = k!.exports.memory as WebAssembly.Memory;
-    const bytes = 16 * pairs;
-    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    ensureMemory(memory, 16 * pairs);
     if (view?.buffer !== memory.buffer) view = new Float64Array(memory.buffer); // once per memory growth
     const n = 2 * pairs;
     // Short rows by hand (a subarray is an allocation), long ones by `set` (a block copy).
