@@ -440,8 +440,8 @@ export class RunFolder {
    * Append one record to `metrics.jsonl` and `metrics.csv`. Each append opens, writes and closes the file,
    * so the line is in the OS's hands (survives a process crash) when the promise resolves. The appends are
    * synchronous: two short writes to the page cache take microseconds, while the asynchronous calls' thread-pool
-   * round trips (open, write, close per file) left the training loop idle for about a millisecond per update. A crash (SIGKILL) in the
-   * middle of an append can leave a torn last line; `klip train --resume` reads only the records up to the
+   * round trips (open, write, close per file) left the training loop idle for about a millisecond per update. A
+   * crash (SIGKILL) in the middle of an append can leave a torn last line; `klip train --resume` reads only the records up to the
    * checkpoint's update ({@link RunFolder.readHistory}) and rewrites both files with them.
    * @throws KlipError naming the file and the errno reason when the append fails.
    */

@@ -46,7 +46,6 @@ if (!RUN) {
 interface KlipTest {
   records(side?: number): MetricRecord[];
   settings(side?: number): PlaygroundSettings | null;
-  whenReady(): Promise<void>;
   isReady(): boolean;
   run(config: Record<string, unknown>, nUpdates: number): Promise<MetricRecord[]>;
   explorer: { get(): { p: number[]; q: number[] } };
@@ -55,7 +54,7 @@ interface KlipTest {
 declare const window: { klipTest: KlipTest };
 
 /**
- * Wait until `p`'s trainers are built, by polling. (Awaiting the page's `whenReady()` promise from the test fails now
+ * Wait until `p`'s trainers are built, by polling. (Awaiting a page promise that resolves on readiness failed now
  * and then under load: the DevTools protocol holds an awaited promise weakly, and V8 may collect it.)
  */
 async function untilReady(p: Page): Promise<void> {

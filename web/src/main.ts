@@ -571,9 +571,7 @@ const klipTest = {
   records: (side = 0): Record_[] => (records[side] ?? []).map((r) => ({ ...r })),
   /** Settings of the current run (side 0 = A, 1 = B). */
   settings: (side = 0): PlaygroundSettings | null => (currentRuns[side] ? { ...currentRuns[side] } : null),
-  /** Resolves once the current run's trainers are built. */
-  whenReady: (): Promise<void> => (ready ? Promise.resolve() : new Promise<void>((r) => readyWaiters.push(r))),
-  /** Whether the current run's trainers are built (for polling: a test's awaited promise may be collected). */
+  /** Whether the current run's trainers are built (polled: a test's awaited page promise may be collected). */
   isReady: (): boolean => ready,
   /** Train a fresh trainer with `config` for `nUpdates` updates in the worker; the deterministic part of each record. */
   run: (config: PpoConfigInput, nUpdates: number): Promise<Record_[]> =>
